@@ -1,0 +1,42 @@
+/**
+ * Production entry: one HTTP server for the SvelteKit pages and the collab WebSocket
+ * (/collab/<conference>/<brief|plan>) on the same port.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+const UPGRADE_KEY = Symbol.for('kring.upgrade');
+const SHUTDOWN_KEY = Symbol.for('kring.shutdown');
+type Registry = Record<symbol, unknown>;
+
+// Importing the handler runs SvelteKit's `init` hook: database, migrations, bus, collab server.
+// @ts-expect-error the SvelteKit build has no type declarations
+const { handler } = await import('./handler.js');
+
+const host = process.env.HOST ?? '0.0.0.0';
+const port = Number(process.env.PORT ?? 3000);
+
+const server = createServer(handler);
+server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+	const upgrade = (globalThis as Registry)[UPGRADE_KEY] as ((r: IncomingMessage, s: Duplex, h: Buffer) => boolean) | undefined;
+	if (!upgrade || !upgrade(request, socket, head)) socket.destroy();
+});
+
+server.listen(port, host, () => {
+	console.log(`[kring] listening on http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`);
+});
+
+let stopping = false;
+async function stop(signal: string): Promise<void> {
+	if (stopping) return;
+	stopping = true;
+	console.log(`[kring] ${signal}: closing`);
+	server.close();
+	server.closeAllConnections();
+	const shutdown = (globalThis as Registry)[SHUTDOWN_KEY] as (() => Promise<void>) | undefined;
+	await shutdown?.().catch((error: Error) => console.error('[kring] shutdown:', error.message));
+	process.exit(0);
+}
+process.on('SIGTERM', () => void stop('SIGTERM'));
+process.on('SIGINT', () => void stop('SIGINT'));

@@ -1,0 +1,3 @@
+import type { MessageKey } from './nl';
+
+export const ar: Partial<Record<MessageKey, string>> = {};

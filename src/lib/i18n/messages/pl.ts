@@ -1,0 +1,3 @@
+import type { MessageKey } from './nl';
+
+export const pl: Partial<Record<MessageKey, string>> = {};

@@ -1,0 +1,220 @@
+import * as Y from 'yjs';
+
+/**
+ * The shape of the two live documents. Both sides (browser and server) read and write them
+ * only through these names, so a change here is a change of the data format.
+ *
+ * brief: concerns[] and conditions[] (Y.Map with id, by, theme, text: Y.Text), information (rich text)
+ * plan:  agreements[] (Y.Map with id, theme, when: Y.Text, who: Y.Array<string>, answers: Y.Array<string>,
+ *        text: Y.XmlFragment, status), groundRules[] (Y.Map with id, text: Y.Text),
+ *        meta (Y.Map with monitor, evaluation, contingency: Y.Text)
+ */
+export const THEMES = [
+	'housing',
+	'work',
+	'money',
+	'upbringing',
+	'health',
+	'justice',
+	'school',
+	'contact',
+	'return',
+	'other'
+] as const;
+export type Theme = (typeof THEMES)[number];
+
+export const META_FIELDS = ['monitor', 'evaluation', 'contingency'] as const;
+export type MetaField = (typeof META_FIELDS)[number];
+
+export type BriefItem = { id: string; by: string; theme: string; text: string };
+export type BriefContent = { concerns: BriefItem[]; conditions: BriefItem[]; information: string };
+
+export type AgreementContent = {
+	id: string;
+	theme: string;
+	who: string[];
+	when: string;
+	answers: string[];
+	/** Sanitised HTML made from the rich text: only p, ul, ol, li, strong, em, h3. */
+	html: string;
+	text: string;
+	status: string;
+};
+
+export type PlanContent = {
+	agreements: AgreementContent[];
+	groundRules: string[];
+	monitor: string;
+	evaluation: string;
+	contingency: string;
+};
+
+export const concernsOf = (doc: Y.Doc) => doc.getArray<Y.Map<unknown>>('concerns');
+export const conditionsOf = (doc: Y.Doc) => doc.getArray<Y.Map<unknown>>('conditions');
+export const informationOf = (doc: Y.Doc) => doc.getXmlFragment('information');
+export const agreementsOf = (doc: Y.Doc) => doc.getArray<Y.Map<unknown>>('agreements');
+export const groundRulesOf = (doc: Y.Doc) => doc.getArray<Y.Map<unknown>>('groundRules');
+export const planMetaOf = (doc: Y.Doc) => doc.getMap<unknown>('meta');
+
+export function newId(): string {
+	const bytes = new Uint8Array(8);
+	crypto.getRandomValues(bytes);
+	return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export function createBriefItem(fields: { by: string; theme?: string; text?: string }): Y.Map<unknown> {
+	const item = new Y.Map<unknown>();
+	item.set('id', newId());
+	item.set('by', fields.by);
+	item.set('theme', fields.theme ?? 'other');
+	item.set('text', new Y.Text(fields.text ?? ''));
+	return item;
+}
+
+export function createAgreement(fields: { theme?: string; createdBy: string }): Y.Map<unknown> {
+	const agreement = new Y.Map<unknown>();
+	agreement.set('id', newId());
+	agreement.set('theme', fields.theme ?? 'other');
+	agreement.set('when', new Y.Text());
+	agreement.set('who', new Y.Array<string>());
+	agreement.set('answers', new Y.Array<string>());
+	agreement.set('text', new Y.XmlFragment());
+	agreement.set('status', 'open');
+	agreement.set('createdBy', fields.createdBy);
+	return agreement;
+}
+
+export function createGroundRule(text = ''): Y.Map<unknown> {
+	const rule = new Y.Map<unknown>();
+	rule.set('id', newId());
+	rule.set('text', new Y.Text(text));
+	return rule;
+}
+
+/** The Y.Text behind a meta field, created on first use. */
+export function metaText(doc: Y.Doc, field: MetaField): Y.Text {
+	const meta = planMetaOf(doc);
+	let text = meta.get(field);
+	if (!(text instanceof Y.Text)) {
+		text = new Y.Text();
+		meta.set(field, text);
+	}
+	return text as Y.Text;
+}
+
+export function textOf(value: unknown): string {
+	if (value instanceof Y.Text) return value.toString();
+	if (typeof value === 'string') return value;
+	return '';
+}
+
+export function stringsOf(value: unknown): string[] {
+	if (value instanceof Y.Array) return value.toArray().filter((v): v is string => typeof v === 'string');
+	return [];
+}
+
+function readItems(array: Y.Array<Y.Map<unknown>>): BriefItem[] {
+	return array.toArray().map((item) => ({
+		id: String(item.get('id') ?? ''),
+		by: String(item.get('by') ?? ''),
+		theme: String(item.get('theme') ?? 'other'),
+		text: textOf(item.get('text'))
+	}));
+}
+
+export function readBrief(doc: Y.Doc): BriefContent {
+	return {
+		concerns: readItems(concernsOf(doc)),
+		conditions: readItems(conditionsOf(doc)),
+		information: fragmentToHtml(informationOf(doc))
+	};
+}
+
+export function readPlan(doc: Y.Doc): PlanContent {
+	const meta = planMetaOf(doc);
+	return {
+		agreements: agreementsOf(doc)
+			.toArray()
+			.map((agreement) => {
+				const fragment = agreement.get('text');
+				return {
+					id: String(agreement.get('id') ?? ''),
+					theme: String(agreement.get('theme') ?? 'other'),
+					who: stringsOf(agreement.get('who')),
+					when: textOf(agreement.get('when')),
+					answers: stringsOf(agreement.get('answers')),
+					html: fragment instanceof Y.XmlFragment ? fragmentToHtml(fragment) : '',
+					text: fragment instanceof Y.XmlFragment ? fragmentToText(fragment) : '',
+					status: String(agreement.get('status') ?? 'open')
+				};
+			}),
+		groundRules: groundRulesOf(doc)
+			.toArray()
+			.map((rule) => textOf(rule.get('text')))
+			.filter((text) => text.trim() !== ''),
+		monitor: textOf(meta.get('monitor')),
+		evaluation: textOf(meta.get('evaluation')),
+		contingency: textOf(meta.get('contingency'))
+	};
+}
+
+const BLOCK_TAGS: Record<string, string> = {
+	paragraph: 'p',
+	bulletList: 'ul',
+	orderedList: 'ol',
+	listItem: 'li',
+	heading: 'h3',
+	blockquote: 'blockquote'
+};
+
+export function escapeHtml(text: string): string {
+	return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Renders a Tiptap fragment as HTML with a fixed set of tags; text is always escaped. */
+export function fragmentToHtml(fragment: Y.XmlFragment | Y.XmlElement): string {
+	let html = '';
+	for (const child of fragment.toArray()) {
+		if (child instanceof Y.XmlText) {
+			for (const op of child.toDelta() as { insert: unknown; attributes?: Record<string, unknown> }[]) {
+				if (typeof op.insert !== 'string') continue;
+				let piece = escapeHtml(op.insert);
+				if (op.attributes?.bold) piece = `<strong>${piece}</strong>`;
+				if (op.attributes?.italic) piece = `<em>${piece}</em>`;
+				html += piece;
+			}
+		} else if (child instanceof Y.XmlElement) {
+			const tag = BLOCK_TAGS[child.nodeName];
+			if (child.nodeName === 'hardBreak') html += '<br>';
+			else if (tag) html += `<${tag}>${fragmentToHtml(child)}</${tag}>`;
+			else html += fragmentToHtml(child);
+		}
+	}
+	return html;
+}
+
+export function fragmentToText(fragment: Y.XmlFragment | Y.XmlElement): string {
+	const blocks: string[] = [];
+	const walk = (node: Y.XmlFragment | Y.XmlElement, into: string[]) => {
+		let line = '';
+		for (const child of node.toArray()) {
+			if (child instanceof Y.XmlText) {
+				for (const op of child.toDelta() as { insert: unknown }[]) if (typeof op.insert === 'string') line += op.insert;
+			}
+			else if (child instanceof Y.XmlElement) walk(child, into);
+		}
+		if (line) into.push(line);
+	};
+	walk(fragment, blocks);
+	return blocks.join('\n');
+}
+
+/** Canonical JSON of the frozen plan: stable key order, so the same plan always hashes the same. */
+export function canonicalJson(value: unknown): string {
+	if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+	if (value && typeof value === 'object') {
+		const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+		return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+	}
+	return JSON.stringify(value);
+}

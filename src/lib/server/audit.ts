@@ -1,0 +1,45 @@
+import { desc, eq } from 'drizzle-orm';
+import { getDb, schema } from './db';
+
+export type AuditAction =
+	| 'conference.created'
+	| 'phase.changed'
+	| 'knock'
+	| 'knock.answered'
+	| 'participant.joined'
+	| 'participant.waiting'
+	| 'door.admitted'
+	| 'door.declined'
+	| 'participant.removed'
+	| 'connection.revoked'
+	| 'invite.created'
+	| 'professional.joined'
+	| 'plan.accepted'
+	| 'plan.exported'
+	| 'account.created';
+
+export type Actor = { name: string; role: string };
+
+/** Records what happened and who did it; `detail` never holds a family's content. */
+export async function recordAudit(conferenceId: string | null, actor: Actor, action: AuditAction, detail = ''): Promise<void> {
+	const db = await getDb();
+	await db.insert(schema.auditLog).values({ conferenceId, actor: actor.name, actorRole: actor.role, action, detail });
+}
+
+export async function listAudit(conferenceId: string, limit = 200) {
+	const db = await getDb();
+	return db
+		.select({
+			at: schema.auditLog.at,
+			actor: schema.auditLog.actor,
+			actorRole: schema.auditLog.actorRole,
+			action: schema.auditLog.action,
+			detail: schema.auditLog.detail
+		})
+		.from(schema.auditLog)
+		.where(eq(schema.auditLog.conferenceId, conferenceId))
+		.orderBy(desc(schema.auditLog.id))
+		.limit(limit);
+}
+
+export const SYSTEM_ACTOR: Actor = { name: 'Kring', role: 'system' };

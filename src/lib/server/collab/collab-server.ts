@@ -1,0 +1,212 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { isDocumentName, type DocumentName } from '$lib/conference/phases';
+import { recordAudit, SYSTEM_ACTOR } from '../audit';
+import type { Bus, Envelope } from '../bus';
+import { documentAccess, resolveMember } from '../conferences';
+import type { DocStore } from '../doc-store';
+import { readSessionCookie, validateSessionToken } from '../sessions';
+import { CollabConnection } from './connection';
+import { colorFor } from './presence';
+import { CLOSE } from './protocol';
+import { MalformedMessageError, Room } from './room';
+
+const PATH = /^\/collab\/([a-z0-9]{1,64})\/([a-z]+)$/;
+/** A plan is text; a message over this size is refused and the socket closed (code 1009). */
+const MAX_MESSAGE_BYTES = Number(process.env.KRING_MAX_MESSAGE_BYTES ?? 4 * 1024 * 1024);
+
+type RevocationListener = (event: { conferenceId: string; closed: number; elapsedMs: number }) => void;
+
+/**
+ * The collaboration endpoint: authenticates every upgrade from the session cookie, asks
+ * access() per document, and keeps the rooms. Phase changes and removals arrive over the bus
+ * and are applied to every open socket on this instance at once.
+ */
+export class CollabServer {
+	private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+	private readonly rooms = new Map<string, Room>();
+	private readonly revocationListeners = new Set<RevocationListener>();
+	private readonly unsubscribe: () => void;
+
+	constructor(
+		private readonly bus: Bus,
+		private readonly store: DocStore,
+		private readonly allowedOrigins: () => string[]
+	) {
+		this.unsubscribe = bus.subscribe((message) => this.onBus(message));
+	}
+
+	/** Returns false when the request is not for the collab endpoint, so others may take it. */
+	handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+		const url = new URL(request.url ?? '/', 'http://kring.invalid');
+		if (!url.pathname.startsWith('/collab/')) return false;
+		this.authenticate(request, url.pathname).then(
+			(grant) => {
+				if (!grant.ok) return refuse(socket, grant.status);
+				this.wss.handleUpgrade(request, socket, head, (ws) => {
+					this.attach(ws, grant).catch((error: Error) => {
+						console.error('[collab] could not open document:', error.message);
+						ws.close(CLOSE.storageFailed.code, CLOSE.storageFailed.reason);
+					});
+				});
+			},
+			(error: Error) => {
+				console.error('[collab] upgrade failed:', error.message);
+				refuse(socket, 500);
+			}
+		);
+		return true;
+	}
+
+	private async authenticate(request: IncomingMessage, pathname: string) {
+		const match = PATH.exec(pathname);
+		if (!match || !isDocumentName(match[2])) return { ok: false as const, status: 404 };
+		const origin = request.headers.origin;
+		// Browsers always send Origin on a WebSocket; a foreign one is a cross-site hijack attempt.
+		if (origin !== undefined && !this.isAllowedOrigin(origin, request.headers.host)) return { ok: false as const, status: 403 };
+		const token = readSessionCookie(request.headers.cookie);
+		const session = token ? await validateSessionToken(token) : null;
+		if (!session) return { ok: false as const, status: 401 };
+		const member = await resolveMember(session.identity, match[1]);
+		if (!member || documentAccess(member, match[2]) === 'none') return { ok: false as const, status: 403 };
+		return { ok: true as const, member, documentName: match[2] as DocumentName };
+	}
+
+	private isAllowedOrigin(origin: string, host: string | undefined): boolean {
+		const allowed = this.allowedOrigins();
+		if (allowed.length > 0) return allowed.includes(origin);
+		try {
+			return new URL(origin).host === host;
+		} catch {
+			return false;
+		}
+	}
+
+	private async attach(ws: WebSocket, grant: { member: NonNullable<Awaited<ReturnType<typeof resolveMember>>>; documentName: DocumentName }) {
+		const { member, documentName } = grant;
+		ws.binaryType = 'nodebuffer';
+		const pending: Buffer[] = [];
+		ws.on('message', (data: Buffer) => pending.push(data));
+		const room = await this.openRoom(member.conference.id, documentName, member.conference.phase);
+		const connection = new CollabConnection(
+			ws,
+			member.participantId,
+			member.role,
+			{ name: member.name, role: member.role, color: colorFor(member.participantId), participantId: member.participantId },
+			'none'
+		);
+		// The room's phase is the freshest this instance knows: it may have moved on while the room loaded.
+		connection.access = room.accessFor(connection);
+		if (connection.access === 'none' || ws.readyState !== ws.OPEN) {
+			connection.close(CLOSE.revoked.code, CLOSE.revoked.reason);
+			this.releaseIfEmpty(room);
+			return;
+		}
+		room.add(connection);
+		const handle = (data: Buffer) =>
+			connection.enqueue(async () => {
+				try {
+					await room.receive(connection, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+				} catch (error) {
+					const malformed = error instanceof MalformedMessageError;
+					console.error(`[collab] ${malformed ? 'refused a' : 'could not store a'} message on ${room.conferenceId}/${documentName}:`, (error as Error).message);
+					const why = malformed ? CLOSE.malformed : CLOSE.storageFailed;
+					connection.close(why.code, why.reason);
+				}
+			});
+		ws.removeAllListeners('message');
+		ws.on('message', handle);
+		for (const data of pending.splice(0)) handle(data);
+		ws.on('close', () => {
+			room.remove(connection);
+			this.releaseIfEmpty(room);
+		});
+		ws.on('error', () => ws.terminate());
+	}
+
+	private async openRoom(conferenceId: string, documentName: DocumentName, phase: Room['phase']): Promise<Room> {
+		const key = `${conferenceId}/${documentName}`;
+		let room = this.rooms.get(key);
+		if (!room) {
+			// The room listens to the bus from the moment it exists, before it loads: no update is missed.
+			room = new Room(conferenceId, documentName, phase, this.store, this.bus);
+			this.rooms.set(key, room);
+			room.loaded.catch(() => {
+				if (this.rooms.get(key) === room) this.rooms.delete(key);
+			});
+		}
+		await room.loaded;
+		return room;
+	}
+
+	private releaseIfEmpty(room: Room): void {
+		if (room.connections.size > 0) return;
+		const key = `${room.conferenceId}/${room.documentName}`;
+		if (this.rooms.get(key) !== room) return;
+		this.rooms.delete(key);
+		room.destroy();
+	}
+
+	private roomsOf(conferenceId: string): Room[] {
+		return [...this.rooms.values()].filter((room) => room.conferenceId === conferenceId);
+	}
+
+	private onBus(message: Envelope): void {
+		switch (message.type) {
+			case 'phase': {
+				const started = performance.now();
+				let closed = 0;
+				for (const room of this.roomsOf(message.conferenceId)) closed += room.applyPhase(message.phase);
+				this.reportRevocation(message.conferenceId, closed, performance.now() - started);
+				break;
+			}
+			case 'participant-removed': {
+				const started = performance.now();
+				let closed = 0;
+				for (const room of this.roomsOf(message.conferenceId)) {
+					closed += room.closeParticipant(message.participantId, CLOSE.removed.code, CLOSE.removed.reason);
+				}
+				this.reportRevocation(message.conferenceId, closed, performance.now() - started);
+				break;
+			}
+			case 'doc-update':
+				this.rooms.get(`${message.conferenceId}/${message.document}`)?.applyFromBus(message.payload);
+				break;
+			case 'awareness':
+				this.rooms.get(`${message.conferenceId}/${message.document}`)?.applyAwarenessFromBus(message.payload);
+				break;
+		}
+	}
+
+	private reportRevocation(conferenceId: string, closed: number, elapsedMs: number): void {
+		if (closed === 0) return;
+		for (const listener of this.revocationListeners) listener({ conferenceId, closed, elapsedMs });
+		recordAudit(conferenceId, SYSTEM_ACTOR, 'connection.revoked', `${closed}`).catch(() => {});
+	}
+
+	onRevocation(listener: RevocationListener): () => void {
+		this.revocationListeners.add(listener);
+		return () => this.revocationListeners.delete(listener);
+	}
+
+	/** Open sockets per conference, for the status line and tests. */
+	connectionCount(conferenceId: string): number {
+		return this.roomsOf(conferenceId).reduce((sum, room) => sum + room.connections.size, 0);
+	}
+
+	async close(): Promise<void> {
+		this.unsubscribe();
+		for (const room of this.rooms.values()) {
+			for (const connection of room.connections) connection.close(CLOSE.shuttingDown.code, CLOSE.shuttingDown.reason);
+			room.destroy();
+		}
+		this.rooms.clear();
+		this.wss.close();
+	}
+}
+
+function refuse(socket: Duplex, status: number): void {
+	const text = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error' }[status] ?? 'Error';
+	socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nCache-Control: no-store\r\nContent-Length: 0\r\n\r\n`);
+}

@@ -1,0 +1,57 @@
+import type { WebSocket } from 'ws';
+import type { Access } from '$lib/conference/access';
+import type { Role } from '$lib/conference/phases';
+import type { PresenceUser } from './presence';
+
+/** One socket on one document: who is behind it, and what it may do right now. */
+export class CollabConnection {
+	/** Yjs client ids whose presence this socket may publish. */
+	readonly clientIds = new Set<number>();
+	private queue: Promise<void> = Promise.resolve();
+	private deniedOnce = false;
+
+	constructor(
+		readonly socket: WebSocket,
+		readonly participantId: string,
+		readonly role: Role,
+		readonly user: PresenceUser,
+		public access: Access
+	) {}
+
+	get open(): boolean {
+		return this.socket.readyState === this.socket.OPEN;
+	}
+
+	/** Sends only while the connection may still read the document. */
+	send(message: Uint8Array): void {
+		if (this.access === 'none' || !this.open) return;
+		this.socket.send(message, (error) => {
+			if (error) this.socket.terminate();
+		});
+	}
+
+	/** Messages of one socket are handled one after another, in the order they came. */
+	enqueue(task: () => Promise<void>): void {
+		this.queue = this.queue.then(task, task);
+	}
+
+	/** Tells a read-only client once why its edits are not taken. */
+	shouldExplainDenial(): boolean {
+		if (this.deniedOnce) return false;
+		this.deniedOnce = true;
+		return true;
+	}
+
+	downgradeAllowedAgain(): void {
+		this.deniedOnce = false;
+	}
+
+	close(code: number, reason: string): void {
+		this.access = 'none';
+		if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) {
+			this.socket.close(code, reason);
+			// A client that does not answer the close frame is cut off.
+			setTimeout(() => this.socket.terminate(), 2000).unref();
+		}
+	}
+}

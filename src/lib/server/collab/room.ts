@@ -1,0 +1,225 @@
+import * as decoding from 'lib0/decoding';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import * as Y from 'yjs';
+import { access, type Access } from '$lib/conference/access';
+import type { DocumentName, Phase } from '$lib/conference/phases';
+import type { Bus } from '../bus';
+import { assertValidUpdate, type DocStore } from '../doc-store';
+import type { CollabConnection } from './connection';
+import { sanitizeAwarenessUpdate } from './presence';
+import {
+	CLOSE,
+	encodeAwareness,
+	encodeAwarenessPayload,
+	encodePermissionDenied,
+	encodeSyncStep1,
+	encodeSyncStep2,
+	encodeUpdate,
+	MESSAGE_AWARENESS,
+	MESSAGE_QUERY_AWARENESS,
+	MESSAGE_SYNC
+} from './protocol';
+
+const FROM_BUS = Symbol('from-bus');
+const FROM_STORE = Symbol('from-store');
+
+/**
+ * One live document (the brief or the plan of one conference) with the sockets on it.
+ * Every change is committed to the store before it is applied and sent to anyone.
+ */
+export class Room {
+	readonly doc = new Y.Doc({ gc: true });
+	readonly awareness = new awarenessProtocol.Awareness(this.doc);
+	readonly connections = new Set<CollabConnection>();
+	readonly loaded: Promise<void>;
+
+	constructor(
+		readonly conferenceId: string,
+		readonly documentName: DocumentName,
+		public phase: Phase,
+		private readonly store: DocStore,
+		private readonly bus: Bus
+	) {
+		this.awareness.setLocalState(null);
+		this.doc.on('update', (update: Uint8Array, origin: unknown) => {
+			if (origin === FROM_STORE) return;
+			const message = encodeUpdate(update);
+			for (const connection of this.connections) connection.send(message);
+			if (origin !== FROM_BUS) this.bus.publish({ type: 'doc-update', conferenceId, document: documentName, payload: update });
+		});
+		this.awareness.on('update', ({ added, updated, removed }: AwarenessChange, origin: unknown) => {
+			const changed = [...added, ...updated, ...removed];
+			if (changed.length === 0) return;
+			const payload = awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed);
+			const message = encodeAwarenessPayload(payload);
+			for (const connection of this.connections) connection.send(message);
+			if (origin !== FROM_BUS) this.bus.publish({ type: 'awareness', conferenceId, document: documentName, payload });
+		});
+		this.loaded = this.store.loadState(conferenceId, documentName).then((state) => {
+			if (state) Y.applyUpdate(this.doc, state, FROM_STORE);
+		});
+	}
+
+	accessFor(connection: CollabConnection): Access {
+		return access(connection.role, this.phase, this.documentName);
+	}
+
+	/** Joins a socket: the server asks what it has and tells it who is here. */
+	add(connection: CollabConnection): void {
+		this.connections.add(connection);
+		if (connection.access === 'write') connection.send(encodeSyncStep1(this.doc));
+		const states = [...this.awareness.getStates().keys()];
+		if (states.length > 0) connection.send(encodeAwareness(this.awareness, states));
+	}
+
+	remove(connection: CollabConnection): void {
+		if (!this.connections.delete(connection)) return;
+		const own = [...connection.clientIds].filter((id) => this.awareness.getStates().has(id));
+		if (own.length > 0) awarenessProtocol.removeAwarenessStates(this.awareness, own, connection);
+	}
+
+	/** Applies a new phase to every socket: closes those that lose access, downgrades the rest. */
+	applyPhase(phase: Phase): number {
+		this.phase = phase;
+		let closed = 0;
+		for (const connection of [...this.connections]) {
+			const next = this.accessFor(connection);
+			if (next === 'none') {
+				connection.close(CLOSE.revoked.code, CLOSE.revoked.reason);
+				this.remove(connection);
+				closed++;
+			} else if (next !== connection.access) {
+				connection.access = next;
+				connection.downgradeAllowedAgain();
+				if (next === 'write') connection.send(encodeSyncStep1(this.doc));
+			}
+		}
+		return closed;
+	}
+
+	closeParticipant(participantId: string, code: number, reason: string): number {
+		let closed = 0;
+		for (const connection of [...this.connections]) {
+			if (connection.participantId !== participantId) continue;
+			connection.close(code, reason);
+			this.remove(connection);
+			closed++;
+		}
+		return closed;
+	}
+
+	applyFromBus(update: Uint8Array): void {
+		Y.applyUpdate(this.doc, update, FROM_BUS);
+	}
+
+	applyAwarenessFromBus(payload: Uint8Array): void {
+		const decoder = decoding.createDecoder(payload);
+		const count = decoding.readVarUint(decoder);
+		for (let i = 0; i < count; i++) {
+			const clientId = decoding.readVarUint(decoder);
+			decoding.readVarUint(decoder);
+			const state = decoding.readVarString(decoder);
+			if (state === 'null') this.remoteClaims.delete(clientId);
+			else this.remoteClaims.add(clientId);
+		}
+		awarenessProtocol.applyAwarenessUpdate(this.awareness, payload, FROM_BUS);
+	}
+
+	/**
+	 * Handles one message from a socket. Throws MalformedMessageError for bytes that are not the
+	 * protocol; a failing store throws its own error, and nothing is applied or sent.
+	 */
+	async receive(connection: CollabConnection, data: Uint8Array): Promise<void> {
+		if (connection.access === 'none') return;
+		const message = parseMessage(data);
+		switch (message.kind) {
+			case 'sync-step-1':
+				connection.send(encodeSyncStep2(this.doc, message.stateVector));
+				return;
+			case 'update':
+				return this.receiveUpdate(connection, message.update);
+			case 'awareness': {
+				let clean: Uint8Array | null;
+				try {
+					clean = sanitizeAwarenessUpdate(message.payload, connection, (id) => this.isClaimedByOther(id, connection));
+				} catch (error) {
+					throw new MalformedMessageError(`awareness: ${(error as Error).message}`);
+				}
+				if (clean) awarenessProtocol.applyAwarenessUpdate(this.awareness, clean, connection);
+				return;
+			}
+			case 'query-awareness':
+				connection.send(encodeAwareness(this.awareness, [...this.awareness.getStates().keys()]));
+				return;
+		}
+	}
+
+	private async receiveUpdate(connection: CollabConnection, update: Uint8Array): Promise<void> {
+		if (isEmptyUpdate(update)) return;
+		if (connection.access !== 'write') {
+			// Not applied, not stored, not sent on; the client hears why once.
+			if (connection.shouldExplainDenial()) connection.socket.send(encodePermissionDenied('read-only'));
+			return;
+		}
+		await this.store.appendUpdate(this.conferenceId, this.documentName, update);
+		// Stored first, then applied and sent on: nobody sees a change that a crash could lose.
+		Y.applyUpdate(this.doc, update, connection);
+	}
+
+	private isClaimedByOther(clientId: number, self: CollabConnection): boolean {
+		for (const connection of this.connections) {
+			if (connection !== self && connection.clientIds.has(clientId)) return true;
+		}
+		return this.remoteClaims.has(clientId);
+	}
+
+	/** Client ids seen through the bus belong to sockets on other instances. */
+	readonly remoteClaims = new Set<number>();
+
+	destroy(): void {
+		this.awareness.destroy();
+		this.doc.destroy();
+	}
+}
+
+type AwarenessChange = { added: number[]; updated: number[]; removed: number[] };
+
+export class MalformedMessageError extends Error {
+	constructor(detail: string) {
+		super(`malformed message: ${detail}`);
+		this.name = 'MalformedMessageError';
+	}
+}
+
+type ParsedMessage =
+	| { kind: 'sync-step-1'; stateVector: Uint8Array }
+	| { kind: 'update'; update: Uint8Array }
+	| { kind: 'awareness'; payload: Uint8Array }
+	| { kind: 'query-awareness' };
+
+/** Decodes a y-websocket message fully before anything acts on it. */
+function parseMessage(data: Uint8Array): ParsedMessage {
+	try {
+		const decoder = decoding.createDecoder(data);
+		const type = decoding.readVarUint(decoder);
+		if (type === MESSAGE_SYNC) {
+			const step = decoding.readVarUint(decoder);
+			if (step === 0) return { kind: 'sync-step-1', stateVector: decoding.readVarUint8Array(decoder) };
+			if (step === 1 || step === 2) {
+				const update = decoding.readVarUint8Array(decoder);
+				assertValidUpdate(update);
+				return { kind: 'update', update };
+			}
+			throw new Error(`unknown sync step ${step}`);
+		}
+		if (type === MESSAGE_AWARENESS) return { kind: 'awareness', payload: decoding.readVarUint8Array(decoder) };
+		if (type === MESSAGE_QUERY_AWARENESS) return { kind: 'query-awareness' };
+		throw new Error(`unknown message type ${type}`);
+	} catch (error) {
+		throw error instanceof MalformedMessageError ? error : new MalformedMessageError((error as Error).message);
+	}
+}
+
+function isEmptyUpdate(update: Uint8Array): boolean {
+	return update.length <= 2 && update.every((byte) => byte === 0);
+}

@@ -1,0 +1,65 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import * as schema from './schema';
+
+export type Database = PostgresJsDatabase<typeof schema>;
+
+type Connection = { db: Database; close: () => Promise<void>; kind: 'postgres' | 'pglite' };
+
+const GLOBAL_KEY = Symbol.for('kring.database');
+const globalStore = globalThis as unknown as Record<symbol, Promise<Connection> | undefined>;
+
+function migrationsFolder(): string {
+	return resolve(process.env.KRING_MIGRATIONS ?? 'drizzle');
+}
+
+async function openPostgres(url: string): Promise<Connection> {
+	const { default: postgres } = await import('postgres');
+	const { drizzle } = await import('drizzle-orm/postgres-js');
+	const { migrate } = await import('drizzle-orm/postgres-js/migrator');
+	const client = postgres(url, { max: Number(process.env.DATABASE_POOL_SIZE ?? 10), onnotice: () => {} });
+	const db = drizzle(client, { schema });
+	await migrate(db, { migrationsFolder: migrationsFolder() });
+	return { db, kind: 'postgres', close: () => client.end({ timeout: 5 }) };
+}
+
+async function openPglite(dataDir: string): Promise<Connection> {
+	const { PGlite } = await import('@electric-sql/pglite');
+	const { drizzle } = await import('drizzle-orm/pglite');
+	const { migrate } = await import('drizzle-orm/pglite/migrator');
+	if (dataDir !== 'memory://') mkdirSync(dataDir, { recursive: true });
+	const client = new PGlite(dataDir);
+	const db = drizzle(client, { schema });
+	await migrate(db, { migrationsFolder: migrationsFolder() });
+	return { db: db as unknown as Database, kind: 'pglite', close: () => client.close() };
+}
+
+/**
+ * The one database of this process: PostgreSQL when DATABASE_URL is set, otherwise the
+ * embedded PGlite under ./data. Migrations run once, at first use.
+ */
+export function connectDatabase(): Promise<Connection> {
+	let connection = globalStore[GLOBAL_KEY];
+	if (!connection) {
+		const url = process.env.DATABASE_URL;
+		connection = url ? openPostgres(url) : openPglite(resolve(process.env.KRING_DATA_DIR ?? 'data', 'pglite'));
+		globalStore[GLOBAL_KEY] = connection;
+		connection.catch(() => {
+			globalStore[GLOBAL_KEY] = undefined;
+		});
+	}
+	return connection;
+}
+
+export async function getDb(): Promise<Database> {
+	return (await connectDatabase()).db;
+}
+
+export async function closeDatabase(): Promise<void> {
+	const connection = globalStore[GLOBAL_KEY];
+	globalStore[GLOBAL_KEY] = undefined;
+	if (connection) await (await connection).close();
+}
+
+export { schema };

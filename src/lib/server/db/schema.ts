@@ -1,0 +1,166 @@
+import {
+	bigint,
+	bigserial,
+	customType,
+	index,
+	integer,
+	pgTable,
+	primaryKey,
+	text,
+	timestamp
+} from 'drizzle-orm/pg-core';
+
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+	dataType: () => 'bytea',
+	fromDriver: (value) => new Uint8Array(value)
+});
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+
+/** Staff accounts: coordinators and professionals. Family members have no account. */
+export const users = pgTable('users', {
+	id: text('id').primaryKey(),
+	email: text('email').notNull().unique(),
+	name: text('name').notNull(),
+	role: text('role', { enum: ['coordinator', 'professional'] }).notNull(),
+	passwordHash: text('password_hash'),
+	createdAt: createdAt()
+});
+
+export const conferences = pgTable('conferences', {
+	id: text('id').primaryKey(),
+	title: text('title').notNull(),
+	question: text('question').notNull(),
+	language: text('language').notNull().default('nl'),
+	phase: text('phase', {
+		enum: ['preparation', 'information', 'private', 'presentation', 'accepted', 'closed']
+	})
+		.notNull()
+		.default('preparation'),
+	phaseChangedAt: timestamp('phase_changed_at', { withTimezone: true }).notNull().defaultNow(),
+	roomCode: text('room_code').notNull().unique(),
+	/** Set when the coordinator knocks during private time; the family sees it and decides. */
+	knockedAt: timestamp('knocked_at', { withTimezone: true }),
+	coordinatorId: text('coordinator_id')
+		.notNull()
+		.references(() => users.id),
+	createdAt: createdAt()
+});
+
+/** Everyone taking part in one conference: family members, the coordinator, professionals. */
+export const participants = pgTable(
+	'participants',
+	{
+		id: text('id').primaryKey(),
+		conferenceId: text('conference_id')
+			.notNull()
+			.references(() => conferences.id, { onDelete: 'cascade' }),
+		userId: text('user_id').references(() => users.id),
+		role: text('role', { enum: ['family', 'coordinator', 'professional'] }).notNull(),
+		displayName: text('display_name').notNull(),
+		presence: text('presence', { enum: ['room', 'remote', 'video-visit'] })
+			.notNull()
+			.default('room'),
+		/** waiting: at the door during private time; removed: sent away, sessions ended. */
+		status: text('status', { enum: ['active', 'waiting', 'removed', 'declined'] })
+			.notNull()
+			.default('active'),
+		createdAt: createdAt()
+	},
+	(table) => [index('participants_conference_idx').on(table.conferenceId)]
+);
+
+/** Sessions hold only the SHA-256 of the token; the token itself lives in the browser's cookie. */
+export const sessions = pgTable('sessions', {
+	id: text('id').primaryKey(),
+	userId: text('user_id').references(() => users.id, { onDelete: 'cascade' }),
+	participantId: text('participant_id').references(() => participants.id, { onDelete: 'cascade' }),
+	expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+	sharedDevice: integer('shared_device').notNull().default(0)
+});
+
+export const invites = pgTable('invites', {
+	id: text('id').primaryKey(),
+	/** SHA-256 of the token in the link. */
+	tokenHash: text('token_hash').notNull().unique(),
+	conferenceId: text('conference_id')
+		.notNull()
+		.references(() => conferences.id, { onDelete: 'cascade' }),
+	role: text('role', { enum: ['family', 'professional'] }).notNull(),
+	email: text('email'),
+	name: text('name'),
+	expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+	usedAt: timestamp('used_at', { withTimezone: true }),
+	createdAt: createdAt()
+});
+
+/** One-time link that creates the first coordinator account on an empty database. */
+export const setupTokens = pgTable('setup_tokens', {
+	tokenHash: text('token_hash').primaryKey(),
+	expiresAt: timestamp('expires_at', { withTimezone: true }).notNull()
+});
+
+/** Append-only log of Yjs updates; compacted into `docSnapshots` now and then. */
+export const docUpdates = pgTable(
+	'doc_updates',
+	{
+		id: bigserial('id', { mode: 'number' }).primaryKey(),
+		conferenceId: text('conference_id')
+			.notNull()
+			.references(() => conferences.id, { onDelete: 'cascade' }),
+		documentName: text('document_name', { enum: ['brief', 'plan'] }).notNull(),
+		update: bytea('update').notNull(),
+		createdAt: createdAt()
+	},
+	(table) => [index('doc_updates_doc_idx').on(table.conferenceId, table.documentName, table.id)]
+);
+
+export const docSnapshots = pgTable(
+	'doc_snapshots',
+	{
+		conferenceId: text('conference_id')
+			.notNull()
+			.references(() => conferences.id, { onDelete: 'cascade' }),
+		documentName: text('document_name', { enum: ['brief', 'plan'] }).notNull(),
+		state: bytea('state').notNull(),
+		/** The highest doc_updates id folded into this snapshot. */
+		upToUpdateId: bigint('up_to_update_id', { mode: 'number' }).notNull(),
+		updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+	},
+	(table) => [primaryKey({ columns: [table.conferenceId, table.documentName] })]
+);
+
+/** The accepted plan, frozen: never updated, only added to. */
+export const planVersions = pgTable(
+	'plan_versions',
+	{
+		conferenceId: text('conference_id')
+			.notNull()
+			.references(() => conferences.id, { onDelete: 'cascade' }),
+		version: integer('version').notNull(),
+		content: text('content').notNull(),
+		sha256: text('sha256').notNull(),
+		planState: bytea('plan_state').notNull(),
+		briefState: bytea('brief_state').notNull(),
+		acceptedBy: text('accepted_by').notNull(),
+		acceptedByRole: text('accepted_by_role').notNull(),
+		conditions: text('conditions').notNull().default(''),
+		acceptedAt: timestamp('accepted_at', { withTimezone: true }).notNull().defaultNow()
+	},
+	(table) => [primaryKey({ columns: [table.conferenceId, table.version] })]
+);
+
+/** What happened, by whom, when; never the family's content. */
+export const auditLog = pgTable(
+	'audit_log',
+	{
+		id: bigserial('id', { mode: 'number' }).primaryKey(),
+		conferenceId: text('conference_id').references(() => conferences.id, { onDelete: 'cascade' }),
+		at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+		actor: text('actor').notNull(),
+		actorRole: text('actor_role').notNull(),
+		action: text('action').notNull(),
+		detail: text('detail').notNull().default('')
+	},
+	(table) => [index('audit_conference_idx').on(table.conferenceId, table.at)]
+);

@@ -1,0 +1,139 @@
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import * as Y from 'yjs';
+import type { DocumentName } from '$lib/conference/phases';
+import { getDb, schema, type Database } from './db';
+
+type Pending = {
+	conferenceId: string;
+	documentName: DocumentName;
+	update: Uint8Array;
+	resolve: () => void;
+	reject: (error: Error) => void;
+};
+
+/** Updates are folded into a snapshot once this many have piled up for one document. */
+const COMPACT_AFTER = Number(process.env.KRING_COMPACT_AFTER ?? 500);
+
+/**
+ * The durable home of every Yjs update. `appendUpdate` resolves only after the update is
+ * committed; updates that arrive while a commit is in flight share the next one (group commit).
+ */
+export class DocStore {
+	private queue: Pending[] = [];
+	private flushing = false;
+	private sinceCompaction = new Map<string, number>();
+
+	appendUpdate(conferenceId: string, documentName: DocumentName, update: Uint8Array): Promise<void> {
+		return new Promise((resolve, reject) => {
+			this.queue.push({ conferenceId, documentName, update, resolve, reject });
+			if (!this.flushing) void this.flush();
+		});
+	}
+
+	private async flush(): Promise<void> {
+		this.flushing = true;
+		try {
+			while (this.queue.length > 0) {
+				const batch = this.queue.splice(0, 500);
+				try {
+					const db = await getDb();
+					await db.insert(schema.docUpdates).values(
+						batch.map(({ conferenceId, documentName, update }) => ({ conferenceId, documentName, update }))
+					);
+					for (const item of batch) item.resolve();
+				} catch (error) {
+					for (const item of batch) item.reject(error as Error);
+				}
+				for (const item of batch) this.countForCompaction(item.conferenceId, item.documentName);
+			}
+		} finally {
+			this.flushing = false;
+		}
+	}
+
+	private countForCompaction(conferenceId: string, documentName: DocumentName): void {
+		const key = `${conferenceId}/${documentName}`;
+		const n = (this.sinceCompaction.get(key) ?? 0) + 1;
+		if (n < COMPACT_AFTER) {
+			this.sinceCompaction.set(key, n);
+			return;
+		}
+		this.sinceCompaction.set(key, 0);
+		this.compact(conferenceId, documentName).catch((error: Error) => {
+			console.error(`[doc-store] compaction of ${key} failed:`, error.message);
+		});
+	}
+
+	/** Loads the whole stored state of a document as one Yjs update (empty document: null). */
+	async loadState(conferenceId: string, documentName: DocumentName): Promise<Uint8Array | null> {
+		const db = await getDb();
+		const { doc, updateIds, hasSnapshot } = await db.transaction((tx) => readDoc(tx, conferenceId, documentName), {
+			isolationLevel: 'repeatable read'
+		});
+		if (!hasSnapshot && updateIds.length === 0) return null;
+		const state = Y.encodeStateAsUpdate(doc);
+		doc.destroy();
+		return state;
+	}
+
+	/**
+	 * Folds the update log into the snapshot. An advisory lock keeps compactions of one document
+	 * apart, and only the updates actually folded in are deleted: one committed meanwhile stays.
+	 */
+	async compact(conferenceId: string, documentName: DocumentName): Promise<void> {
+		const db = await getDb();
+		await db.transaction(async (tx) => {
+			await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`kring/${conferenceId}/${documentName}`}))`);
+			const { doc, updateIds } = await readDoc(tx, conferenceId, documentName);
+			if (updateIds.length === 0) {
+				doc.destroy();
+				return;
+			}
+			const state = Y.encodeStateAsUpdate(doc);
+			doc.destroy();
+			const upToUpdateId = Math.max(...updateIds);
+			await tx
+				.insert(schema.docSnapshots)
+				.values({ conferenceId, documentName, state, upToUpdateId })
+				.onConflictDoUpdate({
+					target: [schema.docSnapshots.conferenceId, schema.docSnapshots.documentName],
+					set: { state, upToUpdateId, updatedAt: new Date() }
+				});
+			await tx.delete(schema.docUpdates).where(inArray(schema.docUpdates.id, updateIds));
+		});
+	}
+}
+
+type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
+
+/** Snapshot plus every logged update; Yjs updates are idempotent, so overlap does no harm. */
+async function readDoc(tx: Tx, conferenceId: string, documentName: DocumentName) {
+	const doc = new Y.Doc({ gc: true });
+	const [snapshot] = await tx
+		.select({ state: schema.docSnapshots.state })
+		.from(schema.docSnapshots)
+		.where(and(eq(schema.docSnapshots.conferenceId, conferenceId), eq(schema.docSnapshots.documentName, documentName)));
+	const rows = await tx
+		.select({ id: schema.docUpdates.id, update: schema.docUpdates.update })
+		.from(schema.docUpdates)
+		.where(and(eq(schema.docUpdates.conferenceId, conferenceId), eq(schema.docUpdates.documentName, documentName)))
+		.orderBy(asc(schema.docUpdates.id));
+	doc.transact(() => {
+		if (snapshot) applySafely(doc, snapshot.state, conferenceId, documentName);
+		for (const row of rows) applySafely(doc, row.update, conferenceId, documentName);
+	});
+	return { doc, updateIds: rows.map((row) => row.id), hasSnapshot: !!snapshot };
+}
+
+function applySafely(doc: Y.Doc, update: Uint8Array, conferenceId: string, documentName: string): void {
+	try {
+		Y.applyUpdate(doc, update);
+	} catch (error) {
+		console.error(`[doc-store] skipped an unreadable stored update of ${conferenceId}/${documentName}:`, (error as Error).message);
+	}
+}
+
+/** Throws when bytes are not a well-formed Yjs update, before anything is stored. */
+export function assertValidUpdate(update: Uint8Array): void {
+	Y.decodeUpdate(update);
+}
