@@ -59,7 +59,7 @@ export class Bus {
 		const envelope: Envelope = { ...message, origin: this.instanceId };
 		this.deliver(envelope, true);
 		if (this.publisher) {
-			this.publisher.publishBuffer(CHANNEL, Buffer.from(encodeEnvelope(envelope))).catch((error: Error) => {
+			this.publisher.publish(CHANNEL, Buffer.from(encodeEnvelope(envelope))).catch((error: Error) => {
 				console.error('[bus] publish failed', error.message);
 			});
 		}

@@ -22,6 +22,13 @@ export class DocStore {
 	private queue: Pending[] = [];
 	private flushing = false;
 	private sinceCompaction = new Map<string, number>();
+	private idleWaiters: (() => void)[] = [];
+
+	/** Resolves once every update handed in so far is committed. */
+	drained(): Promise<void> {
+		if (!this.flushing && this.queue.length === 0) return Promise.resolve();
+		return new Promise((resolve) => this.idleWaiters.push(resolve));
+	}
 
 	appendUpdate(conferenceId: string, documentName: DocumentName, update: Uint8Array): Promise<void> {
 		return new Promise((resolve, reject) => {
@@ -48,6 +55,7 @@ export class DocStore {
 			}
 		} finally {
 			this.flushing = false;
+			for (const resolve of this.idleWaiters.splice(0)) resolve();
 		}
 	}
 

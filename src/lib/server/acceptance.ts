@@ -1,0 +1,89 @@
+import { sha256 } from '@oslojs/crypto/sha2';
+import { encodeHexLowerCase } from '@oslojs/encoding';
+import * as Y from 'yjs';
+import { canTransition } from '$lib/conference/phases';
+import { canonicalJson, readBrief, readPlan, type BriefContent, type PlanContent } from '$lib/plan/shape';
+import { recordAudit } from './audit';
+import { actorOf, getConference, nextPlanVersionNumber, setPhase, type Member } from './conferences';
+import { getDb, schema } from './db';
+import { KringError } from './errors';
+import { runtime } from './runtime';
+
+export type FrozenPlan = {
+	version: number;
+	conferenceTitle: string;
+	question: string;
+	brief: BriefContent;
+	plan: PlanContent;
+	acceptedBy: string;
+	acceptedByRole: string;
+	conditions: string;
+	acceptedAt: string;
+};
+
+/**
+ * Accepts the plan: the conference moves to `accepted` first (so no more edits are taken), then
+ * the stored plan and brief are frozen as the next version with a SHA-256 of their canonical JSON.
+ */
+export async function acceptPlan(member: Member, conditions: string): Promise<{ version: number; sha256: string }> {
+	if (member.status !== 'active' || !canTransition(member.role, member.conference.phase, 'accepted')) {
+		throw new KringError('phase_change_not_allowed', 403);
+	}
+	const trimmedConditions = conditions.trim().slice(0, 4000);
+	const conferenceId = member.conference.id;
+	await setPhase(conferenceId, 'presentation', 'accepted');
+	try {
+		await runtime().docStore.drained();
+		const conference = await getConference(conferenceId);
+		const [planState, briefState] = await Promise.all([
+			runtime().docStore.loadState(conferenceId, 'plan'),
+			runtime().docStore.loadState(conferenceId, 'brief')
+		]);
+		const plan = readPlan(docFrom(planState));
+		const brief = readBrief(docFrom(briefState));
+		const version = await nextPlanVersionNumber(conferenceId);
+		const acceptedAt = new Date();
+		const frozen: FrozenPlan = {
+			version,
+			conferenceTitle: conference?.title ?? '',
+			question: conference?.question ?? '',
+			brief,
+			plan,
+			acceptedBy: member.name,
+			acceptedByRole: member.role,
+			conditions: trimmedConditions,
+			acceptedAt: acceptedAt.toISOString()
+		};
+		const content = canonicalJson(frozen);
+		const hash = encodeHexLowerCase(sha256(new TextEncoder().encode(content)));
+		const db = await getDb();
+		await db.insert(schema.planVersions).values({
+			conferenceId,
+			version,
+			content,
+			sha256: hash,
+			planState: planState ?? Y.encodeStateAsUpdate(new Y.Doc()),
+			briefState: briefState ?? Y.encodeStateAsUpdate(new Y.Doc()),
+			acceptedBy: member.name,
+			acceptedByRole: member.role,
+			conditions: trimmedConditions,
+			acceptedAt
+		});
+		await recordAudit(conferenceId, actorOf(member), 'plan.accepted', `version ${version}, sha256 ${hash.slice(0, 16)}`);
+		return { version, sha256: hash };
+	} catch (error) {
+		// Nothing was frozen: the family can keep working and acceptance can be tried again.
+		await setPhase(conferenceId, 'accepted', 'presentation').catch(() => {});
+		throw error;
+	}
+}
+
+function docFrom(state: Uint8Array | null): Y.Doc {
+	const doc = new Y.Doc();
+	if (state) Y.applyUpdate(doc, state);
+	return doc;
+}
+
+export function parseFrozen(content: string): FrozenPlan {
+	return JSON.parse(content) as FrozenPlan;
+}

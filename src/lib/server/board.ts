@@ -1,0 +1,55 @@
+import QRCode from 'qrcode';
+import { transitionsFor } from '$lib/conference/phases';
+import { parseFrozen } from './acceptance';
+import { listAudit } from './audit';
+import { documentAccess, latestPlanVersion, listParticipants, type Member } from './conferences';
+import { formatRoomCode } from './ids';
+import { runtime } from './runtime';
+
+/**
+ * What one member's board shows, decided by access() alone: no field of the brief or the plan
+ * is in here unless the member may read that document in this phase.
+ */
+export async function loadBoard(member: Member, origin: string) {
+	const { conference, role } = member;
+	const briefAccess = documentAccess(member, 'brief');
+	const planAccess = documentAccess(member, 'plan');
+	const participants = await listParticipants(conference.id);
+	const connected = runtime().liveStatus.connectedFamilyIds(conference.id);
+	const familyCount = participants.filter((p) => p.role === 'family' && p.status === 'active').length;
+	const showPeople = role === 'family' || briefAccess !== 'none';
+	const version = planAccess !== 'none' && (conference.phase === 'accepted' || conference.phase === 'closed') ? await latestPlanVersion(conference.id) : null;
+	const joinUrl = `${origin}/join/${conference.roomCode}`;
+	return {
+		conference: {
+			id: conference.id,
+			title: conference.title,
+			phase: conference.phase,
+			phaseChangedAt: conference.phaseChangedAt.toISOString(),
+			question: briefAccess !== 'none' ? conference.question : null,
+			knocked: conference.knockedAt !== null
+		},
+		me: { participantId: member.participantId, name: member.name, role, status: member.status },
+		access: { brief: briefAccess, plan: planAccess },
+		transitions: transitionsFor(role, conference.phase),
+		connectedFamily: connected.size,
+		familyCount,
+		participants: showPeople
+			? participants
+					.filter((p) => p.status === 'active')
+					.map((p) => ({ id: p.id, name: p.displayName, role: p.role, presence: p.presence, connected: connected.has(p.id) }))
+			: [],
+		waiting: role === 'family' ? participants.filter((p) => p.status === 'waiting').map((p) => ({ id: p.id, name: p.displayName, presence: p.presence })) : [],
+		invite:
+			role === 'coordinator' && conference.phase !== 'closed'
+				? { roomCode: formatRoomCode(conference.roomCode), joinUrl, qr: await QRCode.toDataURL(joinUrl, { margin: 1, width: 240 }) }
+				: null,
+		accepted: version
+			? { ...parseFrozen(version.content), sha256: version.sha256 }
+			: null,
+		// Staff see the log only outside private time: even who let whom in is the family's business then.
+		audit: role === 'family' || (role === 'coordinator' && conference.phase !== 'private') ? (await listAudit(conference.id, 50)).map((a) => ({ ...a, at: a.at.toISOString() })) : []
+	};
+}
+
+export type Board = Awaited<ReturnType<typeof loadBoard>>;

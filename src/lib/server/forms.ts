@@ -1,0 +1,21 @@
+import { fail, type ActionFailure } from '@sveltejs/kit';
+import { KringError } from './errors';
+
+export function formText(data: FormData, name: string, maxLength = 4000): string {
+	const value = data.get(name);
+	return typeof value === 'string' ? value.slice(0, maxLength) : '';
+}
+
+/** Turns an error a user can meet into a form failure with its message key; rethrows the rest. */
+export function failWith(error: unknown, values: Record<string, string> = {}): ActionFailure<{ error: string; values: Record<string, string> }> {
+	if (error instanceof KringError) return fail(error.status, { error: error.code, values });
+	throw error;
+}
+
+export function clientAddress(event: { getClientAddress: () => string }): string {
+	try {
+		return event.getClientAddress();
+	} catch {
+		return 'unknown';
+	}
+}

@@ -1,0 +1,68 @@
+import { error, fail, redirect } from '@sveltejs/kit';
+import { acceptProfessionalInvite, findConferenceByInvite } from '$lib/server/conferences';
+import { KringError } from '$lib/server/errors';
+import { failWith, formText } from '$lib/server/forms';
+import { passwordProblem } from '$lib/server/passwords';
+import { createSession, setSessionCookie } from '$lib/server/sessions';
+import { createUser, getUserByEmail } from '$lib/server/users';
+import type { Actions, PageServerLoad } from './$types';
+
+async function inviteFor(token: string) {
+	try {
+		const invite = await findConferenceByInvite(token);
+		if (invite.role !== 'professional') throw new KringError('invite_unknown', 404);
+		return invite;
+	} catch (e) {
+		if (e instanceof KringError) error(e.status, { message: e.code, code: e.code });
+		throw e;
+	}
+}
+
+export const load: PageServerLoad = async ({ params, locals }) => {
+	const invite = await inviteFor(params.token);
+	const identity = locals.identity;
+	return {
+		title: invite.conference.title,
+		name: invite.name ?? '',
+		email: invite.email ?? '',
+		hasAccount: !!(invite.email && (await getUserByEmail(invite.email))),
+		signedInAs: identity?.kind === 'staff' ? { name: identity.name, role: identity.role } : null
+	};
+};
+
+export const actions: Actions = {
+	/** A professional who is signed in takes the invite. */
+	accept: async ({ params, locals }) => {
+		const identity = locals.identity;
+		if (identity?.kind !== 'staff') redirect(303, `/login?next=/invite/${params.token}`);
+		let conferenceId: string;
+		try {
+			conferenceId = await acceptProfessionalInvite(params.token, { userId: identity.userId, name: identity.name, role: identity.role });
+		} catch (e) {
+			return failWith(e);
+		}
+		redirect(303, `/c/${conferenceId}`);
+	},
+	/** A professional without an account makes one for the invited email address, and takes the invite. */
+	register: async ({ params, request, cookies }) => {
+		const invite = await inviteFor(params.token);
+		const data = await request.formData();
+		const values = { name: formText(data, 'name', 100) };
+		const password = formText(data, 'password', 300);
+		if (!invite.email) return fail(400, { error: 'email_invalid', values });
+		if (await getUserByEmail(invite.email)) return fail(409, { error: 'email_taken', values });
+		if (!values.name.trim()) return fail(400, { error: 'name_required', values });
+		const problem = passwordProblem(password);
+		if (problem) return fail(400, { error: problem, values });
+		let conferenceId: string;
+		try {
+			const user = await createUser({ email: invite.email, name: values.name, role: 'professional', password });
+			conferenceId = await acceptProfessionalInvite(params.token, { userId: user.id, name: user.name, role: user.role });
+			const session = await createSession({ userId: user.id });
+			setSessionCookie(cookies, session.token, session.expiresAt);
+		} catch (e) {
+			return failWith(e, values);
+		}
+		redirect(303, `/c/${conferenceId}`);
+	}
+};

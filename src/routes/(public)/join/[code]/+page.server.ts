@@ -1,0 +1,26 @@
+import { error } from '@sveltejs/kit';
+import { findConferenceByRoomCode } from '$lib/server/conferences';
+import { KringError } from '$lib/server/errors';
+import { handleFamilyJoin } from '$lib/server/family-join';
+import { clientAddress } from '$lib/server/forms';
+import { allowAttempt } from '$lib/server/rate-limit';
+import type { Actions, PageServerLoad } from './$types';
+
+async function conferenceFor(code: string, address: string) {
+	if (!allowAttempt(`room-code:${address}`, 30, 60_000)) error(429, { message: 'too_many_attempts', code: 'too_many_attempts' });
+	try {
+		return await findConferenceByRoomCode(code);
+	} catch (e) {
+		if (e instanceof KringError) error(e.status, { message: e.code, code: e.code });
+		throw e;
+	}
+}
+
+export const load: PageServerLoad = async (event) => {
+	const conference = await conferenceFor(event.params.code, clientAddress(event));
+	return { title: conference.title, staffRole: event.locals.identity?.kind === 'staff' ? event.locals.identity.role : null };
+};
+
+export const actions: Actions = {
+	default: async (event) => handleFamilyJoin(event, await conferenceFor(event.params.code, clientAddress(event)))
+};

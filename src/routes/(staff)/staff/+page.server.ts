@@ -1,0 +1,25 @@
+import { fail, redirect } from '@sveltejs/kit';
+import { createConference, listConferencesForUser } from '$lib/server/conferences';
+import { failWith, formText } from '$lib/server/forms';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async ({ locals }) => {
+	if (locals.identity?.kind !== 'staff') redirect(303, '/login');
+	return { conferences: await listConferencesForUser(locals.identity.userId) };
+};
+
+export const actions: Actions = {
+	create: async ({ request, locals }) => {
+		const identity = locals.identity;
+		if (identity?.kind !== 'staff' || identity.role !== 'coordinator') return fail(403, { error: 'not_allowed', values: {} });
+		const data = await request.formData();
+		const values = { title: formText(data, 'title', 200), question: formText(data, 'question', 2000) };
+		let id: string;
+		try {
+			({ conference: { id } } = await createConference({ userId: identity.userId, name: identity.name }, values));
+		} catch (e) {
+			return failWith(e, values);
+		}
+		redirect(303, `/c/${id}`);
+	}
+};
