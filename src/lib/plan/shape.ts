@@ -49,6 +49,19 @@ export type PlanContent = {
 	contingency: string;
 };
 
+/** The accepted plan as it was frozen and hashed. */
+export type FrozenPlan = {
+	version: number;
+	conferenceTitle: string;
+	question: string;
+	brief: BriefContent;
+	plan: PlanContent;
+	acceptedBy: string;
+	acceptedByRole: string;
+	conditions: string;
+	acceptedAt: string;
+};
+
 export const concernsOf = (doc: Y.Doc) => doc.getArray<Y.Map<unknown>>('concerns');
 export const conditionsOf = (doc: Y.Doc) => doc.getArray<Y.Map<unknown>>('conditions');
 export const informationOf = (doc: Y.Doc) => doc.getXmlFragment('information');
