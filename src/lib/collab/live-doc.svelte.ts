@@ -36,7 +36,7 @@ export class LiveDoc {
 		this.provider = new WebsocketProvider(`${protocol}://${location.host}/collab/${conferenceId}`, name, this.doc, {
 			maxBackoffTime: 5000
 		});
-		this.doc.on('update', () => this.tick++);
+		this.doc.on('update', () => queueMicrotask(() => this.tick++));
 		this.provider.on('status', ({ status }: { status: string }) => {
 			this.link = status === 'connected' ? 'connected' : status === 'connecting' ? 'connecting' : 'offline';
 		});
@@ -54,16 +54,20 @@ export class LiveDoc {
 			}
 		});
 		const awareness = this.provider.awareness;
-		awareness.on('change', () => {
-			const entries: PresenceEntry[] = [];
-			awareness.getStates().forEach((state, clientId) => {
-				const user = state?.user as Omit<PresenceEntry, 'clientId'> | undefined;
-				if (user?.name) entries.push({ clientId, ...user, focus: typeof state.focus === 'string' ? state.focus : undefined });
-			});
-			this.presence = entries;
-		});
+		// Presence changes can fire while Svelte is rendering (an editor taking focus); the view
+		// catches up a microtask later instead of mutating state mid-render.
+		awareness.on('change', () => queueMicrotask(() => this.readPresence()));
 		// The server fills in name and role from the session; the client only says where it is.
 		awareness.setLocalStateField('focus', null);
+	}
+
+	private readPresence(): void {
+		const entries: PresenceEntry[] = [];
+		this.provider.awareness.getStates().forEach((state, clientId) => {
+			const user = state?.user as Omit<PresenceEntry, 'clientId'> | undefined;
+			if (user?.name) entries.push({ clientId, ...user, focus: typeof state.focus === 'string' ? state.focus : undefined });
+		});
+		this.presence = entries;
 	}
 
 	setFocus(focus: string | null): void {

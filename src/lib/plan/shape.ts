@@ -7,7 +7,8 @@ import * as Y from 'yjs';
  * brief: concerns[] and conditions[] (Y.Map with id, by, theme, text: Y.Text), information (rich text)
  * plan:  agreements[] (Y.Map with id, theme, when: Y.Text, who: Y.Array<string>, answers: Y.Array<string>,
  *        text: Y.XmlFragment, status), groundRules[] (Y.Map with id, text: Y.Text),
- *        meta (Y.Map with monitor, evaluation, contingency: Y.Text)
+ *        monitor, evaluation, contingency (top-level Y.Text: two phones starting to type at once
+ *        cannot each create their own text and lose one)
  */
 export const THEMES = [
 	'housing',
@@ -67,7 +68,6 @@ export const conditionsOf = (doc: Y.Doc) => doc.getArray<Y.Map<unknown>>('condit
 export const informationOf = (doc: Y.Doc) => doc.getXmlFragment('information');
 export const agreementsOf = (doc: Y.Doc) => doc.getArray<Y.Map<unknown>>('agreements');
 export const groundRulesOf = (doc: Y.Doc) => doc.getArray<Y.Map<unknown>>('groundRules');
-export const planMetaOf = (doc: Y.Doc) => doc.getMap<unknown>('meta');
 
 export function newId(): string {
 	const bytes = new Uint8Array(8);
@@ -104,15 +104,9 @@ export function createGroundRule(text = ''): Y.Map<unknown> {
 	return rule;
 }
 
-/** The Y.Text behind a meta field, created on first use. */
+/** The Y.Text behind a plan-wide field (who watches over the plan, when to evaluate, what if not). */
 export function metaText(doc: Y.Doc, field: MetaField): Y.Text {
-	const meta = planMetaOf(doc);
-	let text = meta.get(field);
-	if (!(text instanceof Y.Text)) {
-		text = new Y.Text();
-		meta.set(field, text);
-	}
-	return text as Y.Text;
+	return doc.getText(field);
 }
 
 export function textOf(value: unknown): string {
@@ -144,7 +138,6 @@ export function readBrief(doc: Y.Doc): BriefContent {
 }
 
 export function readPlan(doc: Y.Doc): PlanContent {
-	const meta = planMetaOf(doc);
 	return {
 		agreements: agreementsOf(doc)
 			.toArray()
@@ -165,9 +158,9 @@ export function readPlan(doc: Y.Doc): PlanContent {
 			.toArray()
 			.map((rule) => textOf(rule.get('text')))
 			.filter((text) => text.trim() !== ''),
-		monitor: textOf(meta.get('monitor')),
-		evaluation: textOf(meta.get('evaluation')),
-		contingency: textOf(meta.get('contingency'))
+		monitor: metaText(doc, 'monitor').toString(),
+		evaluation: metaText(doc, 'evaluation').toString(),
+		contingency: metaText(doc, 'contingency').toString()
 	};
 }
 

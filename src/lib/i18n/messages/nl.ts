@@ -82,6 +82,8 @@ export const nl = {
 	'board.conditions': 'Voorwaarden (ondergrenzen)',
 	'board.information': 'Informatie over hulp',
 	'board.add_concern': 'Zorg toevoegen',
+	'board.concern_n': 'Zorg {n}',
+	'board.condition_n': 'Voorwaarde {n}',
 	'board.add_condition': 'Voorwaarde toevoegen',
 	'board.by': 'Van',
 	'board.read_only': 'Alleen lezen',
