@@ -91,6 +91,7 @@ export const nl = {
 	'board.offline': 'Geen verbinding — je wijzigingen worden bewaard en later verstuurd.',
 	'board.online': 'Verbonden',
 	'board.here': 'Nu hier',
+	'board.you': 'jij',
 	'board.participants': 'Wie doen er mee',
 	'board.remove': 'Verwijderen',
 	'board.remove_confirm': '{name} verwijderen? Dit apparaat kan dan niet meer meekijken.',
@@ -111,7 +112,8 @@ export const nl = {
 	'plan.contingency': 'Als het niet lukt, dan…',
 	'plan.coverage': 'Waar geeft het plan antwoord op?',
 	'plan.uncovered': 'Nog geen afspraak',
-	'plan.covered_by': '{count} afspraak/afspraken',
+	'plan.covered_by_one': '1 afspraak',
+	'plan.covered_by': '{count} afspraken',
 	'plan.empty': 'Nog geen afspraken. Begin met de eerste.',
 
 	'theme.housing': 'Wonen',
