@@ -4,7 +4,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { isDocumentName, type DocumentName } from '$lib/conference/phases';
 import { recordAudit, SYSTEM_ACTOR } from '../audit';
 import type { Bus, Envelope } from '../bus';
-import { documentAccess, resolveMember } from '../conferences';
+import { documentAccess, getConference, resolveMember } from '../conferences';
 import type { DocStore } from '../doc-store';
 import { readSessionCookie, validateSessionToken } from '../sessions';
 import { CollabConnection } from './connection';
@@ -88,7 +88,7 @@ export class CollabServer {
 		ws.binaryType = 'nodebuffer';
 		const pending: Buffer[] = [];
 		ws.on('message', (data: Buffer) => pending.push(data));
-		const room = await this.openRoom(member.conference.id, documentName, member.conference.phase);
+		const room = await this.openRoom(member.conference.id, documentName, member.conference.phase, member.conference.phaseChangedAt.getTime());
 		const connection = new CollabConnection(
 			ws,
 			member.participantId,
@@ -125,12 +125,15 @@ export class CollabServer {
 		ws.on('error', () => ws.terminate());
 	}
 
-	private async openRoom(conferenceId: string, documentName: DocumentName, phase: Room['phase']): Promise<Room> {
+	private async openRoom(conferenceId: string, documentName: DocumentName, phase: Room['phase'], changedAt: number): Promise<Room> {
 		const key = `${conferenceId}/${documentName}`;
 		let room = this.rooms.get(key);
 		if (!room) {
 			// The room listens to the bus from the moment it exists, before it loads: no update is missed.
-			room = new Room(conferenceId, documentName, phase, this.store, this.bus);
+			room = new Room(conferenceId, documentName, phase, changedAt, this.store, this.bus, async () => {
+				const conference = await getConference(conferenceId);
+				return conference ? { phase: conference.phase, changedAt: conference.phaseChangedAt.getTime() } : null;
+			});
 			this.rooms.set(key, room);
 			room.loaded.catch(() => {
 				if (this.rooms.get(key) === room) this.rooms.delete(key);
@@ -157,7 +160,7 @@ export class CollabServer {
 			case 'phase': {
 				const started = performance.now();
 				let closed = 0;
-				for (const room of this.roomsOf(message.conferenceId)) closed += room.applyPhase(message.phase);
+				for (const room of this.roomsOf(message.conferenceId)) closed += room.applyPhase(message.phase, message.changedAt);
 				this.reportRevocation(message.conferenceId, closed, performance.now() - started);
 				break;
 			}

@@ -37,8 +37,10 @@ export class Room {
 		readonly conferenceId: string,
 		readonly documentName: DocumentName,
 		public phase: Phase,
+		private phaseChangedAt: number,
 		private readonly store: DocStore,
-		private readonly bus: Bus
+		private readonly bus: Bus,
+		currentPhase: () => Promise<{ phase: Phase; changedAt: number } | null>
 	) {
 		this.awareness.setLocalState(null);
 		this.doc.on('update', (update: Uint8Array, origin: unknown) => {
@@ -55,8 +57,11 @@ export class Room {
 			for (const connection of this.connections) connection.send(message);
 			if (origin !== FROM_BUS) this.bus.publish({ type: 'awareness', conferenceId, document: documentName, payload });
 		});
-		this.loaded = this.store.loadState(conferenceId, documentName).then((state) => {
+		// The phase is read again once the room listens to the bus: a hand-over that happened
+		// between the socket's authentication and now is not missed.
+		this.loaded = Promise.all([this.store.loadState(conferenceId, documentName), currentPhase()]).then(([state, current]) => {
 			if (state) Y.applyUpdate(this.doc, state, FROM_STORE);
+			if (current) this.applyPhase(current.phase, current.changedAt);
 		});
 	}
 
@@ -78,9 +83,14 @@ export class Room {
 		if (own.length > 0) awarenessProtocol.removeAwarenessStates(this.awareness, own, connection);
 	}
 
-	/** Applies a new phase to every socket: closes those that lose access, downgrades the rest. */
-	applyPhase(phase: Phase): number {
+	/**
+	 * Applies a new phase to every socket: closes those that lose access, downgrades the rest.
+	 * News older than what the room knows (a late bus message) changes nothing.
+	 */
+	applyPhase(phase: Phase, changedAt: number): number {
+		if (changedAt < this.phaseChangedAt) return 0;
 		this.phase = phase;
+		this.phaseChangedAt = changedAt;
 		let closed = 0;
 		for (const connection of [...this.connections]) {
 			const next = this.accessFor(connection);
