@@ -261,3 +261,16 @@ export async function removeParticipant(client: KringClient, conferenceId: strin
 function fail(message: string): never {
 	throw new StepFailed(message);
 }
+
+/** A new conference of `coordinator` with these family members joined by room code (before private time). */
+export async function conferenceWithFamily(
+	server: ServerAddress,
+	coordinator: KringClient,
+	names: string[]
+): Promise<{ conferenceId: string; roomCode: string; family: FamilyMember[] }> {
+	const conferenceId = await createConference(coordinator);
+	const roomCode = await roomCodeOf(coordinator, conferenceId);
+	const family: FamilyMember[] = [];
+	for (const name of names) family.push(await joinAsFamily(server, roomCode, name));
+	return { conferenceId, roomCode, family };
+}

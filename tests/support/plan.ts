@@ -3,7 +3,7 @@
  * src/lib/plan/shape.ts, so tests write the same data a phone writes.
  */
 import * as Y from 'yjs';
-import { agreementsOf, createAgreement, createBriefItem, concernsOf, metaText, readPlan, type MetaField } from '../../src/lib/plan/shape';
+import { agreementsOf, concernsOf, createAgreement, createBriefItem, metaText, planMetaOf, readPlan, textOf, type MetaField } from '../../src/lib/plan/shape';
 
 /** Adds an agreement whose rich text is one paragraph; returns its id. */
 export function addAgreement(doc: Y.Doc, text: string, fields: { theme?: string; createdBy?: string } = {}): string {
@@ -34,17 +34,19 @@ export function addConcern(doc: Y.Doc, text: string, by = 'Jeugdzorg'): void {
  */
 export async function typeInto(doc: Y.Doc, field: MetaField, input: string, options: { at?: number; pauseEvery?: number } = {}): Promise<void> {
 	const text = metaText(doc, field);
-	let caret = Y.createRelativePositionFromTypeIndex(text, Math.min(options.at ?? text.length, text.length));
+	// The caret sticks to the character on its left (assoc -1), as an editor's caret does.
+	let caret = Y.createRelativePositionFromTypeIndex(text, Math.min(options.at ?? text.length, text.length), -1);
 	let typed = 0;
 	for (const char of input) {
 		const index = Y.createAbsolutePositionFromRelativePosition(caret, doc)?.index ?? text.length;
 		text.insert(index, char);
-		caret = Y.createRelativePositionFromTypeIndex(text, index + 1);
+		caret = Y.createRelativePositionFromTypeIndex(text, index + 1, -1);
 		// Yield now and then so that the other typist's changes arrive in between, as they do live.
 		if (++typed % (options.pauseEvery ?? 3) === 0) await new Promise((resolve) => setTimeout(resolve, 1));
 	}
 }
 
+/** Reads a plan field without creating it (creating it here would race with the real writer). */
 export function fieldText(doc: Y.Doc, field: MetaField): string {
-	return metaText(doc, field).toString();
+	return textOf(planMetaOf(doc).get(field));
 }
