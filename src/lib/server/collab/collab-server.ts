@@ -86,6 +86,9 @@ export class CollabServer {
 	private async attach(ws: WebSocket, grant: { member: NonNullable<Awaited<ReturnType<typeof resolveMember>>>; documentName: DocumentName }) {
 		const { member, documentName } = grant;
 		ws.binaryType = 'nodebuffer';
+		// From the first frame on: ws reports a broken frame as an 'error' event, and one with no
+		// listener (while the room below is still loading) would bring the whole process down.
+		ws.on('error', () => ws.terminate());
 		const pending: Buffer[] = [];
 		ws.on('message', (data: Buffer) => pending.push(data));
 		const room = await this.openRoom(member.conference.id, documentName, member.conference.phase);
@@ -122,7 +125,6 @@ export class CollabServer {
 			room.remove(connection);
 			this.releaseIfEmpty(room);
 		});
-		ws.on('error', () => ws.terminate());
 	}
 
 	private async openRoom(conferenceId: string, documentName: DocumentName, phase: Room['phase']): Promise<Room> {
