@@ -88,7 +88,9 @@ export class CollabServer {
 		ws.binaryType = 'nodebuffer';
 		// From the first frame on: ws reports a broken frame as an 'error' event, and one with no
 		// listener (while the room below is still loading) would bring the whole process down.
-		ws.on('error', () => ws.terminate());
+		// ws has already sent the close frame (1002, or 1009 for a message over the limit): let it
+		// reach the client, then cut the socket off.
+		ws.on('error', () => setTimeout(() => ws.terminate(), 2000).unref());
 		const pending: Buffer[] = [];
 		ws.on('message', (data: Buffer) => pending.push(data));
 		const room = await this.openRoom(member.conference.id, documentName, member.conference.phase);
