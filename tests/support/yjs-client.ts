@@ -3,6 +3,8 @@
  * carries the person's session cookie (and the page's Origin), plus a raw socket for the
  * attacker's view: the HTTP status of a refused upgrade and every byte the server sends.
  */
+import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
@@ -222,4 +224,74 @@ function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promi
 			timer.unref?.();
 		})
 	]);
+}
+
+/**
+ * Sends a WebSocket upgrade request and `frames` in one TCP write, before the server has even
+ * answered: what a hostile client can do, and what reaches the server while the document is
+ * still loading. Returns everything the server answered until it closed (or `waitMs` passed).
+ */
+export async function upgradeWithEarlyFrames(
+	server: ServerAddress & { port: number },
+	person: Person,
+	conferenceId: string,
+	document: DocumentName,
+	frames: Uint8Array,
+	waitMs = 3000
+): Promise<{ answer: Buffer; status: number; closeCode: number | null }> {
+	const socket = connect(server.port, '127.0.0.1');
+	await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+	const chunks: Buffer[] = [];
+	socket.on('error', () => {});
+	const request =
+		`GET /collab/${conferenceId}/${document} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n` +
+		`Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n` +
+		`Origin: ${server.origin}\r\nCookie: ${person.cookieHeader()}\r\n\r\n`;
+	socket.write(Buffer.concat([Buffer.from(request, 'latin1'), frames]));
+	let closeCode: number | null = null;
+	await new Promise<void>((resolve) => {
+		const timer = setTimeout(resolve, waitMs);
+		socket.once('close', () => (clearTimeout(timer), resolve()));
+		socket.on('data', (chunk: Buffer) => {
+			chunks.push(chunk);
+			closeCode = closeCodeAfterHandshake(Buffer.concat(chunks));
+			if (closeCode !== null) (clearTimeout(timer), resolve());
+		});
+	});
+	socket.destroy();
+	const answer = Buffer.concat(chunks);
+	return { answer, status: Number(/^HTTP\/1\.1 (\d{3})/.exec(answer.toString('latin1'))?.[1] ?? 0), closeCode };
+}
+
+/** The code of a close frame that follows the 101 answer (frames before it are skipped), if any. */
+function closeCodeAfterHandshake(answer: Buffer): number | null {
+	const end = answer.indexOf('\r\n\r\n');
+	if (end < 0) return null;
+	let at = end + 4;
+	while (at + 2 <= answer.length) {
+		const opcode = answer[at] & 0x0f;
+		let length = answer[at + 1] & 0x7f;
+		let header = 2;
+		if (length === 126) {
+			if (at + 4 > answer.length) return null;
+			length = answer.readUInt16BE(at + 2);
+			header = 4;
+		} else if (length === 127) {
+			if (at + 10 > answer.length) return null;
+			length = Number(answer.readBigUInt64BE(at + 2));
+			header = 10;
+		}
+		if (at + header + length > answer.length) return null;
+		if (opcode === 0x8) return length >= 2 ? answer.readUInt16BE(at + header) : 1005;
+		at += header + length;
+	}
+	return null;
+}
+
+/** A client-to-server frame (masked, as the protocol demands) with any opcode and payload. */
+export function maskedFrame(opcode: number, payload: Uint8Array = new Uint8Array()): Buffer {
+	if (payload.length > 125) throw new Error('maskedFrame: short payloads only');
+	const mask = randomBytes(4);
+	const masked = Buffer.from(payload.map((byte, i) => byte ^ mask[i % 4]));
+	return Buffer.concat([Buffer.from([0x80 | opcode, 0x80 | payload.length]), mask, masked]);
 }
