@@ -92,13 +92,14 @@ export class KringClient {
 	async pageData<T = Record<string, unknown>>(path: string): Promise<{ status: number; data: T | null; location?: string }> {
 		const response = await this.get(`${path.replace(/\/$/, '')}/__data.json`);
 		if (response.status !== 200) return { status: response.status, data: null };
-		const body = (await response.json()) as { type: string; location?: string; status?: number; nodes?: ({ type: string; data?: unknown[] } | null)[] };
+		const body = (await response.json()) as { type: string; location?: string; status?: number; nodes?: ({ type: string; data?: unknown[]; status?: number } | null)[] };
 		if (body.type === 'redirect') return { status: 303, data: null, location: body.location };
 		if (body.type !== 'data') return { status: body.status ?? 500, data: null };
 		const merged: Record<string, unknown> = {};
 		for (const node of body.nodes ?? []) {
 			if (node?.type === 'data' && node.data) Object.assign(merged, devalue.unflatten(node.data));
-			if (node?.type === 'error') return { status: 500, data: null };
+			// A load function that threw: SvelteKit answers 200 with the error's status inside.
+			if (node?.type === 'error') return { status: node.status ?? 500, data: null };
 		}
 		return { status: 200, data: merged as T };
 	}
