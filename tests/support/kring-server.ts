@@ -2,16 +2,16 @@
  * A live Kring server for tests and benchmarks: the production build (`node build/start.js`) on a
  * free port, with a database of its own that is thrown away at the end.
  *
- * Database: a fresh PGlite folder in the system's temp dir, or, when DATABASE_URL is set (or
- * `database: 'postgres'` is asked for), a fresh PostgreSQL database `kring_t_<random>` created on
- * that server and dropped by the last `stop()`. `sameDatabaseAs` starts a second instance on the
- * first one's PostgreSQL database, as a scaled-out deployment does.
+ * Database: a fresh PGlite folder in the system's temp dir (a copy of a migrated template), or,
+ * when DATABASE_URL is set (or `database: 'postgres'` is asked for), a fresh PostgreSQL database
+ * `kring_t_<random>` created on that server and dropped by the last `stop()`. `sameDatabaseAs`
+ * starts a second instance on the first one's PostgreSQL database, as a scaled-out deployment does.
  *
  * Needs `npm run build` first. Imports nothing from SvelteKit, so `tsx` scripts can use it too.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -156,7 +156,9 @@ async function createDatabase(options: StartOptions): Promise<Database> {
 	const kind = options.database ?? (process.env.DATABASE_URL ? 'postgres' : 'pglite');
 	if (kind === 'pglite') {
 		if (options.dataDir) return counted({ kind: 'pglite', dataDir: options.dataDir }, async () => {});
+		const template = await pgliteTemplate();
 		const dataDir = mkdtempSync(join(tmpdir(), 'kring-test-'));
+		cpSync(template, join(dataDir, 'pglite'), { recursive: true });
 		return counted({ kind: 'pglite', dataDir }, async () => rmSync(dataDir, { recursive: true, force: true }));
 	}
 	const adminUrl = process.env.DATABASE_URL ?? DEFAULT_POSTGRES_URL;
@@ -165,6 +167,36 @@ async function createDatabase(options: StartOptions): Promise<Database> {
 	const url = new URL(adminUrl);
 	url.pathname = `/${name}`;
 	return counted({ kind: 'postgres', url: url.toString(), name }, () => adminQuery(adminUrl, `drop database if exists "${name}" with (force)`));
+}
+
+/**
+ * A migrated, empty PGlite folder to copy for every server: creating a PGlite database takes
+ * seconds, copying one takes milliseconds. Made once (by starting and stopping the real server)
+ * for each version of the migrations and of PGlite, and kept in the temp dir.
+ */
+async function pgliteTemplate(): Promise<string> {
+	const hash = createHash('sha256');
+	const migrations = join(REPO_ROOT, 'drizzle');
+	for (const file of readdirSync(migrations, { recursive: true, encoding: 'utf8' }).sort()) {
+		const path = join(migrations, file);
+		if (statSync(path).isFile()) hash.update(file).update(readFileSync(path));
+	}
+	hash.update(readFileSync(join(REPO_ROOT, 'node_modules', '@electric-sql', 'pglite', 'package.json')));
+	const template = join(tmpdir(), `kring-pglite-template-${hash.digest('hex').slice(0, 16)}`);
+	if (existsSync(join(template, 'PG_VERSION'))) return template;
+
+	const scratch = mkdtempSync(join(tmpdir(), 'kring-template-'));
+	try {
+		const maker = await startKring({ dataDir: scratch, database: 'pglite' });
+		await maker.stop();
+		renameSync(join(scratch, 'pglite'), template);
+	} catch (error) {
+		// Another test process made it first: theirs is as good as ours.
+		if (!existsSync(join(template, 'PG_VERSION'))) throw error;
+	} finally {
+		rmSync(scratch, { recursive: true, force: true });
+	}
+	return template;
 }
 
 function shareDatabase(database: Database): Database {
