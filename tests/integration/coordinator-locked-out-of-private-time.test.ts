@@ -69,6 +69,14 @@ it('at hand-over the coordinator’s and the professional’s brief sockets clos
 	expect(coordinatorBrief.provider.shouldConnect).toBe(false);
 	await waitUntil(() => !rolesIn(familyBrief).includes('coordinator') && !rolesIn(familyBrief).includes('professional'), 'staff presence is gone from the family’s brief');
 
+	// The family's own brief socket stays open but is read-only now: its edits are not taken.
+	addConcern(familyBrief.doc, 'NA-OVERDRACHT: nog een zorg', 'Sanne');
+	await waitUntil(() => familyBrief.received.some((message) => message[0] === 2), 'the server tells the family the brief is read-only now');
+	const briefCheck = live(server, sanne.client, conferenceId, 'brief');
+	await briefCheck.synced;
+	expect(concernsOf(briefCheck.doc).length).toBe(1);
+	expect(familyBrief.closeEvents).toEqual([]);
+
 	// Private time: the family goes on with the plan; no staff socket opens on either document.
 	addAgreement(familyPlan.doc, 'PRIVE-AFSPRAAK: niemand vertelt het de buren', { theme: 'other' });
 	const check = live(server, sanne.client, conferenceId, 'plan');

@@ -11,7 +11,8 @@ let coordinator: Staff;
 const open: LiveDoc[] = [];
 
 beforeAll(async () => {
-	server = await startKring();
+	// Compaction every 25 updates, so the kill can also land while the update log is being folded.
+	server = await startKring({ env: { KRING_COMPACT_AFTER: '25' } });
 	coordinator = await createCoordinator(server);
 });
 afterAll(async () => {

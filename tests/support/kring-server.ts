@@ -55,9 +55,8 @@ export type KringServer = {
 	logs(): string;
 };
 
-type Database =
-	| { kind: 'pglite'; dataDir: string; release: () => Promise<void>; retain: () => void }
-	| { kind: 'postgres'; url: string; name: string; release: () => Promise<void>; retain: () => void };
+type DatabaseSpec = { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string; name: string };
+type Database = DatabaseSpec & { release: () => Promise<void>; retain: () => void };
 
 const running = new Set<ChildProcess>();
 process.once('exit', () => {
@@ -206,7 +205,7 @@ function shareDatabase(database: Database): Database {
 }
 
 /** The database is thrown away when the last instance using it has stopped. */
-function counted<T extends { kind: string }>(database: T, drop: () => Promise<void>): T & Pick<Database, 'release' | 'retain'> {
+function counted<T extends DatabaseSpec>(database: T, drop: () => Promise<void>): T & Pick<Database, 'release' | 'retain'> {
 	let users = 1;
 	return {
 		...database,
