@@ -86,6 +86,11 @@ export class CollabServer {
 	private async attach(ws: WebSocket, grant: { member: NonNullable<Awaited<ReturnType<typeof resolveMember>>>; documentName: DocumentName }) {
 		const { member, documentName } = grant;
 		ws.binaryType = 'nodebuffer';
+		// From the first frame on: ws reports a broken frame as an 'error' event, and one with no
+		// listener (while the room below is still loading) would bring the whole process down.
+		// ws has already sent the close frame (1002, or 1009 for a message over the limit): let it
+		// reach the client, then cut the socket off.
+		ws.on('error', () => setTimeout(() => ws.terminate(), 2000).unref());
 		const pending: Buffer[] = [];
 		ws.on('message', (data: Buffer) => pending.push(data));
 		const room = await this.openRoom(member.conference.id, documentName, member.conference.phase, member.conference.phaseChangedAt.getTime());
@@ -122,7 +127,6 @@ export class CollabServer {
 			room.remove(connection);
 			this.releaseIfEmpty(room);
 		});
-		ws.on('error', () => ws.terminate());
 	}
 
 	private async openRoom(conferenceId: string, documentName: DocumentName, phase: Room['phase'], changedAt: number): Promise<Room> {
