@@ -1,6 +1,7 @@
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import { directionOf, pickLocale } from '$lib/i18n';
+import { describeErrorWithStack } from '$lib/server/errors';
 import { SESSION_COOKIE, setSessionCookie, validateSessionToken } from '$lib/server/sessions';
 import { startKring } from '$lib/server/startup';
 
@@ -49,6 +50,6 @@ export const handle = sequence(protect, authenticate, localize);
 
 /** Errors are logged with their stack, never with request bodies; the user sees a plain message. */
 export const handleError: HandleServerError = ({ error, event, status }) => {
-	if (status !== 404) console.error(`[kring] ${event.request.method} ${event.route.id ?? 'unknown route'}:`, (error as Error)?.stack ?? error);
+	if (status !== 404) console.error(`[kring] ${event.request.method} ${event.route.id ?? 'unknown route'}:`, describeErrorWithStack(error));
 	return { message: status === 404 ? 'Not found' : 'Something went wrong' };
 };

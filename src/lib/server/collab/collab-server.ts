@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { isDocumentName, type DocumentName } from '$lib/conference/phases';
 import { recordAudit, SYSTEM_ACTOR } from '../audit';
+import { describeError } from '../errors';
 import type { Bus, Envelope } from '../bus';
 import { documentAccess, getConference, resolveMember } from '../conferences';
 import type { DocStore } from '../doc-store';
@@ -46,13 +47,13 @@ export class CollabServer {
 				if (!grant.ok) return refuse(socket, grant.status);
 				this.wss.handleUpgrade(request, socket, head, (ws) => {
 					this.attach(ws, grant).catch((error: Error) => {
-						console.error('[collab] could not open document:', error.message);
+						console.error('[collab] could not open document:', describeError(error));
 						ws.close(CLOSE.storageFailed.code, CLOSE.storageFailed.reason);
 					});
 				});
 			},
 			(error: Error) => {
-				console.error('[collab] upgrade failed:', error.message);
+				console.error('[collab] upgrade failed:', describeError(error));
 				refuse(socket, 500);
 			}
 		);
@@ -115,7 +116,7 @@ export class CollabServer {
 					await room.receive(connection, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
 				} catch (error) {
 					const malformed = error instanceof MalformedMessageError;
-					console.error(`[collab] ${malformed ? 'refused a' : 'could not store a'} message on ${room.conferenceId}/${documentName}:`, (error as Error).message);
+					console.error(`[collab] ${malformed ? 'refused a' : 'could not store a'} message on ${room.conferenceId}/${documentName}:`, describeError(error));
 					const why = malformed ? CLOSE.malformed : CLOSE.storageFailed;
 					connection.close(why.code, why.reason);
 				}
