@@ -66,6 +66,8 @@ export default defineConfig({
 		env: {
 			PORT: String(PORT),
 			HOST: '127.0.0.1',
+			// Without ORIGIN, adapter-node takes every request for https and refuses the browser's form posts.
+			ORIGIN: BASE_URL,
 			KRING_DATA_DIR: process.env.KRING_E2E_DATA_DIR
 		}
 	}

@@ -18,4 +18,9 @@ test('a family member on a phone finds the home page in Dutch, with a place for 
 	expect(overflow).toBeLessThanOrEqual(0);
 
 	await page.screenshot({ path: 'docs/screenshots/home-360x740.png', fullPage: true });
+
+	// The form reaches the server (same-origin post accepted) and moves on to the join page.
+	await roomCode.fill('km7q-2xpa');
+	await page.getByRole('button', { name: 'Verder' }).click();
+	await expect(page).toHaveURL(/\/join\/KM7Q2XPA$/);
 });
