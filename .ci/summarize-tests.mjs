@@ -77,7 +77,7 @@ if (vitest) {
 	for (const line of notPassed) console.log(`  ${line}`);
 	passed += counts.passed;
 	failed += counts.failed + counts.skipped + counts.todo + counts.unloaded;
-	if (counts.passed === 0) console.log('  (no unit or integration tests ran)');
+	if (counts.passed + counts.failed + counts.skipped + counts.todo === 0) console.log('  (no unit or integration tests found)');
 } else {
 	problems.push('vitest did not run or wrote no report');
 }
