@@ -66,8 +66,7 @@ export default defineConfig({
 		env: {
 			PORT: String(PORT),
 			HOST: '127.0.0.1',
-			// Without ORIGIN, adapter-node takes every request for https and refuses the browser's form posts.
-			ORIGIN: BASE_URL,
+			// No ORIGIN, as with `npm start`: Kring then serves plain http to whatever host the phones use.
 			KRING_DATA_DIR: process.env.KRING_E2E_DATA_DIR
 		}
 	}

@@ -110,17 +110,27 @@ export class CollabServer {
 			return;
 		}
 		room.add(connection);
-		const handle = (data: Buffer) =>
+		const refuse = (error: unknown) => {
+			const malformed = error instanceof MalformedMessageError;
+			console.error(`[collab] ${malformed ? 'refused a' : 'could not store a'} message on ${room.conferenceId}/${documentName}:`, describeError(error));
+			const why = malformed ? CLOSE.malformed : CLOSE.storageFailed;
+			connection.close(why.code, why.reason);
+		};
+		const handle = (data: Buffer) => {
+			let step: () => void | Promise<void>;
+			try {
+				step = room.accept(connection, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+			} catch (error) {
+				return refuse(error);
+			}
 			connection.enqueue(async () => {
 				try {
-					await room.receive(connection, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+					await step();
 				} catch (error) {
-					const malformed = error instanceof MalformedMessageError;
-					console.error(`[collab] ${malformed ? 'refused a' : 'could not store a'} message on ${room.conferenceId}/${documentName}:`, describeError(error));
-					const why = malformed ? CLOSE.malformed : CLOSE.storageFailed;
-					connection.close(why.code, why.reason);
+					refuse(error);
 				}
 			});
+		};
 		ws.removeAllListeners('message');
 		ws.on('message', handle);
 		for (const data of pending.splice(0)) handle(data);

@@ -136,44 +136,49 @@ export class Room {
 	}
 
 	/**
-	 * Handles one message from a socket. Throws MalformedMessageError for bytes that are not the
-	 * protocol; a failing store throws its own error, and nothing is applied or sent.
+	 * Takes one message from a socket. Parsing happens at once (MalformedMessageError for bytes
+	 * that are not the protocol), and so does storing an update: a burst of typing shares one
+	 * commit. The returned step applies the message and must run in the socket's order; it
+	 * applies an update only once it is stored, and rejects if storing failed.
 	 */
-	async receive(connection: CollabConnection, data: Uint8Array): Promise<void> {
-		if (connection.access === 'none') return;
+	accept(connection: CollabConnection, data: Uint8Array): () => void | Promise<void> {
+		if (connection.access === 'none') return () => {};
 		const message = parseMessage(data);
 		switch (message.kind) {
 			case 'sync-step-1':
-				connection.send(encodeSyncStep2(this.doc, message.stateVector));
-				return;
+				return () => connection.send(encodeSyncStep2(this.doc, message.stateVector));
 			case 'update':
-				return this.receiveUpdate(connection, message.update);
-			case 'awareness': {
-				let clean: Uint8Array | null;
-				try {
-					clean = sanitizeAwarenessUpdate(message.payload, connection, (id) => this.isClaimedByOther(id, connection));
-				} catch (error) {
-					throw new MalformedMessageError(`awareness: ${(error as Error).message}`);
-				}
-				if (clean) awarenessProtocol.applyAwarenessUpdate(this.awareness, clean, connection);
-				return;
-			}
+				return this.acceptUpdate(connection, message.update);
+			case 'awareness':
+				return () => {
+					let clean: Uint8Array | null;
+					try {
+						clean = sanitizeAwarenessUpdate(message.payload, connection, (id) => this.isClaimedByOther(id, connection));
+					} catch (error) {
+						throw new MalformedMessageError(`awareness: ${(error as Error).message}`);
+					}
+					if (clean) awarenessProtocol.applyAwarenessUpdate(this.awareness, clean, connection);
+				};
 			case 'query-awareness':
-				connection.send(encodeAwareness(this.awareness, [...this.awareness.getStates().keys()]));
-				return;
+				return () => connection.send(encodeAwareness(this.awareness, [...this.awareness.getStates().keys()]));
 		}
 	}
 
-	private async receiveUpdate(connection: CollabConnection, update: Uint8Array): Promise<void> {
-		if (isEmptyUpdate(update)) return;
+	private acceptUpdate(connection: CollabConnection, update: Uint8Array): () => void | Promise<void> {
+		if (isEmptyUpdate(update)) return () => {};
 		if (connection.access !== 'write') {
 			// Not applied, not stored, not sent on; the client hears why once.
-			if (connection.shouldExplainDenial()) connection.socket.send(encodePermissionDenied('read-only'));
-			return;
+			return () => {
+				if (connection.shouldExplainDenial()) connection.socket.send(encodePermissionDenied('read-only'));
+			};
 		}
-		await this.store.appendUpdate(this.conferenceId, this.documentName, update);
-		// Stored first, then applied and sent on: nobody sees a change that a crash could lose.
-		Y.applyUpdate(this.doc, update, connection);
+		const stored = this.store.appendUpdate(this.conferenceId, this.documentName, update);
+		stored.catch(() => {});
+		return async () => {
+			await stored;
+			// Stored first, then applied and sent on: nobody sees a change that a crash could lose.
+			Y.applyUpdate(this.doc, update, connection);
+		};
 	}
 
 	private isClaimedByOther(clientId: number, self: CollabConnection): boolean {
