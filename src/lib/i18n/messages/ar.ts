@@ -48,7 +48,7 @@ export const ar: Partial<Record<MessageKey, string>> = {
 	'login.email': 'البريد الإلكتروني',
 	'login.password': 'كلمة المرور',
 	'login.submit': 'ادخل',
-	'logout': 'الخروج من الحساب',
+	'logout': 'خروج',
 	'leave': 'مغادرة',
 	'leave_shared': 'انتهيت — امسح هذا الجهاز',
 
