@@ -74,7 +74,9 @@ describe('directionOf', () => {
 
 describe('translator', () => {
 	it('fills in placeholders and falls back to Dutch for a missing sentence', () => {
-		expect(translator('en')('join.title', { title: 'Familie Jansen' })).toBe('Join: Familie Jansen');
+		// A name is isolated, so it keeps its own direction inside a sentence of another script.
+		expect(translator('en')('join.title', { title: 'Familie Jansen' })).toBe('Join: \u2068Familie Jansen\u2069');
+		expect(translator('ar')('door.text', { name: 'Wim', presence: 'x' })).toContain('\u2068Wim\u2069');
 		expect(translator('nl')('plan.covered_by', { count: 3 })).toBe('3 afspraken');
 	});
 });

@@ -129,6 +129,16 @@ function readItems(array: Y.Array<Y.Map<unknown>>): BriefItem[] {
 	}));
 }
 
+export type LabelledBriefItem = BriefItem & { kind: 'concern' | 'condition'; label: string };
+
+/** Concerns and conditions with their short labels (Z1, V1 in Dutch), in the order of the brief. */
+export function labelledBriefItems(brief: BriefContent, label: (kind: 'concern' | 'condition', n: number) => string): LabelledBriefItem[] {
+	return [
+		...brief.concerns.map((item, i) => ({ ...item, kind: 'concern' as const, label: label('concern', i + 1) })),
+		...brief.conditions.map((item, i) => ({ ...item, kind: 'condition' as const, label: label('condition', i + 1) }))
+	];
+}
+
 export function readBrief(doc: Y.Doc): BriefContent {
 	return {
 		concerns: readItems(concernsOf(doc)),

@@ -89,6 +89,8 @@ export const ar: Partial<Record<MessageKey, string>> = {
 	'board.information': 'معلومات عن المساعدة',
 	'board.add_concern': 'أضف أمرًا يقلقنا',
 	'board.concern_n': 'القلق رقم {n}',
+	'board.concern_label': 'م{n}',
+	'board.condition_label': 'ش{n}',
 	'board.condition_n': 'الشرط رقم {n}',
 	'board.add_condition': 'أضف شرطًا',
 	'board.by': 'من:',

@@ -85,6 +85,8 @@ export const en: Partial<Record<MessageKey, string>> = {
 	'board.information': 'Information about help',
 	'board.add_concern': 'Add a worry',
 	'board.concern_n': 'Worry {n}',
+	'board.concern_label': 'W{n}',
+	'board.condition_label': 'C{n}',
 	'board.condition_n': 'Condition {n}',
 	'board.add_condition': 'Add a condition',
 	'board.by': 'From',

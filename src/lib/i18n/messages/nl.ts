@@ -83,6 +83,8 @@ export const nl = {
 	'board.information': 'Informatie over hulp',
 	'board.add_concern': 'Zorg toevoegen',
 	'board.concern_n': 'Zorg {n}',
+	'board.concern_label': 'Z{n}',
+	'board.condition_label': 'V{n}',
 	'board.condition_n': 'Voorwaarde {n}',
 	'board.add_condition': 'Voorwaarde toevoegen',
 	'board.by': 'Van',

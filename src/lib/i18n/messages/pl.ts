@@ -88,6 +88,8 @@ export const pl: Partial<Record<MessageKey, string>> = {
 	'board.information': 'Informacje o pomocy',
 	'board.add_concern': 'Dodaj obawę',
 	'board.concern_n': 'Obawa {n}',
+	'board.concern_label': 'O{n}',
+	'board.condition_label': 'W{n}',
 	'board.condition_n': 'Warunek {n}',
 	'board.add_condition': 'Dodaj warunek',
 	'board.by': 'Od:',

@@ -85,6 +85,8 @@ export const tr: Partial<Record<MessageKey, string>> = {
 	'board.information': 'Yardım hakkında bilgi',
 	'board.add_concern': 'Endişe ekle',
 	'board.concern_n': 'Endişe {n}',
+	'board.concern_label': 'E{n}',
+	'board.condition_label': 'K{n}',
 	'board.condition_n': 'Şart {n}',
 	'board.add_condition': 'Şart ekle',
 	'board.by': 'Yazan:',
