@@ -7,7 +7,7 @@ import { describeError } from '../errors';
 import type { Bus, Envelope } from '../bus';
 import { documentAccess, getConference, resolveMember } from '../conferences';
 import type { DocStore } from '../doc-store';
-import { readSessionCookie, validateSessionToken } from '../sessions';
+import { readSessionCookie, validateSessionToken, type Identity } from '../sessions';
 import { CollabConnection } from './connection';
 import { colorFor } from './presence';
 import { CLOSE } from './protocol';
@@ -71,7 +71,7 @@ export class CollabServer {
 		if (!session) return { ok: false as const, status: 401 };
 		const member = await resolveMember(session.identity, match[1]);
 		if (!member || documentAccess(member, match[2]) === 'none') return { ok: false as const, status: 403 };
-		return { ok: true as const, member, documentName: match[2] as DocumentName };
+		return { ok: true as const, identity: session.identity, member, documentName: match[2] as DocumentName };
 	}
 
 	private isAllowedOrigin(origin: string, host: string | undefined): boolean {
@@ -84,7 +84,10 @@ export class CollabServer {
 		}
 	}
 
-	private async attach(ws: WebSocket, grant: { member: NonNullable<Awaited<ReturnType<typeof resolveMember>>>; documentName: DocumentName }) {
+	private async attach(
+		ws: WebSocket,
+		grant: { identity: Identity; member: NonNullable<Awaited<ReturnType<typeof resolveMember>>>; documentName: DocumentName }
+	) {
 		const { member, documentName } = grant;
 		ws.binaryType = 'nodebuffer';
 		// From the first frame on: ws reports a broken frame as an 'error' event, and one with no
@@ -95,6 +98,9 @@ export class CollabServer {
 		const pending: Buffer[] = [];
 		ws.on('message', (data: Buffer) => pending.push(data));
 		const room = await this.openRoom(member.conference.id, documentName, member.conference.phase, member.conference.phaseChangedAt.getTime());
+		// A removal made after the upgrade was checked, while the room loaded, found no socket here
+		// to close: ask again, now that the room listens to the bus.
+		const current = await resolveMember(grant.identity, member.conference.id);
 		const connection = new CollabConnection(
 			ws,
 			member.participantId,
@@ -103,7 +109,7 @@ export class CollabServer {
 			'none'
 		);
 		// The room's phase is the freshest this instance knows: it may have moved on while the room loaded.
-		connection.access = room.accessFor(connection);
+		connection.access = current?.status === 'active' ? room.accessFor(connection) : 'none';
 		if (connection.access === 'none' || ws.readyState !== ws.OPEN) {
 			connection.close(CLOSE.revoked.code, CLOSE.revoked.reason);
 			this.releaseIfEmpty(room);
