@@ -10,6 +10,8 @@ import { KringError } from './errors';
 import { runtime } from './runtime';
 
 
+const OTHER_INSTANCES_GRACE_MS = 250;
+
 /**
  * Accepts the plan: the conference moves to `accepted` first (so no more edits are taken), then
  * the stored plan and brief are frozen as the next version with a SHA-256 of their canonical JSON.
@@ -22,6 +24,9 @@ export async function acceptPlan(member: Member, conditions: string): Promise<{ 
 	const conferenceId = member.conference.id;
 	await setPhase(conferenceId, 'presentation', 'accepted');
 	try {
+		// Other instances stop taking edits when the phase change reaches them over the bus;
+		// give that a moment, then wait for this instance's last commits.
+		if (runtime().bus.distributed) await new Promise((resolve) => setTimeout(resolve, OTHER_INSTANCES_GRACE_MS));
 		await runtime().docStore.drained();
 		const conference = await getConference(conferenceId);
 		const [planState, briefState] = await Promise.all([
