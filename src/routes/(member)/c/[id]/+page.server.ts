@@ -60,7 +60,10 @@ export const actions: Actions = {
 	answerKnock: async ({ locals, params, request }) => {
 		const answer = formText(await request.formData(), 'answer', 20) === 'coming' ? 'coming' : 'need_more_time';
 		try {
-			await answerKnock(await requireMember(locals, params.id), answer);
+			const member = await requireMember(locals, params.id);
+			await answerKnock(member, answer);
+			// "We are coming" is the family's own decision to end private time: one tap does both.
+			if (answer === 'coming') await changePhase(member, 'presentation');
 		} catch (e) {
 			return failWith(e);
 		}
