@@ -5,6 +5,8 @@ declare global {
 	namespace App {
 		interface Locals {
 			identity: Identity | null;
+			/** The conference this device was removed from, or not let into. */
+			removedFrom: string | null;
 			locale: Locale;
 		}
 		interface Error {

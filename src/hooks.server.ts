@@ -2,7 +2,7 @@ import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import { directionOf, pickLocale } from '$lib/i18n';
 import { describeErrorWithStack } from '$lib/server/errors';
-import { SESSION_COOKIE, setSessionCookie, validateSessionToken } from '$lib/server/sessions';
+import { formerConferenceOf, SESSION_COOKIE, setSessionCookie, validateSessionToken } from '$lib/server/sessions';
 import { startKring } from '$lib/server/startup';
 
 export const init: ServerInit = async () => {
@@ -12,6 +12,7 @@ export const init: ServerInit = async () => {
 const authenticate: Handle = async ({ event, resolve }) => {
 	const token = event.cookies.get(SESSION_COOKIE) ?? null;
 	event.locals.identity = null;
+	event.locals.removedFrom = null;
 	if (token) {
 		const session = await validateSessionToken(token);
 		if (session) {
@@ -19,7 +20,9 @@ const authenticate: Handle = async ({ event, resolve }) => {
 			const shared = session.identity.kind === 'family' && session.identity.sharedDevice;
 			setSessionCookie(event.cookies, token, session.expiresAt, shared);
 		} else {
-			event.cookies.delete(SESSION_COOKIE, { path: '/' });
+			// A device sent away keeps its (useless) cookie until it has been told; others lose it now.
+			event.locals.removedFrom = await formerConferenceOf(token);
+			if (!event.locals.removedFrom) event.cookies.delete(SESSION_COOKIE, { path: '/' });
 		}
 	}
 	return resolve(event);

@@ -1,4 +1,5 @@
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { createConference, joinWithRoomCode, signInCoordinator } from './support/coordinator';
 
 /**
  * The whole path of one conference, as its people live it: a coordinator on a laptop, a
@@ -31,22 +32,10 @@ test('a conference goes from invitation to an accepted plan, and the coordinator
 	const edith = await open(browser, phone);
 	const wim = await open(browser, phone);
 
-	// The operator's one-time link makes the first coordinator account.
-	// Playwright reads it from the server's output (playwright.config.ts, webServer.wait).
-	const setupPath = `/setup/${process.env.KRING_SETUP_TOKEN}`;
+	// The operator's one-time link makes the first coordinator account (or she signs in).
 	const c = coordinator.page;
-	await c.goto(setupPath);
-	await c.getByLabel('Naam').fill('Coördinator Anja');
-	await c.getByLabel('E-mailadres').fill('anja@kring.test');
-	await c.getByLabel('Wachtwoord').fill('een lang wachtwoord');
-	await c.getByRole('button', { name: 'Account aanmaken' }).click();
-	await expect(c).toHaveURL(/\/staff$/);
-
-	await c.getByLabel('Naam van de conferentie').fill('Johan');
-	await c.getByLabel('Vraag van de conferentie').fill('Waar kan Johan (8) veilig opgroeien en wat is daarvoor nodig?');
-	await c.getByRole('button', { name: 'Aanmaken' }).click();
-	await expect(c.getByTestId('phase')).toContainText('Voorbereiding');
-	const roomCode = (await c.getByTestId('room-code').textContent())!.trim();
+	await signInCoordinator(c);
+	const roomCode = await createConference(c, 'Johan', 'Waar kan Johan (8) veilig opgroeien en wat is daarvoor nodig?');
 	expect(roomCode).toMatch(/^[A-Z0-9]{4}-[A-Z0-9]{4}$/);
 	await shot(c, 'preparation-coordinator');
 
@@ -63,11 +52,7 @@ test('a conference goes from invitation to an accepted plan, and the coordinator
 
 	// Two family members join on their phones with the room code and a name; no account.
 	for (const [person, name] of [[edith, 'Tante Edith'], [wim, 'Wim']] as const) {
-		await person.page.goto('/');
-		await person.page.getByLabel('Kamercode').fill(roomCode.toLowerCase());
-		await person.page.getByRole('button', { name: 'Verder' }).click();
-		await person.page.getByLabel('Je naam').fill(name);
-		await person.page.getByRole('button', { name: 'Meedoen' }).click();
+		await joinWithRoomCode(person.page, roomCode.toLowerCase(), name);
 		await expect(person.page.getByTestId('phase')).toContainText('Voorbereiding');
 	}
 	// The session survives a reload.

@@ -57,6 +57,12 @@ it('a family member removed by another family member loses both documents at onc
 	expect(robPlan.closeEvents).toHaveLength(1);
 	expect(await upgradeStatus(server, rob.client, conferenceId, 'plan')).toBe(401);
 	expect(await upgradeStatus(server, rob.client, conferenceId, 'brief')).toBe(401);
-	expect((await rob.client.pageData(`/c/${conferenceId}`)).status).toBe(404);
+	// His board only sends him home, where he is told once that he no longer takes part.
+	const board = await rob.client.get(`/c/${conferenceId}`);
+	expect(board.status).toBe(303);
+	expect(board.headers.get('location')).toBe('/?removed=1');
+	expect(await board.text()).not.toContain('NA-ROB');
+	const data = await rob.client.pageData(`/c/${conferenceId}`);
+	expect(data).toEqual({ status: 303, data: null, location: '/?removed=1' });
 	expect((await boardData(yara.client, conferenceId)).board?.participants.map((p) => p.name)).not.toContain('Ex-partner Rob');
 });

@@ -64,6 +64,8 @@ export async function acceptPlan(member: Member, conditions: string): Promise<{ 
 			acceptedAt
 		});
 		await recordAudit(conferenceId, actorOf(member), 'plan.accepted', `version ${version}, sha256 ${hash.slice(0, 16)}`);
+		// Boards reloaded at the phase change, before the version existed: nudge them again.
+		runtime().bus.publish({ type: 'status', conferenceId });
 		return { version, sha256: hash };
 	} catch (error) {
 		// Nothing was frozen: the family can keep working and acceptance can be tried again.

@@ -6,7 +6,7 @@ import { getDb, schema } from './db';
 import { KringError } from './errors';
 import { generateId, generateRoomCode, generateToken, hashToken, normalizeRoomCode } from './ids';
 import { runtime } from './runtime';
-import { invalidateParticipantSessions, type Identity } from './sessions';
+import type { Identity } from './sessions';
 
 export type Conference = typeof schema.conferences.$inferSelect;
 export type Participant = typeof schema.participants.$inferSelect;
@@ -276,7 +276,6 @@ export async function decideAtDoor(member: Member, participantId: string, decisi
 		)
 		.returning({ displayName: schema.participants.displayName });
 	if (!updated) throw new KringError('door_request_gone', 409);
-	if (decision === 'decline') await invalidateParticipantSessions(participantId);
 	await recordAudit(member.conference.id, actorOf(member), decision === 'admit' ? 'door.admitted' : 'door.declined', updated.displayName);
 	if (decision === 'decline') runtime().bus.publish({ type: 'participant-removed', conferenceId: member.conference.id, participantId });
 	runtime().bus.publish({ type: 'status', conferenceId: member.conference.id });
@@ -284,7 +283,8 @@ export async function decideAtDoor(member: Member, participantId: string, decisi
 
 /**
  * The family may remove any family device at any time; the coordinator only before private
- * time. Sessions end and open sockets close at once.
+ * time. Open sockets close at once; the device's session opens nothing any more (it stays only
+ * so that the device can be told, once, that it was sent away).
  */
 export async function removeParticipant(member: Member, participantId: string): Promise<void> {
 	const mayRemove =
@@ -304,7 +304,6 @@ export async function removeParticipant(member: Member, participantId: string): 
 		)
 		.returning({ displayName: schema.participants.displayName });
 	if (!removed) throw new KringError('participant_unknown', 404);
-	await invalidateParticipantSessions(participantId);
 	await recordAudit(member.conference.id, actorOf(member), 'participant.removed', removed.displayName);
 	runtime().bus.publish({ type: 'participant-removed', conferenceId: member.conference.id, participantId });
 	runtime().bus.publish({ type: 'status', conferenceId: member.conference.id });

@@ -25,7 +25,7 @@ export type FamilyIdentity = {
 	conferenceId: string;
 	name: string;
 	role: 'family';
-	status: 'active' | 'waiting' | 'removed' | 'declined';
+	status: 'active' | 'waiting';
 	sharedDevice: boolean;
 };
 
@@ -86,7 +86,7 @@ export async function validateSessionToken(token: string): Promise<{ identity: I
 		};
 	}
 	if (participant && participant.role === 'family') {
-		if (participant.status === 'removed') return null;
+		if (participant.status === 'removed' || participant.status === 'declined') return null;
 		return {
 			identity: {
 				kind: 'family',
@@ -95,7 +95,7 @@ export async function validateSessionToken(token: string): Promise<{ identity: I
 				conferenceId: participant.conferenceId,
 				name: participant.displayName,
 				role: 'family',
-				status: participant.status,
+				status: participant.status as FamilyIdentity['status'],
 				sharedDevice: shared
 			},
 			expiresAt
@@ -104,14 +104,25 @@ export async function validateSessionToken(token: string): Promise<{ identity: I
 	return null;
 }
 
+/**
+ * The conference a device was sent away from (removed, or not let in at the door), so it can be
+ * told so once instead of meeting a blank "not found". Such a session opens nothing.
+ */
+export async function formerConferenceOf(token: string): Promise<string | null> {
+	if (!/^[a-z2-7]{32}$/.test(token)) return null;
+	const db = await getDb();
+	const [row] = await db
+		.select({ conferenceId: schema.participants.conferenceId, status: schema.participants.status })
+		.from(schema.sessions)
+		.innerJoin(schema.participants, eq(schema.sessions.participantId, schema.participants.id))
+		.where(eq(schema.sessions.id, hashToken(token)))
+		.limit(1);
+	return row && (row.status === 'removed' || row.status === 'declined') ? row.conferenceId : null;
+}
+
 export async function invalidateSession(sessionId: string): Promise<void> {
 	const db = await getDb();
 	await db.delete(schema.sessions).where(eq(schema.sessions.id, sessionId));
-}
-
-export async function invalidateParticipantSessions(participantId: string): Promise<void> {
-	const db = await getDb();
-	await db.delete(schema.sessions).where(eq(schema.sessions.participantId, participantId));
 }
 
 export async function deleteExpiredSessions(): Promise<void> {

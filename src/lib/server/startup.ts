@@ -2,7 +2,9 @@ import { resolve } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { connectDatabase, closeDatabase } from './db';
+import { describeError } from './errors';
 import { runtime, shutdownRuntime } from './runtime';
+import { deleteExpiredSessions } from './sessions';
 import { prepareFirstAccountLink } from './users';
 
 export type UpgradeHandler = (request: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
@@ -35,6 +37,8 @@ async function start(): Promise<void> {
 		await shutdownRuntime();
 		await closeDatabase();
 	};
+	await deleteExpiredSessions();
+	setInterval(() => deleteExpiredSessions().catch((error) => console.error('[kring] session clean-up:', describeError(error))), 3600_000).unref();
 	const setupPath = await prepareFirstAccountLink();
 	const where = connection.kind === 'pglite' ? `embedded database (${resolve(process.env.KRING_DATA_DIR ?? 'data')})` : 'PostgreSQL';
 	console.log(`[kring] ready on the ${where}${runtime().bus.distributed ? ', with Redis' : ''}`);

@@ -1,0 +1,73 @@
+import { expect, test } from '@playwright/test';
+import { createConference, joinWithRoomCode, signInCoordinator } from './support/coordinator';
+
+/**
+ * During private time the family holds the door: a relative joining by prison video visit waits
+ * until a family member lets him in, a stranger is turned away, and the coordinator can only knock.
+ */
+const phone = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, locale: 'nl-NL' };
+
+test('the family lets a relative in, turns a stranger away, and decides when to come back', async ({ browser }) => {
+	test.setTimeout(120_000);
+	const pageErrors: string[] = [];
+	const open = async (options: object) => {
+		const context = await browser.newContext(options);
+		const page = await context.newPage();
+		page.on('dialog', (dialog) => void dialog.accept());
+		page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
+		return page;
+	};
+	const coordinator = await open({ viewport: { width: 1280, height: 860 }, locale: 'nl-NL' });
+	const samira = await open(phone);
+	const dennis = await open(phone);
+	const stranger = await open(phone);
+
+	await signInCoordinator(coordinator);
+	const roomCode = await createConference(coordinator, 'Toekomstplan Dennis', 'Hoe bouwt Dennis na zijn vrijlating een stabiel leven op?');
+	await joinWithRoomCode(samira, roomCode, 'Samira');
+	await expect(samira.getByTestId('phase')).toContainText('Voorbereiding');
+	await coordinator.getByTestId('to-information').click();
+	await coordinator.getByTestId('to-private').click();
+	await expect(coordinator.getByTestId('status-only')).toBeVisible();
+
+	// Dennis joins from the prison's video visit room, on a tablet that is not his: he waits at the door.
+	await joinWithRoomCode(dennis, roomCode, 'Dennis', { presence: 'Via videobezoek', sharedDevice: true });
+	await expect(dennis.getByTestId('waiting')).toBeVisible();
+	await expect(dennis.locator('body')).not.toContainText('Hoe bouwt Dennis');
+
+	// Samira sees who is at the door, with the name he typed, and lets him in.
+	const request = samira.getByTestId('door-request');
+	await expect(request).toContainText('Dennis');
+	await expect(request).toContainText('Via videobezoek');
+	await samira.screenshot({ path: 'docs/screenshots/private-door-request-phone.png' });
+	await request.getByRole('button', { name: 'Binnenlaten', exact: true }).click();
+	await expect(dennis.getByTestId('private-banner')).toBeVisible();
+	await expect(dennis.getByRole('heading', { name: 'Toekomstplan Dennis' })).toBeVisible();
+	// On a device that is not his, leaving wipes it.
+	await expect(dennis.getByTestId('leave')).toHaveText('Klaar — wis dit apparaat');
+
+	// Someone nobody knows is turned away, and their screen says so.
+	await joinWithRoomCode(stranger, roomCode, 'Ome Kees');
+	await expect(stranger.getByTestId('waiting')).toBeVisible();
+	await samira.getByTestId('door-request').getByRole('button', { name: 'Niet binnenlaten' }).click();
+	await expect(stranger).toHaveURL(/\?removed=1$/);
+	await expect(stranger.getByRole('alert')).toContainText('niet meer mee');
+
+	// The coordinator can only knock; the family decides, and "we are coming" starts the presentation.
+	await coordinator.getByRole('button', { name: 'Aankloppen bij de familie' }).click();
+	await expect(coordinator.getByText('Je hebt aangeklopt')).toBeVisible();
+	await expect(coordinator.getByTestId('status-only')).toBeVisible();
+	const knock = samira.getByTestId('knock');
+	await expect(knock).toBeVisible();
+	await knock.getByRole('button', { name: 'We komen' }).click();
+	await expect(coordinator.getByTestId('phase')).toContainText('Presentatie');
+	await expect(samira.getByTestId('phase')).toContainText('Presentatie');
+
+	// The log shows who let whom in and who knocked, to the family.
+	await samira.getByText('Logboek').click();
+	await expect(samira.locator('.audit')).toContainText('door.admitted');
+	await expect(samira.locator('.audit')).toContainText('knock');
+
+	expect(pageErrors).toEqual([]);
+	for (const page of [coordinator, samira, dennis, stranger]) await page.context().close();
+});
