@@ -5,12 +5,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createNetServer, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as devalue from 'devalue';
+import ts from 'typescript';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import WebSocket from 'ws';
@@ -160,6 +161,11 @@ export class Browser {
 		const headers: Record<string, string> = { ...(this.jar.size ? { cookie: this.cookie } : {}), ...init.headers };
 		const response = await fetch(this.server.origin + path, { method: init.method ?? 'GET', headers, body: init.body, redirect: 'manual' });
 		this.remember(response.headers);
+		if (response.headers.get('content-type')?.startsWith('text/event-stream')) {
+			// A stream never ends by itself: read its first event, then hang up.
+			const stream = await readEvents(response, 1);
+			return { status: response.status, headers: response.headers, text: stream.text };
+		}
 		const text = await response.text();
 		return { status: response.status, headers: response.headers, text };
 	}
@@ -204,6 +210,64 @@ export class Browser {
 		}
 		return { status: reply.status, data, text: reply.text };
 	}
+
+	/** Opens a server-sent event stream and keeps reading it until `close()` is called. */
+	async events(path: string): Promise<EventStream> {
+		const controller = new AbortController();
+		const response = await fetch(this.server.origin + path, { headers: { cookie: this.cookie, accept: 'text/event-stream' }, signal: controller.signal });
+		const stream: EventStream = { status: response.status, headers: response.headers, text: '', events: [], close: () => controller.abort() };
+		if (!response.body || !response.headers.get('content-type')?.startsWith('text/event-stream')) {
+			stream.text = await response.text();
+			return stream;
+		}
+		void (async () => {
+			const reader = response.body!.getReader();
+			const decoder = new TextDecoder();
+			try {
+				for (;;) {
+					const { done, value } = await reader.read();
+					if (done) break;
+					stream.text += decoder.decode(value, { stream: true });
+					stream.events = parseEvents(stream.text);
+				}
+			} catch {
+				/* aborted */
+			}
+		})();
+		return stream;
+	}
+}
+
+export type EventStream = {
+	status: number;
+	headers: Headers;
+	text: string;
+	events: { event: string; data: unknown }[];
+	close: () => void;
+};
+
+function parseEvents(text: string): { event: string; data: unknown }[] {
+	return text
+		.split('\n\n')
+		.slice(0, -1)
+		.map((block) => {
+			const event = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
+			const data = /^data: (.*)$/m.exec(block)?.[1] ?? 'null';
+			return { event, data: JSON.parse(data) as unknown };
+		});
+}
+
+async function readEvents(response: Response, count: number): Promise<{ text: string }> {
+	const reader = response.body!.getReader();
+	const decoder = new TextDecoder();
+	let text = '';
+	while (parseEvents(text).length < count) {
+		const { done, value } = await reader.read();
+		if (done) break;
+		text += decoder.decode(value, { stream: true });
+	}
+	await reader.cancel();
+	return { text };
 }
 
 export function expectAction(reply: Reply, type: string): NonNullable<Reply['action']> {
@@ -703,4 +767,154 @@ export async function assertFamilyStillSyncs(conference: Seeded): Promise<void> 
 	const text = conference.newSecret('still-syncing');
 	writeAgreement(conference.annaPlan, text);
 	await until(() => conference.bramPlan.has(text), 'Bram to receive what Anna typed');
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The route tree, read from src/routes so that a new route cannot escape the walk             */
+
+export type RouteEntry = {
+	/** The route id as SvelteKit names it, e.g. `/(member)/c/[id]/events`. */
+	id: string;
+	/** The URL pattern without groups, e.g. `/c/[id]/events`. */
+	pattern: string;
+	page: boolean;
+	endpoint: boolean;
+	/** Named form actions of the page; `default` for a page's default action. */
+	actions: string[];
+	/** HTTP methods an endpoint exports. */
+	methods: string[];
+};
+
+const PAGE_FILES = ['+page.svelte', '+page.server.ts', '+page.server.js', '+page.ts', '+page.js'];
+const ENDPOINT_FILES = ['+server.ts', '+server.js'];
+
+export function routeTree(dir = join(ROOT, 'src/routes')): RouteEntry[] {
+	const entries: RouteEntry[] = [];
+	const walk = (absolute: string, id: string) => {
+		const files = readdirSync(absolute, { withFileTypes: true });
+		const names = new Set(files.filter((f) => f.isFile()).map((f) => f.name));
+		const page = PAGE_FILES.some((f) => names.has(f));
+		const endpointFile = ENDPOINT_FILES.find((f) => names.has(f));
+		if (page || endpointFile) {
+			const serverPage = ['+page.server.ts', '+page.server.js'].find((f) => names.has(f));
+			entries.push({
+				id: id || '/',
+				pattern: '/' + id.split('/').filter((s) => s && !/^\(.*\)$/.test(s)).join('/'),
+				page,
+				endpoint: !!endpointFile,
+				actions: serverPage ? exportedObjectKeys(join(absolute, serverPage), 'actions') : [],
+				methods: endpointFile ? exportedNames(join(absolute, endpointFile)).filter((n) => /^[A-Z]+$/.test(n)) : []
+			});
+		}
+		for (const child of files.filter((f) => f.isDirectory())) walk(join(absolute, child.name), `${id}/${child.name}`);
+	};
+	walk(dir, '');
+	return entries;
+}
+
+function exportedObjectKeys(file: string, name: string): string[] {
+	const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+	const keys: string[] = [];
+	source.forEachChild((node) => {
+		if (!ts.isVariableStatement(node) || !node.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) return;
+		for (const declaration of node.declarationList.declarations) {
+			if (!ts.isIdentifier(declaration.name) || declaration.name.text !== name) continue;
+			let init = declaration.initializer;
+			while (init && (ts.isSatisfiesExpression(init) || ts.isAsExpression(init) || ts.isParenthesizedExpression(init))) init = init.expression;
+			if (!init || !ts.isObjectLiteralExpression(init)) throw new Error(`${file}: cannot read the keys of ${name}; teach routeTree()`);
+			for (const property of init.properties) {
+				if (!property.name || !(ts.isIdentifier(property.name) || ts.isStringLiteral(property.name))) throw new Error(`${file}: unreadable action name`);
+				keys.push(property.name.text);
+			}
+		}
+	});
+	return keys;
+}
+
+function exportedNames(file: string): string[] {
+	const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+	const names: string[] = [];
+	source.forEachChild((node) => {
+		const exported = ts.canHaveModifiers(node) && ts.getModifiers(node)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+		if (ts.isVariableStatement(node) && exported) {
+			for (const d of node.declarationList.declarations) if (ts.isIdentifier(d.name)) names.push(d.name.text);
+		} else if (ts.isFunctionDeclaration(node) && exported && node.name) names.push(node.name.text);
+		else if (ts.isExportDeclaration(node) && node.exportClause && ts.isNamedExports(node.exportClause)) {
+			for (const e of node.exportClause.elements) names.push(e.name.text);
+		}
+	});
+	return names;
+}
+
+/**
+ * Every concrete path of a pattern, with each parameter replaced by every value given for its
+ * name. A parameter nobody gave values for is an error: a new route must be added here.
+ */
+export function concretePaths(pattern: string, values: Record<string, string[]>): string[] {
+	let paths = [''];
+	for (const segment of pattern.split('/').filter(Boolean)) {
+		const param = /^\[{1,2}(?:\.\.\.)?([a-zA-Z_]+)(?:=[a-zA-Z_]+)?\]{1,2}$/.exec(segment);
+		if (!param) {
+			if (segment.includes('[')) throw new Error(`route segment ${segment} mixes text and parameters; teach concretePaths()`);
+			paths = paths.map((p) => `${p}/${segment}`);
+			continue;
+		}
+		const options = values[param[1]];
+		if (!options?.length) throw new Error(`no test values for the route parameter [${param[1]}] in ${pattern}: add them to the security suite`);
+		paths = paths.flatMap((p) => options.map((v) => `${p}/${v}`));
+	}
+	return paths.length === 1 && paths[0] === '' ? ['/'] : paths;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Probes that every attacker runs                                                             */
+
+/** No forbidden string in the answer (body or headers), no crash, and Kring's answers are not cached. */
+export function checkReply(who: string, what: string, reply: Pick<Reply, 'status' | 'headers' | 'text'>, forbidden: readonly string[]): string[] {
+	const problems: string[] = [];
+	const headerText = [...reply.headers].map(([k, v]) => `${k}: ${v}`).join('\n');
+	const leaked = found(reply.text + headerText, forbidden);
+	if (leaked.length) problems.push(`${who} ${what}: leaked ${leaked.join(', ')}`);
+	if (reply.status >= 500) problems.push(`${who} ${what}: status ${reply.status}`);
+	// Kring's own answers are never stored; the build's static files (/_app/) hold no family content.
+	const staticFile = / \/_app\//.test(what);
+	if (reply.text.length > 0 && !staticFile && !reply.headers.get('cache-control')?.includes('no-store')) {
+		problems.push(`${who} ${what}: Cache-Control is ${reply.headers.get('cache-control')}`);
+	}
+	return problems;
+}
+
+export type RouteValues = Record<string, string[]>;
+
+/** GETs every route of the tree (and each page's __data.json), as HTML and as JSON. */
+export async function walkEveryRoute(who: string, browser: Browser, values: RouteValues, forbidden: readonly string[]) {
+	const problems: string[] = [];
+	let requests = 0;
+	for (const route of routeTree()) {
+		for (const path of concretePaths(route.pattern, values)) {
+			const urls = route.page ? [path, `${path === '/' ? '' : path}/__data.json`] : [path];
+			for (const url of urls) {
+				for (const accept of ['text/html', 'application/json']) {
+					problems.push(...checkReply(who, `GET ${url} (${accept})`, await browser.get(url, { accept }), forbidden));
+					requests++;
+				}
+			}
+		}
+	}
+	return { problems, requests };
+}
+
+/** Opens the plan and brief sockets and asks for everything; returns what came back. */
+export async function trySockets(browser: Browser, conferenceId: string, forbidden: readonly string[]) {
+	const results: { doc: string; status: number; frames: number; leaked: string[] }[] = [];
+	for (const doc of ['plan', 'brief']) {
+		const socket = await rawDocSocket(browser, conferenceId, doc);
+		if (socket.status === 101) {
+			socket.send(syncStep1());
+			socket.send(queryAwareness());
+			await socket.close();
+		} else await socket.ended;
+		results.push({ doc, status: socket.status, frames: socket.frames.length, leaked: found(socket.raw, forbidden) });
+	}
+	return results;
 }
