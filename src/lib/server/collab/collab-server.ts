@@ -34,7 +34,7 @@ export class CollabServer {
 		private readonly store: DocStore,
 		private readonly allowedOrigins: () => string[]
 	) {
-		this.unsubscribe = bus.subscribe((message) => this.onBus(message));
+		this.unsubscribe = bus.subscribe((message, local) => this.onBus(message, local));
 	}
 
 	/** Returns false when the request is not for the collab endpoint, so others may take it. */
@@ -152,7 +152,7 @@ export class CollabServer {
 		return [...this.rooms.values()].filter((room) => room.conferenceId === conferenceId);
 	}
 
-	private onBus(message: Envelope): void {
+	private onBus(message: Envelope, local: boolean): void {
 		switch (message.type) {
 			case 'phase': {
 				const started = performance.now();
@@ -170,11 +170,13 @@ export class CollabServer {
 				this.reportRevocation(message.conferenceId, closed, performance.now() - started);
 				break;
 			}
+			// A room's own updates come back through the in-process bus: it has them already, and
+			// taking its own clients' presence as another instance's would silence them.
 			case 'doc-update':
-				this.rooms.get(`${message.conferenceId}/${message.document}`)?.applyFromBus(message.payload);
+				if (!local) this.rooms.get(`${message.conferenceId}/${message.document}`)?.applyFromBus(message.payload);
 				break;
 			case 'awareness':
-				this.rooms.get(`${message.conferenceId}/${message.document}`)?.applyAwarenessFromBus(message.payload);
+				if (!local) this.rooms.get(`${message.conferenceId}/${message.document}`)?.applyAwarenessFromBus(message.payload);
 				break;
 		}
 	}
