@@ -74,7 +74,10 @@ export class Room {
 
 	remove(connection: CollabConnection): void {
 		if (!this.connections.delete(connection)) return;
-		const own = [...connection.clientIds].filter((id) => this.awareness.getStates().has(id));
+		// An id the same person already uses again on a newer socket stays present.
+		const own = [...connection.clientIds].filter(
+			(id) => this.awareness.getStates().has(id) && ![...this.connections].some((other) => other.clientIds.has(id))
+		);
 		if (own.length > 0) awarenessProtocol.removeAwarenessStates(this.awareness, own, connection);
 	}
 
@@ -118,9 +121,8 @@ export class Room {
 		for (let i = 0; i < count; i++) {
 			const clientId = decoding.readVarUint(decoder);
 			decoding.readVarUint(decoder);
-			const state = decoding.readVarString(decoder);
-			if (state === 'null') this.remoteClaims.delete(clientId);
-			else this.remoteClaims.add(clientId);
+			const owner = participantOf(decoding.readVarString(decoder));
+			if (owner && !this.claims.has(clientId)) this.claims.set(clientId, owner);
 		}
 		awarenessProtocol.applyAwarenessUpdate(this.awareness, payload, FROM_BUS);
 	}
@@ -145,6 +147,7 @@ export class Room {
 				} catch (error) {
 					throw new MalformedMessageError(`awareness: ${(error as Error).message}`);
 				}
+				for (const id of connection.clientIds) if (!this.claims.has(id)) this.claims.set(id, connection.participantId);
 				if (clean) awarenessProtocol.applyAwarenessUpdate(this.awareness, clean, connection);
 				return;
 			}
@@ -167,14 +170,15 @@ export class Room {
 	}
 
 	private isClaimedByOther(clientId: number, self: CollabConnection): boolean {
-		for (const connection of this.connections) {
-			if (connection !== self && connection.clientIds.has(clientId)) return true;
-		}
-		return this.remoteClaims.has(clientId);
+		const owner = this.claims.get(clientId);
+		return owner !== undefined && owner !== self.participantId;
 	}
 
-	/** Client ids seen through the bus belong to sockets on other instances. */
-	readonly remoteClaims = new Set<number>();
+	/**
+	 * Yjs client id → the participant who first published presence for it here (on any instance).
+	 * Kept while the room lives, so that nobody can take over a cursor while its phone reconnects.
+	 */
+	private readonly claims = new Map<number, string>();
 
 	destroy(): void {
 		this.awareness.destroy();
@@ -183,6 +187,16 @@ export class Room {
 }
 
 type AwarenessChange = { added: number[]; updated: number[]; removed: number[] };
+
+/** The participant a sanitised presence state (from another instance) belongs to. */
+function participantOf(raw: string): string | null {
+	try {
+		const owner = (JSON.parse(raw) as { user?: { participantId?: unknown } } | null)?.user?.participantId;
+		return typeof owner === 'string' ? owner : null;
+	} catch {
+		return null;
+	}
+}
 
 export class MalformedMessageError extends Error {
 	constructor(detail: string) {
