@@ -145,7 +145,9 @@ export class Room {
 				try {
 					clean = sanitizeAwarenessUpdate(message.payload, connection, (id) => this.isClaimedByOther(id, connection));
 				} catch (error) {
-					throw new MalformedMessageError(`awareness: ${(error as Error).message}`);
+					// JSON.parse quotes the start of its input in its message, and that input may be the plan.
+					const detail = error instanceof SyntaxError ? 'a presence state that is not JSON' : (error as Error).message;
+					throw new MalformedMessageError(`awareness: ${detail}`);
 				}
 				for (const id of connection.clientIds) if (!this.claims.has(id)) this.claims.set(id, connection.participantId);
 				if (clean) awarenessProtocol.applyAwarenessUpdate(this.awareness, clean, connection);
