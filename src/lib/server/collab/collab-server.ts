@@ -6,7 +6,7 @@ import { recordAudit, SYSTEM_ACTOR } from '../audit';
 import type { Bus, Envelope } from '../bus';
 import { documentAccess, resolveMember } from '../conferences';
 import type { DocStore } from '../doc-store';
-import { readSessionCookie, validateSessionToken } from '../sessions';
+import { readSessionCookie, validateSessionToken, type Identity } from '../sessions';
 import { CollabConnection } from './connection';
 import { colorFor } from './presence';
 import { CLOSE } from './protocol';
@@ -70,7 +70,7 @@ export class CollabServer {
 		if (!session) return { ok: false as const, status: 401 };
 		const member = await resolveMember(session.identity, match[1]);
 		if (!member || documentAccess(member, match[2]) === 'none') return { ok: false as const, status: 403 };
-		return { ok: true as const, member, documentName: match[2] as DocumentName };
+		return { ok: true as const, identity: session.identity, member, documentName: match[2] as DocumentName };
 	}
 
 	private isAllowedOrigin(origin: string, host: string | undefined): boolean {
@@ -83,7 +83,10 @@ export class CollabServer {
 		}
 	}
 
-	private async attach(ws: WebSocket, grant: { member: NonNullable<Awaited<ReturnType<typeof resolveMember>>>; documentName: DocumentName }) {
+	private async attach(
+		ws: WebSocket,
+		grant: { identity: Identity; member: NonNullable<Awaited<ReturnType<typeof resolveMember>>>; documentName: DocumentName }
+	) {
 		const { member, documentName } = grant;
 		ws.binaryType = 'nodebuffer';
 		const pending: Buffer[] = [];
@@ -96,11 +99,31 @@ export class CollabServer {
 			{ name: member.name, role: member.role, color: colorFor(member.participantId), participantId: member.participantId },
 			'none'
 		);
-		// The room's phase is the freshest this instance knows: it may have moved on while the room loaded.
-		connection.access = room.accessFor(connection);
-		if (connection.access === 'none' || ws.readyState !== ws.OPEN) {
-			connection.close(CLOSE.revoked.code, CLOSE.revoked.reason);
+		ws.on('close', () => {
+			room.remove(connection);
 			this.releaseIfEmpty(room);
+		});
+		ws.on('error', () => ws.terminate());
+		// The grant was read before the room existed or loaded; a removal or phase change published
+		// meanwhile reached no socket. Registered first (receiving nothing), then checked again, the
+		// socket misses nothing: what was published before the check is in the database, what comes
+		// after reaches it through the bus.
+		room.register(connection);
+		const phaseVersion = room.phaseVersion;
+		const current = await resolveMember(grant.identity, member.conference.id);
+		if (ws.readyState !== ws.OPEN) return;
+		if (!current || current.status !== 'active') {
+			connection.close(CLOSE.removed.code, CLOSE.removed.reason);
+			room.remove(connection);
+			return;
+		}
+		// No phase change arrived during the check, so the database is at least as fresh as the room.
+		if (room.phaseVersion === phaseVersion && current.conference.phase !== room.phase) room.applyPhase(current.conference.phase);
+		connection.access = room.accessFor(connection);
+		connection.pending = false;
+		if (connection.access === 'none') {
+			connection.close(CLOSE.revoked.code, CLOSE.revoked.reason);
+			room.remove(connection);
 			return;
 		}
 		room.add(connection);
@@ -118,11 +141,6 @@ export class CollabServer {
 		ws.removeAllListeners('message');
 		ws.on('message', handle);
 		for (const data of pending.splice(0)) handle(data);
-		ws.on('close', () => {
-			room.remove(connection);
-			this.releaseIfEmpty(room);
-		});
-		ws.on('error', () => ws.terminate());
 	}
 
 	private async openRoom(conferenceId: string, documentName: DocumentName, phase: Room['phase']): Promise<Room> {

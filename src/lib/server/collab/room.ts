@@ -60,8 +60,16 @@ export class Room {
 		});
 	}
 
+	/** Counts phase changes applied to this room, so a check against the database can tell whether one came in meanwhile. */
+	phaseVersion = 0;
+
 	accessFor(connection: CollabConnection): Access {
 		return access(connection.role, this.phase, this.documentName);
+	}
+
+	/** A socket whose access is not settled yet: it receives nothing, but phase changes and removals reach it. */
+	register(connection: CollabConnection): void {
+		this.connections.add(connection);
 	}
 
 	/** Joins a socket: the server asks what it has and tells it who is here. */
@@ -84,6 +92,7 @@ export class Room {
 	/** Applies a new phase to every socket: closes those that lose access, downgrades the rest. */
 	applyPhase(phase: Phase): number {
 		this.phase = phase;
+		this.phaseVersion++;
 		let closed = 0;
 		for (const connection of [...this.connections]) {
 			const next = this.accessFor(connection);
@@ -91,7 +100,7 @@ export class Room {
 				connection.close(CLOSE.revoked.code, CLOSE.revoked.reason);
 				this.remove(connection);
 				closed++;
-			} else if (next !== connection.access) {
+			} else if (!connection.pending && next !== connection.access) {
 				connection.access = next;
 				connection.downgradeAllowedAgain();
 				if (next === 'write') connection.send(encodeSyncStep1(this.doc));
