@@ -254,14 +254,22 @@ describe('staff get nothing in private time', () => {
 			if (who === 'outsider professional') expect(stream.status).toBe(404);
 			else await until(() => stream.events.length >= 1, `${who}'s first event`);
 		}
+		const listening = streams.filter((s) => s.who !== 'outsider professional');
+		/** Does something, then waits until every stream has heard of it. */
+		const andHear = async (what: string, act: () => Promise<unknown>) => {
+			const before = listening.map(({ stream }) => stream.events.length);
+			await act();
+			await until(() => listening.every(({ stream }, i) => stream.events.length > before[i]), `staff to hear that ${what}`);
+		};
 		// The family works and somebody new knocks at the door; the coordinator knocks too.
-		const late = new Browser(server, 'late relative');
-		expectAction(await late.action(`/join/${conference.roomCode}`, 'default', { displayName: conference.newName('late'), presence: 'remote' }), 'redirect');
 		writeAgreement(conference.bramPlan, conference.newSecret('while-streaming'));
 		conference.annaPlan.provider.awareness.setLocalStateField('focus', 'meta');
-		expectAction(await conference.coordinator.action(`/c/${id}`, 'knock'), 'success');
-		for (const { who, stream } of streams.filter((s) => s.who !== 'outsider professional')) {
-			await until(() => stream.events.length >= 3, `${who} to hear of the changes`);
+		await andHear('someone waits at the door', async () => {
+			const late = new Browser(server, 'late relative');
+			expectAction(await late.action(`/join/${conference.roomCode}`, 'default', { displayName: conference.newName('late'), presence: 'remote' }), 'redirect');
+		});
+		await andHear('the coordinator knocked', async () => expectAction(await conference.coordinator.action(`/c/${id}`, 'knock'), 'success'));
+		for (const { who, stream } of listening) {
 			stream.close();
 			expect(found(stream.text, forbidden()), who).toEqual([]);
 			expect(stream.headers.get('cache-control')).toContain('no-store');

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as devalue from 'devalue';
+import postgres from 'postgres';
 import ts from 'typescript';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
@@ -917,4 +918,36 @@ export async function trySockets(browser: Browser, conferenceId: string, forbidd
 		results.push({ doc, status: socket.status, frames: socket.frames.length, leaked: found(socket.raw, forbidden) });
 	}
 	return results;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* PostgreSQL and Redis: several instances, and a hand on the database's locks                */
+
+export const POSTGRES_ADMIN_URL = process.env.KRING_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const REDIS_URL = process.env.KRING_TEST_REDIS ?? 'redis://127.0.0.1:6379';
+
+/** A fresh, empty database for one test file; `drop()` removes it. */
+export async function createDatabase(): Promise<{ url: string; sql: postgres.Sql; drop: () => Promise<void> }> {
+	const name = `kring_sec_${randomBytes(6).toString('hex')}`;
+	const admin = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
+	await admin.unsafe(`create database ${name}`);
+	const url = new URL(POSTGRES_ADMIN_URL);
+	url.pathname = `/${name}`;
+	const sql = postgres(url.toString(), { max: 4, onnotice: () => {} });
+	return {
+		url: url.toString(),
+		sql,
+		drop: async () => {
+			await sql.end({ timeout: 1 });
+			await admin.unsafe(`drop database if exists ${name} with (force)`);
+			await admin.end({ timeout: 1 });
+		}
+	};
+}
+
+/** The same browser (its cookies) talking to another server instance. */
+export function sameBrowserOn(browser: Browser, server: KringServer, label = `${browser.label} on another instance`): Browser {
+	const copy = new Browser(server, label);
+	for (const [k, v] of browser.jar) copy.jar.set(k, v);
+	return copy;
 }

@@ -1,0 +1,145 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+	assertFamilyStillSyncs,
+	awarenessMessage,
+	Browser,
+	createDatabase,
+	decodeMessage,
+	docBytes,
+	docFromMessages,
+	expectAction,
+	found,
+	rawDocSocket,
+	REDIS_URL,
+	sameBrowserOn,
+	seedConference,
+	startKring,
+	syncStep1,
+	until,
+	writeAgreement,
+	type KringServer,
+	type RawSocket,
+	type Seeded
+} from './support';
+
+/**
+ * Kring scaled out: two instances behind a load balancer, sharing PostgreSQL and Redis. A phase
+ * change or a removal made on one instance must reach every socket on the other, including a
+ * socket that is still being opened at that very moment.
+ */
+describe('revocation across instances, and while a socket is being opened', () => {
+	let database: Awaited<ReturnType<typeof createDatabase>>;
+	let a: KringServer;
+	let b: KringServer;
+	let conference: Seeded;
+	let cas: Browser;
+	const forbidden = () => [conference.secret, conference.brief];
+	const hasDocument = (socket: RawSocket) => socket.messages.some((m) => ['sync-step-2', 'update', 'awareness'].includes(decodeMessage(m).kind));
+
+	beforeAll(async () => {
+		database = await createDatabase();
+		const env = { DATABASE_URL: database.url, REDIS_URL };
+		a = await startKring({ env });
+		conference = await seedConference(a);
+		cas = new Browser(a, 'Cas (family)');
+		expectAction(await cas.action(`/j/${conference.familyInviteToken}`, 'default', { displayName: 'Cas', presence: 'room' }), 'redirect');
+		b = await startKring({ env });
+	});
+	afterEach(async () => assertFamilyStillSyncs(conference));
+	afterAll(async () => {
+		conference?.close();
+		await Promise.all([a?.stop(), b?.stop()]);
+		await database?.drop();
+	});
+
+	it('a hand-over on one instance closes the staff sockets on the other', async () => {
+		const sockets = [
+			await rawDocSocket(sameBrowserOn(conference.coordinator, b), conference.id, 'brief'),
+			await rawDocSocket(sameBrowserOn(conference.professional, b), conference.id, 'brief')
+		];
+		for (const socket of sockets) {
+			expect(socket.status).toBe(101);
+			socket.send(syncStep1());
+		}
+		for (const socket of sockets) await until(() => found(docBytes(docFromMessages(socket.messages)), [conference.briefTexts[1]]).length === 1, 'the brief on B');
+		const bramOnB = conference.open(sameBrowserOn(conference.bram, b), 'plan');
+		await bramOnB.synced();
+
+		await conference.phase(conference.coordinator, 'private');
+		await Promise.all(sockets.map((s) => s.closed()));
+		const typed = conference.newSecret('typed-on-a-after-hand-over');
+		writeAgreement(conference.annaPlan, typed);
+		await until(() => bramOnB.has(typed), 'Bram on B to receive what Anna typed on A');
+		for (const socket of sockets) {
+			await socket.close();
+			expect(socket.closeFrame?.code).toBe(4403);
+			expect(socket.framesAfterClose).toEqual([]);
+			expect(found(socket.raw, [typed])).toEqual([]);
+		}
+		for (const staff of [conference.coordinator, conference.professional]) {
+			for (const doc of ['plan', 'brief']) {
+				const socket = await rawDocSocket(sameBrowserOn(staff, b), conference.id, doc);
+				await socket.ended;
+				expect(socket.status).toBe(403);
+				expect(socket.frames).toEqual([]);
+			}
+		}
+	});
+
+	it('a relative removed while their socket is still opening gets nothing', async () => {
+		const casOnB = sameBrowserOn(cas, b);
+		// Cas has the plan open on B: when it closes, B has heard of the removal.
+		const heard = await rawDocSocket(casOnB, conference.id, 'plan');
+		heard.send(syncStep1());
+		await until(() => found(Buffer.concat(heard.messages), [conference.planTexts[0]]).length === 1, 'Cas to have the plan');
+
+		// Hold the document store for a moment, as a slow disk or a busy database would.
+		const lock = await database.sql.reserve();
+		try {
+			await lock`begin`;
+			await lock`lock table doc_snapshots in access exclusive mode`;
+			const opening = await rawDocSocket(casOnB, conference.id, 'brief');
+			expect(opening.status).toBe(101);
+			opening.send(syncStep1());
+			await until(async () => {
+				const [row] = await database.sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike '%doc_snapshots%'`;
+				return row.n > 0;
+			}, 'B to wait for the brief to load');
+
+			expectAction(await conference.anna.action(`/c/${conference.id}`, 'remove', { participantId: await conference.participantId(cas) }), 'success');
+			await heard.closed();
+			expect(heard.closeFrame?.code).toBe(4401);
+
+			await lock`rollback`;
+			await until(() => opening.closeFrame !== null || hasDocument(opening), 'the opening socket to be decided');
+			await opening.close();
+			expect(opening.messages.map((m) => decodeMessage(m).kind)).toEqual([]);
+			expect([4401, 4403]).toContain(opening.closeFrame?.code);
+			expect(found(opening.raw, forbidden())).toEqual([]);
+		} finally {
+			lock.release();
+		}
+		await heard.close();
+	});
+
+	it("a client on one instance cannot speak for a cursor that lives on the other", async () => {
+		const observer = conference.open(sameBrowserOn(conference.bram, a, 'Bram, second tab on A'), 'plan');
+		await observer.synced();
+		conference.annaPlan.provider.awareness.setLocalStateField('focus', 'meta');
+		const anna = conference.annaPlan.doc.clientID;
+		await until(() => (observer.provider.awareness.getStates().get(anna) as { focus?: string } | undefined)?.focus === 'meta', 'Anna on A');
+		const before = observer.provider.awareness.getStates().get(anna);
+		const mallory = await rawDocSocket(sameBrowserOn(conference.bram, b, 'Bram, raw on B'), conference.id, 'plan');
+		mallory.send(syncStep1());
+		mallory.send(awarenessMessage([{ clientId: anna, clock: 50_000, state: { focus: 'spoofed-across' } }]));
+		mallory.send(awarenessMessage([{ clientId: anna, clock: 50_001, state: null }]));
+		mallory.send(awarenessMessage([{ clientId: 888_001, clock: 1, state: { focus: 'barrier' } }]));
+		await until(() => (observer.provider.awareness.getStates().get(888_001) as { focus?: string } | undefined)?.focus === 'barrier', 'the barrier from B');
+		expect(observer.provider.awareness.getStates().get(anna)).toEqual(before);
+		await mallory.close();
+	});
+
+	it('leaves no family content in the logs of either instance', () => {
+		expect(found(a.logs() + b.logs(), forbidden())).toEqual([]);
+	});
+});
