@@ -3,6 +3,7 @@ import * as encoding from 'lib0/encoding';
 import {
 	assertFamilyStillSyncs,
 	awarenessMessage,
+	Browser,
 	decodeMessage,
 	docBytes,
 	docFromMessages,
@@ -143,6 +144,30 @@ describe('cross-site requests and malformed messages', () => {
 		expect(logs).toContain('[collab] refused a');
 		// Not the plan text, and not even the first characters of it.
 		expect(found(logs, [planText.slice(0, 10), conference.secret.slice(0, 10), 'Oma haalt'])).toEqual([]);
+	});
+
+	it('a link into Kring cannot bounce anyone to another site (login next, language back)', async () => {
+		const targets = ['//evil.example/kring', '/\\evil.example/kring', '/\t/evil.example/kring', '/%5Cevil.example', 'https://evil.example/kring', '/\\/evil.example', '/\\['];
+		const staysHome = (reply: { status: number; headers: Headers; action?: { location?: string } }) => {
+			const location = reply.action?.location ?? reply.headers.get('location');
+			return location === null || location === undefined || new URL(location, server.origin).origin === server.origin;
+		};
+		for (const next of targets) {
+			// A signed-in coordinator following a crafted sign-in link.
+			const signedIn = await conference.coordinator.get(`/login?next=${encodeURIComponent(next)}`);
+			expect(signedIn.status).toBe(303);
+			expect(staysHome(signedIn), `GET /login?next=${next}: ${signedIn.headers.get('location')}`).toBe(true);
+			// Signing in from that link.
+			const fresh = new Browser(server, 'coordinator signing in again');
+			const login = await fresh.action(`/login?next=${encodeURIComponent(next)}`, 'default', { email: 'coco@example.org', password: conference.password });
+			expect(login.action?.type).toBe('redirect');
+			expect(staysHome(login), `POST /login?next=${next}: ${login.action?.location}`).toBe(true);
+			const lang = await conference.anna.action('/lang', 'default', { locale: 'en', back: next });
+			expect(staysHome(lang), `POST /lang back=${next}: ${lang.action?.location}`).toBe(true);
+		}
+		// Paths on Kring itself still work.
+		const home = await conference.anna.action('/lang', 'default', { locale: 'nl', back: `/c/${conference.id}?x=1` });
+		expect(home.action?.location).toBe(`/c/${conference.id}?x=1`);
 	});
 
 	it('leaves no family content in the server logs', () => {
