@@ -6,7 +6,7 @@ import { recordAudit, SYSTEM_ACTOR } from '../audit';
 import type { Bus, Envelope } from '../bus';
 import { documentAccess, resolveMember } from '../conferences';
 import type { DocStore } from '../doc-store';
-import { readSessionCookie, validateSessionToken } from '../sessions';
+import { readSessionCookie, validateSessionToken, type Identity } from '../sessions';
 import { CollabConnection } from './connection';
 import { colorFor } from './presence';
 import { CLOSE } from './protocol';
@@ -70,7 +70,7 @@ export class CollabServer {
 		if (!session) return { ok: false as const, status: 401 };
 		const member = await resolveMember(session.identity, match[1]);
 		if (!member || documentAccess(member, match[2]) === 'none') return { ok: false as const, status: 403 };
-		return { ok: true as const, member, documentName: match[2] as DocumentName };
+		return { ok: true as const, identity: session.identity, member, documentName: match[2] as DocumentName };
 	}
 
 	private isAllowedOrigin(origin: string, host: string | undefined): boolean {
@@ -83,7 +83,10 @@ export class CollabServer {
 		}
 	}
 
-	private async attach(ws: WebSocket, grant: { member: NonNullable<Awaited<ReturnType<typeof resolveMember>>>; documentName: DocumentName }) {
+	private async attach(
+		ws: WebSocket,
+		grant: { identity: Identity; member: NonNullable<Awaited<ReturnType<typeof resolveMember>>>; documentName: DocumentName }
+	) {
 		const { member, documentName } = grant;
 		ws.binaryType = 'nodebuffer';
 		// From the first frame on: ws reports a broken frame as an 'error' event, and one with no
@@ -94,6 +97,10 @@ export class CollabServer {
 		const pending: Buffer[] = [];
 		ws.on('message', (data: Buffer) => pending.push(data));
 		const room = await this.openRoom(member.conference.id, documentName, member.conference.phase);
+		// A removal or phase change made after the upgrade was checked, before this room listened to
+		// the bus (while it loaded), found no socket to close: ask again, now that the room listens.
+		const current = await resolveMember(grant.identity, member.conference.id);
+		if (current) room.applyPhase(current.conference.phase, current.conference.phaseChangedAt.getTime());
 		const connection = new CollabConnection(
 			ws,
 			member.participantId,
@@ -102,7 +109,7 @@ export class CollabServer {
 			'none'
 		);
 		// The room's phase is the freshest this instance knows: it may have moved on while the room loaded.
-		connection.access = room.accessFor(connection);
+		connection.access = current?.status === 'active' ? room.accessFor(connection) : 'none';
 		if (connection.access === 'none' || ws.readyState !== ws.OPEN) {
 			connection.close(CLOSE.revoked.code, CLOSE.revoked.reason);
 			this.releaseIfEmpty(room);
@@ -161,7 +168,7 @@ export class CollabServer {
 			case 'phase': {
 				const started = performance.now();
 				let closed = 0;
-				for (const room of this.roomsOf(message.conferenceId)) closed += room.applyPhase(message.phase);
+				for (const room of this.roomsOf(message.conferenceId)) closed += room.applyPhase(message.phase, message.changedAt);
 				this.reportRevocation(message.conferenceId, closed, performance.now() - started);
 				break;
 			}

@@ -78,8 +78,16 @@ export class Room {
 		if (own.length > 0) awarenessProtocol.removeAwarenessStates(this.awareness, own, connection);
 	}
 
-	/** Applies a new phase to every socket: closes those that lose access, downgrades the rest. */
-	applyPhase(phase: Phase): number {
+	/** When the phase in `phase` was set; 0 until the room has heard it from the database or the bus. */
+	private phaseChangedAt = 0;
+
+	/**
+	 * Applies a new phase to every socket: closes those that lose access, downgrades the rest.
+	 * A phase older than the one the room has (a late read, a late bus message) changes nothing.
+	 */
+	applyPhase(phase: Phase, changedAt: number): number {
+		if (changedAt < this.phaseChangedAt) return 0;
+		this.phaseChangedAt = changedAt;
 		this.phase = phase;
 		let closed = 0;
 		for (const connection of [...this.connections]) {
