@@ -263,15 +263,26 @@ function fail(message: string): never {
 	throw new StepFailed(message);
 }
 
-/** A new conference of `coordinator` with these family members joined by room code (before private time). */
+/** The coordinator makes a new family invite link (to send by message); returns the full URL. */
+export async function inviteFamily(coordinator: KringClient, conferenceId: string): Promise<string> {
+	const data = expectSuccess('family invite', await coordinator.postAction(`/c/${conferenceId}`, 'familyInvite'));
+	return String(data.link);
+}
+
+/**
+ * A new conference of `coordinator` with these family members in it (before private time). They
+ * join by the family invite link: joining by room code is rate-limited per address (30 a minute),
+ * which a test file making many conferences would run into; the walking skeleton joins by code.
+ */
 export async function conferenceWithFamily(
 	server: ServerAddress,
 	coordinator: KringClient,
 	names: string[]
-): Promise<{ conferenceId: string; roomCode: string; family: FamilyMember[] }> {
+): Promise<{ conferenceId: string; roomCode: string; familyLink: string; family: FamilyMember[] }> {
 	const conferenceId = await createConference(coordinator);
 	const roomCode = await roomCodeOf(coordinator, conferenceId);
+	const familyLink = await inviteFamily(coordinator, conferenceId);
 	const family: FamilyMember[] = [];
-	for (const name of names) family.push(await joinAsFamily(server, roomCode, name));
-	return { conferenceId, roomCode, family };
+	for (const name of names) family.push(await joinByLink(server, familyLink, name));
+	return { conferenceId, roomCode, familyLink, family };
 }

@@ -236,3 +236,31 @@ function freePort(): Promise<number> {
 		});
 	});
 }
+
+/**
+ * Holds an exclusive lock on some of the server's tables (PostgreSQL only) until `release()`:
+ * whatever the server does with them waits, so a test can put another action into that gap.
+ */
+export async function holdTables(server: KringServer, tables: string[]): Promise<{ release: () => Promise<void> }> {
+	const database = server.database;
+	if (database.kind !== 'postgres') throw new Error('holdTables needs a PostgreSQL database: start the server with database: "postgres"');
+	const { default: postgres } = await import('postgres');
+	const sql = postgres(database.url, { max: 1, onnotice: () => {} });
+	let release!: () => void;
+	const released = new Promise<void>((resolve) => (release = resolve));
+	let locked!: () => void;
+	const isLocked = new Promise<void>((resolve) => (locked = resolve));
+	const transaction = sql.begin(async (tx) => {
+		await tx.unsafe(`lock table ${tables.map((table) => `"${table}"`).join(', ')} in access exclusive mode`);
+		locked();
+		await released;
+	});
+	await Promise.race([isLocked, transaction]);
+	return {
+		release: async () => {
+			release();
+			await transaction;
+			await sql.end({ timeout: 5 });
+		}
+	};
+}

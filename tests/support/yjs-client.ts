@@ -295,3 +295,8 @@ export function maskedFrame(opcode: number, payload: Uint8Array = new Uint8Array
 	const masked = Buffer.from(payload.map((byte, i) => byte ^ mask[i % 4]));
 	return Buffer.concat([Buffer.from([0x80 | opcode, 0x80 | payload.length]), mask, masked]);
 }
+
+/** Waits for a socket's close (the `closed` of a LiveDoc or RawSocket); fails if it stays open. */
+export function waitForClose(closed: Promise<CloseRecord>, message: string, timeoutMs = 10_000): Promise<CloseRecord> {
+	return withTimeout(closed, timeoutMs, message);
+}
