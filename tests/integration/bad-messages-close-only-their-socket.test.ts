@@ -3,11 +3,11 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { conferenceWithFamily, createCoordinator, type Staff } from '../support/client';
 import { startKring, type KringServer } from '../support/kring-server';
 import { addAgreement, agreementTexts } from '../support/plan';
-import { maskedFrame, openDoc, rawSocket, upgradeWithEarlyFrames, waitForConvergence, waitUntil, type LiveDoc } from '../support/yjs-client';
+import { liveDocs, maskedFrame, rawSocket, upgradeWithEarlyFrames, waitForClose, waitForConvergence, waitUntil } from '../support/yjs-client';
 
 let server: KringServer;
 let coordinator: Staff;
-const open: LiveDoc[] = [];
+const docs = liveDocs();
 
 beforeAll(async () => {
 	// The default limit (4 MiB) is tested as it ships.
@@ -15,15 +15,9 @@ beforeAll(async () => {
 	coordinator = await createCoordinator(server);
 });
 afterAll(async () => {
-	for (const live of open) live.destroy();
+	docs.closeAll();
 	await server?.stop();
 });
-
-function live(...args: Parameters<typeof openDoc>): LiveDoc {
-	const opened = openDoc(...args);
-	open.push(opened);
-	return opened;
-}
 
 function message(write: (encoder: encoding.Encoder) => void): Uint8Array {
 	const encoder = encoding.createEncoder();
@@ -61,8 +55,8 @@ const MALFORMED: [string, Uint8Array][] = [
 it('malformed and over-size messages close only the socket that sent them; the family’s plan carries on whole', async () => {
 	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Anna', 'Bob']);
 	const [anna, bob] = family;
-	const annaPhone = live(server, anna.client, conferenceId, 'plan');
-	const bobPhone = live(server, bob.client, conferenceId, 'plan');
+	const annaPhone = docs.open(server, anna.client, conferenceId, 'plan');
+	const bobPhone = docs.open(server, bob.client, conferenceId, 'plan');
 	await Promise.all([annaPhone.synced, bobPhone.synced]);
 	addAgreement(annaPhone.doc, 'Anna zoekt een budgetcoach', { theme: 'money' });
 	await waitForConvergence([annaPhone.doc, bobPhone.doc]);
@@ -72,7 +66,7 @@ it('malformed and over-size messages close only the socket that sent them; the f
 		const socket = await rawSocket(server, bob.client, conferenceId, 'plan');
 		expect(socket.status, what).toBe(101);
 		socket.send(bytes);
-		expect((await socket.closed).code, what).toBe(4400);
+		expect((await waitForClose(socket.closed, `the server closes the socket that sent ${what}`)).code, what).toBe(4400);
 	}
 
 	// One message over the 4 MiB limit: refused by its size (1009), before anything reads it.
@@ -80,7 +74,7 @@ it('malformed and over-size messages close only the socket that sent them; the f
 	const oversize = new Uint8Array(4 * 1024 * 1024 + 1);
 	oversize.set(message((e) => (encoding.writeVarUint(e, 0), encoding.writeVarUint(e, 2))));
 	big.send(oversize);
-	expect((await big.closed).code).toBe(1009);
+	expect((await waitForClose(big.closed, 'the server closes the socket that sent too much')).code).toBe(1009);
 
 	// A frame WebSocket itself does not know (reserved opcode 3), sent with the upgrade request,
 	// so it arrives while the brief is still being loaded for this socket.
@@ -95,7 +89,7 @@ it('malformed and over-size messages close only the socket that sent them; the f
 	addAgreement(bobPhone.doc, 'Bob gaat mee naar de schuldhulp', { theme: 'money' });
 	await waitForConvergence([annaPhone.doc, bobPhone.doc]);
 
-	const fresh = live(server, anna.client, conferenceId, 'plan');
+	const fresh = docs.open(server, anna.client, conferenceId, 'plan');
 	await waitUntil(() => agreementTexts(fresh.doc).length === 2, 'a new device gets the whole plan', { docs: [fresh.doc] });
 	expect(agreementTexts(fresh.doc)).toEqual(['Anna zoekt een budgetcoach', 'Bob gaat mee naar de schuldhulp']);
 	expect(server.logs()).not.toContain('Anna zoekt een budgetcoach');

@@ -11,26 +11,20 @@ import {
 import { startKring, type KringServer } from '../support/kring-server';
 import { addAgreement, addConcern, agreementTexts } from '../support/plan';
 import { concernsOf } from '../../src/lib/plan/shape';
-import { containsText, openDoc, upgradeStatus, waitUntil, type LiveDoc } from '../support/yjs-client';
+import { containsText, liveDocs, upgradeStatus, waitForClose, waitUntil, type LiveDoc } from '../support/yjs-client';
 
 let server: KringServer;
 let coordinator: Staff;
-const open: LiveDoc[] = [];
+const docs = liveDocs();
 
 beforeAll(async () => {
 	server = await startKring();
 	coordinator = await createCoordinator(server);
 });
 afterAll(async () => {
-	for (const live of open) live.destroy();
+	docs.closeAll();
 	await server?.stop();
 });
-
-function live(...args: Parameters<typeof openDoc>): LiveDoc {
-	const opened = openDoc(...args);
-	open.push(opened);
-	return opened;
-}
 
 const rolesIn = (liveDoc: LiveDoc) => [...liveDoc.provider.awareness.getStates().values()].map((state) => (state.user as { role?: string } | undefined)?.role);
 
@@ -43,10 +37,10 @@ it('at hand-over the coordinator’s and the professional’s brief sockets clos
 
 	// Information phase: staff work on the brief; the plan is the family's alone already.
 	expect(await upgradeStatus(server, coordinator.client, conferenceId, 'plan')).toBe(403);
-	const coordinatorBrief = live(server, coordinator.client, conferenceId, 'brief', { presence: { name: 'Carla' } });
-	const professionalBrief = live(server, professional, conferenceId, 'brief', { presence: { name: 'Ruud' } });
-	const familyBrief = live(server, sanne.client, conferenceId, 'brief', { presence: { name: 'Sanne' } });
-	const familyPlan = live(server, sanne.client, conferenceId, 'plan');
+	const coordinatorBrief = docs.open(server, coordinator.client, conferenceId, 'brief', { presence: { name: 'Carla' } });
+	const professionalBrief = docs.open(server, professional, conferenceId, 'brief', { presence: { name: 'Ruud' } });
+	const familyBrief = docs.open(server, sanne.client, conferenceId, 'brief', { presence: { name: 'Sanne' } });
+	const familyPlan = docs.open(server, sanne.client, conferenceId, 'plan');
 	await Promise.all([coordinatorBrief.synced, professionalBrief.synced, familyBrief.synced, familyPlan.synced]);
 
 	addConcern(coordinatorBrief.doc, 'Zorg: de schuld bij de woningcorporatie', 'Carla');
@@ -58,7 +52,10 @@ it('at hand-over the coordinator’s and the professional’s brief sockets clos
 	const requested = performance.now();
 	await changePhase(coordinator.client, conferenceId, 'private');
 	const answered = performance.now();
-	const [coordinatorClose, professionalClose] = await Promise.all([coordinatorBrief.closed, professionalBrief.closed]);
+	const [coordinatorClose, professionalClose] = await Promise.all([
+		waitForClose(coordinatorBrief.closed, 'the coordinator’s brief socket closes at hand-over'),
+		waitForClose(professionalBrief.closed, 'the professional’s brief socket closes at hand-over')
+	]);
 	expect(coordinatorClose.code).toBe(4403);
 	expect(professionalClose.code).toBe(4403);
 	console.log(
@@ -72,14 +69,14 @@ it('at hand-over the coordinator’s and the professional’s brief sockets clos
 	// The family's own brief socket stays open but is read-only now: its edits are not taken.
 	addConcern(familyBrief.doc, 'NA-OVERDRACHT: nog een zorg', 'Sanne');
 	await waitUntil(() => familyBrief.received.some((message) => message[0] === 2), 'the server tells the family the brief is read-only now');
-	const briefCheck = live(server, sanne.client, conferenceId, 'brief');
+	const briefCheck = docs.open(server, sanne.client, conferenceId, 'brief');
 	await briefCheck.synced;
 	expect(concernsOf(briefCheck.doc).length).toBe(1);
 	expect(familyBrief.closeEvents).toEqual([]);
 
 	// Private time: the family goes on with the plan; no staff socket opens on either document.
 	addAgreement(familyPlan.doc, 'PRIVE-AFSPRAAK: niemand vertelt het de buren', { theme: 'other' });
-	const check = live(server, sanne.client, conferenceId, 'plan');
+	const check = docs.open(server, sanne.client, conferenceId, 'plan');
 	await waitUntil(() => agreementTexts(check.doc).length === 2, 'the family’s plan keeps working', { docs: [check.doc] });
 	for (const staff of [coordinator.client, professional]) {
 		expect(await upgradeStatus(server, staff, conferenceId, 'plan')).toBe(403);

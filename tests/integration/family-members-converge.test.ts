@@ -3,32 +3,26 @@ import { conferenceWithFamily, createCoordinator, type Staff } from '../support/
 import { startKring, type KringServer } from '../support/kring-server';
 import { addAgreement, agreementTexts, fieldText, typeInto } from '../support/plan';
 import { metaText } from '../../src/lib/plan/shape';
-import { openDoc, waitForConvergence, waitUntil, type LiveDoc } from '../support/yjs-client';
+import { liveDocs, waitForConvergence, waitUntil } from '../support/yjs-client';
 
 let server: KringServer;
 let coordinator: Staff;
-const open: LiveDoc[] = [];
+const docs = liveDocs();
 
 beforeAll(async () => {
 	server = await startKring();
 	coordinator = await createCoordinator(server);
 });
 afterAll(async () => {
-	for (const live of open) live.destroy();
+	docs.closeAll();
 	await server?.stop();
 });
-
-function live(...args: Parameters<typeof openDoc>): LiveDoc {
-	const opened = openDoc(...args);
-	open.push(opened);
-	return opened;
-}
 
 it('two family members on their own phones edit the same plan and end up with the same plan', async () => {
 	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Tante Fatima', 'Neef Daan']);
 	const [fatima, daan] = family;
-	const onFatimasPhone = live(server, fatima.client, conferenceId, 'plan');
-	const onDaansPhone = live(server, daan.client, conferenceId, 'plan');
+	const onFatimasPhone = docs.open(server, fatima.client, conferenceId, 'plan');
+	const onDaansPhone = docs.open(server, daan.client, conferenceId, 'plan');
 	await Promise.all([onFatimasPhone.synced, onDaansPhone.synced]);
 
 	// Both add agreements at the same moment, before either has seen the other's.
@@ -55,7 +49,7 @@ it('two family members on their own phones edit the same plan and end up with th
 	expect(monitor).toHaveLength('Toezicht: oom Karim belt iedere week.Daan zelf. '.length);
 
 	// A third device that opens the plan now gets all of it from the server.
-	const later = live(server, fatima.client, conferenceId, 'plan');
+	const later = docs.open(server, fatima.client, conferenceId, 'plan');
 	await later.synced;
 	await waitForConvergence([later.doc, onFatimasPhone.doc]);
 	expect(agreementTexts(later.doc)).toEqual(agreementTexts(onFatimasPhone.doc));

@@ -2,26 +2,20 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { acceptPlan, changePhase, conferenceWithFamily, createCoordinator, type Staff } from '../support/client';
 import { startKring, type KringServer } from '../support/kring-server';
 import { addAgreement, agreementTexts } from '../support/plan';
-import { containsText, openDoc, upgradeStatus, waitForConvergence, waitUntil, type LiveDoc } from '../support/yjs-client';
+import { containsText, liveDocs, upgradeStatus, waitForClose, waitForConvergence, waitUntil } from '../support/yjs-client';
 
 let server: KringServer;
 let coordinator: Staff;
-const open: LiveDoc[] = [];
+const docs = liveDocs();
 
 beforeAll(async () => {
 	server = await startKring();
 	coordinator = await createCoordinator(server);
 });
 afterAll(async () => {
-	for (const live of open) live.destroy();
+	docs.closeAll();
 	await server?.stop();
 });
-
-function live(...args: Parameters<typeof openDoc>): LiveDoc {
-	const opened = openDoc(...args);
-	open.push(opened);
-	return opened;
-}
 
 const MESSAGE_AUTH = 2;
 
@@ -30,22 +24,22 @@ it('when the family takes more time, the big screen goes dark; after acceptance 
 	const [eva] = family;
 	await changePhase(coordinator.client, conferenceId, 'information');
 	await changePhase(coordinator.client, conferenceId, 'private');
-	const evaPhone = live(server, eva.client, conferenceId, 'plan');
+	const evaPhone = docs.open(server, eva.client, conferenceId, 'plan');
 	await evaPhone.synced;
 	addAgreement(evaPhone.doc, 'Eva belt de school over de verzuimregeling', { theme: 'school' });
 	await changePhase(eva.client, conferenceId, 'presentation');
 
 	// Questions at the presentation: the family goes back to private time to amend.
-	const bigScreen = live(server, coordinator.client, conferenceId, 'plan');
+	const bigScreen = docs.open(server, coordinator.client, conferenceId, 'plan');
 	await bigScreen.synced;
 	await waitForConvergence([bigScreen.doc, evaPhone.doc]);
 	await changePhase(eva.client, conferenceId, 'private');
-	expect((await bigScreen.closed).code).toBe(4403);
+	expect((await waitForClose(bigScreen.closed, 'the big screen loses the plan when the family goes back to private time')).code).toBe(4403);
 	addAgreement(evaPhone.doc, 'AMENDEMENT: Eva gaat mee naar het eerste gesprek', { theme: 'school' });
 	expect(await upgradeStatus(server, coordinator.client, conferenceId, 'plan')).toBe(403);
 
 	await changePhase(eva.client, conferenceId, 'presentation');
-	const again = live(server, coordinator.client, conferenceId, 'plan');
+	const again = docs.open(server, coordinator.client, conferenceId, 'plan');
 	await waitUntil(() => agreementTexts(again.doc).length === 2, 'the big screen shows the amended plan', { docs: [again.doc] });
 	expect(containsText(bigScreen.received, 'AMENDEMENT')).toBe(false);
 
@@ -55,7 +49,7 @@ it('when the family takes more time, the big screen goes dark; after acceptance 
 	const deniedBefore = evaPhone.received.filter((message) => message[0] === MESSAGE_AUTH).length;
 	addAgreement(evaPhone.doc, 'NA-AFLOOP: nog iets', { theme: 'other' });
 	await waitUntil(() => evaPhone.received.filter((message) => message[0] === MESSAGE_AUTH).length > deniedBefore, 'Eva’s phone hears the plan is frozen');
-	const frozen = live(server, eva.client, conferenceId, 'plan');
+	const frozen = docs.open(server, eva.client, conferenceId, 'plan');
 	await frozen.synced;
 	expect(agreementTexts(frozen.doc)).toEqual(['Eva belt de school over de verzuimregeling', 'AMENDEMENT: Eva gaat mee naar het eerste gesprek']);
 	const exported = JSON.parse(await (await eva.client.get(`/c/${conferenceId}/export`)).text());
@@ -63,7 +57,7 @@ it('when the family takes more time, the big screen goes dark; after acceptance 
 
 	// Closed: the coordinator's task is over; the family keeps reading.
 	await changePhase(coordinator.client, conferenceId, 'closed');
-	expect((await again.closed).code).toBe(4403);
+	expect((await waitForClose(again.closed, 'the coordinator loses the plan when the conference closes')).code).toBe(4403);
 	expect(await upgradeStatus(server, coordinator.client, conferenceId, 'plan')).toBe(403);
 	expect(await upgradeStatus(server, eva.client, conferenceId, 'plan')).toBe(101);
 	expect(evaPhone.closeEvents).toEqual([]);

@@ -3,26 +3,20 @@ import { changePhase, conferenceWithFamily, createCoordinator, type Staff } from
 import { startKring, type KringServer } from '../support/kring-server';
 import { addAgreement, agreementTexts, fieldText } from '../support/plan';
 import { metaText } from '../../src/lib/plan/shape';
-import { containsText, openDoc, waitForConvergence, waitUntil, type LiveDoc } from '../support/yjs-client';
+import { containsText, liveDocs, waitForConvergence, waitUntil } from '../support/yjs-client';
 
 let server: KringServer;
 let coordinator: Staff;
-const open: LiveDoc[] = [];
+const docs = liveDocs();
 
 beforeAll(async () => {
 	server = await startKring();
 	coordinator = await createCoordinator(server);
 });
 afterAll(async () => {
-	for (const live of open) live.destroy();
+	docs.closeAll();
 	await server?.stop();
 });
-
-function live(...args: Parameters<typeof openDoc>): LiveDoc {
-	const opened = openDoc(...args);
-	open.push(opened);
-	return opened;
-}
 
 const MESSAGE_AUTH = 2;
 
@@ -31,14 +25,14 @@ it('at the presentation the coordinator’s screen shows the plan, but what it t
 	const [kees] = family;
 	await changePhase(coordinator.client, conferenceId, 'information');
 	await changePhase(coordinator.client, conferenceId, 'private');
-	const keesPhone = live(server, kees.client, conferenceId, 'plan');
+	const keesPhone = docs.open(server, kees.client, conferenceId, 'plan');
 	await keesPhone.synced;
 	addAgreement(keesPhone.doc, 'Kees stopt met drinken en gaat naar de AA', { theme: 'health' });
 	metaText(keesPhone.doc, 'monitor').insert(0, 'Oom Bert');
 	await changePhase(kees.client, conferenceId, 'presentation');
 
 	// The big screen: the coordinator's plan socket receives the whole plan.
-	const bigScreen = live(server, coordinator.client, conferenceId, 'plan');
+	const bigScreen = docs.open(server, coordinator.client, conferenceId, 'plan');
 	await bigScreen.synced;
 	await waitForConvergence([bigScreen.doc, keesPhone.doc], 'the coordinator’s screen shows the family’s plan');
 	expect(agreementTexts(bigScreen.doc)).toEqual(['Kees stopt met drinken en gaat naar de AA']);
@@ -53,7 +47,7 @@ it('at the presentation the coordinator’s screen shows the plan, but what it t
 	await waitUntil(() => agreementTexts(bigScreen.doc).includes('Kees belt zijn dochter elke week'), 'the big screen shows the family’s new agreement', {
 		docs: [bigScreen.doc]
 	});
-	const secondPhone = live(server, kees.client, conferenceId, 'plan');
+	const secondPhone = docs.open(server, kees.client, conferenceId, 'plan');
 	await secondPhone.synced;
 	await waitForConvergence([secondPhone.doc, keesPhone.doc]);
 	for (const familyDoc of [keesPhone, secondPhone]) {
@@ -68,7 +62,7 @@ it('at the presentation the coordinator’s screen shows the plan, but what it t
 	const reconnectsBefore = bigScreen.closeEvents.length;
 	await server.restart();
 	await waitUntil(() => bigScreen.closeEvents.length > reconnectsBefore && bigScreen.provider.synced, 'the big screen reconnects after the restart');
-	const afterRestart = live(server, kees.client, conferenceId, 'plan');
+	const afterRestart = docs.open(server, kees.client, conferenceId, 'plan');
 	await afterRestart.synced;
 	await waitUntil(() => agreementTexts(afterRestart.doc).length === 2, 'the family’s plan is back', { docs: [afterRestart.doc] });
 	expect(agreementTexts(afterRestart.doc)).toEqual(['Kees stopt met drinken en gaat naar de AA', 'Kees belt zijn dochter elke week']);

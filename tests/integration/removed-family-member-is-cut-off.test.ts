@@ -2,26 +2,20 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { boardData, changePhase, conferenceWithFamily, createCoordinator, removeParticipant, type Staff } from '../support/client';
 import { startKring, type KringServer } from '../support/kring-server';
 import { addAgreement, agreementTexts } from '../support/plan';
-import { containsText, openDoc, upgradeStatus, waitUntil, type LiveDoc } from '../support/yjs-client';
+import { containsText, liveDocs, upgradeStatus, waitForClose, waitUntil, type LiveDoc } from '../support/yjs-client';
 
 let server: KringServer;
 let coordinator: Staff;
-const open: LiveDoc[] = [];
+const docs = liveDocs();
 
 beforeAll(async () => {
 	server = await startKring();
 	coordinator = await createCoordinator(server);
 });
 afterAll(async () => {
-	for (const live of open) live.destroy();
+	docs.closeAll();
 	await server?.stop();
 });
-
-function live(...args: Parameters<typeof openDoc>): LiveDoc {
-	const opened = openDoc(...args);
-	open.push(opened);
-	return opened;
-}
 
 const namesIn = (liveDoc: LiveDoc) => [...liveDoc.provider.awareness.getStates().values()].map((state) => (state.user as { name?: string } | undefined)?.name);
 
@@ -31,9 +25,9 @@ it('a family member removed by another family member loses both documents at onc
 	await changePhase(coordinator.client, conferenceId, 'information');
 	await changePhase(coordinator.client, conferenceId, 'private');
 
-	const yaraPlan = live(server, yara.client, conferenceId, 'plan');
-	const robPlan = live(server, rob.client, conferenceId, 'plan', { presence: { name: 'Rob' } });
-	const robBrief = live(server, rob.client, conferenceId, 'brief');
+	const yaraPlan = docs.open(server, yara.client, conferenceId, 'plan');
+	const robPlan = docs.open(server, rob.client, conferenceId, 'plan', { presence: { name: 'Rob' } });
+	const robBrief = docs.open(server, rob.client, conferenceId, 'brief');
 	await Promise.all([yaraPlan.synced, robPlan.synced, robBrief.synced]);
 	addAgreement(yaraPlan.doc, 'Yara houdt de sleutel van het huis', { theme: 'housing' });
 	await waitUntil(() => agreementTexts(robPlan.doc).length === 1, 'Rob sees the plan while he is in', { docs: [robPlan.doc] });
@@ -43,7 +37,10 @@ it('a family member removed by another family member loses both documents at onc
 	const requested = performance.now();
 	await removeParticipant(yara.client, conferenceId, rob.participantId);
 	const answered = performance.now();
-	const [planClose, briefClose] = await Promise.all([robPlan.closed, robBrief.closed]);
+	const [planClose, briefClose] = await Promise.all([
+		waitForClose(robPlan.closed, 'Rob’s plan socket closes'),
+		waitForClose(robBrief.closed, 'Rob’s brief socket closes')
+	]);
 	expect(planClose.code).toBe(4401);
 	expect(briefClose.code).toBe(4401);
 	console.log(
@@ -54,7 +51,7 @@ it('a family member removed by another family member loses both documents at onc
 
 	// What the family writes next never reaches Rob, and his old session opens nothing.
 	addAgreement(yaraPlan.doc, 'NA-ROB: de kinderen slapen bij oma', { theme: 'upbringing' });
-	const check = live(server, yara.client, conferenceId, 'plan');
+	const check = docs.open(server, yara.client, conferenceId, 'plan');
 	await waitUntil(() => agreementTexts(check.doc).length === 2, 'the family’s plan goes on', { docs: [check.doc] });
 	expect(containsText(robPlan.received, 'NA-ROB')).toBe(false);
 	expect(robPlan.closeEvents).toHaveLength(1);

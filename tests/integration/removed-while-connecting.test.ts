@@ -1,20 +1,20 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { changePhase, conferenceWithFamily, createCoordinator, removeParticipant, type Staff } from '../support/client';
 import { holdTables, startKring, type KringServer } from '../support/kring-server';
-import { openDoc, rawSocket, upgradeStatus, waitForClose, type LiveDoc } from '../support/yjs-client';
+import { liveDocs, rawSocket, upgradeStatus, waitForClose } from '../support/yjs-client';
 
 // The gap between an accepted upgrade and the moment the socket joins its document is widened
 // by holding the document tables locked: only a PostgreSQL server lets a test do that.
 let server: KringServer;
 let coordinator: Staff;
-const open: LiveDoc[] = [];
+const docs = liveDocs();
 
 beforeAll(async () => {
 	server = await startKring({ database: 'postgres' });
 	coordinator = await createCoordinator(server);
 });
 afterAll(async () => {
-	for (const live of open) live.destroy();
+	docs.closeAll();
 	await server?.stop();
 });
 
@@ -36,7 +36,6 @@ it('a family member removed while their phone is still connecting gets no docume
 	expect(await upgradeStatus(server, rob.client, conferenceId, 'plan')).toBe(401);
 
 	// The family's own sockets open as before.
-	const yaraPlan = openDoc(server, yara.client, conferenceId, 'plan');
-	open.push(yaraPlan);
-	await yaraPlan.synced;
+	const yaraPlan = docs.open(server, yara.client, conferenceId, 'plan');
+		await yaraPlan.synced;
 });

@@ -4,11 +4,11 @@ import { conferenceWithFamily, createCoordinator, type Staff } from '../support/
 import { startKring, type KringServer } from '../support/kring-server';
 import { addAgreement, agreementTexts, fieldText, typeInto } from '../support/plan';
 import { metaText } from '../../src/lib/plan/shape';
-import { includesState, openDoc, waitForConvergence, waitUntil, type LiveDoc } from '../support/yjs-client';
+import { includesState, liveDocs, waitForClose, waitForConvergence, waitUntil } from '../support/yjs-client';
 
 let server: KringServer;
 let coordinator: Staff;
-const open: LiveDoc[] = [];
+const docs = liveDocs();
 
 beforeAll(async () => {
 	// Compaction every 25 updates, so the kill can also land while the update log is being folded.
@@ -16,21 +16,15 @@ beforeAll(async () => {
 	coordinator = await createCoordinator(server);
 });
 afterAll(async () => {
-	for (const live of open) live.destroy();
+	docs.closeAll();
 	await server?.stop();
 });
-
-function live(...args: Parameters<typeof openDoc>): LiveDoc {
-	const opened = openDoc(...args);
-	open.push(opened);
-	return opened;
-}
 
 it('after the server is killed mid-typing and started again, every edit another phone had received is still there', async () => {
 	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Opa Henk', 'Zus Lotte']);
 	const [henk, lotte] = family;
-	const writer = live(server, henk.client, conferenceId, 'plan');
-	const reader = live(server, lotte.client, conferenceId, 'plan');
+	const writer = docs.open(server, henk.client, conferenceId, 'plan');
+	const reader = docs.open(server, lotte.client, conferenceId, 'plan');
 	await Promise.all([writer.synced, reader.synced]);
 
 	addAgreement(writer.doc, 'Henk brengt Noor naar voetbal', { theme: 'contact' });
@@ -51,7 +45,7 @@ it('after the server is killed mid-typing and started again, every edit another 
 	await server.kill();
 	typing = false;
 	await keys;
-	await reader.closed;
+	await waitForClose(reader.closed, 'Lotte’s phone notices the server is gone');
 
 	// What Lotte's phone holds now is what the server had sent out before it died.
 	const received = new Y.Doc();
@@ -63,7 +57,7 @@ it('after the server is killed mid-typing and started again, every edit another 
 
 	await server.restart();
 	// A phone that was never connected before asks the restarted server for the plan.
-	const fresh = live(server, lotte.client, conferenceId, 'plan');
+	const fresh = docs.open(server, lotte.client, conferenceId, 'plan');
 	await fresh.synced;
 	expect(includesState(fresh.doc, received)).toBe(true);
 	expect(agreementTexts(fresh.doc)).toEqual(['Henk brengt Noor naar voetbal', 'Lotte regelt de huur met de woningcorporatie']);
@@ -73,21 +67,21 @@ it('after the server is killed mid-typing and started again, every edit another 
 it('a phone that kept editing while the server was down sends those edits when it is back', async () => {
 	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Buurvrouw Ans']);
 	const [ans] = family;
-	const phone = live(server, ans.client, conferenceId, 'plan');
+	const phone = docs.open(server, ans.client, conferenceId, 'plan');
 	await phone.synced;
 	addAgreement(phone.doc, 'Ans kijkt na school even binnen', { theme: 'upbringing' });
-	const witness = live(server, ans.client, conferenceId, 'plan');
+	const witness = docs.open(server, ans.client, conferenceId, 'plan');
 	await waitForConvergence([phone.doc, witness.doc]);
 	witness.destroy();
 
 	await server.kill();
-	await phone.closed;
+	await waitForClose(phone.closed, 'Ans’s phone notices the server is gone');
 	// Offline: the phone keeps what Ans writes.
 	addAgreement(phone.doc, 'Ans belt de school als Noor er niet is', { theme: 'school' });
 	await server.restart();
 
 	// The provider reconnects by itself (same address) and sends what the server lacks.
-	const check = live(server, ans.client, conferenceId, 'plan');
+	const check = docs.open(server, ans.client, conferenceId, 'plan');
 	await waitUntil(() => agreementTexts(check.doc).length === 2, 'the offline edit reaches the server after the restart', { docs: [check.doc] });
 	expect(agreementTexts(check.doc)).toEqual(['Ans kijkt na school even binnen', 'Ans belt de school als Noor er niet is']);
 	await waitForConvergence([phone.doc, check.doc]);

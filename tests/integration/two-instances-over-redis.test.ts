@@ -3,7 +3,7 @@ import { changePhase, conferenceWithFamily, createCoordinator, type Staff } from
 import { startKring, type KringServer } from '../support/kring-server';
 import { addAgreement, agreementTexts, fieldText, typeInto } from '../support/plan';
 import { metaText } from '../../src/lib/plan/shape';
-import { containsText, openDoc, upgradeStatus, waitForConvergence, waitUntil, type LiveDoc } from '../support/yjs-client';
+import { containsText, liveDocs, upgradeStatus, waitForClose, waitForConvergence, waitUntil, type LiveDoc } from '../support/yjs-client';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -12,7 +12,7 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 let first: KringServer;
 let second: KringServer;
 let coordinator: Staff;
-const open: LiveDoc[] = [];
+const docs = liveDocs();
 
 beforeAll(async () => {
 	first = await startKring({ redisUrl: REDIS_URL, database: 'postgres' });
@@ -21,22 +21,16 @@ beforeAll(async () => {
 	second = await startKring({ redisUrl: REDIS_URL, sameDatabaseAs: first });
 });
 afterAll(async () => {
-	for (const live of open) live.destroy();
+	docs.closeAll();
 	await second?.stop();
 	await first?.stop();
 });
 
-function live(...args: Parameters<typeof openDoc>): LiveDoc {
-	const opened = openDoc(...args);
-	open.push(opened);
-	return opened;
-}
-
 it('family members connected to different instances edit one plan and converge', async () => {
 	const { conferenceId, family } = await conferenceWithFamily(first, coordinator.client, ['Broer Omar', 'Zus Layla']);
 	const [omar, layla] = family;
-	const onFirst = live(first, omar.client, conferenceId, 'plan');
-	const onSecond = live(second, layla.client.on(second), conferenceId, 'plan');
+	const onFirst = docs.open(first, omar.client, conferenceId, 'plan');
+	const onSecond = docs.open(second, layla.client.on(second), conferenceId, 'plan');
 	await Promise.all([onFirst.synced, onSecond.synced]);
 
 	addAgreement(onFirst.doc, 'Omar zoekt werk via het UWV', { theme: 'work' });
@@ -55,29 +49,30 @@ it('family members connected to different instances edit one plan and converge',
 
 	// Each instance stored what it received: a phone on either one gets the same plan.
 	for (const server of [first, second]) {
-		const fresh = live(server, omar.client.on(server), conferenceId, 'plan');
+		const fresh = docs.open(server, omar.client.on(server), conferenceId, 'plan');
 		await fresh.synced;
 		await waitForConvergence([fresh.doc, onFirst.doc]);
 		expect(agreementTexts(fresh.doc).sort()).toEqual(['Layla gaat mee naar de reclassering', 'Omar zoekt werk via het UWV']);
 	}
 });
 
-const rolesIn = (liveDoc: LiveDoc) => [...liveDoc.provider.awareness.getStates().values()].map((state) => (state.user as { role?: string } | undefined)?.role);
+const usersIn = (liveDoc: LiveDoc) => [...liveDoc.provider.awareness.getStates().values()].map((state) => (state.user ?? {}) as { name?: string; role?: string });
+const rolesIn = (liveDoc: LiveDoc) => usersIn(liveDoc).map((user) => user.role);
 
 it('a hand-over made on one instance closes the coordinator’s brief socket on the other', async () => {
 	const { conferenceId, family } = await conferenceWithFamily(first, coordinator.client, ['Oma Wil']);
 	const [wil] = family;
 	await changePhase(coordinator.client, conferenceId, 'information');
-	const coordinatorBrief = live(second, coordinator.client.on(second), conferenceId, 'brief', { presence: { name: 'Carla' } });
-	const familyBrief = live(first, wil.client, conferenceId, 'brief');
-	const familyPlan = live(first, wil.client, conferenceId, 'plan');
+	const coordinatorBrief = docs.open(second, coordinator.client.on(second), conferenceId, 'brief', { presence: { name: 'Carla' } });
+	const familyBrief = docs.open(first, wil.client, conferenceId, 'brief');
+	const familyPlan = docs.open(first, wil.client, conferenceId, 'plan');
 	await Promise.all([coordinatorBrief.synced, familyBrief.synced, familyPlan.synced]);
 	await waitUntil(() => rolesIn(familyBrief).includes('coordinator'), 'the family on the first instance sees the coordinator on the second');
 
 	const requested = performance.now();
 	await changePhase(coordinator.client, conferenceId, 'private');
 	const answered = performance.now();
-	const closed = await coordinatorBrief.closed;
+	const closed = await waitForClose(coordinatorBrief.closed, 'the coordinator’s socket on the other instance closes');
 	expect(closed.code).toBe(4403);
 	console.log(
 		`[revocation over Redis] hand-over on instance 1 → coordinator socket on instance 2 closed: ${(closed.at - requested).toFixed(1)} ms ` +

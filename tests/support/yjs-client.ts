@@ -300,3 +300,18 @@ export function maskedFrame(opcode: number, payload: Uint8Array = new Uint8Array
 export function waitForClose(closed: Promise<CloseRecord>, message: string, timeoutMs = 10_000): Promise<CloseRecord> {
 	return withTimeout(closed, timeoutMs, message);
 }
+
+/** The documents a test file opens, so that its afterAll can close them all. */
+export function liveDocs(): { open: typeof openDoc; closeAll: () => void } {
+	const opened: LiveDoc[] = [];
+	return {
+		open(...args) {
+			const live = openDoc(...args);
+			opened.push(live);
+			return live;
+		},
+		closeAll() {
+			for (const live of opened.splice(0)) live.destroy();
+		}
+	};
+}
