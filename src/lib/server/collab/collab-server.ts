@@ -34,7 +34,7 @@ export class CollabServer {
 		private readonly store: DocStore,
 		private readonly allowedOrigins: () => string[]
 	) {
-		this.unsubscribe = bus.subscribe((message) => this.onBus(message));
+		this.unsubscribe = bus.subscribe((message, local) => this.onBus(message, local));
 	}
 
 	/** Returns false when the request is not for the collab endpoint, so others may take it. */
@@ -163,7 +163,7 @@ export class CollabServer {
 		return [...this.rooms.values()].filter((room) => room.conferenceId === conferenceId);
 	}
 
-	private onBus(message: Envelope): void {
+	private onBus(message: Envelope, local: boolean): void {
 		switch (message.type) {
 			case 'phase': {
 				const started = performance.now();
@@ -181,11 +181,13 @@ export class CollabServer {
 				this.reportRevocation(message.conferenceId, closed, performance.now() - started);
 				break;
 			}
+			// The room that published an update or presence has it already; taking its own presence
+			// back as another instance's would mark its sockets' client ids as claimed elsewhere.
 			case 'doc-update':
-				this.rooms.get(`${message.conferenceId}/${message.document}`)?.applyFromBus(message.payload);
+				if (!local) this.rooms.get(`${message.conferenceId}/${message.document}`)?.applyFromBus(message.payload);
 				break;
 			case 'awareness':
-				this.rooms.get(`${message.conferenceId}/${message.document}`)?.applyAwarenessFromBus(message.payload);
+				if (!local) this.rooms.get(`${message.conferenceId}/${message.document}`)?.applyAwarenessFromBus(message.payload);
 				break;
 		}
 	}
