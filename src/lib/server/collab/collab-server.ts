@@ -189,6 +189,9 @@ export class CollabServer {
 			case 'awareness':
 				if (!local) this.rooms.get(`${message.conferenceId}/${message.document}`)?.applyAwarenessFromBus(message.payload);
 				break;
+			case 'awareness-query':
+				if (!local) this.rooms.get(`${message.conferenceId}/${message.document}`)?.publishLocalAwareness();
+				break;
 		}
 	}
 

@@ -58,6 +58,17 @@ export class Room {
 		this.loaded = this.store.loadState(conferenceId, documentName).then((state) => {
 			if (state) Y.applyUpdate(this.doc, state, FROM_STORE);
 		});
+		// Presence is not stored: ask the other instances who is on this document there already.
+		this.bus.publish({ type: 'awareness-query', conferenceId, document: documentName });
+	}
+
+	/** Sends the presence of this instance's sockets to the other instances (asked for by a new room). */
+	publishLocalAwareness(): void {
+		const states = this.awareness.getStates();
+		const local = [...this.connections].flatMap((connection) => [...connection.clientIds]).filter((id) => states.has(id));
+		if (local.length === 0) return;
+		const payload = awarenessProtocol.encodeAwarenessUpdate(this.awareness, local);
+		this.bus.publish({ type: 'awareness', conferenceId: this.conferenceId, document: this.documentName, payload });
 	}
 
 	accessFor(connection: CollabConnection): Access {
