@@ -55,3 +55,27 @@ it('two family members on their own phones edit the same plan and end up with th
 	expect(agreementTexts(later.doc)).toEqual(agreementTexts(onFatimasPhone.doc));
 	expect(fieldText(later.doc, 'monitor')).toBe(monitor);
 });
+
+it('each family member sees who else is on the plan and where their caret is, as it moves', async () => {
+	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Moeder Aylin', 'Zoon Emre']);
+	const [aylin, emre] = family;
+	const onAylinsPhone = docs.open(server, aylin.client, conferenceId, 'plan', { presence: { name: 'wordt door de server ingevuld' } });
+	const onEmresPhone = docs.open(server, emre.client, conferenceId, 'plan');
+	await Promise.all([onAylinsPhone.synced, onEmresPhone.synced]);
+	const aylinAsEmreSeesHer = () => onEmresPhone.provider.awareness.getStates().get(onAylinsPhone.doc.clientID) as
+		| { user?: { name?: string; role?: string }; cursor?: { anchor?: number } | null }
+		| undefined;
+
+	// The name shown is the one Aylin joined with, whatever her phone claims.
+	await waitUntil(() => aylinAsEmreSeesHer()?.user?.name === 'Moeder Aylin', 'Emre sees Aylin by the name she joined with');
+	expect(aylinAsEmreSeesHer()?.user?.role).toBe('family');
+
+	for (const anchor of [3, 8, 21]) {
+		onAylinsPhone.provider.awareness.setLocalStateField('cursor', { anchor, head: anchor });
+		await waitUntil(() => aylinAsEmreSeesHer()?.cursor?.anchor === anchor, `Emre sees Aylin’s caret move to ${anchor}`);
+	}
+
+	// Aylin closes the board: her caret disappears from Emre's screen.
+	onAylinsPhone.provider.disconnect();
+	await waitUntil(() => aylinAsEmreSeesHer() === undefined, 'Aylin’s presence is gone when she leaves');
+});

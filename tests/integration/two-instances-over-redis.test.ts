@@ -58,6 +58,21 @@ it('family members connected to different instances edit one plan and converge',
 
 const usersIn = (liveDoc: LiveDoc) => [...liveDoc.provider.awareness.getStates().values()].map((state) => (state.user ?? {}) as { name?: string; role?: string });
 const rolesIn = (liveDoc: LiveDoc) => usersIn(liveDoc).map((user) => user.role);
+const namesIn = (liveDoc: LiveDoc) => usersIn(liveDoc).map((user) => user.name);
+
+it('who is already on the plan at one instance is shown at once to someone opening it at the other', async () => {
+	const { conferenceId, family } = await conferenceWithFamily(first, coordinator.client, ['Tante Nadia', 'Oom Sami', 'Nicht Lina']);
+	const [nadia, sami, lina] = family;
+	const nadiaOnSecond = docs.open(second, nadia.client.on(second), conferenceId, 'plan', { presence: { name: 'Nadia' } });
+	const samiOnSecond = docs.open(second, sami.client.on(second), conferenceId, 'plan');
+	await Promise.all([nadiaOnSecond.synced, samiOnSecond.synced]);
+	await waitUntil(() => namesIn(samiOnSecond).includes('Tante Nadia'), 'Sami, on the same instance, sees Nadia');
+
+	// Lina is the first on the plan at the first instance: it has not heard Nadia's presence yet.
+	const linaOnFirst = docs.open(first, lina.client, conferenceId, 'plan');
+	await linaOnFirst.synced;
+	await waitUntil(() => namesIn(linaOnFirst).includes('Tante Nadia'), 'Lina, on the other instance, sees Nadia');
+});
 
 it('a hand-over made on one instance closes the coordinator’s brief socket on the other', async () => {
 	const { conferenceId, family } = await conferenceWithFamily(first, coordinator.client, ['Oma Wil']);
