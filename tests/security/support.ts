@@ -307,7 +307,7 @@ export class DocClient {
 		});
 	}
 
-	synced(): Promise<true> {
+	synced(): Promise<boolean> {
 		return until(() => this.provider.synced, `${this.browser.label} to sync the ${this.name}`);
 	}
 

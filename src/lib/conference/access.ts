@@ -41,7 +41,9 @@ const MATRIX: Record<Phase, Record<Role, Record<DocumentName, Access>>> = {
 };
 
 export function access(role: Role, phase: Phase, document: DocumentName): Access {
-	return MATRIX[phase]?.[role]?.[document] ?? 'none';
+	// Fails closed: a key that is not in the table (even one every object has, like `toString`) is none.
+	const cell: unknown = MATRIX[phase]?.[role]?.[document];
+	return cell === 'read' || cell === 'write' ? cell : 'none';
 }
 
 export function canRead(role: Role, phase: Phase, document: DocumentName): boolean {

@@ -11,6 +11,7 @@ import { generateId } from './ids';
 export type BusMessage =
 	| { type: 'doc-update'; conferenceId: string; document: DocumentName; payload: Uint8Array }
 	| { type: 'awareness'; conferenceId: string; document: DocumentName; payload: Uint8Array }
+	| { type: 'awareness-query'; conferenceId: string; document: DocumentName }
 	| { type: 'phase'; conferenceId: string; phase: Phase; changedAt: number }
 	| { type: 'participant-removed'; conferenceId: string; participantId: string }
 	| { type: 'status'; conferenceId: string }

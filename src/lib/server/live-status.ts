@@ -19,7 +19,7 @@ export class LiveStatus {
 				byInstance.set(message.origin, new Set(message.participantIds));
 				this.presence.set(message.conferenceId, byInstance);
 			}
-			if (message.type === 'doc-update' || message.type === 'awareness') return;
+			if (message.type === 'doc-update' || message.type === 'awareness' || message.type === 'awareness-query') return;
 			for (const listener of this.listeners.get(message.conferenceId) ?? []) listener.push();
 		});
 	}

@@ -89,6 +89,11 @@ export class CollabServer {
 	) {
 		const { member, documentName } = grant;
 		ws.binaryType = 'nodebuffer';
+		// From the first frame on: ws reports a broken frame as an 'error' event, and one with no
+		// listener (while the room below is still loading) would bring the whole process down.
+		// ws has already sent the close frame (1002, or 1009 for a message over the limit): let it
+		// reach the client, then cut the socket off.
+		ws.on('error', () => setTimeout(() => ws.terminate(), 2000).unref());
 		const pending: Buffer[] = [];
 		ws.on('message', (data: Buffer) => pending.push(data));
 		const room = await this.openRoom(member.conference.id, documentName, member.conference.phase);
@@ -103,23 +108,15 @@ export class CollabServer {
 			room.remove(connection);
 			this.releaseIfEmpty(room);
 		});
-		ws.on('error', () => ws.terminate());
 		// The grant was read before the room existed or loaded; a removal or phase change published
 		// meanwhile reached no socket. Registered first (receiving nothing), then checked again, the
 		// socket misses nothing: what was published before the check is in the database, what comes
 		// after reaches it through the bus.
 		room.register(connection);
-		const phaseVersion = room.phaseVersion;
 		const current = await resolveMember(grant.identity, member.conference.id);
 		if (ws.readyState !== ws.OPEN) return;
-		if (!current || current.status !== 'active') {
-			connection.close(CLOSE.removed.code, CLOSE.removed.reason);
-			room.remove(connection);
-			return;
-		}
-		// No phase change arrived during the check, so the database is at least as fresh as the room.
-		if (room.phaseVersion === phaseVersion && current.conference.phase !== room.phase) room.applyPhase(current.conference.phase);
-		connection.access = room.accessFor(connection);
+		if (current) room.applyPhase(current.conference.phase, current.conference.phaseChangedAt.getTime());
+		connection.access = current?.status === 'active' ? room.accessFor(connection) : 'none';
 		connection.pending = false;
 		if (connection.access === 'none') {
 			connection.close(CLOSE.revoked.code, CLOSE.revoked.reason);
@@ -175,7 +172,7 @@ export class CollabServer {
 			case 'phase': {
 				const started = performance.now();
 				let closed = 0;
-				for (const room of this.roomsOf(message.conferenceId)) closed += room.applyPhase(message.phase);
+				for (const room of this.roomsOf(message.conferenceId)) closed += room.applyPhase(message.phase, message.changedAt);
 				this.reportRevocation(message.conferenceId, closed, performance.now() - started);
 				break;
 			}
@@ -188,13 +185,16 @@ export class CollabServer {
 				this.reportRevocation(message.conferenceId, closed, performance.now() - started);
 				break;
 			}
-			// A room's own updates come back through the in-process bus: it has them already, and
-			// taking its own clients' presence as another instance's would silence them.
+			// The room that published an update or presence has it already; taking its own presence
+			// back as another instance's would mark its sockets' client ids as claimed elsewhere.
 			case 'doc-update':
 				if (!local) this.rooms.get(`${message.conferenceId}/${message.document}`)?.applyFromBus(message.payload);
 				break;
 			case 'awareness':
 				if (!local) this.rooms.get(`${message.conferenceId}/${message.document}`)?.applyAwarenessFromBus(message.payload);
+				break;
+			case 'awareness-query':
+				if (!local) this.rooms.get(`${message.conferenceId}/${message.document}`)?.publishLocalAwareness();
 				break;
 		}
 	}

@@ -58,10 +58,18 @@ export class Room {
 		this.loaded = this.store.loadState(conferenceId, documentName).then((state) => {
 			if (state) Y.applyUpdate(this.doc, state, FROM_STORE);
 		});
+		// Presence is not stored: ask the other instances who is on this document there already.
+		this.bus.publish({ type: 'awareness-query', conferenceId, document: documentName });
 	}
 
-	/** Counts phase changes applied to this room, so a check against the database can tell whether one came in meanwhile. */
-	phaseVersion = 0;
+	/** Sends the presence of this instance's sockets to the other instances (asked for by a new room). */
+	publishLocalAwareness(): void {
+		const states = this.awareness.getStates();
+		const local = [...this.connections].flatMap((connection) => [...connection.clientIds]).filter((id) => states.has(id));
+		if (local.length === 0) return;
+		const payload = awarenessProtocol.encodeAwarenessUpdate(this.awareness, local);
+		this.bus.publish({ type: 'awareness', conferenceId: this.conferenceId, document: this.documentName, payload });
+	}
 
 	accessFor(connection: CollabConnection): Access {
 		return access(connection.role, this.phase, this.documentName);
@@ -89,10 +97,17 @@ export class Room {
 		if (own.length > 0) awarenessProtocol.removeAwarenessStates(this.awareness, own, connection);
 	}
 
-	/** Applies a new phase to every socket: closes those that lose access, downgrades the rest. */
-	applyPhase(phase: Phase): number {
+	/** When the phase in `phase` was set; 0 until the room has heard it from the database or the bus. */
+	private phaseChangedAt = 0;
+
+	/**
+	 * Applies a new phase to every socket: closes those that lose access, downgrades the rest.
+	 * A phase older than the one the room has (a late read, a late bus message) changes nothing.
+	 */
+	applyPhase(phase: Phase, changedAt: number): number {
+		if (changedAt < this.phaseChangedAt) return 0;
+		this.phaseChangedAt = changedAt;
 		this.phase = phase;
-		this.phaseVersion++;
 		let closed = 0;
 		for (const connection of [...this.connections]) {
 			const next = this.accessFor(connection);

@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import {
+	changePhase,
+	conferenceWithFamily,
+	createCoordinator,
+	inviteProfessional,
+	registerProfessional,
+	unique,
+	type Staff
+} from '../support/client';
+import { startKring, type KringServer } from '../support/kring-server';
+import { addAgreement, addConcern, agreementTexts } from '../support/plan';
+import { concernsOf } from '../../src/lib/plan/shape';
+import { containsText, liveDocs, upgradeStatus, waitForClose, waitUntil, type LiveDoc } from '../support/yjs-client';
+
+let server: KringServer;
+let coordinator: Staff;
+const docs = liveDocs();
+
+beforeAll(async () => {
+	server = await startKring();
+	coordinator = await createCoordinator(server);
+});
+afterAll(async () => {
+	docs.closeAll();
+	await server?.stop();
+});
+
+const rolesIn = (liveDoc: LiveDoc) => [...liveDoc.provider.awareness.getStates().values()].map((state) => (state.user as { role?: string } | undefined)?.role);
+
+it('at hand-over the coordinator’s and the professional’s brief sockets close (4403), and in private time no staff socket opens', async () => {
+	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Moeder Sanne']);
+	const [sanne] = family;
+	const link = await inviteProfessional(coordinator.client, conferenceId, { name: 'Reclassering Ruud', email: `${unique('ruud')}@kring.test` });
+	const professional = (await registerProfessional(server, link, { name: 'Reclassering Ruud' })).client;
+	await changePhase(coordinator.client, conferenceId, 'information');
+
+	// Information phase: staff work on the brief; the plan is the family's alone already.
+	expect(await upgradeStatus(server, coordinator.client, conferenceId, 'plan')).toBe(403);
+	const coordinatorBrief = docs.open(server, coordinator.client, conferenceId, 'brief', { presence: { name: 'Carla' } });
+	const professionalBrief = docs.open(server, professional, conferenceId, 'brief', { presence: { name: 'Ruud' } });
+	const familyBrief = docs.open(server, sanne.client, conferenceId, 'brief', { presence: { name: 'Sanne' } });
+	const familyPlan = docs.open(server, sanne.client, conferenceId, 'plan');
+	await Promise.all([coordinatorBrief.synced, professionalBrief.synced, familyBrief.synced, familyPlan.synced]);
+
+	addConcern(coordinatorBrief.doc, 'Zorg: de schuld bij de woningcorporatie', 'Carla');
+	addAgreement(familyPlan.doc, 'PLAN-VOOR-DE-FAMILIE: tante Ria past op', { theme: 'upbringing' });
+	await waitUntil(() => concernsOf(familyBrief.doc).length === 1, 'the family sees the coordinator’s concern', { docs: [familyBrief.doc] });
+	await waitUntil(() => rolesIn(familyBrief).includes('coordinator') && rolesIn(familyBrief).includes('professional'), 'the family sees staff presence on the brief');
+
+	// Hand-over: the coordinator leaves the room.
+	const requested = performance.now();
+	await changePhase(coordinator.client, conferenceId, 'private');
+	const answered = performance.now();
+	const [coordinatorClose, professionalClose] = await Promise.all([
+		waitForClose(coordinatorBrief.closed, 'the coordinator’s brief socket closes at hand-over'),
+		waitForClose(professionalBrief.closed, 'the professional’s brief socket closes at hand-over')
+	]);
+	expect(coordinatorClose.code).toBe(4403);
+	expect(professionalClose.code).toBe(4403);
+	console.log(
+		`[revocation] hand-over request → coordinator brief socket closed: ${(coordinatorClose.at - requested).toFixed(1)} ms, ` +
+			`professional: ${(professionalClose.at - requested).toFixed(1)} ms (HTTP answer after ${(answered - requested).toFixed(1)} ms)`
+	);
+	// 44xx is final: the provider does not try again.
+	expect(coordinatorBrief.provider.shouldConnect).toBe(false);
+	await waitUntil(() => !rolesIn(familyBrief).includes('coordinator') && !rolesIn(familyBrief).includes('professional'), 'staff presence is gone from the family’s brief');
+
+	// The family's own brief socket stays open but is read-only now: its edits are not taken.
+	addConcern(familyBrief.doc, 'NA-OVERDRACHT: nog een zorg', 'Sanne');
+	await waitUntil(() => familyBrief.received.some((message) => message[0] === 2), 'the server tells the family the brief is read-only now');
+	const briefCheck = docs.open(server, sanne.client, conferenceId, 'brief');
+	await briefCheck.synced;
+	expect(concernsOf(briefCheck.doc).length).toBe(1);
+	expect(familyBrief.closeEvents).toEqual([]);
+
+	// Private time: the family goes on with the plan; no staff socket opens on either document.
+	addAgreement(familyPlan.doc, 'PRIVE-AFSPRAAK: niemand vertelt het de buren', { theme: 'other' });
+	const check = docs.open(server, sanne.client, conferenceId, 'plan');
+	await waitUntil(() => agreementTexts(check.doc).length === 2, 'the family’s plan keeps working', { docs: [check.doc] });
+	for (const staff of [coordinator.client, professional]) {
+		expect(await upgradeStatus(server, staff, conferenceId, 'plan')).toBe(403);
+		expect(await upgradeStatus(server, staff, conferenceId, 'brief')).toBe(403);
+	}
+
+	// Not one byte of the plan reached a staff socket, before or after the hand-over.
+	for (const staffBrief of [coordinatorBrief, professionalBrief]) {
+		expect(containsText(staffBrief.received, 'PLAN-VOOR-DE-FAMILIE')).toBe(false);
+		expect(containsText(staffBrief.received, 'PRIVE-AFSPRAAK')).toBe(false);
+		expect(staffBrief.closeEvents).toHaveLength(1);
+	}
+	// The staff sockets did carry the brief while they were allowed to.
+	expect(containsText(professionalBrief.received, 'Zorg: de schuld bij de woningcorporatie')).toBe(true);
+});
+
+it('a socket without a session is refused (401), and a member of another conference is refused (403)', async () => {
+	const { conferenceId } = await conferenceWithFamily(server, coordinator.client, []);
+	const other = await conferenceWithFamily(server, coordinator.client, ['Vreemde Vincent']);
+	expect(await upgradeStatus(server, null, conferenceId, 'plan')).toBe(401);
+	expect(await upgradeStatus(server, other.family[0].client, conferenceId, 'plan')).toBe(403);
+	expect(await upgradeStatus(server, other.family[0].client, other.conferenceId, 'plan')).toBe(101);
+});

@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { boardData, changePhase, conferenceWithFamily, createCoordinator, removeParticipant, type Staff } from '../support/client';
+import { startKring, type KringServer } from '../support/kring-server';
+import { addAgreement, agreementTexts } from '../support/plan';
+import { containsText, liveDocs, upgradeStatus, waitForClose, waitUntil, type LiveDoc } from '../support/yjs-client';
+
+let server: KringServer;
+let coordinator: Staff;
+const docs = liveDocs();
+
+beforeAll(async () => {
+	server = await startKring();
+	coordinator = await createCoordinator(server);
+});
+afterAll(async () => {
+	docs.closeAll();
+	await server?.stop();
+});
+
+const namesIn = (liveDoc: LiveDoc) => [...liveDoc.provider.awareness.getStates().values()].map((state) => (state.user as { name?: string } | undefined)?.name);
+
+it('a family member removed by another family member loses both documents at once, and cannot come back with the old cookie', async () => {
+	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Moeder Yara', 'Ex-partner Rob']);
+	const [yara, rob] = family;
+	await changePhase(coordinator.client, conferenceId, 'information');
+	await changePhase(coordinator.client, conferenceId, 'private');
+
+	const yaraPlan = docs.open(server, yara.client, conferenceId, 'plan');
+	const robPlan = docs.open(server, rob.client, conferenceId, 'plan', { presence: { name: 'Rob' } });
+	const robBrief = docs.open(server, rob.client, conferenceId, 'brief');
+	await Promise.all([yaraPlan.synced, robPlan.synced, robBrief.synced]);
+	addAgreement(yaraPlan.doc, 'Yara houdt de sleutel van het huis', { theme: 'housing' });
+	await waitUntil(() => agreementTexts(robPlan.doc).length === 1, 'Rob sees the plan while he is in', { docs: [robPlan.doc] });
+	await waitUntil(() => namesIn(yaraPlan).includes('Ex-partner Rob'), 'Yara sees Rob is here');
+
+	// Yara sends Rob away from the board.
+	const requested = performance.now();
+	await removeParticipant(yara.client, conferenceId, rob.participantId);
+	const answered = performance.now();
+	const [planClose, briefClose] = await Promise.all([
+		waitForClose(robPlan.closed, 'Rob’s plan socket closes'),
+		waitForClose(robBrief.closed, 'Rob’s brief socket closes')
+	]);
+	expect(planClose.code).toBe(4401);
+	expect(briefClose.code).toBe(4401);
+	console.log(
+		`[removal] remove request → Rob's plan socket closed: ${(planClose.at - requested).toFixed(1)} ms, brief: ${(briefClose.at - requested).toFixed(1)} ms ` +
+			`(HTTP answer after ${(answered - requested).toFixed(1)} ms)`
+	);
+	await waitUntil(() => !namesIn(yaraPlan).includes('Ex-partner Rob'), 'Rob’s presence is gone from Yara’s screen');
+
+	// What the family writes next never reaches Rob, and his old session opens nothing.
+	addAgreement(yaraPlan.doc, 'NA-ROB: de kinderen slapen bij oma', { theme: 'upbringing' });
+	const check = docs.open(server, yara.client, conferenceId, 'plan');
+	await waitUntil(() => agreementTexts(check.doc).length === 2, 'the family’s plan goes on', { docs: [check.doc] });
+	expect(containsText(robPlan.received, 'NA-ROB')).toBe(false);
+	expect(robPlan.closeEvents).toHaveLength(1);
+	expect(await upgradeStatus(server, rob.client, conferenceId, 'plan')).toBe(401);
+	expect(await upgradeStatus(server, rob.client, conferenceId, 'brief')).toBe(401);
+	expect((await rob.client.pageData(`/c/${conferenceId}`)).status).toBe(404);
+	expect((await boardData(yara.client, conferenceId)).board?.participants.map((p) => p.name)).not.toContain('Ex-partner Rob');
+});

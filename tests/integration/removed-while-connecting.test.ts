@@ -1,0 +1,41 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { changePhase, conferenceWithFamily, createCoordinator, removeParticipant, type Staff } from '../support/client';
+import { holdTables, startKring, type KringServer } from '../support/kring-server';
+import { liveDocs, rawSocket, upgradeStatus, waitForClose } from '../support/yjs-client';
+
+// The gap between an accepted upgrade and the moment the socket joins its document is widened
+// by holding the document tables locked: only a PostgreSQL server lets a test do that.
+let server: KringServer;
+let coordinator: Staff;
+const docs = liveDocs();
+
+beforeAll(async () => {
+	server = await startKring({ database: 'postgres' });
+	coordinator = await createCoordinator(server);
+});
+afterAll(async () => {
+	docs.closeAll();
+	await server?.stop();
+});
+
+it('a family member removed while their phone is still connecting gets no document and no write access', async () => {
+	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Moeder Yara', 'Ex-partner Rob']);
+	const [yara, rob] = family;
+	await changePhase(coordinator.client, conferenceId, 'information');
+	await changePhase(coordinator.client, conferenceId, 'private');
+
+	// Rob's phone opens the plan; the plan is still being loaded for it when Yara removes him.
+	const documents = await holdTables(server, ['doc_snapshots', 'doc_updates']);
+	const robsSocket = await rawSocket(server, rob.client, conferenceId, 'plan');
+	expect(robsSocket.status).toBe(101);
+	await removeParticipant(yara.client, conferenceId, rob.participantId);
+	await documents.release();
+
+	expect((await waitForClose(robsSocket.closed, 'Rob’s socket is closed once his plan has loaded')).code).toBe(4403);
+	expect(robsSocket.bytesReceived()).toBe(0);
+	expect(await upgradeStatus(server, rob.client, conferenceId, 'plan')).toBe(401);
+
+	// The family's own sockets open as before.
+	const yaraPlan = docs.open(server, yara.client, conferenceId, 'plan');
+		await yaraPlan.synced;
+});

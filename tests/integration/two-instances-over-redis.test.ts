@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { changePhase, conferenceWithFamily, createCoordinator, type Staff } from '../support/client';
+import { startKring, type KringServer } from '../support/kring-server';
+import { addAgreement, agreementTexts, fieldText, typeInto } from '../support/plan';
+import { metaText } from '../../src/lib/plan/shape';
+import { containsText, liveDocs, upgradeStatus, waitForClose, waitForConvergence, waitUntil, type LiveDoc } from '../support/yjs-client';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+// Two identical instances behind a (pretend) load balancer share PostgreSQL (the truth) and Redis
+// (the bus), as DESIGN.md §5 describes; PGlite cannot be shared, so this file always uses PostgreSQL.
+let first: KringServer;
+let second: KringServer;
+let coordinator: Staff;
+const docs = liveDocs();
+
+beforeAll(async () => {
+	first = await startKring({ redisUrl: REDIS_URL, database: 'postgres' });
+	// Before the second instance starts: on an empty database each new instance replaces the setup link.
+	coordinator = await createCoordinator(first);
+	second = await startKring({ redisUrl: REDIS_URL, sameDatabaseAs: first });
+});
+afterAll(async () => {
+	docs.closeAll();
+	await second?.stop();
+	await first?.stop();
+});
+
+it('family members connected to different instances edit one plan and converge', async () => {
+	const { conferenceId, family } = await conferenceWithFamily(first, coordinator.client, ['Broer Omar', 'Zus Layla']);
+	const [omar, layla] = family;
+	const onFirst = docs.open(first, omar.client, conferenceId, 'plan');
+	const onSecond = docs.open(second, layla.client.on(second), conferenceId, 'plan');
+	await Promise.all([onFirst.synced, onSecond.synced]);
+
+	addAgreement(onFirst.doc, 'Omar zoekt werk via het UWV', { theme: 'work' });
+	addAgreement(onSecond.doc, 'Layla gaat mee naar de reclassering', { theme: 'justice' });
+	await waitForConvergence([onFirst.doc, onSecond.doc], 'the two instances pass each other’s changes on');
+
+	metaText(onFirst.doc, 'evaluation').insert(0, 'Evaluatie: ');
+	await waitUntil(() => fieldText(onSecond.doc, 'evaluation') === 'Evaluatie: ', 'the field reaches the second instance', { docs: [onSecond.doc] });
+	await Promise.all([
+		typeInto(onFirst.doc, 'evaluation', 'over zes weken bij oma thuis.'),
+		typeInto(onSecond.doc, 'evaluation', 'Layla plant het. ', { at: 'Evaluatie: '.length })
+	]);
+	await waitForConvergence([onFirst.doc, onSecond.doc]);
+	expect(fieldText(onSecond.doc, 'evaluation')).toContain('over zes weken bij oma thuis.');
+	expect(fieldText(onSecond.doc, 'evaluation')).toContain('Layla plant het. ');
+
+	// Each instance stored what it received: a phone on either one gets the same plan.
+	for (const server of [first, second]) {
+		const fresh = docs.open(server, omar.client.on(server), conferenceId, 'plan');
+		await fresh.synced;
+		await waitForConvergence([fresh.doc, onFirst.doc]);
+		expect(agreementTexts(fresh.doc).sort()).toEqual(['Layla gaat mee naar de reclassering', 'Omar zoekt werk via het UWV']);
+	}
+});
+
+const usersIn = (liveDoc: LiveDoc) => [...liveDoc.provider.awareness.getStates().values()].map((state) => (state.user ?? {}) as { name?: string; role?: string });
+const rolesIn = (liveDoc: LiveDoc) => usersIn(liveDoc).map((user) => user.role);
+const namesIn = (liveDoc: LiveDoc) => usersIn(liveDoc).map((user) => user.name);
+
+it('who is already on the plan at one instance is shown at once to someone opening it at the other', async () => {
+	const { conferenceId, family } = await conferenceWithFamily(first, coordinator.client, ['Tante Nadia', 'Oom Sami', 'Nicht Lina']);
+	const [nadia, sami, lina] = family;
+	const nadiaOnSecond = docs.open(second, nadia.client.on(second), conferenceId, 'plan', { presence: { name: 'Nadia' } });
+	const samiOnSecond = docs.open(second, sami.client.on(second), conferenceId, 'plan');
+	await Promise.all([nadiaOnSecond.synced, samiOnSecond.synced]);
+	await waitUntil(() => namesIn(samiOnSecond).includes('Tante Nadia'), 'Sami, on the same instance, sees Nadia');
+
+	// Lina is the first on the plan at the first instance: it has not heard Nadia's presence yet.
+	const linaOnFirst = docs.open(first, lina.client, conferenceId, 'plan');
+	await linaOnFirst.synced;
+	await waitUntil(() => namesIn(linaOnFirst).includes('Tante Nadia'), 'Lina, on the other instance, sees Nadia');
+});
+
+it('a hand-over made on one instance closes the coordinator’s brief socket on the other', async () => {
+	const { conferenceId, family } = await conferenceWithFamily(first, coordinator.client, ['Oma Wil']);
+	const [wil] = family;
+	await changePhase(coordinator.client, conferenceId, 'information');
+	const coordinatorBrief = docs.open(second, coordinator.client.on(second), conferenceId, 'brief', { presence: { name: 'Carla' } });
+	const familyBrief = docs.open(first, wil.client, conferenceId, 'brief');
+	const familyPlan = docs.open(first, wil.client, conferenceId, 'plan');
+	await Promise.all([coordinatorBrief.synced, familyBrief.synced, familyPlan.synced]);
+	await waitUntil(() => rolesIn(familyBrief).includes('coordinator'), 'the family on the first instance sees the coordinator on the second');
+
+	const requested = performance.now();
+	await changePhase(coordinator.client, conferenceId, 'private');
+	const answered = performance.now();
+	const closed = await waitForClose(coordinatorBrief.closed, 'the coordinator’s socket on the other instance closes');
+	expect(closed.code).toBe(4403);
+	console.log(
+		`[revocation over Redis] hand-over on instance 1 → coordinator socket on instance 2 closed: ${(closed.at - requested).toFixed(1)} ms ` +
+			`(HTTP answer after ${(answered - requested).toFixed(1)} ms)`
+	);
+	await waitUntil(() => !rolesIn(familyBrief).includes('coordinator'), 'the coordinator’s presence is gone on the first instance');
+
+	addAgreement(familyPlan.doc, 'GEHEIM-VAN-DE-FAMILIE: Wil neemt de kinderen in huis', { theme: 'housing' });
+	expect(await upgradeStatus(second, coordinator.client.on(second), conferenceId, 'brief')).toBe(403);
+	expect(await upgradeStatus(second, coordinator.client.on(second), conferenceId, 'plan')).toBe(403);
+	expect(containsText(coordinatorBrief.received, 'GEHEIM-VAN-DE-FAMILIE')).toBe(false);
+	expect(coordinatorBrief.closeEvents).toHaveLength(1);
+});

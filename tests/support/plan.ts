@@ -1,0 +1,52 @@
+/**
+ * Editing the plan the way the board's editor does, through the shared shape in
+ * src/lib/plan/shape.ts, so tests write the same data a phone writes.
+ */
+import * as Y from 'yjs';
+import { agreementsOf, concernsOf, createAgreement, createBriefItem, metaText, planMetaOf, readPlan, textOf, type MetaField } from '../../src/lib/plan/shape';
+
+/** Adds an agreement whose rich text is one paragraph; returns its id. */
+export function addAgreement(doc: Y.Doc, text: string, fields: { theme?: string; createdBy?: string } = {}): string {
+	const agreement = createAgreement({ theme: fields.theme ?? 'other', createdBy: fields.createdBy ?? 'test' });
+	doc.transact(() => {
+		agreementsOf(doc).push([agreement]);
+		const paragraph = new Y.XmlElement('paragraph');
+		(agreement.get('text') as Y.XmlFragment).insert(0, [paragraph]);
+		paragraph.insert(0, [new Y.XmlText(text)]);
+	});
+	return String(agreement.get('id'));
+}
+
+/** The plain text of every agreement, in order. */
+export function agreementTexts(doc: Y.Doc): string[] {
+	return readPlan(doc).agreements.map((agreement) => agreement.text);
+}
+
+/** Adds a concern to the brief (who raised it, and what). */
+export function addConcern(doc: Y.Doc, text: string, by = 'Jeugdzorg'): void {
+	concernsOf(doc).push([createBriefItem({ by, text })]);
+}
+
+/**
+ * Types `input` one character at a time into a plan field, each character its own change, the
+ * way a keyboard does. The caret is a relative position, so it stays behind what this typist
+ * wrote even while others type elsewhere in the same text.
+ */
+export async function typeInto(doc: Y.Doc, field: MetaField, input: string, options: { at?: number; pauseEvery?: number } = {}): Promise<void> {
+	const text = metaText(doc, field);
+	// The caret sticks to the character on its left (assoc -1), as an editor's caret does.
+	let caret = Y.createRelativePositionFromTypeIndex(text, Math.min(options.at ?? text.length, text.length), -1);
+	let typed = 0;
+	for (const char of input) {
+		const index = Y.createAbsolutePositionFromRelativePosition(caret, doc)?.index ?? text.length;
+		text.insert(index, char);
+		caret = Y.createRelativePositionFromTypeIndex(text, index + 1, -1);
+		// Yield now and then so that the other typist's changes arrive in between, as they do live.
+		if (++typed % (options.pauseEvery ?? 3) === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+	}
+}
+
+/** Reads a plan field without creating it (creating it here would race with the real writer). */
+export function fieldText(doc: Y.Doc, field: MetaField): string {
+	return textOf(planMetaOf(doc).get(field));
+}
