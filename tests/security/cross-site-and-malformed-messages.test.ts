@@ -138,7 +138,7 @@ describe('cross-site requests and malformed messages', () => {
 			await socket.closed();
 			await socket.close();
 			expect(socket.closeFrame?.code, what).toBe(4400);
-			expect(server.alive()).toBe(true);
+			expect((await new Browser(server).get('/')).status, `the server still answers after ${what}`).toBe(200);
 		}
 		const logs = server.logs();
 		expect(logs).toContain('[collab] refused a');

@@ -3,7 +3,7 @@ import {
 	assertFamilyStillSyncs,
 	awarenessMessage,
 	Browser,
-	createDatabase,
+	databaseOf,
 	decodeMessage,
 	docBytes,
 	docFromMessages,
@@ -28,7 +28,7 @@ import {
  * socket that is still being opened at that very moment.
  */
 describe('revocation across instances, and while a socket is being opened', () => {
-	let database: Awaited<ReturnType<typeof createDatabase>>;
+	let database: ReturnType<typeof databaseOf>;
 	let a: KringServer;
 	let b: KringServer;
 	let conference: Seeded;
@@ -37,19 +37,19 @@ describe('revocation across instances, and while a socket is being opened', () =
 	const hasDocument = (socket: RawSocket) => socket.messages.some((m) => ['sync-step-2', 'update', 'awareness'].includes(decodeMessage(m).kind));
 
 	beforeAll(async () => {
-		database = await createDatabase();
-		const env = { DATABASE_URL: database.url, REDIS_URL };
-		a = await startKring({ env });
+		a = await startKring({ database: 'postgres', redisUrl: REDIS_URL });
+		database = databaseOf(a);
 		conference = await seedConference(a);
 		cas = new Browser(a, 'Cas (family)');
 		expectAction(await cas.action(`/j/${conference.familyInviteToken}`, 'default', { displayName: 'Cas', presence: 'room' }), 'redirect');
-		b = await startKring({ env });
+		b = await startKring({ sameDatabaseAs: a, redisUrl: REDIS_URL });
 	});
 	afterEach(async () => assertFamilyStillSyncs(conference));
 	afterAll(async () => {
 		conference?.close();
-		await Promise.all([a?.stop(), b?.stop()]);
-		await database?.drop();
+		await database?.end({ timeout: 1 });
+		await b?.stop();
+		await a?.stop();
 	});
 
 	it('a hand-over on one instance closes the staff sockets on the other', async () => {
@@ -94,7 +94,7 @@ describe('revocation across instances, and while a socket is being opened', () =
 		await until(() => found(Buffer.concat(heard.messages), [conference.planTexts[0]]).length === 1, 'Cas to have the plan');
 
 		// Hold the document store for a moment, as a slow disk or a busy database would.
-		const lock = await database.sql.reserve();
+		const lock = await database.reserve();
 		try {
 			await lock`begin`;
 			await lock`lock table doc_snapshots in access exclusive mode`;
@@ -102,7 +102,7 @@ describe('revocation across instances, and while a socket is being opened', () =
 			expect(opening.status).toBe(101);
 			opening.send(syncStep1());
 			await until(async () => {
-				const [row] = await database.sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike '%doc_snapshots%'`;
+				const [row] = await database`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike '%doc_snapshots%'`;
 				return row.n > 0;
 			}, 'B to wait for the brief to load');
 

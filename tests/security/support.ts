@@ -3,11 +3,9 @@
  * speak HTTP and form actions, y-websocket clients for the family, and a raw WebSocket client that
  * records every byte and can behave badly (ignore the close frame, keep asking).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer as createNetServer, connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as devalue from 'devalue';
@@ -19,6 +17,7 @@ import WebSocket from 'ws';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as syncProtocol from 'y-protocols/sync';
 import { WebsocketProvider } from 'y-websocket';
+import { startKring as startLiveKring, type KringServer as LiveServer, type StartOptions } from '../support/kring-server';
 import * as Y from 'yjs';
 import { agreementsOf, conditionsOf, concernsOf, createAgreement, createBriefItem, metaText } from '../../src/lib/plan/shape';
 
@@ -43,73 +42,19 @@ export async function until<T>(probe: () => T | Promise<T>, what: string, limitM
 	}
 }
 
-async function freePort(): Promise<number> {
-	return new Promise((resolvePort, reject) => {
-		const probe = createNetServer();
-		probe.once('error', reject);
-		probe.listen(0, '127.0.0.1', () => {
-			const address = probe.address();
-			probe.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
-		});
-	});
-}
-
-export type KringServer = {
-	port: number;
-	origin: string;
+export type KringServer = LiveServer & {
+	/** ws://… base of the collab endpoint. */
 	wsBase: string;
-	setupPath: string | null;
-	/** Everything the process wrote to stdout and stderr so far. */
-	logs: () => string;
-	stop: () => Promise<void>;
-	alive: () => boolean;
 };
 
 /**
- * Starts `build/start.js` (run `npm run build` first). Without a database URL it runs on an
- * embedded PGlite in a fresh temporary directory.
+ * A live server from the shared harness (tests/support): the production build on a free port,
+ * PGlite by default, or PostgreSQL (`database: 'postgres'`, `sameDatabaseAs` for a second
+ * instance) with Redis (`redisUrl`). Run `npm run build` first.
  */
-export async function startKring(options: { env?: Record<string, string>; label?: string } = {}): Promise<KringServer> {
-	const port = await freePort();
-	const dataDir = mkdtempSync(join(tmpdir(), 'kring-sec-'));
-	let output = '';
-	const child: ChildProcess = spawn(process.execPath, ['build/start.js'], {
-		cwd: ROOT,
-		env: {
-			PATH: process.env.PATH ?? '',
-			HOME: process.env.HOME ?? '',
-			PORT: String(port),
-			HOST: '127.0.0.1',
-			ORIGIN: `http://127.0.0.1:${port}`,
-			KRING_DATA_DIR: dataDir,
-			...options.env
-		},
-		stdio: ['ignore', 'pipe', 'pipe']
-	});
-	let exited = false;
-	const exit = new Promise<void>((r) => child.once('exit', () => ((exited = true), r())));
-	child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-	child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-	await until(() => {
-		if (exited) throw new Error(`kring exited during start:\n${output}`);
-		return output.includes('[kring] listening on');
-	}, 'the server to listen');
-	const setup = /\/setup\/([a-z2-7]{32})/.exec(output);
-	return {
-		port,
-		origin: `http://127.0.0.1:${port}`,
-		wsBase: `ws://127.0.0.1:${port}`,
-		setupPath: setup ? `/setup/${setup[1]}` : null,
-		logs: () => output,
-		alive: () => !exited,
-		stop: async () => {
-			if (!exited) {
-				child.kill('SIGTERM');
-				await exit;
-			}
-			rmSync(dataDir, { recursive: true, force: true });
-		}
-	};
+export async function startKring(options: StartOptions = {}): Promise<KringServer> {
+	const server = await startLiveKring(options);
+	return Object.assign(server, { wsBase: server.url.replace(/^http/, 'ws') });
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -762,8 +707,9 @@ export function writeCondition(client: DocClient, by: string, text: string): voi
  * agreement and Bram's device receives it through the server.
  */
 export async function assertFamilyStillSyncs(conference: Seeded): Promise<void> {
-	if (!conference.server.alive()) throw new Error(`the server died:\n${conference.server.logs().slice(-2000)}`);
-	const home = await new Browser(conference.server).get('/');
+	const home = await new Browser(conference.server).get('/').catch((error: Error) => {
+		throw new Error(`the server does not answer (${error.message}):\n${conference.server.logs().slice(-2000)}`);
+	});
 	if (home.status !== 200) throw new Error(`GET / answered ${home.status}`);
 	const text = conference.newSecret('still-syncing');
 	writeAgreement(conference.annaPlan, text);
@@ -923,26 +869,12 @@ export async function trySockets(browser: Browser, conferenceId: string, forbidd
 /* ------------------------------------------------------------------------------------------ */
 /* PostgreSQL and Redis: several instances, and a hand on the database's locks                */
 
-export const POSTGRES_ADMIN_URL = process.env.KRING_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.KRING_TEST_REDIS ?? 'redis://127.0.0.1:6379';
 
-/** A fresh, empty database for one test file; `drop()` removes it. */
-export async function createDatabase(): Promise<{ url: string; sql: postgres.Sql; drop: () => Promise<void> }> {
-	const name = `kring_sec_${randomBytes(6).toString('hex')}`;
-	const admin = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
-	await admin.unsafe(`create database ${name}`);
-	const url = new URL(POSTGRES_ADMIN_URL);
-	url.pathname = `/${name}`;
-	const sql = postgres(url.toString(), { max: 4, onnotice: () => {} });
-	return {
-		url: url.toString(),
-		sql,
-		drop: async () => {
-			await sql.end({ timeout: 1 });
-			await admin.unsafe(`drop database if exists ${name} with (force)`);
-			await admin.end({ timeout: 1 });
-		}
-	};
+/** A connection of the test's own to a PostgreSQL-backed server's database (to hold locks, to watch it wait). */
+export function databaseOf(server: KringServer): postgres.Sql {
+	if (server.database.kind !== 'postgres') throw new Error('start the server with database: "postgres"');
+	return postgres(server.database.url, { max: 2, onnotice: () => {} });
 }
 
 /** The same browser (its cookies) talking to another server instance. */
