@@ -328,6 +328,34 @@ describe('staff get nothing in private time', () => {
 		expect(again.frames).toEqual([]);
 	});
 
+	it("once the coordinator closes the conference, the coordinator's access to plan and brief ends", async () => {
+		const { id, coordinator, professional, anna } = conference;
+		await conference.phase(anna, 'presentation');
+		expectAction(await professional.action(`/c/${id}`, 'accept', { conditions: 'Evaluatie over drie maanden' }), 'success');
+		// Accepted: staff may read the frozen plan; the export carries it (the checks below can see it).
+		const frozen = await coordinator.get(`/c/${id}/export`);
+		expect(frozen.status).toBe(200);
+		expect(found(frozen.text, [conference.secret])).toEqual([conference.secret]);
+		await conference.phase(coordinator, 'closed');
+
+		const afterClosing = [conference.secret, conference.brief];
+		const { problems } = await walkEveryRoute('coordinator after closing', coordinator, { id: [id], code: [conference.roomCode], token: [conference.familyInviteToken, conference.professionalToken] }, afterClosing);
+		expect(problems).toEqual([]);
+		expect((await coordinator.get(`/c/${id}/export`)).status).toBe(404);
+		for (const doc of ['plan', 'brief']) {
+			const socket = await rawDocSocket(coordinator, id, doc);
+			socket.send(syncStep1());
+			await socket.ended;
+			expect(socket.status, `coordinator ${doc} after closing`).toBe(403);
+			expect(socket.frames).toEqual([]);
+		}
+		// The professional and the family keep the accepted plan.
+		const kept = await professional.get(`/c/${id}/export`);
+		expect(kept.status).toBe(200);
+		expect(found(kept.text, [conference.secret])).toEqual([conference.secret]);
+		expect((await anna.get(`/c/${id}/export`)).status).toBe(200);
+	});
+
 	it('leaves no family content in the server logs', () => {
 		expect(found(server.logs(), forbidden())).toEqual([]);
 	});

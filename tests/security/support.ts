@@ -704,13 +704,22 @@ export function writeCondition(client: DocClient, by: string, text: string): voi
 
 /**
  * After every attack: the server answers, and the family still works together. Anna types a new
- * agreement and Bram's device receives it through the server.
+ * agreement and Bram's device receives it through the server (once the plan is frozen, Bram
+ * still reads it).
  */
 export async function assertFamilyStillSyncs(conference: Seeded): Promise<void> {
 	const home = await new Browser(conference.server).get('/').catch((error: Error) => {
 		throw new Error(`the server does not answer (${error.message}):\n${conference.server.logs().slice(-2000)}`);
 	});
 	if (home.status !== 200) throw new Error(`GET / answered ${home.status}`);
+	if (['accepted', 'closed'].includes(await conference.currentPhase())) {
+		// The plan is frozen: the family still reads it from the server.
+		const socket = await rawDocSocket(conference.bram, conference.id, 'plan');
+		socket.send(syncStep1());
+		await until(() => found(docBytes(docFromMessages(socket.messages)), [conference.planTexts[0]]).length === 1, 'Bram to read the frozen plan');
+		await socket.close();
+		return;
+	}
 	const text = conference.newSecret('still-syncing');
 	writeAgreement(conference.annaPlan, text);
 	await until(() => conference.bramPlan.has(text), 'Bram to receive what Anna typed');

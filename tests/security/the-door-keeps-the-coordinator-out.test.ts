@@ -191,6 +191,25 @@ describe('the door keeps the coordinator and strangers out of private time', () 
 		expect((await familyBoard()).participants.map((p) => p.id)).not.toContain(casId);
 	});
 
+	it("a family member of another conference gets nothing of this one", async () => {
+		const { coordinator } = conference;
+		const other = expectAction(await coordinator.action('/staff', 'create', { title: 'Familie Bakker', question: 'Wie zorgt voor opa?' }), 'redirect');
+		const link = expectAction(await coordinator.action(other.location!, 'familyInvite'), 'success');
+		const fien = new Browser(server, 'Fien (other family)');
+		expectAction(await fien.action(new URL(String((link.data as { link: string }).link)).pathname, 'default', { displayName: 'Fien', presence: 'room' }), 'redirect');
+		expect(((await fien.pageData(other.location!)).data.board as { access: { plan: string } }).access.plan).toBe('write');
+		await expectShutOut('family of another conference', fien, 403);
+		for (const [action, fields] of [
+			['door', { participantId: await conference.participantId(conference.anna), decision: 'decline' }],
+			['remove', { participantId: await conference.participantId(conference.bram) }],
+			['phase', { to: 'presentation' }]
+		] as const) {
+			const reply = await fien.action(`/c/${conference.id}`, action, fields);
+			expect(reply.status, `other family ?/${action}`).toBe(404);
+		}
+		expect(await conference.currentPhase()).toBe('private');
+	});
+
 	it('leaves no family content in the server logs', () => {
 		expect(found(server.logs(), forbidden())).toEqual([]);
 	});
