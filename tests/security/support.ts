@@ -14,7 +14,6 @@ import ts from 'typescript';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import WebSocket from 'ws';
-import * as awarenessProtocol from 'y-protocols/awareness';
 import * as syncProtocol from 'y-protocols/sync';
 import { WebsocketProvider } from 'y-websocket';
 import { startKring as startLiveKring, type KringServer as LiveServer, type StartOptions } from '../support/kring-server';
@@ -553,7 +552,7 @@ export function docFromMessages(messages: Uint8Array[]): Y.Doc {
 	return doc;
 }
 
-export { awarenessProtocol, Y };
+export { Y };
 
 /* ------------------------------------------------------------------------------------------ */
 /* Markers                                                                                     */
