@@ -10,6 +10,11 @@ const UPGRADE_KEY = Symbol.for('kring.upgrade');
 const SHUTDOWN_KEY = Symbol.for('kring.shutdown');
 type Registry = Record<symbol, unknown>;
 
+// Kring itself speaks plain HTTP; a TLS proxy in front says so with X-Forwarded-Proto. Without
+// this, SvelteKit's node adapter assumes https and refuses every form posted over http
+// (for example from phones on the conference room's Wi-Fi).
+if (!process.env.ORIGIN) process.env.PROTOCOL_HEADER ??= 'x-forwarded-proto';
+
 // Importing the handler runs SvelteKit's `init` hook: database, migrations, bus, collab server.
 // @ts-expect-error the SvelteKit build has no type declarations
 const { handler } = await import('./handler.js');
@@ -17,7 +22,10 @@ const { handler } = await import('./handler.js');
 const host = process.env.HOST ?? '0.0.0.0';
 const port = Number(process.env.PORT ?? 3000);
 
-const server = createServer(handler);
+const server = createServer((request, response) => {
+	if (!process.env.ORIGIN) request.headers['x-forwarded-proto'] ??= 'http';
+	handler(request, response);
+});
 server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
 	const upgrade = (globalThis as Registry)[UPGRADE_KEY] as ((r: IncomingMessage, s: Duplex, h: Buffer) => boolean) | undefined;
 	if (!upgrade || !upgrade(request, socket, head)) socket.destroy();

@@ -1,6 +1,7 @@
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import { directionOf, pickLocale } from '$lib/i18n';
+import { describeErrorWithStack } from '$lib/server/errors';
 import { SESSION_COOKIE, setSessionCookie, validateSessionToken } from '$lib/server/sessions';
 import { startKring } from '$lib/server/startup';
 
@@ -37,7 +38,8 @@ const protect: Handle = async ({ event, resolve }) => {
 	const response = await resolve(event);
 	if (!event.url.pathname.startsWith('/_app/immutable/')) response.headers.set('Cache-Control', 'no-store');
 	response.headers.set('X-Content-Type-Options', 'nosniff');
-	response.headers.set('Referrer-Policy', 'no-referrer');
+	// same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on form posts, which fails the CSRF check.
+	response.headers.set('Referrer-Policy', 'same-origin');
 	response.headers.set('X-Frame-Options', 'DENY');
 	response.headers.set('Content-Security-Policy', "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'");
 	response.headers.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
@@ -48,6 +50,6 @@ export const handle = sequence(protect, authenticate, localize);
 
 /** Errors are logged with their stack, never with request bodies; the user sees a plain message. */
 export const handleError: HandleServerError = ({ error, event, status }) => {
-	if (status !== 404) console.error(`[kring] ${event.request.method} ${event.route.id ?? 'unknown route'}:`, (error as Error)?.stack ?? error);
+	if (status !== 404) console.error(`[kring] ${event.request.method} ${event.route.id ?? 'unknown route'}:`, describeErrorWithStack(error));
 	return { message: status === 404 ? 'Not found' : 'Something went wrong' };
 };

@@ -3,7 +3,7 @@
  * src/lib/plan/shape.ts, so tests write the same data a phone writes.
  */
 import * as Y from 'yjs';
-import { agreementsOf, concernsOf, createAgreement, createBriefItem, metaText, planMetaOf, readPlan, textOf, type MetaField } from '../../src/lib/plan/shape';
+import { agreementsOf, concernsOf, createAgreement, createBriefItem, metaText, readPlan, type MetaField } from '../../src/lib/plan/shape';
 
 /** Adds an agreement whose rich text is one paragraph; returns its id. */
 export function addAgreement(doc: Y.Doc, text: string, fields: { theme?: string; createdBy?: string } = {}): string {
@@ -46,7 +46,7 @@ export async function typeInto(doc: Y.Doc, field: MetaField, input: string, opti
 	}
 }
 
-/** Reads a plan field without creating it (creating it here would race with the real writer). */
+/** Reads a plan-wide field; these are top-level texts, so reading one creates nothing to race over. */
 export function fieldText(doc: Y.Doc, field: MetaField): string {
-	return textOf(planMetaOf(doc).get(field));
+	return metaText(doc, field).toString();
 }

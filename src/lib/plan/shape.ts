@@ -7,7 +7,8 @@ import * as Y from 'yjs';
  * brief: concerns[] and conditions[] (Y.Map with id, by, theme, text: Y.Text), information (rich text)
  * plan:  agreements[] (Y.Map with id, theme, when: Y.Text, who: Y.Array<string>, answers: Y.Array<string>,
  *        text: Y.XmlFragment, status), groundRules[] (Y.Map with id, text: Y.Text),
- *        meta (Y.Map with monitor, evaluation, contingency: Y.Text)
+ *        monitor, evaluation, contingency (top-level Y.Text: two phones starting to type at once
+ *        cannot each create their own text and lose one)
  */
 export const THEMES = [
 	'housing',
@@ -49,12 +50,24 @@ export type PlanContent = {
 	contingency: string;
 };
 
+/** The accepted plan as it was frozen and hashed. */
+export type FrozenPlan = {
+	version: number;
+	conferenceTitle: string;
+	question: string;
+	brief: BriefContent;
+	plan: PlanContent;
+	acceptedBy: string;
+	acceptedByRole: string;
+	conditions: string;
+	acceptedAt: string;
+};
+
 export const concernsOf = (doc: Y.Doc) => doc.getArray<Y.Map<unknown>>('concerns');
 export const conditionsOf = (doc: Y.Doc) => doc.getArray<Y.Map<unknown>>('conditions');
 export const informationOf = (doc: Y.Doc) => doc.getXmlFragment('information');
 export const agreementsOf = (doc: Y.Doc) => doc.getArray<Y.Map<unknown>>('agreements');
 export const groundRulesOf = (doc: Y.Doc) => doc.getArray<Y.Map<unknown>>('groundRules');
-export const planMetaOf = (doc: Y.Doc) => doc.getMap<unknown>('meta');
 
 export function newId(): string {
 	const bytes = new Uint8Array(8);
@@ -91,15 +104,9 @@ export function createGroundRule(text = ''): Y.Map<unknown> {
 	return rule;
 }
 
-/** The Y.Text behind a meta field, created on first use. */
+/** The Y.Text behind a plan-wide field (who watches over the plan, when to evaluate, what if not). */
 export function metaText(doc: Y.Doc, field: MetaField): Y.Text {
-	const meta = planMetaOf(doc);
-	let text = meta.get(field);
-	if (!(text instanceof Y.Text)) {
-		text = new Y.Text();
-		meta.set(field, text);
-	}
-	return text as Y.Text;
+	return doc.getText(field);
 }
 
 export function textOf(value: unknown): string {
@@ -122,6 +129,16 @@ function readItems(array: Y.Array<Y.Map<unknown>>): BriefItem[] {
 	}));
 }
 
+export type LabelledBriefItem = BriefItem & { kind: 'concern' | 'condition'; label: string };
+
+/** Concerns and conditions with their short labels (Z1, V1 in Dutch), in the order of the brief. */
+export function labelledBriefItems(brief: BriefContent, label: (kind: 'concern' | 'condition', n: number) => string): LabelledBriefItem[] {
+	return [
+		...brief.concerns.map((item, i) => ({ ...item, kind: 'concern' as const, label: label('concern', i + 1) })),
+		...brief.conditions.map((item, i) => ({ ...item, kind: 'condition' as const, label: label('condition', i + 1) }))
+	];
+}
+
 export function readBrief(doc: Y.Doc): BriefContent {
 	return {
 		concerns: readItems(concernsOf(doc)),
@@ -131,7 +148,6 @@ export function readBrief(doc: Y.Doc): BriefContent {
 }
 
 export function readPlan(doc: Y.Doc): PlanContent {
-	const meta = planMetaOf(doc);
 	return {
 		agreements: agreementsOf(doc)
 			.toArray()
@@ -152,9 +168,9 @@ export function readPlan(doc: Y.Doc): PlanContent {
 			.toArray()
 			.map((rule) => textOf(rule.get('text')))
 			.filter((text) => text.trim() !== ''),
-		monitor: textOf(meta.get('monitor')),
-		evaluation: textOf(meta.get('evaluation')),
-		contingency: textOf(meta.get('contingency'))
+		monitor: metaText(doc, 'monitor').toString(),
+		evaluation: metaText(doc, 'evaluation').toString(),
+		contingency: metaText(doc, 'contingency').toString()
 	};
 }
 

@@ -2,24 +2,13 @@ import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeHexLowerCase } from '@oslojs/encoding';
 import * as Y from 'yjs';
 import { canTransition } from '$lib/conference/phases';
-import { canonicalJson, readBrief, readPlan, type BriefContent, type PlanContent } from '$lib/plan/shape';
+import { canonicalJson, readBrief, readPlan, type FrozenPlan } from '$lib/plan/shape';
 import { recordAudit } from './audit';
 import { actorOf, getConference, nextPlanVersionNumber, setPhase, type Member } from './conferences';
 import { getDb, schema } from './db';
 import { KringError } from './errors';
 import { runtime } from './runtime';
 
-export type FrozenPlan = {
-	version: number;
-	conferenceTitle: string;
-	question: string;
-	brief: BriefContent;
-	plan: PlanContent;
-	acceptedBy: string;
-	acceptedByRole: string;
-	conditions: string;
-	acceptedAt: string;
-};
 
 /**
  * Accepts the plan: the conference moves to `accepted` first (so no more edits are taken), then

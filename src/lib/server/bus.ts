@@ -1,6 +1,7 @@
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import type { DocumentName, Phase } from '$lib/conference/phases';
+import { describeError, describeErrorWithStack } from './errors';
 import { generateId } from './ids';
 
 /**
@@ -38,7 +39,7 @@ export class Bus {
 			try {
 				message = decodeEnvelope(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
 			} catch (error) {
-				console.error('[bus] dropped an unreadable message', (error as Error).message);
+				console.error('[bus] dropped an unreadable message', describeError(error));
 				return;
 			}
 			if (message.origin === this.instanceId) return;
@@ -61,7 +62,7 @@ export class Bus {
 		this.deliver(envelope, true);
 		if (this.publisher) {
 			this.publisher.publish(CHANNEL, Buffer.from(encodeEnvelope(envelope))).catch((error: Error) => {
-				console.error('[bus] publish failed', error.message);
+				console.error('[bus] publish failed', describeError(error));
 			});
 		}
 	}
@@ -71,7 +72,7 @@ export class Bus {
 			try {
 				handler(message, local);
 			} catch (error) {
-				console.error('[bus] handler failed', (error as Error).stack);
+				console.error('[bus] handler failed', describeErrorWithStack(error));
 			}
 		}
 	}

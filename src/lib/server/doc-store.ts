@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import * as Y from 'yjs';
 import type { DocumentName } from '$lib/conference/phases';
 import { getDb, schema, type Database } from './db';
+import { describeError } from './errors';
 
 type Pending = {
 	conferenceId: string;
@@ -68,7 +69,7 @@ export class DocStore {
 		}
 		this.sinceCompaction.set(key, 0);
 		this.compact(conferenceId, documentName).catch((error: Error) => {
-			console.error(`[doc-store] compaction of ${key} failed:`, error.message);
+			console.error(`[doc-store] compaction of ${key} failed:`, describeError(error));
 		});
 	}
 
@@ -137,7 +138,7 @@ function applySafely(doc: Y.Doc, update: Uint8Array, conferenceId: string, docum
 	try {
 		Y.applyUpdate(doc, update);
 	} catch (error) {
-		console.error(`[doc-store] skipped an unreadable stored update of ${conferenceId}/${documentName}:`, (error as Error).message);
+		console.error(`[doc-store] skipped an unreadable stored update of ${conferenceId}/${documentName}:`, describeError(error));
 	}
 }
 

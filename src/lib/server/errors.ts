@@ -11,3 +11,22 @@ export class KringError extends Error {
 		this.name = 'KringError';
 	}
 }
+
+/**
+ * An error's text for the log, without a family's content: a failed query's message carries its
+ * parameters (the Yjs bytes of a plan, a frozen plan's text), so only the driver's own cause is kept.
+ */
+export function describeError(error: unknown): string {
+	if (!(error instanceof Error)) return String(error);
+	const cause = (error as { cause?: unknown }).cause;
+	if (error.message.startsWith('Failed query')) {
+		return `database query failed: ${cause instanceof Error ? cause.message : 'unknown cause'}`;
+	}
+	return error.message;
+}
+
+export function describeErrorWithStack(error: unknown): string {
+	if (!(error instanceof Error)) return String(error);
+	const stack = (error.stack ?? '').split('\n').slice(1).join('\n');
+	return `${error.name}: ${describeError(error)}\n${stack}`;
+}

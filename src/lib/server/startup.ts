@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { connectDatabase, closeDatabase } from './db';
@@ -10,8 +11,22 @@ export type UpgradeHandler = (request: IncomingMessage, socket: Duplex, head: Bu
 export const UPGRADE_KEY = Symbol.for('kring.upgrade');
 export const SHUTDOWN_KEY = Symbol.for('kring.shutdown');
 
-/** Opens the database (running migrations), joins the bus, and says how to make the first account. */
-export async function startKring(): Promise<void> {
+const STARTED_KEY = Symbol.for('kring.started');
+
+/**
+ * Opens the database (running migrations), joins the bus, and says how to make the first
+ * account. Once per process: in `vite dev` both the hooks and the WebSocket plugin ask for it.
+ */
+export function startKring(): Promise<void> {
+	const registry = globalThis as unknown as Record<symbol, Promise<void> | undefined>;
+	registry[STARTED_KEY] ??= start().catch((error) => {
+		registry[STARTED_KEY] = undefined;
+		throw error;
+	});
+	return registry[STARTED_KEY];
+}
+
+async function start(): Promise<void> {
 	const connection = await connectDatabase();
 	await runtime().ready;
 	const registry = globalThis as unknown as Record<symbol, unknown>;
@@ -21,7 +36,7 @@ export async function startKring(): Promise<void> {
 		await closeDatabase();
 	};
 	const setupPath = await prepareFirstAccountLink();
-	const where = connection.kind === 'pglite' ? 'embedded database (./data)' : 'PostgreSQL';
+	const where = connection.kind === 'pglite' ? `embedded database (${resolve(process.env.KRING_DATA_DIR ?? 'data')})` : 'PostgreSQL';
 	console.log(`[kring] ready on the ${where}${runtime().bus.distributed ? ', with Redis' : ''}`);
 	if (setupPath) {
 		const base = process.env.ORIGIN ?? `http://localhost:${process.env.PORT ?? 3000}`;

@@ -3,8 +3,9 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { isDocumentName, type DocumentName } from '$lib/conference/phases';
 import { recordAudit, SYSTEM_ACTOR } from '../audit';
+import { describeError } from '../errors';
 import type { Bus, Envelope } from '../bus';
-import { documentAccess, resolveMember } from '../conferences';
+import { documentAccess, getConference, resolveMember } from '../conferences';
 import type { DocStore } from '../doc-store';
 import { readSessionCookie, validateSessionToken, type Identity } from '../sessions';
 import { CollabConnection } from './connection';
@@ -46,13 +47,13 @@ export class CollabServer {
 				if (!grant.ok) return refuse(socket, grant.status);
 				this.wss.handleUpgrade(request, socket, head, (ws) => {
 					this.attach(ws, grant).catch((error: Error) => {
-						console.error('[collab] could not open document:', error.message);
+						console.error('[collab] could not open document:', describeError(error));
 						ws.close(CLOSE.storageFailed.code, CLOSE.storageFailed.reason);
 					});
 				});
 			},
 			(error: Error) => {
-				console.error('[collab] upgrade failed:', error.message);
+				console.error('[collab] upgrade failed:', describeError(error));
 				refuse(socket, 500);
 			}
 		);
@@ -96,7 +97,7 @@ export class CollabServer {
 		ws.on('error', () => setTimeout(() => ws.terminate(), 2000).unref());
 		const pending: Buffer[] = [];
 		ws.on('message', (data: Buffer) => pending.push(data));
-		const room = await this.openRoom(member.conference.id, documentName, member.conference.phase);
+		const room = await this.openRoom(member.conference.id, documentName, member.conference.phase, member.conference.phaseChangedAt.getTime());
 		const connection = new CollabConnection(
 			ws,
 			member.participantId,
@@ -124,28 +125,41 @@ export class CollabServer {
 			return;
 		}
 		room.add(connection);
-		const handle = (data: Buffer) =>
+		const refuse = (error: unknown) => {
+			const malformed = error instanceof MalformedMessageError;
+			console.error(`[collab] ${malformed ? 'refused a' : 'could not store a'} message on ${room.conferenceId}/${documentName}:`, describeError(error));
+			const why = malformed ? CLOSE.malformed : CLOSE.storageFailed;
+			connection.close(why.code, why.reason);
+		};
+		const handle = (data: Buffer) => {
+			let step: () => void | Promise<void>;
+			try {
+				step = room.accept(connection, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+			} catch (error) {
+				return refuse(error);
+			}
 			connection.enqueue(async () => {
 				try {
-					await room.receive(connection, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+					await step();
 				} catch (error) {
-					const malformed = error instanceof MalformedMessageError;
-					console.error(`[collab] ${malformed ? 'refused a' : 'could not store a'} message on ${room.conferenceId}/${documentName}:`, (error as Error).message);
-					const why = malformed ? CLOSE.malformed : CLOSE.storageFailed;
-					connection.close(why.code, why.reason);
+					refuse(error);
 				}
 			});
+		};
 		ws.removeAllListeners('message');
 		ws.on('message', handle);
 		for (const data of pending.splice(0)) handle(data);
 	}
 
-	private async openRoom(conferenceId: string, documentName: DocumentName, phase: Room['phase']): Promise<Room> {
+	private async openRoom(conferenceId: string, documentName: DocumentName, phase: Room['phase'], changedAt: number): Promise<Room> {
 		const key = `${conferenceId}/${documentName}`;
 		let room = this.rooms.get(key);
 		if (!room) {
 			// The room listens to the bus from the moment it exists, before it loads: no update is missed.
-			room = new Room(conferenceId, documentName, phase, this.store, this.bus);
+			room = new Room(conferenceId, documentName, phase, changedAt, this.store, this.bus, async () => {
+				const conference = await getConference(conferenceId);
+				return conference ? { phase: conference.phase, changedAt: conference.phaseChangedAt.getTime() } : null;
+			});
 			this.rooms.set(key, room);
 			room.loaded.catch(() => {
 				if (this.rooms.get(key) === room) this.rooms.delete(key);

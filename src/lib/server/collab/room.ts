@@ -37,8 +37,10 @@ export class Room {
 		readonly conferenceId: string,
 		readonly documentName: DocumentName,
 		public phase: Phase,
+		private phaseChangedAt: number,
 		private readonly store: DocStore,
-		private readonly bus: Bus
+		private readonly bus: Bus,
+		currentPhase: () => Promise<{ phase: Phase; changedAt: number } | null>
 	) {
 		this.awareness.setLocalState(null);
 		this.doc.on('update', (update: Uint8Array, origin: unknown) => {
@@ -55,8 +57,11 @@ export class Room {
 			for (const connection of this.connections) connection.send(message);
 			if (origin !== FROM_BUS) this.bus.publish({ type: 'awareness', conferenceId, document: documentName, payload });
 		});
-		this.loaded = this.store.loadState(conferenceId, documentName).then((state) => {
+		// The phase is read again once the room listens to the bus: a hand-over that happened
+		// between the socket's authentication and now is not missed.
+		this.loaded = Promise.all([this.store.loadState(conferenceId, documentName), currentPhase()]).then(([state, current]) => {
 			if (state) Y.applyUpdate(this.doc, state, FROM_STORE);
+			if (current) this.applyPhase(current.phase, current.changedAt);
 		});
 		// Presence is not stored: ask the other instances who is on this document there already.
 		this.bus.publish({ type: 'awareness-query', conferenceId, document: documentName });
@@ -97,17 +102,14 @@ export class Room {
 		if (own.length > 0) awarenessProtocol.removeAwarenessStates(this.awareness, own, connection);
 	}
 
-	/** When the phase in `phase` was set; 0 until the room has heard it from the database or the bus. */
-	private phaseChangedAt = 0;
-
 	/**
 	 * Applies a new phase to every socket: closes those that lose access, downgrades the rest.
-	 * A phase older than the one the room has (a late read, a late bus message) changes nothing.
+	 * News older than what the room knows (a late bus message) changes nothing.
 	 */
 	applyPhase(phase: Phase, changedAt: number): number {
 		if (changedAt < this.phaseChangedAt) return 0;
-		this.phaseChangedAt = changedAt;
 		this.phase = phase;
+		this.phaseChangedAt = changedAt;
 		let closed = 0;
 		for (const connection of [...this.connections]) {
 			const next = this.accessFor(connection);
@@ -152,47 +154,52 @@ export class Room {
 	}
 
 	/**
-	 * Handles one message from a socket. Throws MalformedMessageError for bytes that are not the
-	 * protocol; a failing store throws its own error, and nothing is applied or sent.
+	 * Takes one message from a socket. Parsing happens at once (MalformedMessageError for bytes
+	 * that are not the protocol), and so does storing an update: a burst of typing shares one
+	 * commit. The returned step applies the message and must run in the socket's order; it
+	 * applies an update only once it is stored, and rejects if storing failed.
 	 */
-	async receive(connection: CollabConnection, data: Uint8Array): Promise<void> {
-		if (connection.access === 'none') return;
+	accept(connection: CollabConnection, data: Uint8Array): () => void | Promise<void> {
+		if (connection.access === 'none') return () => {};
 		const message = parseMessage(data);
 		switch (message.kind) {
 			case 'sync-step-1':
-				connection.send(encodeSyncStep2(this.doc, message.stateVector));
-				return;
+				return () => connection.send(encodeSyncStep2(this.doc, message.stateVector));
 			case 'update':
-				return this.receiveUpdate(connection, message.update);
-			case 'awareness': {
-				let clean: Uint8Array | null;
-				try {
-					clean = sanitizeAwarenessUpdate(message.payload, connection, (id) => this.isClaimedByOther(id, connection));
-				} catch (error) {
-					// JSON.parse quotes the start of its input in its message, and that input may be the plan.
-					const detail = error instanceof SyntaxError ? 'a presence state that is not JSON' : (error as Error).message;
-					throw new MalformedMessageError(`awareness: ${detail}`);
-				}
-				for (const id of connection.clientIds) if (!this.claims.has(id)) this.claims.set(id, connection.participantId);
-				if (clean) awarenessProtocol.applyAwarenessUpdate(this.awareness, clean, connection);
-				return;
-			}
+				return this.acceptUpdate(connection, message.update);
+			case 'awareness':
+				return () => {
+					let clean: Uint8Array | null;
+					try {
+						clean = sanitizeAwarenessUpdate(message.payload, connection, (id) => this.isClaimedByOther(id, connection));
+					} catch (error) {
+						// JSON.parse quotes the start of its input in its message, and that input may be the plan.
+						const detail = error instanceof SyntaxError ? 'a presence state that is not JSON' : (error as Error).message;
+						throw new MalformedMessageError(`awareness: ${detail}`);
+					}
+					for (const id of connection.clientIds) if (!this.claims.has(id)) this.claims.set(id, connection.participantId);
+					if (clean) awarenessProtocol.applyAwarenessUpdate(this.awareness, clean, connection);
+				};
 			case 'query-awareness':
-				connection.send(encodeAwareness(this.awareness, [...this.awareness.getStates().keys()]));
-				return;
+				return () => connection.send(encodeAwareness(this.awareness, [...this.awareness.getStates().keys()]));
 		}
 	}
 
-	private async receiveUpdate(connection: CollabConnection, update: Uint8Array): Promise<void> {
-		if (isEmptyUpdate(update)) return;
+	private acceptUpdate(connection: CollabConnection, update: Uint8Array): () => void | Promise<void> {
+		if (isEmptyUpdate(update)) return () => {};
 		if (connection.access !== 'write') {
 			// Not applied, not stored, not sent on; the client hears why once.
-			if (connection.shouldExplainDenial()) connection.socket.send(encodePermissionDenied('read-only'));
-			return;
+			return () => {
+				if (connection.shouldExplainDenial()) connection.socket.send(encodePermissionDenied('read-only'));
+			};
 		}
-		await this.store.appendUpdate(this.conferenceId, this.documentName, update);
-		// Stored first, then applied and sent on: nobody sees a change that a crash could lose.
-		Y.applyUpdate(this.doc, update, connection);
+		const stored = this.store.appendUpdate(this.conferenceId, this.documentName, update);
+		stored.catch(() => {});
+		return async () => {
+			await stored;
+			// Stored first, then applied and sent on: nobody sees a change that a crash could lose.
+			Y.applyUpdate(this.doc, update, connection);
+		};
 	}
 
 	private isClaimedByOther(clientId: number, self: CollabConnection): boolean {

@@ -21,7 +21,10 @@ import type { Actions, PageServerLoad } from './$types';
 export const load: PageServerLoad = async ({ locals, params, url }) => {
 	const member = await requireMember(locals, params.id);
 	if (member.status === 'waiting') return { waiting: true as const, title: member.conference.title };
-	return { waiting: false as const, board: await loadBoard(member, url.origin) };
+	const identity = locals.identity;
+	// On a device that is not theirs (a prison visit room's tablet) nothing is kept in the browser.
+	const sharedDevice = identity?.kind === 'family' && identity.sharedDevice;
+	return { waiting: false as const, board: await loadBoard(member, url.origin), sharedDevice };
 };
 
 /** Each action: find the member, call one service function, report. */

@@ -1,0 +1,105 @@
+import { IndexeddbPersistence } from 'y-indexeddb';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+import type { Access } from '$lib/conference/access';
+import type { DocumentName } from '$lib/conference/phases';
+
+export type PresenceEntry = { clientId: number; name: string; role: string; color: string; participantId: string; focus?: string };
+export type LinkState = 'connecting' | 'connected' | 'offline' | 'closed';
+
+/**
+ * One live document in the browser: a Yjs doc synced over the collab WebSocket and, on the
+ * family's own devices, kept in IndexedDB so edits survive a reload or a dropped Wi-Fi.
+ * `tick` changes on every update so Svelte views re-read the document.
+ */
+export class LiveDoc {
+	readonly doc = new Y.Doc();
+	readonly provider: WebsocketProvider;
+	private readonly local: IndexeddbPersistence | null = null;
+	tick = $state(0);
+	link = $state<LinkState>('connecting');
+	synced = $state(false);
+	/** Why the server closed the socket, when it did so on purpose (phase change, removal, too large). */
+	closedBy = $state<'revoked' | 'removed' | 'too_large' | null>(null);
+	presence = $state<PresenceEntry[]>([]);
+
+	constructor(
+		readonly conferenceId: string,
+		readonly name: DocumentName,
+		readonly access: Access,
+		options: { keepOnDevice: boolean; storageKey: string }
+	) {
+		const protocol = location.protocol === 'https:' ? 'wss' : 'ws';
+		if (options.keepOnDevice && access === 'write') {
+			this.local = new IndexeddbPersistence(`kring:${options.storageKey}:${name}`, this.doc);
+		}
+		this.provider = new WebsocketProvider(`${protocol}://${location.host}/collab/${conferenceId}`, name, this.doc, {
+			maxBackoffTime: 5000
+		});
+		this.doc.on('update', () => queueMicrotask(() => this.tick++));
+		this.provider.on('status', ({ status }: { status: string }) => {
+			this.link = status === 'connected' ? 'connected' : status === 'connecting' ? 'connecting' : 'offline';
+		});
+		this.provider.on('sync', (isSynced: boolean) => {
+			this.synced = isSynced;
+			this.tick++;
+		});
+		this.provider.on('connection-close', (event: CloseEvent | null) => {
+			const code = event?.code;
+			if (code === 4403 || code === 4401 || code === 1009) {
+				this.closedBy = code === 4403 ? 'revoked' : code === 4401 ? 'removed' : 'too_large';
+				// The server said no on purpose: retrying would only be refused again.
+				this.provider.shouldConnect = false;
+				this.link = 'closed';
+			}
+		});
+		const awareness = this.provider.awareness;
+		// Presence changes can fire while Svelte is rendering (an editor taking focus); the view
+		// catches up a microtask later instead of mutating state mid-render.
+		awareness.on('change', () => queueMicrotask(() => this.readPresence()));
+		// The server fills in name and role from the session; the client only says where it is.
+		awareness.setLocalStateField('focus', null);
+	}
+
+	private readPresence(): void {
+		const entries: PresenceEntry[] = [];
+		this.provider.awareness.getStates().forEach((state, clientId) => {
+			const user = state?.user as Omit<PresenceEntry, 'clientId'> | undefined;
+			if (user?.name) entries.push({ clientId, ...user, focus: typeof state.focus === 'string' ? state.focus : undefined });
+		});
+		this.presence = entries;
+	}
+
+	setFocus(focus: string | null): void {
+		this.provider.awareness.setLocalStateField('focus', focus);
+	}
+
+	get awareness() {
+		return this.provider.awareness;
+	}
+
+	destroy(): void {
+		this.provider.destroy();
+		void this.local?.destroy();
+		this.doc.destroy();
+	}
+
+	/** Removes this device's copy (leaving a shared device, or removed from the conference). */
+	async wipe(): Promise<void> {
+		await this.local?.clearData();
+	}
+}
+
+/** Deletes every Kring copy on this device, for "leave" on a shared device. */
+export async function wipeDevice(): Promise<void> {
+	if (typeof indexedDB === 'undefined' || !('databases' in indexedDB)) return;
+	const databases = await indexedDB.databases();
+	await Promise.all(
+		databases
+			.filter((db) => db.name?.startsWith('kring:'))
+			.map((db) => new Promise<void>((resolve) => {
+				const request = indexedDB.deleteDatabase(db.name as string);
+				request.onsuccess = request.onerror = request.onblocked = () => resolve();
+			}))
+	);
+}
