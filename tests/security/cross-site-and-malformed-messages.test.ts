@@ -174,3 +174,43 @@ describe('cross-site requests and malformed messages', () => {
 		expect(found(server.logs(), [...forbidden(), conference.secret.slice(0, 10)])).toEqual([]);
 	});
 });
+
+/**
+ * `npm start` without ORIGIN: Kring then judges an Origin by the Host it was asked for. The same
+ * cross-site attempts must fail there too.
+ */
+describe('cross-site requests when Kring runs without ORIGIN', () => {
+	let server: KringServer;
+	let conference: Seeded;
+
+	beforeAll(async () => {
+		// An undefined value leaves the variable out of the child's environment.
+		server = await startKring({ env: { ORIGIN: undefined } as unknown as Record<string, string> });
+		conference = await seedConference(server);
+		await conference.phase(conference.coordinator, 'private');
+	});
+	afterEach(async () => assertFamilyStillSyncs(conference));
+	afterAll(async () => {
+		conference?.close();
+		await server?.stop();
+	});
+
+	it('refuses sockets and form posts from another site, and takes them from its own pages', async () => {
+		// Without ORIGIN the setup link is printed for localhost: this server really runs without it.
+		expect(server.logs()).toContain(`http://localhost:${server.port}/setup/`);
+		const { anna, id } = conference;
+		for (const origin of ['https://evil.example', 'null', `http://evil.example:${server.port}`]) {
+			const socket = await rawDocSocket(anna, id, 'plan', { origin });
+			socket.send(syncStep1());
+			await socket.ended;
+			expect(socket.status, origin).toBe(403);
+			expect(socket.frames).toEqual([]);
+			const post = await anna.action(`/c/${id}`, 'phase', { to: 'presentation' }, { origin });
+			expect(post.status, origin).toBe(403);
+		}
+		expect(await conference.currentPhase()).toBe('private');
+		const own = await rawDocSocket(anna, id, 'plan');
+		expect(own.status).toBe(101);
+		await own.close();
+	});
+});
