@@ -169,6 +169,9 @@ export class Room {
 				return this.acceptUpdate(connection, message.update);
 			case 'awareness':
 				return () => {
+					// This may have waited behind the socket's stored edits: a socket gone meanwhile (revoked,
+					// refused, disconnected) has had its presence removed, and must not bring it back.
+					if (connection.access === 'none' || !this.connections.has(connection)) return;
 					let clean: Uint8Array | null;
 					try {
 						clean = sanitizeAwarenessUpdate(message.payload, connection, (id) => this.isClaimedByOther(id, connection));
