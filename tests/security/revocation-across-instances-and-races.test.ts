@@ -15,8 +15,10 @@ import {
 	seedConference,
 	startKring,
 	syncStep1,
+	syncUpdate,
 	until,
 	writeAgreement,
+	Y,
 	type KringServer,
 	type RawSocket,
 	type Seeded
@@ -141,5 +143,86 @@ describe('revocation across instances, and while a socket is being opened', () =
 
 	it('leaves no family content in the logs of either instance', () => {
 		expect(found(a.logs() + b.logs(), forbidden())).toEqual([]);
+	});
+});
+
+/**
+ * A professional's client types in the brief, moves its cursor, and then has its socket closed
+ * (here by sending a broken frame) while that last edit is still being stored. Then private time
+ * begins. What was queued behind the edit must not come back to life: no staff presence may
+ * appear on the family's screens in private time.
+ */
+describe('a staff socket that closes while its edit is still being stored', () => {
+	let server: KringServer;
+	let conference: Seeded;
+	let database: ReturnType<typeof databaseOf>;
+
+	beforeAll(async () => {
+		server = await startKring({ database: 'postgres' });
+		database = databaseOf(server);
+		conference = await seedConference(server);
+	});
+	afterEach(async () => assertFamilyStillSyncs(conference));
+	afterAll(async () => {
+		conference?.close();
+		await database?.end({ timeout: 1 });
+		await server?.stop();
+	});
+
+	it("leaves no staff presence behind on the family's brief in private time", async () => {
+		const { id, professional, coordinator, bram } = conference;
+		// Bram's device reads the brief; everything the server sends it arrives in order.
+		const watcher = await rawDocSocket(bram, id, 'brief');
+		watcher.send(syncStep1());
+		const socket = await rawDocSocket(professional, id, 'brief');
+		socket.send(syncStep1());
+		await until(() => socket.messages.some((m) => decodeMessage(m).kind === 'sync-step-2'), 'the professional to have the brief');
+		const own = docFromMessages(socket.messages);
+		const PROFESSIONAL_CLIENT = 424_242;
+		const WATCHER_CLIENT = 434_343;
+		/** What Bram's device was last told about a client's presence (undefined: never; null: gone). */
+		const seen = (clientId: number) => {
+			let last: unknown;
+			for (const message of watcher.messages) {
+				const decoded = decodeMessage(message);
+				if (decoded.kind === 'awareness') for (const entry of decoded.states) if (entry.clientId === clientId) last = entry.state;
+			}
+			return last as { focus?: string } | null | undefined;
+		};
+		socket.send(awarenessMessage([{ clientId: PROFESSIONAL_CLIENT, clock: 1, state: { focus: 'conditions' } }]));
+		await until(() => seen(PROFESSIONAL_CLIENT)?.focus === 'conditions', 'Bram to see the professional on the brief');
+
+		const lastWords = conference.newBrief('typed-just-before-hand-over');
+		const lock = await database.reserve();
+		try {
+			await lock`begin`;
+			await lock`lock table doc_updates in access exclusive mode`;
+			// A last edit (its storing now waits on the lock), and a cursor move queued behind it.
+			const before = Y.encodeStateVector(own);
+			own.getArray('conditions').push([new Y.Map([['text', new Y.Text(lastWords)]])]);
+			socket.send(syncUpdate(Y.encodeStateAsUpdate(own, before)));
+			socket.send(awarenessMessage([{ clientId: PROFESSIONAL_CLIENT, clock: 2, state: { focus: 'still-here' } }]));
+			// A broken frame: the server closes the socket at once, so it has read all of the above.
+			socket.send(new Uint8Array([99]));
+			await socket.closed();
+			expect(socket.closeFrame?.code).toBe(4400);
+			await until(() => seen(PROFESSIONAL_CLIENT) === null, "the professional's presence to leave Bram's screen");
+			await until(async () => {
+				const [row] = await database`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike '%doc_updates%'`;
+				return row.n > 0;
+			}, 'the edit to wait for the store');
+			await conference.phase(coordinator, 'private');
+			await lock`rollback`;
+		} finally {
+			lock.release();
+		}
+		// The edit typed before the hand-over lands (it was stored, so it is kept); after it,
+		// Bram's own presence comes back to him behind everything the server sent before it.
+		await until(() => found(docBytes(docFromMessages(watcher.messages)), [lastWords]).length === 1, 'the last edit to land');
+		watcher.send(awarenessMessage([{ clientId: WATCHER_CLIENT, clock: 1, state: { focus: 'barrier' } }]));
+		await until(() => seen(WATCHER_CLIENT)?.focus === 'barrier', "Bram's own presence");
+		expect(seen(PROFESSIONAL_CLIENT), 'a staff member present on the brief in private time').toBeNull();
+		await socket.close();
+		await watcher.close();
 	});
 });

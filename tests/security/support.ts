@@ -306,6 +306,8 @@ export class RawSocket {
 	) {
 		const target = new URL(url);
 		this.socket = connect(Number(target.port), target.hostname);
+		// As browsers do: each frame leaves at once instead of waiting for the previous one's ACK.
+		this.socket.setNoDelay(true);
 		const key = randomBytes(16).toString('base64');
 		const lines = [
 			`GET ${target.pathname}${target.search} HTTP/1.1`,
