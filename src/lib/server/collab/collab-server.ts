@@ -98,9 +98,6 @@ export class CollabServer {
 		const pending: Buffer[] = [];
 		ws.on('message', (data: Buffer) => pending.push(data));
 		const room = await this.openRoom(member.conference.id, documentName, member.conference.phase, member.conference.phaseChangedAt.getTime());
-		// A removal made after the upgrade was checked, while the room loaded, found no socket here
-		// to close: ask again, now that the room listens to the bus.
-		const current = await resolveMember(grant.identity, member.conference.id);
 		const connection = new CollabConnection(
 			ws,
 			member.participantId,
@@ -108,11 +105,23 @@ export class CollabServer {
 			{ name: member.name, role: member.role, color: colorFor(member.participantId), participantId: member.participantId },
 			'none'
 		);
-		// The room's phase is the freshest this instance knows: it may have moved on while the room loaded.
-		connection.access = current?.status === 'active' ? room.accessFor(connection) : 'none';
-		if (connection.access === 'none' || ws.readyState !== ws.OPEN) {
-			connection.close(CLOSE.revoked.code, CLOSE.revoked.reason);
+		ws.on('close', () => {
+			room.remove(connection);
 			this.releaseIfEmpty(room);
+		});
+		// The grant was read before the room existed or loaded; a removal or phase change published
+		// meanwhile reached no socket. Registered first (receiving nothing), then checked again, the
+		// socket misses nothing: what was published before the check is in the database, what comes
+		// after reaches it through the bus.
+		room.register(connection);
+		const current = await resolveMember(grant.identity, member.conference.id);
+		if (ws.readyState !== ws.OPEN) return;
+		if (current) room.applyPhase(current.conference.phase, current.conference.phaseChangedAt.getTime());
+		connection.access = current?.status === 'active' ? room.accessFor(connection) : 'none';
+		connection.pending = false;
+		if (connection.access === 'none') {
+			connection.close(CLOSE.revoked.code, CLOSE.revoked.reason);
+			room.remove(connection);
 			return;
 		}
 		room.add(connection);
@@ -140,10 +149,6 @@ export class CollabServer {
 		ws.removeAllListeners('message');
 		ws.on('message', handle);
 		for (const data of pending.splice(0)) handle(data);
-		ws.on('close', () => {
-			room.remove(connection);
-			this.releaseIfEmpty(room);
-		});
 	}
 
 	private async openRoom(conferenceId: string, documentName: DocumentName, phase: Room['phase'], changedAt: number): Promise<Room> {

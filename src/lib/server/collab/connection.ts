@@ -7,6 +7,8 @@ import type { PresenceUser } from './presence';
 export class CollabConnection {
 	/** Yjs client ids whose presence this socket may publish. */
 	readonly clientIds = new Set<number>();
+	/** True until the server has checked again, with the socket registered, that its owner still has a place. */
+	pending = true;
 	private queue: Promise<void> = Promise.resolve();
 	private deniedOnce = false;
 

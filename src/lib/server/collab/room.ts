@@ -80,6 +80,11 @@ export class Room {
 		return access(connection.role, this.phase, this.documentName);
 	}
 
+	/** A socket whose access is not settled yet: it receives nothing, but phase changes and removals reach it. */
+	register(connection: CollabConnection): void {
+		this.connections.add(connection);
+	}
+
 	/** Joins a socket: the server asks what it has and tells it who is here. */
 	add(connection: CollabConnection): void {
 		this.connections.add(connection);
@@ -90,7 +95,10 @@ export class Room {
 
 	remove(connection: CollabConnection): void {
 		if (!this.connections.delete(connection)) return;
-		const own = [...connection.clientIds].filter((id) => this.awareness.getStates().has(id));
+		// An id the same person already uses again on a newer socket stays present.
+		const own = [...connection.clientIds].filter(
+			(id) => this.awareness.getStates().has(id) && ![...this.connections].some((other) => other.clientIds.has(id))
+		);
 		if (own.length > 0) awarenessProtocol.removeAwarenessStates(this.awareness, own, connection);
 	}
 
@@ -109,7 +117,7 @@ export class Room {
 				connection.close(CLOSE.revoked.code, CLOSE.revoked.reason);
 				this.remove(connection);
 				closed++;
-			} else if (next !== connection.access) {
+			} else if (!connection.pending && next !== connection.access) {
 				connection.access = next;
 				connection.downgradeAllowedAgain();
 				if (next === 'write') connection.send(encodeSyncStep1(this.doc));
@@ -139,9 +147,8 @@ export class Room {
 		for (let i = 0; i < count; i++) {
 			const clientId = decoding.readVarUint(decoder);
 			decoding.readVarUint(decoder);
-			const state = decoding.readVarString(decoder);
-			if (state === 'null') this.remoteClaims.delete(clientId);
-			else this.remoteClaims.add(clientId);
+			const owner = participantOf(decoding.readVarString(decoder));
+			if (owner && !this.claims.has(clientId)) this.claims.set(clientId, owner);
 		}
 		awarenessProtocol.applyAwarenessUpdate(this.awareness, payload, FROM_BUS);
 	}
@@ -162,12 +169,18 @@ export class Room {
 				return this.acceptUpdate(connection, message.update);
 			case 'awareness':
 				return () => {
+					// This may have waited behind the socket's stored edits: a socket gone meanwhile (revoked,
+					// refused, disconnected) has had its presence removed, and must not bring it back.
+					if (connection.access === 'none' || !this.connections.has(connection)) return;
 					let clean: Uint8Array | null;
 					try {
 						clean = sanitizeAwarenessUpdate(message.payload, connection, (id) => this.isClaimedByOther(id, connection));
 					} catch (error) {
-						throw new MalformedMessageError(`awareness: ${(error as Error).message}`);
+						// JSON.parse quotes the start of its input in its message, and that input may be the plan.
+						const detail = error instanceof SyntaxError ? 'a presence state that is not JSON' : (error as Error).message;
+						throw new MalformedMessageError(`awareness: ${detail}`);
 					}
+					for (const id of connection.clientIds) if (!this.claims.has(id)) this.claims.set(id, connection.participantId);
 					if (clean) awarenessProtocol.applyAwarenessUpdate(this.awareness, clean, connection);
 				};
 			case 'query-awareness':
@@ -193,14 +206,15 @@ export class Room {
 	}
 
 	private isClaimedByOther(clientId: number, self: CollabConnection): boolean {
-		for (const connection of this.connections) {
-			if (connection !== self && connection.clientIds.has(clientId)) return true;
-		}
-		return this.remoteClaims.has(clientId);
+		const owner = this.claims.get(clientId);
+		return owner !== undefined && owner !== self.participantId;
 	}
 
-	/** Client ids seen through the bus belong to sockets on other instances. */
-	readonly remoteClaims = new Set<number>();
+	/**
+	 * Yjs client id → the participant who first published presence for it here (on any instance).
+	 * Kept while the room lives, so that nobody can take over a cursor while its phone reconnects.
+	 */
+	private readonly claims = new Map<number, string>();
 
 	destroy(): void {
 		this.awareness.destroy();
@@ -209,6 +223,16 @@ export class Room {
 }
 
 type AwarenessChange = { added: number[]; updated: number[]; removed: number[] };
+
+/** The participant a sanitised presence state (from another instance) belongs to. */
+function participantOf(raw: string): string | null {
+	try {
+		const owner = (JSON.parse(raw) as { user?: { participantId?: unknown } } | null)?.user?.participantId;
+		return typeof owner === 'string' ? owner : null;
+	} catch {
+		return null;
+	}
+}
 
 export class MalformedMessageError extends Error {
 	constructor(detail: string) {

@@ -1,6 +1,6 @@
 import { redirect } from '@sveltejs/kit';
 import { isLocale } from '$lib/i18n';
-import { formText } from '$lib/server/forms';
+import { formText, localPath } from '$lib/server/forms';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = () => redirect(303, '/');
@@ -10,7 +10,6 @@ export const actions: Actions = {
 		const data = await request.formData();
 		const locale = formText(data, 'locale', 8);
 		if (isLocale(locale)) cookies.set('kring_lang', locale, { path: '/', httpOnly: false, sameSite: 'lax', maxAge: 365 * 24 * 3600 });
-		const back = formText(data, 'back', 500);
-		redirect(303, back.startsWith('/') && !back.startsWith('//') ? back : '/');
+		redirect(303, localPath(formText(data, 'back', 500), '/'));
 	}
 };

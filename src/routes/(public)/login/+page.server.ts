@@ -1,5 +1,5 @@
 import { fail, redirect } from '@sveltejs/kit';
-import { clientAddress, formText } from '$lib/server/forms';
+import { clientAddress, formText, localPath } from '$lib/server/forms';
 import { allowAttempt } from '$lib/server/rate-limit';
 import { createSession, setSessionCookie } from '$lib/server/sessions';
 import { authenticateUser } from '$lib/server/users';
@@ -12,7 +12,7 @@ export const load: PageServerLoad = ({ locals, url }) => {
 
 /** Only paths on this site: a login link must not send anyone elsewhere. */
 function safeNext(next: string | null): string {
-	return next && next.startsWith('/') && !next.startsWith('//') ? next : '/staff';
+	return localPath(next, '/staff');
 }
 
 export const actions: Actions = {
