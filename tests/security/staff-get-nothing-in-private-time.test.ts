@@ -293,8 +293,8 @@ describe('staff get nothing in private time', () => {
 			await socket.ended;
 			expect(socket.status).toBe(403);
 		}
-		// The family answers "coming": still their time until they press the button.
-		expectAction(await anna.action(`/c/${id}`, 'answerKnock', { answer: 'coming' }), 'success');
+		// The family answers "not yet": still their time, and the staff still get nothing.
+		expectAction(await anna.action(`/c/${id}`, 'answerKnock', { answer: 'later' }), 'success');
 		expect(await conference.currentPhase()).toBe('private');
 		for (const browser of [coordinator, professional]) {
 			for (const doc of ['plan', 'brief']) {
@@ -306,8 +306,11 @@ describe('staff get nothing in private time', () => {
 			expectNothingLeaked(browser.label, 'board after the answer', await browser.get(`/c/${id}/__data.json`));
 		}
 
-		// The family presents: now the same sockets and the same byte checks do see the plan.
-		await conference.phase(anna, 'presentation');
+		// The coordinator knocks again and the family answers "we are coming": that is their own
+		// decision to present, and now the same sockets and the same byte checks do see the plan.
+		expectAction(await coordinator.action(`/c/${id}`, 'knock'), 'success');
+		expectAction(await anna.action(`/c/${id}`, 'answerKnock', { answer: 'coming' }), 'success');
+		expect(await conference.currentPhase()).toBe('presentation');
 		const watching = await rawDocSocket(coordinator, id, 'plan');
 		expect(watching.status).toBe(101);
 		watching.send(syncStep1());
