@@ -18,7 +18,7 @@ const authenticate: Handle = async ({ event, resolve }) => {
 		if (session) {
 			event.locals.identity = session.identity;
 			const shared = session.identity.kind === 'family' && session.identity.sharedDevice;
-			setSessionCookie(event.cookies, token, session.expiresAt, shared);
+			setSessionCookie(event, token, session.expiresAt, shared);
 		} else {
 			// A device sent away keeps its (useless) cookie until it has been told; others lose it now.
 			event.locals.removedFrom = await formerConferenceOf(token);

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, inArray, max } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, isNull, max } from 'drizzle-orm';
 import { access, type Access } from '$lib/conference/access';
 import { canTransition, type DocumentName, type Phase, type Role } from '$lib/conference/phases';
 import { recordAudit, type Actor } from './audit';
@@ -341,16 +341,23 @@ export async function createProfessionalInvite(member: Member, input: { email: s
 	return token;
 }
 
-/** Adds a signed-in professional to the conference the invite is for; the invite is used up. */
-export async function acceptProfessionalInvite(token: string, user: { userId: string; name: string; role: string }): Promise<string> {
+/**
+ * Adds a signed-in professional to the conference the invite is for. The invite is for one
+ * email address and is used up once: a forwarded link lets nobody else in.
+ */
+export async function acceptProfessionalInvite(
+	token: string,
+	user: { userId: string; name: string; role: string; email: string }
+): Promise<string> {
 	if (user.role !== 'professional') throw new KringError('invite_for_professional', 403);
 	const invite = await findConferenceByInvite(token);
 	if (invite.role !== 'professional') throw new KringError('invite_unknown', 404);
+	if (invite.email && invite.email !== user.email.trim().toLowerCase()) throw new KringError('invite_other_email', 403);
 	const db = await getDb();
 	const used = await db
 		.update(schema.invites)
 		.set({ usedAt: new Date() })
-		.where(and(eq(schema.invites.id, invite.inviteId)))
+		.where(and(eq(schema.invites.id, invite.inviteId), isNull(schema.invites.usedAt)))
 		.returning({ id: schema.invites.id });
 	if (used.length !== 1) throw new KringError('invite_used', 410);
 	const [existing] = await db

@@ -11,7 +11,7 @@ const PRESENCES: Participant['presence'][] = ['room', 'remote', 'video-visit'];
  * cannot join as family: the coordinator holds the links, so a link alone must not be a way in.
  */
 export async function handleFamilyJoin(
-	event: { request: Request; cookies: Cookies; locals: { identity: Identity | null } },
+	event: { request: Request; cookies: Cookies; url: URL; locals: { identity: Identity | null } },
 	conference: Conference
 ) {
 	const data = await event.request.formData();
@@ -23,7 +23,7 @@ export async function handleFamilyJoin(
 		const sharedDevice = data.get('sharedDevice') === 'on';
 		const joined = await joinAsFamily(conference, { displayName: values.displayName, presence });
 		const session = await createSession({ participantId: joined.participantId, sharedDevice });
-		setSessionCookie(event.cookies, session.token, session.expiresAt, sharedDevice);
+		setSessionCookie(event, session.token, session.expiresAt, sharedDevice);
 	} catch (error) {
 		return failWith(error, values);
 	}

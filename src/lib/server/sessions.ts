@@ -3,6 +3,7 @@ import type { Cookies } from '@sveltejs/kit';
 import type { Role } from '$lib/conference/phases';
 import { getDb, schema } from './db';
 import { generateToken, hashToken } from './ids';
+import { runtime } from './runtime';
 
 export const SESSION_COOKIE = 'kring_session';
 const DAY = 24 * 60 * 60 * 1000;
@@ -120,9 +121,11 @@ export async function formerConferenceOf(token: string): Promise<string | null> 
 	return row && (row.status === 'removed' || row.status === 'declined') ? row.conferenceId : null;
 }
 
+/** Signs out: the session is gone, and every live socket it opened closes on every instance. */
 export async function invalidateSession(sessionId: string): Promise<void> {
 	const db = await getDb();
 	await db.delete(schema.sessions).where(eq(schema.sessions.id, sessionId));
+	runtime().bus.publish({ type: 'session-ended', conferenceId: '', sessionId });
 }
 
 export async function deleteExpiredSessions(): Promise<void> {
@@ -130,13 +133,19 @@ export async function deleteExpiredSessions(): Promise<void> {
 	await db.delete(schema.sessions).where(lt(schema.sessions.expiresAt, new Date()));
 }
 
-export function setSessionCookie(cookies: Cookies, token: string, expiresAt: Date, sharedDevice = false): void {
-	cookies.set(SESSION_COOKIE, token, {
+export function setSessionCookie(
+	event: { cookies: Cookies; url: URL },
+	token: string,
+	expiresAt: Date,
+	sharedDevice = false
+): void {
+	event.cookies.set(SESSION_COOKIE, token, {
 		path: '/',
 		httpOnly: true,
 		sameSite: 'lax',
-		// Secure whenever Kring is served over https (ORIGIN is set by the operator, as adapter-node expects).
-		secure: (process.env.ORIGIN ?? '').startsWith('https://'),
+		// Secure whenever the browser reached Kring over https (directly, or through a TLS proxy
+		// that says so); phones on the room's Wi-Fi over plain http still keep their session.
+		secure: event.url.protocol === 'https:',
 		// A shared device (a prison visit room's tablet) forgets the session when the browser closes.
 		...(sharedDevice ? {} : { expires: expiresAt })
 	});

@@ -181,6 +181,7 @@ export const ar: Partial<Record<MessageKey, string>> = {
 	'error.invite_unknown': 'لا نعرف هذه الدعوة. اطلب دعوة جديدة من المنسّق.',
 	'error.invite_expired': 'انتهت مدة هذه الدعوة. اطلب دعوة جديدة من المنسّق، أو استعمل رمز الغرفة.',
 	'error.invite_used': 'هذه الدعوة استُعملت من قبل.',
+	'error.invite_other_email': 'هذه الدعوة لعنوان بريد إلكتروني آخر. سجّل الدخول بالعنوان الذي وصلتك عليه الدعوة.',
 	'error.invite_for_professional': 'هذه الدعوة لمختص.',
 	'error.room_code_unknown': 'لا نعرف رمز الغرفة هذا. انظر مرة أخرى إلى شاشة المنسّق.',
 	'error.name_required': 'اكتب اسمك.',

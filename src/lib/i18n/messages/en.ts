@@ -177,6 +177,7 @@ export const en: Partial<Record<MessageKey, string>> = {
 	'error.invite_unknown': 'We do not know this invitation. Ask the coordinator for a new one.',
 	'error.invite_expired': 'This invitation has expired. Ask the coordinator for a new one, or use the room code.',
 	'error.invite_used': 'This invitation has already been used.',
+	'error.invite_other_email': 'This invitation is for another email address. Sign in with the address the invitation was sent to.',
 	'error.invite_for_professional': 'This invitation is for a professional.',
 	'error.room_code_unknown': 'We do not know this room code. Look again at the coordinator’s screen.',
 	'error.name_required': 'Fill in your name.',

@@ -175,6 +175,7 @@ export const nl = {
 	'error.invite_unknown': 'Deze uitnodiging kennen we niet. Vraag de coördinator om een nieuwe.',
 	'error.invite_expired': 'Deze uitnodiging is verlopen. Vraag de coördinator om een nieuwe, of gebruik de kamercode.',
 	'error.invite_used': 'Deze uitnodiging is al gebruikt.',
+	'error.invite_other_email': 'Deze uitnodiging is voor een ander e-mailadres. Log in met het adres waarop je de uitnodiging kreeg.',
 	'error.invite_for_professional': 'Deze uitnodiging is voor een professional.',
 	'error.room_code_unknown': 'Deze kamercode kennen we niet. Kijk nog eens op het scherm van de coördinator.',
 	'error.name_required': 'Vul je naam in.',

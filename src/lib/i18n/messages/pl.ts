@@ -180,6 +180,7 @@ export const pl: Partial<Record<MessageKey, string>> = {
 	'error.invite_unknown': 'Nie znamy tego zaproszenia. Poproś koordynatora o nowe.',
 	'error.invite_expired': 'To zaproszenie jest już nieważne. Poproś koordynatora o nowe albo użyj kodu pokoju.',
 	'error.invite_used': 'To zaproszenie zostało już użyte.',
+	'error.invite_other_email': 'To zaproszenie jest dla innego adresu e-mail. Zaloguj się adresem, na który przyszło zaproszenie.',
 	'error.invite_for_professional': 'To zaproszenie jest dla specjalisty.',
 	'error.room_code_unknown': 'Nie znamy tego kodu pokoju. Spójrz jeszcze raz na ekran koordynatora.',
 	'error.name_required': 'Wpisz swoje imię.',

@@ -177,6 +177,7 @@ export const tr: Partial<Record<MessageKey, string>> = {
 	'error.invite_unknown': 'Bu daveti tanımıyoruz. Koordinatörden yeni bir davet iste.',
 	'error.invite_expired': 'Bu davetin süresi doldu. Koordinatörden yeni bir davet iste ya da oda kodunu kullan.',
 	'error.invite_used': 'Bu davet zaten kullanıldı.',
+	'error.invite_other_email': 'Bu davet başka bir e-posta adresi için. Davetin geldiği adresle giriş yapın.',
 	'error.invite_for_professional': 'Bu davet bir uzman için.',
 	'error.room_code_unknown': 'Bu oda kodunu tanımıyoruz. Koordinatörün ekranına tekrar bak.',
 	'error.name_required': 'Adını yaz.',

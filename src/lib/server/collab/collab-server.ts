@@ -100,6 +100,7 @@ export class CollabServer {
 		const room = await this.openRoom(member.conference.id, documentName, member.conference.phase, member.conference.phaseChangedAt.getTime());
 		const connection = new CollabConnection(
 			ws,
+			grant.identity.sessionId,
 			member.participantId,
 			member.role,
 			{ name: member.name, role: member.role, color: colorFor(member.participantId), participantId: member.participantId },
@@ -188,6 +189,10 @@ export class CollabServer {
 				let closed = 0;
 				for (const room of this.roomsOf(message.conferenceId)) closed += room.applyPhase(message.phase, message.changedAt);
 				this.reportRevocation(message.conferenceId, closed, performance.now() - started);
+				break;
+			}
+			case 'session-ended': {
+				for (const room of this.rooms.values()) room.closeSession(message.sessionId, CLOSE.signedOut.code, CLOSE.signedOut.reason);
 				break;
 			}
 			case 'participant-removed': {

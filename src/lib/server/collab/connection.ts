@@ -14,6 +14,8 @@ export class CollabConnection {
 
 	constructor(
 		readonly socket: WebSocket,
+		/** The hashed session behind the socket: signing out or leaving closes it. */
+		readonly sessionId: string,
 		readonly participantId: string,
 		readonly role: Role,
 		readonly user: PresenceUser,

@@ -13,6 +13,7 @@ export const MESSAGE_QUERY_AWARENESS = 3;
 export const CLOSE = {
 	revoked: { code: 4403, reason: 'access revoked' },
 	removed: { code: 4401, reason: 'participant removed' },
+	signedOut: { code: 4401, reason: 'signed out' },
 	malformed: { code: 4400, reason: 'malformed message' },
 	storageFailed: { code: 4500, reason: 'could not store the change, reconnect' },
 	shuttingDown: { code: 1012, reason: 'server restarting' }

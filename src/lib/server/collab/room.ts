@@ -127,9 +127,17 @@ export class Room {
 	}
 
 	closeParticipant(participantId: string, code: number, reason: string): number {
+		return this.closeWhere((connection) => connection.participantId === participantId, code, reason);
+	}
+
+	closeSession(sessionId: string, code: number, reason: string): number {
+		return this.closeWhere((connection) => connection.sessionId === sessionId, code, reason);
+	}
+
+	private closeWhere(match: (connection: CollabConnection) => boolean, code: number, reason: string): number {
 		let closed = 0;
 		for (const connection of [...this.connections]) {
-			if (connection.participantId !== participantId) continue;
+			if (!match(connection)) continue;
 			connection.close(code, reason);
 			this.remove(connection);
 			closed++;

@@ -23,7 +23,7 @@ export const actions: Actions = {
 		const user = await authenticateUser(email, formText(data, 'password', 256));
 		if (!user) return fail(400, { error: 'login_failed', values: { email } });
 		const session = await createSession({ userId: user.id });
-		setSessionCookie(event.cookies, session.token, session.expiresAt);
+		setSessionCookie(event, session.token, session.expiresAt);
 		redirect(303, safeNext(event.url.searchParams.get('next')));
 	}
 };

@@ -37,14 +37,14 @@ export const actions: Actions = {
 		if (identity?.kind !== 'staff') redirect(303, `/login?next=/invite/${params.token}`);
 		let conferenceId: string;
 		try {
-			conferenceId = await acceptProfessionalInvite(params.token, { userId: identity.userId, name: identity.name, role: identity.role });
+			conferenceId = await acceptProfessionalInvite(params.token, { userId: identity.userId, name: identity.name, role: identity.role, email: identity.email });
 		} catch (e) {
 			return failWith(e);
 		}
 		redirect(303, `/c/${conferenceId}`);
 	},
 	/** A professional without an account makes one for the invited email address, and takes the invite. */
-	register: async ({ params, request, cookies }) => {
+	register: async ({ params, request, cookies, url }) => {
 		const invite = await inviteFor(params.token);
 		const data = await request.formData();
 		const values = { name: formText(data, 'name', 100) };
@@ -57,9 +57,9 @@ export const actions: Actions = {
 		let conferenceId: string;
 		try {
 			const user = await createUser({ email: invite.email, name: values.name, role: 'professional', password });
-			conferenceId = await acceptProfessionalInvite(params.token, { userId: user.id, name: user.name, role: user.role });
+			conferenceId = await acceptProfessionalInvite(params.token, { userId: user.id, name: user.name, role: user.role, email: user.email });
 			const session = await createSession({ userId: user.id });
-			setSessionCookie(cookies, session.token, session.expiresAt);
+			setSessionCookie({ cookies, url }, session.token, session.expiresAt);
 		} catch (e) {
 			return failWith(e, values);
 		}

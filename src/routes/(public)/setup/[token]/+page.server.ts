@@ -12,7 +12,7 @@ export const load: PageServerLoad = async ({ params }) => {
 };
 
 export const actions: Actions = {
-	default: async ({ request, params, cookies }) => {
+	default: async ({ request, params, cookies, url }) => {
 		const data = await request.formData();
 		const values = { name: formText(data, 'name', 100), email: formText(data, 'email', 254) };
 		const password = formText(data, 'password', 300);
@@ -26,7 +26,7 @@ export const actions: Actions = {
 		const user = await createUser({ ...values, role: 'coordinator', password });
 		await recordAudit(null, { name: user.name, role: 'coordinator' }, 'account.created', 'first coordinator');
 		const session = await createSession({ userId: user.id });
-		setSessionCookie(cookies, session.token, session.expiresAt);
+		setSessionCookie({ cookies, url }, session.token, session.expiresAt);
 		redirect(303, '/staff');
 	}
 };

@@ -1,0 +1,41 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { changePhase, conferenceWithFamily, createCoordinator, type Staff } from '../support/client';
+import { startKring, type KringServer } from '../support/kring-server';
+import { addAgreement, agreementTexts } from '../support/plan';
+import { liveDocs, upgradeStatus, waitForClose, waitUntil } from '../support/yjs-client';
+
+let server: KringServer;
+let coordinator: Staff;
+const docs = liveDocs();
+
+beforeAll(async () => {
+	server = await startKring();
+	coordinator = await createCoordinator(server);
+});
+afterAll(async () => {
+	docs.closeAll();
+	await server?.stop();
+});
+
+it('a relative who leaves a borrowed tablet, and a coordinator who signs out, have their live documents closed at once', async () => {
+	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Dennis', 'Samira']);
+	const [dennis, samira] = family;
+	await changePhase(coordinator.client, conferenceId, 'information');
+	const staffBrief = docs.open(server, coordinator.client, conferenceId, 'brief');
+	const dennisPlan = docs.open(server, dennis.client, conferenceId, 'plan');
+	const samiraPlan = docs.open(server, samira.client, conferenceId, 'plan');
+	await Promise.all([staffBrief.synced, dennisPlan.synced, samiraPlan.synced]);
+
+	// Dennis presses "leave" on the visit room's tablet: nothing stays open on it.
+	expect(await dennis.client.postAction(`/c/${conferenceId}`, 'leave')).toMatchObject({ type: 'redirect', location: '/?left=1' });
+	expect((await waitForClose(dennisPlan.closed, 'the tablet’s plan socket closes')).code).toBe(4401);
+	addAgreement(samiraPlan.doc, 'NA-VERTREK: Samira belt zondag', { theme: 'contact' });
+	await waitUntil(() => agreementTexts(samiraPlan.doc).length === 1, 'the family goes on');
+	expect(agreementTexts(dennisPlan.doc)).toEqual([]);
+	expect(await upgradeStatus(server, dennis.client, conferenceId, 'plan')).toBe(401);
+
+	// The coordinator signs out on a shared office computer: the brief closes too.
+	expect(await coordinator.client.postAction('/logout', null)).toMatchObject({ type: 'redirect', location: '/' });
+	expect((await waitForClose(staffBrief.closed, 'the coordinator’s brief socket closes')).code).toBe(4401);
+	expect(await upgradeStatus(server, coordinator.client, conferenceId, 'brief')).toBe(401);
+});
