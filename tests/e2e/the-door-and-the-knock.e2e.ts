@@ -65,8 +65,8 @@ test('the family lets a relative in, turns a stranger away, and decides when to 
 
 	// The log shows who let whom in and who knocked, to the family.
 	await samira.getByText('Logboek').click();
-	await expect(samira.locator('.audit')).toContainText('door.admitted');
-	await expect(samira.locator('.audit')).toContainText('knock');
+	await expect(samira.locator('.audit [data-action="door.admitted"]')).toContainText('Samira heeft binnengelaten: Dennis');
+	await expect(samira.locator('.audit [data-action="knock"]')).toContainText('Coördinator Anja heeft aangeklopt');
 
 	expect(pageErrors).toEqual([]);
 	for (const page of [coordinator, samira, dennis, stranger]) await page.context().close();
