@@ -15,7 +15,7 @@ export type BusMessage =
 	| { type: 'awareness-query'; conferenceId: string; document: DocumentName }
 	| { type: 'phase'; conferenceId: string; phase: Phase; changedAt: number }
 	| { type: 'participant-removed'; conferenceId: string; participantId: string }
-	| { type: 'session-ended'; conferenceId: ''; sessionId: string }
+	| { type: 'session-ended'; sessionId: string }
 	| { type: 'status'; conferenceId: string }
 	| { type: 'presence'; conferenceId: string; participantIds: string[] };
 

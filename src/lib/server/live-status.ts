@@ -19,7 +19,8 @@ export class LiveStatus {
 				byInstance.set(message.origin, new Set(message.participantIds));
 				this.presence.set(message.conferenceId, byInstance);
 			}
-			if (message.type === 'doc-update' || message.type === 'awareness' || message.type === 'awareness-query') return;
+			// Only news about the conference itself nudges the boards; edits and sessions do not.
+			if (message.type !== 'phase' && message.type !== 'status' && message.type !== 'presence' && message.type !== 'participant-removed') return;
 			for (const listener of this.listeners.get(message.conferenceId) ?? []) listener.push();
 		});
 	}

@@ -125,7 +125,7 @@ export async function formerConferenceOf(token: string): Promise<string | null> 
 export async function invalidateSession(sessionId: string): Promise<void> {
 	const db = await getDb();
 	await db.delete(schema.sessions).where(eq(schema.sessions.id, sessionId));
-	runtime().bus.publish({ type: 'session-ended', conferenceId: '', sessionId });
+	runtime().bus.publish({ type: 'session-ended', sessionId });
 }
 
 export async function deleteExpiredSessions(): Promise<void> {
