@@ -146,6 +146,7 @@ export type Board = {
 	waiting: { id: string; name: string; presence: string }[];
 	invite: { roomCode: string; joinUrl: string } | null;
 	accepted: ({ version: number; sha256: string } & Record<string, unknown>) | null;
+	audit: { at: string; actor: string; actorRole: string; action: string; detail: string }[];
 };
 
 export type BoardPage = {

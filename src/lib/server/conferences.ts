@@ -1,7 +1,7 @@
-import { and, asc, count, desc, eq, inArray, isNull, max } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, isNull, lt, max } from 'drizzle-orm';
 import { access, type Access } from '$lib/conference/access';
 import { canTransition, type DocumentName, type Phase, type Role } from '$lib/conference/phases';
-import { recordAudit, type Actor } from './audit';
+import { recordAudit, SYSTEM_ACTOR, type Actor } from './audit';
 import { getDb, schema } from './db';
 import { KringError } from './errors';
 import { generateId, generateRoomCode, generateToken, hashToken, normalizeRoomCode } from './ids';
@@ -400,3 +400,31 @@ export async function nextPlanVersionNumber(conferenceId: string): Promise<numbe
 	return (row?.highest ?? 0) + 1;
 }
 
+
+const DAY_MS = 24 * 3600_000;
+
+/**
+ * The coordinator's task ends on its own: an accepted conference is closed after a set time
+ * (KRING_CLOSE_ACCEPTED_AFTER_DAYS, default 30), which ends the coordinator's access.
+ * Safe on several instances: the phase only moves once.
+ */
+export async function closeLongAcceptedConferences(now = Date.now()): Promise<number> {
+	const afterMs = Number(process.env.KRING_CLOSE_ACCEPTED_AFTER_MS ?? Number(process.env.KRING_CLOSE_ACCEPTED_AFTER_DAYS ?? 30) * DAY_MS);
+	const db = await getDb();
+	const due = await db
+		.select({ id: schema.conferences.id })
+		.from(schema.conferences)
+		.where(and(eq(schema.conferences.phase, 'accepted'), lt(schema.conferences.phaseChangedAt, new Date(now - afterMs))));
+	let closed = 0;
+	for (const { id } of due) {
+		try {
+			await setPhase(id, 'accepted', 'closed');
+		} catch (error) {
+			if (error instanceof KringError) continue;
+			throw error;
+		}
+		await recordAudit(id, SYSTEM_ACTOR, 'phase.changed', 'accepted → closed');
+		closed++;
+	}
+	return closed;
+}

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { connectDatabase, closeDatabase } from './db';
+import { closeLongAcceptedConferences } from './conferences';
 import { describeError } from './errors';
 import { runtime, shutdownRuntime } from './runtime';
 import { deleteExpiredSessions } from './sessions';
@@ -37,8 +38,14 @@ async function start(): Promise<void> {
 		await shutdownRuntime();
 		await closeDatabase();
 	};
-	await deleteExpiredSessions();
-	setInterval(() => deleteExpiredSessions().catch((error) => console.error('[kring] session clean-up:', describeError(error))), 3600_000).unref();
+	// Housekeeping: expired sessions go, long-accepted conferences close (the coordinator's task ends).
+	const housekeeping = async () => {
+		await deleteExpiredSessions();
+		await closeLongAcceptedConferences();
+	};
+	await housekeeping();
+	const every = Number(process.env.KRING_HOUSEKEEPING_INTERVAL_MS ?? 3600_000);
+	setInterval(() => housekeeping().catch((error) => console.error('[kring] housekeeping:', describeError(error))), every).unref();
 	const setupPath = await prepareFirstAccountLink();
 	const where = connection.kind === 'pglite' ? `embedded database (${resolve(process.env.KRING_DATA_DIR ?? 'data')})` : 'PostgreSQL';
 	console.log(`[kring] ready on the ${where}${runtime().bus.distributed ? ', with Redis' : ''}`);

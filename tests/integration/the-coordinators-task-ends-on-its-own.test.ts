@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { acceptPlan, boardData, changePhase, conferenceWithFamily, createCoordinator, type Staff } from '../support/client';
+import { startKring, type KringServer } from '../support/kring-server';
+import { addAgreement, agreementTexts } from '../support/plan';
+import { liveDocs, upgradeStatus, waitForClose, waitUntil } from '../support/yjs-client';
+
+let server: KringServer;
+let coordinator: Staff;
+const docs = liveDocs();
+
+beforeAll(async () => {
+	// A month shortened to two seconds, and housekeeping every fifth of one.
+	server = await startKring({ env: { KRING_CLOSE_ACCEPTED_AFTER_MS: '2000', KRING_HOUSEKEEPING_INTERVAL_MS: '200' } });
+	coordinator = await createCoordinator(server);
+});
+afterAll(async () => {
+	docs.closeAll();
+	await server?.stop();
+});
+
+it('some time after acceptance the conference closes by itself: the coordinator is cut off, the family keeps its plan', async () => {
+	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Moeder Ans']);
+	const [ans] = family;
+	await changePhase(coordinator.client, conferenceId, 'information');
+	await changePhase(coordinator.client, conferenceId, 'private');
+	const phone = docs.open(server, ans.client, conferenceId, 'plan');
+	await phone.synced;
+	addAgreement(phone.doc, 'Ans meldt Dennis aan bij de gemeente', { theme: 'housing' });
+	await waitUntil(() => agreementTexts(phone.doc).length === 1, 'the agreement is written');
+	await changePhase(ans.client, conferenceId, 'presentation');
+	expect(await acceptPlan(coordinator.client, conferenceId)).toBe(1);
+
+	// Right after acceptance the coordinator still reads the plan…
+	const screen = docs.open(server, coordinator.client, conferenceId, 'plan');
+	await screen.synced;
+	expect(agreementTexts(screen.doc)).toEqual(['Ans meldt Dennis aan bij de gemeente']);
+
+	// …until the set time has passed: then her socket closes and nothing opens again.
+	expect((await waitForClose(screen.closed, 'the coordinator’s plan socket closes when the conference closes')).code).toBe(4403);
+	expect((await boardData(coordinator.client, conferenceId)).board?.conference.phase).toBe('closed');
+	expect(await upgradeStatus(server, coordinator.client, conferenceId, 'plan')).toBe(403);
+	expect((await coordinator.client.get(`/c/${conferenceId}/export`)).status).toBe(404);
+
+	// The family keeps the accepted plan, and the log says Kring closed it.
+	const board = (await boardData(ans.client, conferenceId)).board;
+	expect(board?.accepted?.version).toBe(1);
+	expect(board?.audit.some((entry) => entry.actor === 'Kring' && entry.action === 'phase.changed' && entry.detail === 'accepted → closed')).toBe(true);
+	expect((await ans.client.get(`/c/${conferenceId}/export`)).status).toBe(200);
+});
