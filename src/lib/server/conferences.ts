@@ -261,24 +261,37 @@ export async function joinAsFamily(
 	return { participantId, status };
 }
 
-export async function decideAtDoor(member: Member, participantId: string, decision: 'admit' | 'decline'): Promise<void> {
-	if (member.role !== 'family' || member.status !== 'active') throw new KringError('not_allowed', 403);
+/** Moves one family device of this conference to another status, if it is in one of `from`; returns its name. */
+async function moveFamilyDevice(
+	conferenceId: string,
+	participantId: string,
+	to: Participant['status'],
+	from: Participant['status'][]
+): Promise<string | null> {
 	const db = await getDb();
-	const [updated] = await db
+	const [moved] = await db
 		.update(schema.participants)
-		.set({ status: decision === 'admit' ? 'active' : 'declined' })
+		.set({ status: to })
 		.where(
 			and(
 				eq(schema.participants.id, participantId),
-				eq(schema.participants.conferenceId, member.conference.id),
-				eq(schema.participants.status, 'waiting')
+				eq(schema.participants.conferenceId, conferenceId),
+				eq(schema.participants.role, 'family'),
+				inArray(schema.participants.status, from)
 			)
 		)
 		.returning({ displayName: schema.participants.displayName });
-	if (!updated) throw new KringError('door_request_gone', 409);
-	await recordAudit(member.conference.id, actorOf(member), decision === 'admit' ? 'door.admitted' : 'door.declined', updated.displayName);
-	if (decision === 'decline') runtime().bus.publish({ type: 'participant-removed', conferenceId: member.conference.id, participantId });
-	runtime().bus.publish({ type: 'status', conferenceId: member.conference.id });
+	return moved?.displayName ?? null;
+}
+
+export async function decideAtDoor(member: Member, participantId: string, decision: 'admit' | 'decline'): Promise<void> {
+	if (member.role !== 'family' || member.status !== 'active') throw new KringError('not_allowed', 403);
+	const conferenceId = member.conference.id;
+	const name = await moveFamilyDevice(conferenceId, participantId, decision === 'admit' ? 'active' : 'declined', ['waiting']);
+	if (name === null) throw new KringError('door_request_gone', 409);
+	await recordAudit(conferenceId, actorOf(member), decision === 'admit' ? 'door.admitted' : 'door.declined', name);
+	if (decision === 'decline') runtime().bus.publish({ type: 'participant-removed', conferenceId, participantId });
+	runtime().bus.publish({ type: 'status', conferenceId });
 }
 
 /**
@@ -291,22 +304,12 @@ export async function removeParticipant(member: Member, participantId: string): 
 		member.status === 'active' &&
 		(member.role === 'family' || (member.role === 'coordinator' && ['preparation', 'information'].includes(member.conference.phase)));
 	if (!mayRemove) throw new KringError('not_allowed', 403);
-	const db = await getDb();
-	const [removed] = await db
-		.update(schema.participants)
-		.set({ status: 'removed' })
-		.where(
-			and(
-				eq(schema.participants.id, participantId),
-				eq(schema.participants.conferenceId, member.conference.id),
-				eq(schema.participants.role, 'family')
-			)
-		)
-		.returning({ displayName: schema.participants.displayName });
-	if (!removed) throw new KringError('participant_unknown', 404);
-	await recordAudit(member.conference.id, actorOf(member), 'participant.removed', removed.displayName);
-	runtime().bus.publish({ type: 'participant-removed', conferenceId: member.conference.id, participantId });
-	runtime().bus.publish({ type: 'status', conferenceId: member.conference.id });
+	const conferenceId = member.conference.id;
+	const name = await moveFamilyDevice(conferenceId, participantId, 'removed', ['active', 'waiting']);
+	if (name === null) throw new KringError('participant_unknown', 404);
+	await recordAudit(conferenceId, actorOf(member), 'participant.removed', name);
+	runtime().bus.publish({ type: 'participant-removed', conferenceId, participantId });
+	runtime().bus.publish({ type: 'status', conferenceId });
 }
 
 export async function createFamilyInvite(member: Member): Promise<string> {
