@@ -46,9 +46,11 @@ test('the family lets a relative in, turns a stranger away, and decides when to 
 	// On a device that is not his, leaving wipes it.
 	await expect(dennis.getByTestId('leave')).toHaveText('Klaar — wis dit apparaat');
 
-	// Someone nobody knows is turned away, and their screen says so.
-	await joinWithRoomCode(stranger, roomCode, 'Ome Kees');
+	// Someone nobody knows tries Samira's own name: the family is warned, turns them away, and
+	// their screen says so.
+	await joinWithRoomCode(stranger, roomCode, 'samira');
 	await expect(stranger.getByTestId('waiting')).toBeVisible();
+	await expect(samira.getByTestId('same-name')).toContainText('er doet al iemand mee die');
 	await samira.getByTestId('door-request').getByRole('button', { name: 'Niet binnenlaten' }).click();
 	await expect(stranger).toHaveURL(/\?removed=1$/);
 	await expect(stranger.getByRole('alert')).toContainText('niet meer mee');

@@ -39,7 +39,7 @@ export async function loadBoard(member: Member, origin: string) {
 					.filter((p) => p.status === 'active')
 					.map((p) => ({ id: p.id, name: p.displayName, role: p.role, presence: p.presence, connected: connected.has(p.id) }))
 			: [],
-		waiting: role === 'family' ? participants.filter((p) => p.status === 'waiting').map((p) => ({ id: p.id, name: p.displayName, presence: p.presence })) : [],
+		waiting: role === 'family' ? doorRequests(participants) : [],
 		invite:
 			role === 'coordinator' && conference.phase !== 'closed'
 				? { roomCode: formatRoomCode(conference.roomCode), joinUrl, qr: await QRCode.toDataURL(joinUrl, { margin: 1, width: 240 }) }
@@ -50,6 +50,23 @@ export async function loadBoard(member: Member, origin: string) {
 		// Staff see the log only outside private time: even who let whom in is the family's business then.
 		audit: role === 'family' || (role === 'coordinator' && conference.phase !== 'private') ? (await listAudit(conference.id, 50)).map((a) => ({ ...a, at: a.at.toISOString() })) : []
 	};
+}
+
+/**
+ * Who waits at the door, with what the family needs to decide well: when they knocked, and
+ * whether someone with the same name is already in (a stranger may call themselves "Oma").
+ */
+function doorRequests(participants: Awaited<ReturnType<typeof listParticipants>>) {
+	const inside = new Set(participants.filter((p) => p.status === 'active').map((p) => p.displayName.toLocaleLowerCase()));
+	return participants
+		.filter((p) => p.status === 'waiting')
+		.map((p) => ({
+			id: p.id,
+			name: p.displayName,
+			presence: p.presence,
+			since: p.createdAt.toISOString(),
+			sameNameInside: inside.has(p.displayName.toLocaleLowerCase())
+		}));
 }
 
 export type Board = Awaited<ReturnType<typeof loadBoard>>;

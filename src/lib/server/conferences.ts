@@ -137,7 +137,8 @@ export async function listParticipants(conferenceId: string) {
 			role: schema.participants.role,
 			displayName: schema.participants.displayName,
 			presence: schema.participants.presence,
-			status: schema.participants.status
+			status: schema.participants.status,
+			createdAt: schema.participants.createdAt
 		})
 		.from(schema.participants)
 		.where(and(eq(schema.participants.conferenceId, conferenceId), inArray(schema.participants.status, ['active', 'waiting'])))

@@ -164,6 +164,8 @@ export const ar: Partial<Record<MessageKey, string>> = {
 
 	'door.title': 'شخص يريد الانضمام',
 	'door.text': '{name} ({presence}) يريد الانضمام. هل تسمحون بدخوله؟',
+	'door.same_name': 'انتبهوا: يوجد مشارك آخر باسم {name}. هل هذا شخص آخر فعلًا؟',
+	'door.since': 'ينتظر منذ {time}.',
 	'door.admit': 'اسمح بالدخول',
 	'door.decline': 'لا تسمح',
 

@@ -160,6 +160,8 @@ export const en: Partial<Record<MessageKey, string>> = {
 
 	'door.title': 'Someone wants to join',
 	'door.text': '{name} ({presence}) wants to join. Let them in?',
+	'door.same_name': 'Careful: someone called {name} is already in. Is this really someone else?',
+	'door.since': 'Waiting since {time}.',
 	'door.admit': 'Let in',
 	'door.decline': 'Do not let in',
 

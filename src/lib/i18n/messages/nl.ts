@@ -158,6 +158,8 @@ export const nl = {
 
 	'door.title': 'Iemand wil meedoen',
 	'door.text': '{name} ({presence}) wil meedoen. Binnenlaten?',
+	'door.same_name': 'Let op: er doet al iemand mee die {name} heet. Is dit echt iemand anders?',
+	'door.since': 'Wacht sinds {time}.',
 	'door.admit': 'Binnenlaten',
 	'door.decline': 'Niet binnenlaten',
 

@@ -163,6 +163,8 @@ export const pl: Partial<Record<MessageKey, string>> = {
 
 	'door.title': 'Ktoś chce dołączyć',
 	'door.text': '{name} ({presence}) chce dołączyć. Wpuścić?',
+	'door.same_name': 'Uwaga: ktoś o imieniu {name} już jest. Czy to naprawdę ktoś inny?',
+	'door.since': 'Czeka od {time}.',
 	'door.admit': 'Wpuść',
 	'door.decline': 'Nie wpuszczaj',
 

@@ -160,6 +160,8 @@ export const tr: Partial<Record<MessageKey, string>> = {
 
 	'door.title': 'Biri katılmak istiyor',
 	'door.text': '{name} ({presence}) katılmak istiyor. İçeri alalım mı?',
+	'door.same_name': 'Dikkat: {name} adında biri zaten katılıyor. Bu gerçekten başka biri mi?',
+	'door.since': '{time} saatinden beri bekliyor.',
 	'door.admit': 'İçeri al',
 	'door.decline': 'İçeri alma',
 
