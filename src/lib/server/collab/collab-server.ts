@@ -98,6 +98,9 @@ export class CollabServer {
 		const pending: Buffer[] = [];
 		ws.on('message', (data: Buffer) => pending.push(data));
 		const room = await this.openRoom(member.conference.id, documentName, member.conference.phase, member.conference.phaseChangedAt.getTime());
+		room.arriving--;
+		// Gone while the room loaded: its 'close' came before anyone listened for it.
+		if (ws.readyState !== ws.OPEN) return this.releaseIfEmpty(room);
 		const connection = new CollabConnection(
 			ws,
 			grant.identity.sessionId,
@@ -116,7 +119,10 @@ export class CollabServer {
 		// after reaches it through the bus.
 		room.register(connection);
 		const current = await resolveMember(grant.identity, member.conference.id);
-		if (ws.readyState !== ws.OPEN) return;
+		if (ws.readyState !== ws.OPEN) {
+			room.remove(connection);
+			return this.releaseIfEmpty(room);
+		}
 		if (current) room.applyPhase(current.conference.phase, current.conference.phaseChangedAt.getTime());
 		connection.access = current?.status === 'active' ? room.accessFor(connection) : 'none';
 		connection.pending = false;
@@ -166,12 +172,19 @@ export class CollabServer {
 				if (this.rooms.get(key) === room) this.rooms.delete(key);
 			});
 		}
-		await room.loaded;
+		// A socket on its way in keeps the room open, even if the last one leaves meanwhile.
+		room.arriving++;
+		try {
+			await room.loaded;
+		} catch (error) {
+			room.arriving--;
+			throw error;
+		}
 		return room;
 	}
 
 	private releaseIfEmpty(room: Room): void {
-		if (room.connections.size > 0) return;
+		if (room.connections.size > 0 || room.arriving > 0) return;
 		const key = `${room.conferenceId}/${room.documentName}`;
 		if (this.rooms.get(key) !== room) return;
 		this.rooms.delete(key);

@@ -31,6 +31,8 @@ export class Room {
 	readonly doc = new Y.Doc({ gc: true });
 	readonly awareness = new awarenessProtocol.Awareness(this.doc);
 	readonly connections = new Set<CollabConnection>();
+	/** Sockets authenticated for this room and waiting for it to load. */
+	arriving = 0;
 	readonly loaded: Promise<void>;
 
 	constructor(

@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { changePhase, conferenceWithFamily, createCoordinator, type Staff } from '../support/client';
+import { holdTables, startKring, type KringServer } from '../support/kring-server';
+import { addAgreement, agreementTexts } from '../support/plan';
+import { liveDocs, rawSocket, waitUntil } from '../support/yjs-client';
+
+// The plan's loading is held open by locking the document tables: only PostgreSQL allows that.
+let server: KringServer;
+let coordinator: Staff;
+const docs = liveDocs();
+
+beforeAll(async () => {
+	server = await startKring({ database: 'postgres' });
+	coordinator = await createCoordinator(server);
+});
+afterAll(async () => {
+	docs.closeAll();
+	await server?.stop();
+});
+
+it('a phone that gives up while the plan is still loading does not take the plan away from the phone next to it', async () => {
+	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Oma Riet', 'Kleinzoon Sem']);
+	const [riet, sem] = family;
+	await changePhase(coordinator.client, conferenceId, 'information');
+	await changePhase(coordinator.client, conferenceId, 'private');
+
+	// Both phones open the plan at the same moment on bad Wi-Fi; Sem's drops before it has loaded.
+	const documents = await holdTables(server, ['doc_snapshots', 'doc_updates']);
+	const semsSocket = await rawSocket(server, sem.client, conferenceId, 'plan');
+	const rietsPlan = docs.open(server, riet.client, conferenceId, 'plan');
+	expect(semsSocket.status).toBe(101);
+	semsSocket.close();
+	await semsSocket.closed;
+	await documents.release();
+
+	// Riet's phone still gets the plan, and what Sem writes after reconnecting reaches her.
+	await rietsPlan.synced;
+	const semsPlan = docs.open(server, sem.client, conferenceId, 'plan');
+	await semsPlan.synced;
+	addAgreement(semsPlan.doc, 'Sem helpt oma elke zaterdag met boodschappen', { theme: 'contact' });
+	await waitUntil(() => agreementTexts(rietsPlan.doc).length === 1, 'Riet sees Sem’s agreement', { docs: [rietsPlan.doc, semsPlan.doc] });
+	addAgreement(rietsPlan.doc, 'Oma belt Sem op zondag', { theme: 'contact' });
+	await waitUntil(() => agreementTexts(semsPlan.doc).length === 2, 'Sem sees Riet’s agreement', { docs: [rietsPlan.doc, semsPlan.doc] });
+});
