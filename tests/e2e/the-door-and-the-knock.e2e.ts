@@ -1,10 +1,14 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { createConference, joinWithRoomCode, signInCoordinator } from './support/coordinator';
 
 /**
  * During private time the family holds the door: a relative joining by prison video visit waits
  * until a family member lets him in, a stranger is turned away, and the coordinator can only knock.
  */
+/** The names of the IndexedDB databases Kring keeps on this device. */
+const kringDatabases = (page: Page) =>
+	page.evaluate(async () => (await indexedDB.databases()).map((db) => db.name ?? '').filter((name) => name.startsWith('kring:')));
+
 const phone = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, locale: 'nl-NL' };
 
 test('the family lets a relative in, turns a stranger away, and decides when to come back', async ({ browser }) => {
@@ -43,8 +47,9 @@ test('the family lets a relative in, turns a stranger away, and decides when to 
 	await request.getByRole('button', { name: 'Binnenlaten', exact: true }).click();
 	await expect(dennis.getByTestId('private-banner')).toBeVisible();
 	await expect(dennis.getByRole('heading', { name: 'Toekomstplan Dennis' })).toBeVisible();
-	// On a device that is not his, leaving wipes it.
+	// On a device that is not his nothing is kept, and the button says so.
 	await expect(dennis.getByTestId('leave')).toHaveText('Klaar — wis dit apparaat');
+	expect(await kringDatabases(dennis)).toEqual([]);
 
 	// Someone nobody knows tries Samira's own name: the family is warned, turns them away, and
 	// their screen says so.
@@ -69,6 +74,12 @@ test('the family lets a relative in, turns a stranger away, and decides when to 
 	await samira.getByText('Logboek').click();
 	await expect(samira.locator('.audit [data-action="door.admitted"]')).toContainText('Samira heeft binnengelaten: Dennis');
 	await expect(samira.locator('.audit [data-action="knock"]')).toContainText('Coördinator Anja heeft aangeklopt');
+
+	// Samira's own phone kept the plan for offline use; when she leaves, it is deleted.
+	expect((await kringDatabases(samira)).length).toBeGreaterThan(0);
+	await samira.getByTestId('leave').click();
+	await expect(samira).toHaveURL(/\?left=1$/);
+	expect(await kringDatabases(samira)).toEqual([]);
 
 	expect(pageErrors).toEqual([]);
 	for (const page of [coordinator, samira, dennis, stranger]) await page.context().close();

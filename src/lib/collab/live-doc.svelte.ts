@@ -15,7 +15,7 @@ export type LinkState = 'connecting' | 'connected' | 'offline' | 'closed';
 export class LiveDoc {
 	readonly doc = new Y.Doc();
 	readonly provider: WebsocketProvider;
-	private readonly local: IndexeddbPersistence | null = null;
+	private local: IndexeddbPersistence | null = null;
 	tick = $state(0);
 	link = $state<LinkState>('connecting');
 	synced = $state(false);
@@ -84,9 +84,11 @@ export class LiveDoc {
 		this.doc.destroy();
 	}
 
-	/** Removes this device's copy (leaving a shared device, or removed from the conference). */
-	async wipe(): Promise<void> {
-		await this.local?.clearData();
+	/** Closes and deletes this device's copy of the document (leaving the conference). */
+	async forget(): Promise<void> {
+		const local = this.local;
+		this.local = null;
+		await local?.clearData();
 	}
 }
 
