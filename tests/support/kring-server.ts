@@ -226,7 +226,7 @@ async function adminQuery(adminUrl: string, statement: string): Promise<void> {
 	}
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
 	return new Promise((resolve, reject) => {
 		const probe = createServer();
 		probe.once('error', reject);
