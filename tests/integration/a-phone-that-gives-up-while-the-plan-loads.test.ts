@@ -1,24 +1,15 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { changePhase, conferenceWithFamily, createCoordinator, type Staff } from '../support/client';
-import { holdTables, startKring, type KringServer } from '../support/kring-server';
+import { expect, it } from 'vitest';
+import { changePhase, conferenceWithFamily } from '../support/client';
+import { kringForThisFile } from '../support/kring-for-this-file';
+import { holdTables } from '../support/kring-server';
 import { addAgreement, agreementTexts } from '../support/plan';
-import { liveDocs, rawSocket, waitUntil } from '../support/yjs-client';
+import { rawSocket, waitUntil } from '../support/yjs-client';
 
 // The plan's loading is held open by locking the document tables: only PostgreSQL allows that.
-let server: KringServer;
-let coordinator: Staff;
-const docs = liveDocs();
-
-beforeAll(async () => {
-	server = await startKring({ database: 'postgres' });
-	coordinator = await createCoordinator(server);
-});
-afterAll(async () => {
-	docs.closeAll();
-	await server?.stop();
-});
+const kring = kringForThisFile({ database: 'postgres' });
 
 it('a phone that gives up while the plan is still loading does not take the plan away from the phone next to it', async () => {
+	const { server, coordinator, docs } = kring;
 	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Oma Riet', 'Kleinzoon Sem']);
 	const [riet, sem] = family;
 	await changePhase(coordinator.client, conferenceId, 'information');

@@ -1,23 +1,12 @@
 import * as encoding from 'lib0/encoding';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { conferenceWithFamily, createCoordinator, type Staff } from '../support/client';
-import { startKring, type KringServer } from '../support/kring-server';
+import { expect, it } from 'vitest';
+import { conferenceWithFamily } from '../support/client';
+import { kringForThisFile } from '../support/kring-for-this-file';
 import { addAgreement, agreementTexts } from '../support/plan';
-import { liveDocs, maskedFrame, rawSocket, upgradeWithEarlyFrames, waitForClose, waitForConvergence, waitUntil } from '../support/yjs-client';
+import { maskedFrame, rawSocket, upgradeWithEarlyFrames, waitForClose, waitForConvergence, waitUntil } from '../support/yjs-client';
 
-let server: KringServer;
-let coordinator: Staff;
-const docs = liveDocs();
-
-beforeAll(async () => {
-	// The default limit (4 MiB) is tested as it ships.
-	server = await startKring();
-	coordinator = await createCoordinator(server);
-});
-afterAll(async () => {
-	docs.closeAll();
-	await server?.stop();
-});
+// The default limit (4 MiB) is tested as it ships.
+const kring = kringForThisFile();
 
 function message(write: (encoder: encoding.Encoder) => void): Uint8Array {
 	const encoder = encoding.createEncoder();
@@ -53,6 +42,7 @@ const MALFORMED: [string, Uint8Array][] = [
 ];
 
 it('malformed and over-size messages close only the socket that sent them; the family’s plan carries on whole', async () => {
+	const { server, coordinator, docs } = kring;
 	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Anna', 'Bob']);
 	const [anna, bob] = family;
 	const annaPhone = docs.open(server, anna.client, conferenceId, 'plan');

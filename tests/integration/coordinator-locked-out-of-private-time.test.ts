@@ -1,34 +1,22 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
 	changePhase,
 	conferenceWithFamily,
-	createCoordinator,
 	inviteProfessional,
 	registerProfessional,
-	unique,
-	type Staff
+	unique
 } from '../support/client';
-import { startKring, type KringServer } from '../support/kring-server';
+import { kringForThisFile } from '../support/kring-for-this-file';
 import { addAgreement, addConcern, agreementTexts } from '../support/plan';
 import { concernsOf } from '../../src/lib/plan/shape';
-import { containsText, liveDocs, upgradeStatus, waitForClose, waitUntil, type LiveDoc } from '../support/yjs-client';
+import { containsText, upgradeStatus, waitForClose, waitUntil, type LiveDoc } from '../support/yjs-client';
 
-let server: KringServer;
-let coordinator: Staff;
-const docs = liveDocs();
-
-beforeAll(async () => {
-	server = await startKring();
-	coordinator = await createCoordinator(server);
-});
-afterAll(async () => {
-	docs.closeAll();
-	await server?.stop();
-});
+const kring = kringForThisFile();
 
 const rolesIn = (liveDoc: LiveDoc) => [...liveDoc.provider.awareness.getStates().values()].map((state) => (state.user as { role?: string } | undefined)?.role);
 
 it('at hand-over the coordinator’s and the professional’s brief sockets close (4403), and in private time no staff socket opens', async () => {
+	const { server, coordinator, docs } = kring;
 	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Moeder Sanne']);
 	const [sanne] = family;
 	const link = await inviteProfessional(coordinator.client, conferenceId, { name: 'Reclassering Ruud', email: `${unique('ruud')}@kring.test` });
@@ -94,6 +82,7 @@ it('at hand-over the coordinator’s and the professional’s brief sockets clos
 });
 
 it('a socket without a session is refused (401), and a member of another conference is refused (403)', async () => {
+	const { server, coordinator, docs } = kring;
 	const { conferenceId } = await conferenceWithFamily(server, coordinator.client, []);
 	const other = await conferenceWithFamily(server, coordinator.client, ['Vreemde Vincent']);
 	expect(await upgradeStatus(server, null, conferenceId, 'plan')).toBe(401);

@@ -1,24 +1,14 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { conferenceWithFamily, createCoordinator, type Staff } from '../support/client';
-import { startKring, type KringServer } from '../support/kring-server';
+import { expect, it } from 'vitest';
+import { conferenceWithFamily } from '../support/client';
+import { kringForThisFile } from '../support/kring-for-this-file';
 import { addAgreement, agreementTexts, fieldText, typeInto } from '../support/plan';
 import { metaText } from '../../src/lib/plan/shape';
-import { liveDocs, waitForConvergence, waitUntil } from '../support/yjs-client';
+import { waitForConvergence, waitUntil } from '../support/yjs-client';
 
-let server: KringServer;
-let coordinator: Staff;
-const docs = liveDocs();
-
-beforeAll(async () => {
-	server = await startKring();
-	coordinator = await createCoordinator(server);
-});
-afterAll(async () => {
-	docs.closeAll();
-	await server?.stop();
-});
+const kring = kringForThisFile();
 
 it('two family members on their own phones edit the same plan and end up with the same plan', async () => {
+	const { server, coordinator, docs } = kring;
 	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Tante Fatima', 'Neef Daan']);
 	const [fatima, daan] = family;
 	const onFatimasPhone = docs.open(server, fatima.client, conferenceId, 'plan');
@@ -57,6 +47,7 @@ it('two family members on their own phones edit the same plan and end up with th
 });
 
 it('each family member sees who else is on the plan and where their caret is, as it moves', async () => {
+	const { server, coordinator, docs } = kring;
 	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Moeder Aylin', 'Zoon Emre']);
 	const [aylin, emre] = family;
 	const onAylinsPhone = docs.open(server, aylin.client, conferenceId, 'plan', { presence: { name: 'wordt door de server ingevuld' } });

@@ -1,23 +1,13 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { changePhase, conferenceWithFamily, createCoordinator, type Staff } from '../support/client';
-import { startKring, type KringServer } from '../support/kring-server';
+import { expect, it } from 'vitest';
+import { changePhase, conferenceWithFamily } from '../support/client';
+import { kringForThisFile } from '../support/kring-for-this-file';
 import { addAgreement, agreementTexts } from '../support/plan';
-import { liveDocs, upgradeStatus, waitForClose, waitUntil } from '../support/yjs-client';
+import { upgradeStatus, waitForClose, waitUntil } from '../support/yjs-client';
 
-let server: KringServer;
-let coordinator: Staff;
-const docs = liveDocs();
-
-beforeAll(async () => {
-	server = await startKring();
-	coordinator = await createCoordinator(server);
-});
-afterAll(async () => {
-	docs.closeAll();
-	await server?.stop();
-});
+const kring = kringForThisFile();
 
 it('a relative who leaves a borrowed tablet, and a coordinator who signs out, have their live documents closed at once', async () => {
+	const { server, coordinator, docs } = kring;
 	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Dennis', 'Samira']);
 	const [dennis, samira] = family;
 	await changePhase(coordinator.client, conferenceId, 'information');

@@ -1,25 +1,15 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { acceptPlan, changePhase, conferenceWithFamily, createCoordinator, type Staff } from '../support/client';
-import { startKring, type KringServer } from '../support/kring-server';
+import { expect, it } from 'vitest';
+import { acceptPlan, changePhase, conferenceWithFamily } from '../support/client';
+import { kringForThisFile } from '../support/kring-for-this-file';
 import { addAgreement, agreementTexts } from '../support/plan';
-import { containsText, liveDocs, upgradeStatus, waitForClose, waitForConvergence, waitUntil } from '../support/yjs-client';
+import { containsText, upgradeStatus, waitForClose, waitForConvergence, waitUntil } from '../support/yjs-client';
 
-let server: KringServer;
-let coordinator: Staff;
-const docs = liveDocs();
-
-beforeAll(async () => {
-	server = await startKring();
-	coordinator = await createCoordinator(server);
-});
-afterAll(async () => {
-	docs.closeAll();
-	await server?.stop();
-});
+const kring = kringForThisFile();
 
 const MESSAGE_AUTH = 2;
 
 it('when the family takes more time, the big screen goes dark; after acceptance nobody’s edits are taken, and at closing the coordinator is cut off', async () => {
+	const { server, coordinator, docs } = kring;
 	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Dochter Eva']);
 	const [eva] = family;
 	await changePhase(coordinator.client, conferenceId, 'information');

@@ -1,26 +1,16 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { changePhase, conferenceWithFamily, createCoordinator, type Staff } from '../support/client';
-import { startKring, type KringServer } from '../support/kring-server';
+import { expect, it } from 'vitest';
+import { changePhase, conferenceWithFamily } from '../support/client';
+import { kringForThisFile } from '../support/kring-for-this-file';
 import { addAgreement, agreementTexts, fieldText } from '../support/plan';
 import { metaText } from '../../src/lib/plan/shape';
-import { containsText, liveDocs, waitForConvergence, waitUntil } from '../support/yjs-client';
+import { containsText, waitForConvergence, waitUntil } from '../support/yjs-client';
 
-let server: KringServer;
-let coordinator: Staff;
-const docs = liveDocs();
-
-beforeAll(async () => {
-	server = await startKring();
-	coordinator = await createCoordinator(server);
-});
-afterAll(async () => {
-	docs.closeAll();
-	await server?.stop();
-});
+const kring = kringForThisFile();
 
 const MESSAGE_AUTH = 2;
 
 it('at the presentation the coordinator’s screen shows the plan, but what it tries to change is not applied, kept or passed on', async () => {
+	const { server, coordinator, docs } = kring;
 	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Vader Kees']);
 	const [kees] = family;
 	await changePhase(coordinator.client, conferenceId, 'information');

@@ -1,25 +1,15 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { boardData, changePhase, conferenceWithFamily, createCoordinator, removeParticipant, type Staff } from '../support/client';
-import { startKring, type KringServer } from '../support/kring-server';
+import { expect, it } from 'vitest';
+import { boardData, changePhase, conferenceWithFamily, removeParticipant } from '../support/client';
+import { kringForThisFile } from '../support/kring-for-this-file';
 import { addAgreement, agreementTexts } from '../support/plan';
-import { containsText, liveDocs, upgradeStatus, waitForClose, waitUntil, type LiveDoc } from '../support/yjs-client';
+import { containsText, upgradeStatus, waitForClose, waitUntil, type LiveDoc } from '../support/yjs-client';
 
-let server: KringServer;
-let coordinator: Staff;
-const docs = liveDocs();
-
-beforeAll(async () => {
-	server = await startKring();
-	coordinator = await createCoordinator(server);
-});
-afterAll(async () => {
-	docs.closeAll();
-	await server?.stop();
-});
+const kring = kringForThisFile();
 
 const namesIn = (liveDoc: LiveDoc) => [...liveDoc.provider.awareness.getStates().values()].map((state) => (state.user as { name?: string } | undefined)?.name);
 
 it('a family member removed by another family member loses both documents at once, and cannot come back with the old cookie', async () => {
+	const { server, coordinator, docs } = kring;
 	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Moeder Yara', 'Ex-partner Rob']);
 	const [yara, rob] = family;
 	await changePhase(coordinator.client, conferenceId, 'information');

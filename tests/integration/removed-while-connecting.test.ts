@@ -1,24 +1,15 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { changePhase, conferenceWithFamily, createCoordinator, removeParticipant, type Staff } from '../support/client';
-import { holdTables, startKring, type KringServer } from '../support/kring-server';
-import { liveDocs, rawSocket, upgradeStatus, waitForClose } from '../support/yjs-client';
+import { expect, it } from 'vitest';
+import { changePhase, conferenceWithFamily, removeParticipant } from '../support/client';
+import { kringForThisFile } from '../support/kring-for-this-file';
+import { holdTables } from '../support/kring-server';
+import { rawSocket, upgradeStatus, waitForClose } from '../support/yjs-client';
 
 // The gap between an accepted upgrade and the moment the socket joins its document is widened
 // by holding the document tables locked: only a PostgreSQL server lets a test do that.
-let server: KringServer;
-let coordinator: Staff;
-const docs = liveDocs();
-
-beforeAll(async () => {
-	server = await startKring({ database: 'postgres' });
-	coordinator = await createCoordinator(server);
-});
-afterAll(async () => {
-	docs.closeAll();
-	await server?.stop();
-});
+const kring = kringForThisFile({ database: 'postgres' });
 
 it('a family member removed while their phone is still connecting gets no document and no write access', async () => {
+	const { server, coordinator, docs } = kring;
 	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Moeder Yara', 'Ex-partner Rob']);
 	const [yara, rob] = family;
 	await changePhase(coordinator.client, conferenceId, 'information');

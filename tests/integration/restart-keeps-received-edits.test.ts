@@ -1,26 +1,16 @@
 import * as Y from 'yjs';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { conferenceWithFamily, createCoordinator, type Staff } from '../support/client';
-import { startKring, type KringServer } from '../support/kring-server';
+import { expect, it } from 'vitest';
+import { conferenceWithFamily } from '../support/client';
+import { kringForThisFile } from '../support/kring-for-this-file';
 import { addAgreement, agreementTexts, fieldText, typeInto } from '../support/plan';
 import { metaText } from '../../src/lib/plan/shape';
-import { includesState, liveDocs, waitForClose, waitForConvergence, waitUntil } from '../support/yjs-client';
+import { includesState, waitForClose, waitForConvergence, waitUntil } from '../support/yjs-client';
 
-let server: KringServer;
-let coordinator: Staff;
-const docs = liveDocs();
-
-beforeAll(async () => {
-	// Compaction every 25 updates, so the kill can also land while the update log is being folded.
-	server = await startKring({ env: { KRING_COMPACT_AFTER: '25' } });
-	coordinator = await createCoordinator(server);
-});
-afterAll(async () => {
-	docs.closeAll();
-	await server?.stop();
-});
+// Compaction every 25 updates, so the kill can also land while the update log is being folded.
+const kring = kringForThisFile({ env: { KRING_COMPACT_AFTER: '25' } });
 
 it('after the server is killed mid-typing and started again, every edit another phone had received is still there', async () => {
+	const { server, coordinator, docs } = kring;
 	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Opa Henk', 'Zus Lotte']);
 	const [henk, lotte] = family;
 	const writer = docs.open(server, henk.client, conferenceId, 'plan');
@@ -65,6 +55,7 @@ it('after the server is killed mid-typing and started again, every edit another 
 });
 
 it('a phone that kept editing while the server was down sends those edits when it is back', async () => {
+	const { server, coordinator, docs } = kring;
 	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Buurvrouw Ans']);
 	const [ans] = family;
 	const phone = docs.open(server, ans.client, conferenceId, 'plan');

@@ -1,24 +1,14 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { acceptPlan, boardData, changePhase, conferenceWithFamily, createCoordinator, type Staff } from '../support/client';
-import { startKring, type KringServer } from '../support/kring-server';
+import { expect, it } from 'vitest';
+import { acceptPlan, boardData, changePhase, conferenceWithFamily } from '../support/client';
+import { kringForThisFile } from '../support/kring-for-this-file';
 import { addAgreement, agreementTexts } from '../support/plan';
-import { liveDocs, upgradeStatus, waitForClose, waitUntil } from '../support/yjs-client';
+import { upgradeStatus, waitForClose, waitUntil } from '../support/yjs-client';
 
-let server: KringServer;
-let coordinator: Staff;
-const docs = liveDocs();
-
-beforeAll(async () => {
-	// A month shortened to two seconds, and housekeeping every fifth of one.
-	server = await startKring({ env: { KRING_CLOSE_ACCEPTED_AFTER_MS: '2000', KRING_HOUSEKEEPING_INTERVAL_MS: '200' } });
-	coordinator = await createCoordinator(server);
-});
-afterAll(async () => {
-	docs.closeAll();
-	await server?.stop();
-});
+// A month shortened to two seconds, and housekeeping every fifth of one.
+const kring = kringForThisFile({ env: { KRING_CLOSE_ACCEPTED_AFTER_MS: '2000', KRING_HOUSEKEEPING_INTERVAL_MS: '200' } });
 
 it('some time after acceptance the conference closes by itself: the coordinator is cut off, the family keeps its plan', async () => {
+	const { server, coordinator, docs } = kring;
 	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Moeder Ans']);
 	const [ans] = family;
 	await changePhase(coordinator.client, conferenceId, 'information');
