@@ -75,6 +75,12 @@ export function newId(): string {
 	return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/** Takes one item out of a shared list, wherever others have moved it meanwhile. */
+export function removeFrom<T>(list: Y.Array<T>, item: T): void {
+	const index = list.toArray().indexOf(item);
+	if (index >= 0) list.delete(index, 1);
+}
+
 export function createBriefItem(fields: { by: string; theme?: string; text?: string }): Y.Map<unknown> {
 	const item = new Y.Map<unknown>();
 	item.set('id', newId());

@@ -10,13 +10,14 @@ import {
 	decideAtDoor,
 	knock,
 	removeParticipant,
-	updateQuestion
+	updateQuestion,
+	type Member
 } from '$lib/server/conferences';
 import { failWith, formText } from '$lib/server/forms';
 import { requireMember } from '$lib/server/member';
 import { deleteSessionCookie, invalidateSession } from '$lib/server/sessions';
 import { isEmail } from '$lib/server/users';
-import type { Actions, PageServerLoad } from './$types';
+import type { Actions, PageServerLoad, RequestEvent } from './$types';
 
 export const load: PageServerLoad = async ({ locals, params, url }) => {
 	const member = await requireMember(locals, params.id);
@@ -27,94 +28,79 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 	return { waiting: false as const, board: await loadBoard(member, url.origin), sharedDevice };
 };
 
-/** Each action: find the member, call one service function, report. */
+/**
+ * Runs one action as the member behind the request: find the member (or 404), read the form,
+ * call the service; an error a user can meet becomes a form failure with its message key.
+ */
+async function asMember<T>(
+	event: RequestEvent,
+	run: (member: Member, form: FormData) => Promise<T>
+): Promise<T | ReturnType<typeof failWith>> {
+	const member = await requireMember(event.locals, event.params.id ?? '');
+	const form = await event.request.formData();
+	try {
+		return await run(member, form);
+	} catch (e) {
+		return failWith(e, { name: formText(form, 'name', 100), email: formText(form, 'email', 254) });
+	}
+}
+
+/** Each action: one service function, one answer. */
 export const actions: Actions = {
-	phase: async ({ locals, params, request }) => {
-		const member = await requireMember(locals, params.id);
-		const to = formText(await request.formData(), 'to', 20);
-		if (!isPhase(to)) return fail(400, { error: 'not_allowed', values: {} });
-		try {
+	phase: (event) =>
+		asMember(event, async (member, form) => {
+			const to = formText(form, 'to', 20);
+			if (!isPhase(to)) return fail(400, { error: 'not_allowed', values: {} });
 			await changePhase(member, to);
-		} catch (e) {
-			return failWith(e);
-		}
-		return { done: 'phase' };
-	},
-	accept: async ({ locals, params, request }) => {
-		const member = await requireMember(locals, params.id);
-		try {
-			const result = await acceptPlan(member, formText(await request.formData(), 'conditions', 4000));
+			return { done: 'phase' };
+		}),
+	accept: (event) =>
+		asMember(event, async (member, form) => {
+			const result = await acceptPlan(member, formText(form, 'conditions', 4000));
 			return { done: 'accepted', version: result.version };
-		} catch (e) {
-			return failWith(e);
-		}
-	},
-	knock: async ({ locals, params }) => {
-		try {
-			await knock(await requireMember(locals, params.id));
-		} catch (e) {
-			return failWith(e);
-		}
-		return { done: 'knock' };
-	},
-	answerKnock: async ({ locals, params, request }) => {
-		const answer = formText(await request.formData(), 'answer', 20) === 'coming' ? 'coming' : 'need_more_time';
-		try {
-			const member = await requireMember(locals, params.id);
+		}),
+	knock: (event) =>
+		asMember(event, async (member) => {
+			await knock(member);
+			return { done: 'knock' };
+		}),
+	answerKnock: (event) =>
+		asMember(event, async (member, form) => {
+			const answer = formText(form, 'answer', 20) === 'coming' ? 'coming' : 'need_more_time';
 			await answerKnock(member, answer);
 			// "We are coming" is the family's own decision to end private time: one tap does both.
 			if (answer === 'coming') await changePhase(member, 'presentation');
-		} catch (e) {
-			return failWith(e);
-		}
-		return { done: 'answerKnock' };
-	},
-	door: async ({ locals, params, request }) => {
-		const data = await request.formData();
-		const decision = formText(data, 'decision', 10) === 'admit' ? 'admit' : 'decline';
-		try {
-			await decideAtDoor(await requireMember(locals, params.id), formText(data, 'participantId', 64), decision);
-		} catch (e) {
-			return failWith(e);
-		}
-		return { done: 'door' };
-	},
-	remove: async ({ locals, params, request }) => {
-		try {
-			await removeParticipant(await requireMember(locals, params.id), formText(await request.formData(), 'participantId', 64));
-		} catch (e) {
-			return failWith(e);
-		}
-		return { done: 'remove' };
-	},
-	question: async ({ locals, params, request }) => {
-		try {
-			await updateQuestion(await requireMember(locals, params.id), formText(await request.formData(), 'question', 2000));
-		} catch (e) {
-			return failWith(e);
-		}
-		return { done: 'question' };
-	},
-	familyInvite: async ({ locals, params, url }) => {
-		try {
-			const token = await createFamilyInvite(await requireMember(locals, params.id));
-			return { done: 'familyInvite', link: `${url.origin}/j/${token}` };
-		} catch (e) {
-			return failWith(e);
-		}
-	},
-	professionalInvite: async ({ locals, params, request, url }) => {
-		const data = await request.formData();
-		const values = { name: formText(data, 'name', 100), email: formText(data, 'email', 254) };
-		if (!values.name.trim()) return fail(400, { error: 'name_required', values });
-		if (!isEmail(values.email)) return fail(400, { error: 'email_invalid', values });
-		try {
-			const token = await createProfessionalInvite(await requireMember(locals, params.id), values);
-			return { done: 'professionalInvite', link: `${url.origin}/invite/${token}`, name: values.name };
-		} catch (e) {
-			return failWith(e, values);
-		}
-	},
+			return { done: 'answerKnock' };
+		}),
+	door: (event) =>
+		asMember(event, async (member, form) => {
+			const decision = formText(form, 'decision', 10) === 'admit' ? 'admit' : 'decline';
+			await decideAtDoor(member, formText(form, 'participantId', 64), decision);
+			return { done: 'door' };
+		}),
+	remove: (event) =>
+		asMember(event, async (member, form) => {
+			await removeParticipant(member, formText(form, 'participantId', 64));
+			return { done: 'remove' };
+		}),
+	question: (event) =>
+		asMember(event, async (member, form) => {
+			await updateQuestion(member, formText(form, 'question', 2000));
+			return { done: 'question' };
+		}),
+	familyInvite: (event) =>
+		asMember(event, async (member) => {
+			const token = await createFamilyInvite(member);
+			return { done: 'familyInvite', link: `${event.url.origin}/j/${token}` };
+		}),
+	professionalInvite: (event) =>
+		asMember(event, async (member, form) => {
+			const values = { name: formText(form, 'name', 100), email: formText(form, 'email', 254) };
+			if (!values.name.trim()) return fail(400, { error: 'name_required', values });
+			if (!isEmail(values.email)) return fail(400, { error: 'email_invalid', values });
+			const token = await createProfessionalInvite(member, values);
+			return { done: 'professionalInvite', link: `${event.url.origin}/invite/${token}`, name: values.name };
+		}),
 	/** A family member leaves this device: the session ends here; the browser wipes its local copy. */
 	leave: async ({ locals, cookies }) => {
 		if (locals.identity) await invalidateSession(locals.identity.sessionId);
