@@ -38,7 +38,10 @@ export default defineConfig({
 		reporters: reportDir ? ['default', 'json'] : ['default'],
 		outputFile: reportDir ? { json: `${reportDir}/vitest.json` } : undefined,
 		projects: [
-			{ extends: true, test: { name: 'unit', include: ['src/**/*.spec.ts', 'tests/unit/**/*.test.ts'], environment: 'node' } },
+			{
+				extends: true,
+				test: { name: 'unit', include: ['src/**/*.spec.ts', 'tests/unit/**/*.test.ts'], environment: 'node' }
+			},
 			{
 				extends: true,
 				test: {

@@ -73,18 +73,23 @@ let failed = 0;
 
 if (vitest) {
 	const { counts, notPassed } = vitestCounts(vitest);
-	console.log(`vitest:     ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped, ${counts.todo} todo, ${counts.unloaded} file(s) failed to load`);
+	console.log(
+		`vitest:     ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped, ${counts.todo} todo, ${counts.unloaded} file(s) failed to load`
+	);
 	for (const line of notPassed) console.log(`  ${line}`);
 	passed += counts.passed;
 	failed += counts.failed + counts.skipped + counts.todo + counts.unloaded;
-	if (counts.passed + counts.failed + counts.skipped + counts.todo === 0) console.log('  (no unit or integration tests found)');
+	if (counts.passed + counts.failed + counts.skipped + counts.todo === 0)
+		console.log('  (no unit or integration tests found)');
 } else {
 	problems.push('vitest did not run or wrote no report');
 }
 
 if (playwright) {
 	const { counts, notPassed } = playwrightCounts(playwright);
-	console.log(`playwright: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped, ${counts.flaky} flaky, ${counts.errors} error(s) outside tests`);
+	console.log(
+		`playwright: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped, ${counts.flaky} flaky, ${counts.errors} error(s) outside tests`
+	);
 	for (const line of notPassed) console.log(`  ${line}`);
 	passed += counts.passed;
 	failed += counts.failed + counts.skipped + counts.flaky + counts.errors;

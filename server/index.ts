@@ -27,7 +27,9 @@ const server = createServer((request, response) => {
 	handler(request, response);
 });
 server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-	const upgrade = (globalThis as Registry)[UPGRADE_KEY] as ((r: IncomingMessage, s: Duplex, h: Buffer) => boolean) | undefined;
+	const upgrade = (globalThis as Registry)[UPGRADE_KEY] as
+		| ((r: IncomingMessage, s: Duplex, h: Buffer) => boolean)
+		| undefined;
 	if (!upgrade || !upgrade(request, socket, head)) socket.destroy();
 });
 

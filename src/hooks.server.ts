@@ -44,7 +44,10 @@ const protect: Handle = async ({ event, resolve }) => {
 	// same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on form posts, which fails the CSRF check.
 	response.headers.set('Referrer-Policy', 'same-origin');
 	response.headers.set('X-Frame-Options', 'DENY');
-	response.headers.set('Content-Security-Policy', "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'");
+	response.headers.set(
+		'Content-Security-Policy',
+		"frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+	);
 	response.headers.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
 	return response;
 };
@@ -53,6 +56,10 @@ export const handle = sequence(protect, authenticate, localize);
 
 /** Errors are logged with their stack, never with request bodies; the user sees a plain message. */
 export const handleError: HandleServerError = ({ error, event, status }) => {
-	if (status !== 404) console.error(`[kring] ${event.request.method} ${event.route.id ?? 'unknown route'}:`, describeErrorWithStack(error));
+	if (status !== 404)
+		console.error(
+			`[kring] ${event.request.method} ${event.route.id ?? 'unknown route'}:`,
+			describeErrorWithStack(error)
+		);
 	return { message: status === 404 ? 'Not found' : 'Something went wrong' };
 };

@@ -38,7 +38,9 @@ export class BenchClient {
 		});
 		this.opened = new Promise((resolve, reject) => {
 			this.socket.once('open', () => resolve());
-			this.socket.once('unexpected-response', (_request, response) => reject(new Error(`upgrade refused: HTTP ${response.statusCode} for ${url}`)));
+			this.socket.once('unexpected-response', (_request, response) =>
+				reject(new Error(`upgrade refused: HTTP ${response.statusCode} for ${url}`))
+			);
 			this.socket.once('error', reject);
 		});
 		this.socket.on('error', () => {});
@@ -83,7 +85,8 @@ export class BenchClient {
 	}
 
 	async close(): Promise<Closed> {
-		if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.close();
+		if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING)
+			this.socket.close();
 		return this.closed;
 	}
 }
@@ -94,15 +97,21 @@ export function clockOf(update: Uint8Array, clientId: number): number {
 }
 
 /** Opens `count` clients, at most `parallel` at a time, and waits until each is synced. */
-export async function openClients(count: number, parallel: number, make: (index: number) => BenchClient): Promise<BenchClient[]> {
+export async function openClients(
+	count: number,
+	parallel: number,
+	make: (index: number) => BenchClient
+): Promise<BenchClient[]> {
 	const clients: BenchClient[] = [];
 	for (let start = 0; start < count; start += parallel) {
 		const batch = Array.from({ length: Math.min(parallel, count - start) }, (_, i) => make(start + i));
 		clients.push(...batch);
-		await Promise.all(batch.map(async (client) => {
-			await client.opened;
-			await withTimeout(client.synced, 15_000, 'sync');
-		}));
+		await Promise.all(
+			batch.map(async (client) => {
+				await client.opened;
+				await withTimeout(client.synced, 15_000, 'sync');
+			})
+		);
 	}
 	return clients;
 }

@@ -33,7 +33,14 @@ export class KringServer {
 	async start(): Promise<void> {
 		this.port = await freePort();
 		// Without ORIGIN, adapter-node takes every request for https and refuses plain-http form posts.
-		const env: NodeJS.ProcessEnv = { ...process.env, ...this.env, PORT: String(this.port), HOST: '127.0.0.1', ORIGIN: this.origin, KRING_DATA_DIR: this.dataDir };
+		const env: NodeJS.ProcessEnv = {
+			...process.env,
+			...this.env,
+			PORT: String(this.port),
+			HOST: '127.0.0.1',
+			ORIGIN: this.origin,
+			KRING_DATA_DIR: this.dataDir
+		};
 		// The bench measures the embedded set-up: one process, PGlite, in-process fan-out.
 		delete env.DATABASE_URL;
 		delete env.REDIS_URL;
@@ -92,7 +99,12 @@ export class KringServer {
 			origin: this.origin
 		};
 		if (cookie) headers.cookie = cookie;
-		const response = await fetch(`${this.origin}${path}`, { method: 'POST', headers, body: new URLSearchParams(fields), redirect: 'manual' });
+		const response = await fetch(`${this.origin}${path}`, {
+			method: 'POST',
+			headers,
+			body: new URLSearchParams(fields),
+			redirect: 'manual'
+		});
 		const text = await response.text();
 		let result: { type?: string; location?: string };
 		try {
@@ -114,15 +126,24 @@ export class KringServer {
 	/** Makes the first coordinator account through the one-time setup link; returns its cookie. */
 	async createCoordinator(): Promise<string> {
 		if (!this.setupPath) throw new Error('the server printed no setup link: the data directory was not fresh');
-		const result = await this.post(this.setupPath, { name: 'Bench Coördinator', email: 'bench@kring.invalid', password: 'bench-password-123' });
+		const result = await this.post(this.setupPath, {
+			name: 'Bench Coördinator',
+			email: 'bench@kring.invalid',
+			password: 'bench-password-123'
+		});
 		return sessionCookie(result, 'setup');
 	}
 
 	/** A conference in the information phase with a family invite token. */
 	async createConference(coordinator: string, title: string): Promise<{ id: string; inviteToken: string }> {
-		const created = await this.post('/staff?/create', { title, question: 'Hoe zorgen we samen dat het goed gaat?' }, coordinator);
+		const created = await this.post(
+			'/staff?/create',
+			{ title, question: 'Hoe zorgen we samen dat het goed gaat?' },
+			coordinator
+		);
 		const id = /^\/c\/([a-z0-9]+)$/.exec(created.location ?? '')?.[1];
-		if (created.type !== 'redirect' || !id) throw new Error(`creating a conference failed: ${created.raw.slice(0, 200)}`);
+		if (created.type !== 'redirect' || !id)
+			throw new Error(`creating a conference failed: ${created.raw.slice(0, 200)}`);
 		await this.action(id, 'phase', { to: 'information' }, coordinator);
 		const invite = await this.action(id, 'familyInvite', {}, coordinator);
 		const inviteToken = /\/j\/([a-z0-9]+)/.exec(invite)?.[1];

@@ -32,4 +32,3 @@ server.listen(0, '127.0.0.1', () => {
 	const address = server.address();
 	parentPort?.postMessage({ port: typeof address === 'object' && address ? address.port : 0 });
 });
-

@@ -40,9 +40,15 @@ type FanOutResult = {
 
 async function main(): Promise<void> {
 	const startedAt = performance.now();
-	console.log(`Kring bench — Node ${process.version}, ${cpus().length} CPU(s) (${cpus()[0]?.model ?? 'unknown'}), ${new Date().toISOString()}`);
+	console.log(
+		`Kring bench — Node ${process.version}, ${cpus().length} CPU(s) (${cpus()[0]?.model ?? 'unknown'}), ${new Date().toISOString()}`
+	);
 	// Other work on the machine shows up in every figure: the load average says how much there was.
-	console.log(`load average at start: ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
+	console.log(
+		`load average at start: ${loadavg()
+			.map((n) => n.toFixed(2))
+			.join(' ')}`
+	);
 
 	const reference = await startReference();
 	const kring = new KringServer();
@@ -59,8 +65,14 @@ async function main(): Promise<void> {
 		const fanOutRows: string[][] = [];
 		for (const readers of READERS) {
 			const kringRoom = await prepareKringFanOut(kring, coordinator, readers);
-			const referenceRoom: FanOutRoom = { url: `${reference.wsOrigin}/fan-out-${readers}`, readerCookies: Array(readers).fill(undefined) };
-			for (const [name, room] of [['Kring', kringRoom], ['reference', referenceRoom]] as const) {
+			const referenceRoom: FanOutRoom = {
+				url: `${reference.wsOrigin}/fan-out-${readers}`,
+				readerCookies: Array(readers).fill(undefined)
+			};
+			for (const [name, room] of [
+				['Kring', kringRoom],
+				['reference', referenceRoom]
+			] as const) {
 				progress(`(a) fan-out, ${name}, ${readers} readers`);
 				fanOutRows.push(fanOutRow(name, readers, await fanOut(room, readers)));
 			}
@@ -68,14 +80,25 @@ async function main(): Promise<void> {
 		console.log(
 			table(
 				`(a) fan-out: 1 writer typing into one document, N readers; ${TYPED} keystrokes every ${TYPING_INTERVAL} ms, then ${BURST} back to back`,
-				['server', 'readers', 'typing p50', 'p95', 'max', 'one reader p50', 'burst to all', 'updates/s', 'deliveries/s', 'burst p95'],
+				[
+					'server',
+					'readers',
+					'typing p50',
+					'p95',
+					'max',
+					'one reader p50',
+					'burst to all',
+					'updates/s',
+					'deliveries/s',
+					'burst p95'
+				],
 				fanOutRows,
 				[
-					'typing p50/p95/max: from the writer\'s keystroke until the last of the N readers has it.',
+					"typing p50/p95/max: from the writer's keystroke until the last of the N readers has it.",
 					'one reader p50: the same, per single delivery. burst: time until every reader has all updates.',
 					'Kring commits every update to its database (PGlite here, group commit) before it broadcasts it;',
 					'the reference (@y/websocket-server 0.1.1) keeps documents in memory only: no persistence, no authentication, no access rules.',
-					'All clients are raw ws + y-protocols sockets in the bench process; readers only parse each update\'s header.'
+					"All clients are raw ws + y-protocols sockets in the bench process; readers only parse each update's header."
 				]
 			)
 		);
@@ -138,7 +161,12 @@ async function prepareKringFanOut(kring: KringServer, coordinator: string, reade
 	return { url: `${kring.wsOrigin}/collab/${id}/plan`, writerCookie, readerCookies };
 }
 
-async function fanOut(room: FanOutRoom, readerCount: number, typedCount = TYPED, burstCount = BURST): Promise<FanOutResult> {
+async function fanOut(
+	room: FanOutRoom,
+	readerCount: number,
+	typedCount = TYPED,
+	burstCount = BURST
+): Promise<FanOutResult> {
 	const doc = new Y.Doc();
 	const text = doc.getText('bench');
 	const writerId = doc.clientID;
@@ -150,18 +178,21 @@ async function fanOut(room: FanOutRoom, readerCount: number, typedCount = TYPED,
 	let behind = 0;
 	let onGoal = () => {};
 
-	const readers = await openClients(readerCount, 25, (r) =>
-		new BenchClient(room.url, {
-			cookie: room.readerCookies[r],
-			onUpdate: (update, at) => {
-				const clock = clockOf(update, writerId);
-				if (clock <= reached[r]) return;
-				for (let seq = reached[r]; seq < clock; seq++) arrivals[r][seq] = at;
-				const before = reached[r];
-				reached[r] = clock;
-				if (before < goal && clock >= goal && --behind === 0) onGoal();
-			}
-		})
+	const readers = await openClients(
+		readerCount,
+		25,
+		(r) =>
+			new BenchClient(room.url, {
+				cookie: room.readerCookies[r],
+				onUpdate: (update, at) => {
+					const clock = clockOf(update, writerId);
+					if (clock <= reached[r]) return;
+					for (let seq = reached[r]; seq < clock; seq++) arrivals[r][seq] = at;
+					const before = reached[r];
+					reached[r] = clock;
+					if (before < goal && clock >= goal && --behind === 0) onGoal();
+				}
+			})
 	);
 	const writer = new BenchClient(room.url, { cookie: room.writerCookie, doc });
 	await writer.opened;
@@ -194,7 +225,12 @@ async function fanOut(room: FanOutRoom, readerCount: number, typedCount = TYPED,
 	await withTimeout(burst, 120_000, 'burst fan-out');
 
 	const lastArrival = (seq: number) => Math.max(...arrivals.map((a) => a[seq]));
-	const result: FanOutResult = { typingAll: [], typingEach: [], burstAll: [], burstMs: lastArrival(total - 1) - burstStart };
+	const result: FanOutResult = {
+		typingAll: [],
+		typingEach: [],
+		burstAll: [],
+		burstMs: lastArrival(total - 1) - burstStart
+	};
 	for (let seq = 0; seq < typedCount; seq++) {
 		result.typingAll.push(lastArrival(seq) - sentAt[seq]);
 		for (const a of arrivals) result.typingEach.push(a[seq] - sentAt[seq]);
@@ -297,10 +333,18 @@ async function coldLoad(reference: Reference): Promise<string[][]> {
 		const { id, inviteToken } = await first.createConference(coordinator, 'Cold load');
 		const family = await first.joinFamily(inviteToken, 'Schrijver');
 
-		const written = await typeAndWait(`${first.wsOrigin}/collab/${id}/plan`, family, doc, () => {
-			for (let i = 0; i < STORED_UPDATES; i++) text.insert(i, 'x');
-		}, STORED_UPDATES);
-		progress(`(c) ${STORED_UPDATES} updates stored in ${ms(written)} (${rate((STORED_UPDATES / written) * 1000)}, one writer, each committed before its echo)`);
+		const written = await typeAndWait(
+			`${first.wsOrigin}/collab/${id}/plan`,
+			family,
+			doc,
+			() => {
+				for (let i = 0; i < STORED_UPDATES; i++) text.insert(i, 'x');
+			},
+			STORED_UPDATES
+		);
+		progress(
+			`(c) ${STORED_UPDATES} updates stored in ${ms(written)} (${rate((STORED_UPDATES / written) * 1000)}, one writer, each committed before its echo)`
+		);
 		await sleep(300);
 
 		const planUrl = () => `${(second ?? first).wsOrigin}/collab/${id}/plan`;
@@ -319,7 +363,13 @@ async function coldLoad(reference: Reference): Promise<string[][]> {
 		const compacted = await countStored(first.dataDir, id);
 
 		rows.push(loadRow('Kring cold, before compaction', `${logged.updates} rows, ${bytes(logged.updateBytes)}`, before));
-		rows.push(loadRow('Kring cold, after compaction', `snapshot ${bytes(compacted.snapshotBytes)} + ${compacted.updates} rows`, after));
+		rows.push(
+			loadRow(
+				'Kring cold, after compaction',
+				`snapshot ${bytes(compacted.snapshotBytes)} + ${compacted.updates} rows`,
+				after
+			)
+		);
 		rows.push(loadRow('Kring warm (room open: another socket on it)', '–', warm));
 	} finally {
 		await first.stop();
@@ -333,12 +383,30 @@ async function coldLoad(reference: Reference): Promise<string[][]> {
 	await holder.synced;
 	// The holder sends its content in answer to the server's sync step 1: give the server a moment to apply it.
 	await sleep(200);
-	rows.push(loadRow('reference warm (document in memory)', 'nothing', await loads(`${reference.wsOrigin}/${referenceName}`, undefined, STORED_UPDATES + 1, false)));
+	rows.push(
+		loadRow(
+			'reference warm (document in memory)',
+			'nothing',
+			await loads(`${reference.wsOrigin}/${referenceName}`, undefined, STORED_UPDATES + 1, false)
+		)
+	);
 	await holder.close();
 
 	const compactedState = Y.encodeStateAsUpdate(doc);
-	rows.push(loadRow(`Yjs in-process: apply ${typed.length} updates`, '–', repeat(() => applyAll(typed))));
-	rows.push(loadRow('Yjs in-process: apply the compacted state', bytes(compactedState.byteLength), repeat(() => applyAll([compactedState]))));
+	rows.push(
+		loadRow(
+			`Yjs in-process: apply ${typed.length} updates`,
+			'–',
+			repeat(() => applyAll(typed))
+		)
+	);
+	rows.push(
+		loadRow(
+			'Yjs in-process: apply the compacted state',
+			bytes(compactedState.byteLength),
+			repeat(() => applyAll([compactedState]))
+		)
+	);
 	doc.destroy();
 	return rows;
 }
@@ -365,7 +433,12 @@ async function typeAndWait(url: string, cookie: string, doc: Y.Doc, type: () => 
 }
 
 /** Opens a fresh client LOADS times and times it until the whole document is applied. */
-async function loads(url: string, cookie: string | undefined, length: number, keepRoomOpen: boolean): Promise<number[]> {
+async function loads(
+	url: string,
+	cookie: string | undefined,
+	length: number,
+	keepRoomOpen: boolean
+): Promise<number[]> {
 	const holder = keepRoomOpen ? new BenchClient(url, { cookie }) : null;
 	if (holder) await withTimeout(holder.synced, 60_000, 'holder sync');
 	const times: number[] = [];
@@ -376,7 +449,8 @@ async function loads(url: string, cookie: string | undefined, length: number, ke
 		await client.opened;
 		await withTimeout(client.synced, 60_000, 'load');
 		times.push(performance.now() - started);
-		if (doc.getText('bench').length !== length) throw new Error(`loaded ${doc.getText('bench').length} characters, expected ${length}`);
+		if (doc.getText('bench').length !== length)
+			throw new Error(`loaded ${doc.getText('bench').length} characters, expected ${length}`);
 		await client.close();
 		doc.destroy();
 		// Let the server see the socket go, so that the next load finds no room open.

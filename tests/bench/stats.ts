@@ -29,7 +29,8 @@ export function bytes(value: number): string {
 /** A plain-text table with a title, padded columns and a rule under the header. */
 export function table(title: string, header: string[], rows: string[][], notes: string[] = []): string {
 	const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => (row[i] ?? '').length)));
-	const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+	const line = (cells: string[]) =>
+		cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
 	const out = [`\n${title}`, line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
 	for (const note of notes) out.push(`  ${note}`);
 	return out.join('\n');

@@ -25,7 +25,9 @@ async function shot(page: Page, name: string) {
 	await page.screenshot({ path: `docs/screenshots/${name}.png`, fullPage: true });
 }
 
-test('a conference goes from invitation to an accepted plan, and the coordinator sees nothing in private time', async ({ browser }) => {
+test('a conference goes from invitation to an accepted plan, and the coordinator sees nothing in private time', async ({
+	browser
+}) => {
 	test.setTimeout(180_000);
 	const coordinator = await open(browser, laptop);
 	const professional = await open(browser, laptop);
@@ -51,7 +53,10 @@ test('a conference goes from invitation to an accepted plan, and the coordinator
 	await expect(p.getByTestId('phase')).toContainText('Voorbereiding');
 
 	// Two family members join on their phones with the room code and a name; no account.
-	for (const [person, name] of [[edith, 'Tante Edith'], [wim, 'Wim']] as const) {
+	for (const [person, name] of [
+		[edith, 'Tante Edith'],
+		[wim, 'Wim']
+	] as const) {
 		await joinWithRoomCode(person.page, roomCode.toLowerCase(), name);
 		await expect(person.page.getByTestId('phase')).toContainText('Voorbereiding');
 	}
@@ -69,7 +74,9 @@ test('a conference goes from invitation to an accepted plan, and the coordinator
 	await expect(edith.page.getByTestId('phase')).toContainText('Informatie');
 	await edith.page.getByRole('tab', { name: 'Vraag en zorgen' }).click();
 	await expect(edith.page.getByRole('textbox', { name: 'Zorg 1' })).toHaveValue('Vader gebruikt veel softdrugs.');
-	await expect(edith.page.getByRole('textbox', { name: 'Voorwaarde 1' })).toHaveValue('Johan woont in een huis waar niet wordt geblowd.');
+	await expect(edith.page.getByRole('textbox', { name: 'Voorwaarde 1' })).toHaveValue(
+		'Johan woont in een huis waar niet wordt geblowd.'
+	);
 	await shot(edith.page, 'information-family-phone');
 
 	// Hand-over: private time starts; the staff screens show the phase, a clock and a count only.
@@ -108,7 +115,8 @@ test('a conference goes from invitation to an accepted plan, and the coordinator
 		await staffPage.reload();
 		await expect(staffPage.getByTestId('status-only')).toBeVisible();
 		const html = await staffPage.content();
-		for (const secret of [PLAN_TEXT, WHEN_TEXT, 'softdrugs', 'Waar kan Johan', 'geblowd']) expect(html).not.toContain(secret);
+		for (const secret of [PLAN_TEXT, WHEN_TEXT, 'softdrugs', 'Waar kan Johan', 'geblowd'])
+			expect(html).not.toContain(secret);
 	}
 
 	// The family says "we are ready": presentation. The coordinator sees the plan, read-only.

@@ -7,9 +7,17 @@ import { createConference, joinWithRoomCode, signInCoordinator } from './support
  */
 /** The names of the IndexedDB databases Kring keeps on this device. */
 const kringDatabases = (page: Page) =>
-	page.evaluate(async () => (await indexedDB.databases()).map((db) => db.name ?? '').filter((name) => name.startsWith('kring:')));
+	page.evaluate(async () =>
+		(await indexedDB.databases()).map((db) => db.name ?? '').filter((name) => name.startsWith('kring:'))
+	);
 
-const phone = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, locale: 'nl-NL' };
+const phone = {
+	viewport: { width: 360, height: 740 },
+	isMobile: true,
+	hasTouch: true,
+	deviceScaleFactor: 2,
+	locale: 'nl-NL'
+};
 
 test('the family lets a relative in, turns a stranger away, and decides when to come back', async ({ browser }) => {
 	test.setTimeout(120_000);
@@ -27,7 +35,11 @@ test('the family lets a relative in, turns a stranger away, and decides when to 
 	const stranger = await open(phone);
 
 	await signInCoordinator(coordinator);
-	const roomCode = await createConference(coordinator, 'Toekomstplan Dennis', 'Hoe bouwt Dennis na zijn vrijlating een stabiel leven op?');
+	const roomCode = await createConference(
+		coordinator,
+		'Toekomstplan Dennis',
+		'Hoe bouwt Dennis na zijn vrijlating een stabiel leven op?'
+	);
 	await joinWithRoomCode(samira, roomCode, 'Samira');
 	await expect(samira.getByTestId('phase')).toContainText('Voorbereiding');
 	await coordinator.getByTestId('to-information').click();
@@ -72,7 +84,9 @@ test('the family lets a relative in, turns a stranger away, and decides when to 
 
 	// The log shows who let whom in and who knocked, to the family.
 	await samira.getByText('Logboek').click();
-	await expect(samira.locator('.audit [data-action="door.admitted"]')).toContainText('Samira heeft binnengelaten: Dennis');
+	await expect(samira.locator('.audit [data-action="door.admitted"]')).toContainText(
+		'Samira heeft binnengelaten: Dennis'
+	);
 	await expect(samira.locator('.audit [data-action="knock"]')).toContainText('Coördinator Anja heeft aangeklopt');
 
 	// Samira's own phone kept the plan for offline use; when she leaves, it is deleted.

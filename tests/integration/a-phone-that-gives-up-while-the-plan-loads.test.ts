@@ -10,7 +10,10 @@ const kring = kringForThisFile({ database: 'postgres' });
 
 it('a phone that gives up while the plan is still loading does not take the plan away from the phone next to it', async () => {
 	const { server, coordinator, docs } = kring;
-	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Oma Riet', 'Kleinzoon Sem']);
+	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, [
+		'Oma Riet',
+		'Kleinzoon Sem'
+	]);
 	const [riet, sem] = family;
 	await changePhase(coordinator.client, conferenceId, 'information');
 	await changePhase(coordinator.client, conferenceId, 'private');
@@ -29,7 +32,11 @@ it('a phone that gives up while the plan is still loading does not take the plan
 	const semsPlan = docs.open(server, sem.client, conferenceId, 'plan');
 	await semsPlan.synced;
 	addAgreement(semsPlan.doc, 'Sem helpt oma elke zaterdag met boodschappen', { theme: 'contact' });
-	await waitUntil(() => agreementTexts(rietsPlan.doc).length === 1, 'Riet sees Sem’s agreement', { docs: [rietsPlan.doc, semsPlan.doc] });
+	await waitUntil(() => agreementTexts(rietsPlan.doc).length === 1, 'Riet sees Sem’s agreement', {
+		docs: [rietsPlan.doc, semsPlan.doc]
+	});
 	addAgreement(rietsPlan.doc, 'Oma belt Sem op zondag', { theme: 'contact' });
-	await waitUntil(() => agreementTexts(semsPlan.doc).length === 2, 'Sem sees Riet’s agreement', { docs: [rietsPlan.doc, semsPlan.doc] });
+	await waitUntil(() => agreementTexts(semsPlan.doc).length === 2, 'Sem sees Riet’s agreement', {
+		docs: [rietsPlan.doc, semsPlan.doc]
+	});
 });

@@ -3,7 +3,14 @@ import { expect, it } from 'vitest';
 import { conferenceWithFamily } from '../support/client';
 import { kringForThisFile } from '../support/kring-for-this-file';
 import { addAgreement, agreementTexts } from '../support/plan';
-import { maskedFrame, rawSocket, upgradeWithEarlyFrames, waitForClose, waitForConvergence, waitUntil } from '../support/yjs-client';
+import {
+	maskedFrame,
+	rawSocket,
+	upgradeWithEarlyFrames,
+	waitForClose,
+	waitForConvergence,
+	waitUntil
+} from '../support/yjs-client';
 
 // The default limit (4 MiB) is tested as it ships.
 const kring = kringForThisFile();
@@ -80,7 +87,9 @@ it('malformed and over-size messages close only the socket that sent them; the f
 	await waitForConvergence([annaPhone.doc, bobPhone.doc]);
 
 	const fresh = docs.open(server, anna.client, conferenceId, 'plan');
-	await waitUntil(() => agreementTexts(fresh.doc).length === 2, 'a new device gets the whole plan', { docs: [fresh.doc] });
+	await waitUntil(() => agreementTexts(fresh.doc).length === 2, 'a new device gets the whole plan', {
+		docs: [fresh.doc]
+	});
 	expect(agreementTexts(fresh.doc)).toEqual(['Anna zoekt een budgetcoach', 'Bob gaat mee naar de schuldhulp']);
 	expect(server.logs()).not.toContain('Anna zoekt een budgetcoach');
 });

@@ -1,11 +1,5 @@
 import { expect, it } from 'vitest';
-import {
-	changePhase,
-	conferenceWithFamily,
-	inviteProfessional,
-	registerProfessional,
-	unique
-} from '../support/client';
+import { changePhase, conferenceWithFamily, inviteProfessional, registerProfessional, unique } from '../support/client';
 import { kringForThisFile } from '../support/kring-for-this-file';
 import { addAgreement, addConcern, agreementTexts } from '../support/plan';
 import { concernsOf } from '../../src/lib/plan/shape';
@@ -13,19 +7,27 @@ import { containsText, upgradeStatus, waitForClose, waitUntil, type LiveDoc } fr
 
 const kring = kringForThisFile();
 
-const rolesIn = (liveDoc: LiveDoc) => [...liveDoc.provider.awareness.getStates().values()].map((state) => (state.user as { role?: string } | undefined)?.role);
+const rolesIn = (liveDoc: LiveDoc) =>
+	[...liveDoc.provider.awareness.getStates().values()].map(
+		(state) => (state.user as { role?: string } | undefined)?.role
+	);
 
 it('at hand-over the coordinator’s and the professional’s brief sockets close (4403), and in private time no staff socket opens', async () => {
 	const { server, coordinator, docs } = kring;
 	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Moeder Sanne']);
 	const [sanne] = family;
-	const link = await inviteProfessional(coordinator.client, conferenceId, { name: 'Reclassering Ruud', email: `${unique('ruud')}@kring.test` });
+	const link = await inviteProfessional(coordinator.client, conferenceId, {
+		name: 'Reclassering Ruud',
+		email: `${unique('ruud')}@kring.test`
+	});
 	const professional = (await registerProfessional(server, link, { name: 'Reclassering Ruud' })).client;
 	await changePhase(coordinator.client, conferenceId, 'information');
 
 	// Information phase: staff work on the brief; the plan is the family's alone already.
 	expect(await upgradeStatus(server, coordinator.client, conferenceId, 'plan')).toBe(403);
-	const coordinatorBrief = docs.open(server, coordinator.client, conferenceId, 'brief', { presence: { name: 'Carla' } });
+	const coordinatorBrief = docs.open(server, coordinator.client, conferenceId, 'brief', {
+		presence: { name: 'Carla' }
+	});
 	const professionalBrief = docs.open(server, professional, conferenceId, 'brief', { presence: { name: 'Ruud' } });
 	const familyBrief = docs.open(server, sanne.client, conferenceId, 'brief', { presence: { name: 'Sanne' } });
 	const familyPlan = docs.open(server, sanne.client, conferenceId, 'plan');
@@ -33,8 +35,13 @@ it('at hand-over the coordinator’s and the professional’s brief sockets clos
 
 	addConcern(coordinatorBrief.doc, 'Zorg: de schuld bij de woningcorporatie', 'Carla');
 	addAgreement(familyPlan.doc, 'PLAN-VOOR-DE-FAMILIE: tante Ria past op', { theme: 'upbringing' });
-	await waitUntil(() => concernsOf(familyBrief.doc).length === 1, 'the family sees the coordinator’s concern', { docs: [familyBrief.doc] });
-	await waitUntil(() => rolesIn(familyBrief).includes('coordinator') && rolesIn(familyBrief).includes('professional'), 'the family sees staff presence on the brief');
+	await waitUntil(() => concernsOf(familyBrief.doc).length === 1, 'the family sees the coordinator’s concern', {
+		docs: [familyBrief.doc]
+	});
+	await waitUntil(
+		() => rolesIn(familyBrief).includes('coordinator') && rolesIn(familyBrief).includes('professional'),
+		'the family sees staff presence on the brief'
+	);
 
 	// Hand-over: the coordinator leaves the room.
 	const requested = performance.now();
@@ -52,11 +59,17 @@ it('at hand-over the coordinator’s and the professional’s brief sockets clos
 	);
 	// 44xx is final: the provider does not try again.
 	expect(coordinatorBrief.provider.shouldConnect).toBe(false);
-	await waitUntil(() => !rolesIn(familyBrief).includes('coordinator') && !rolesIn(familyBrief).includes('professional'), 'staff presence is gone from the family’s brief');
+	await waitUntil(
+		() => !rolesIn(familyBrief).includes('coordinator') && !rolesIn(familyBrief).includes('professional'),
+		'staff presence is gone from the family’s brief'
+	);
 
 	// The family's own brief socket stays open but is read-only now: its edits are not taken.
 	addConcern(familyBrief.doc, 'NA-OVERDRACHT: nog een zorg', 'Sanne');
-	await waitUntil(() => familyBrief.received.some((message) => message[0] === 2), 'the server tells the family the brief is read-only now');
+	await waitUntil(
+		() => familyBrief.received.some((message) => message[0] === 2),
+		'the server tells the family the brief is read-only now'
+	);
 	const briefCheck = docs.open(server, sanne.client, conferenceId, 'brief');
 	await briefCheck.synced;
 	expect(concernsOf(briefCheck.doc).length).toBe(1);
@@ -65,7 +78,9 @@ it('at hand-over the coordinator’s and the professional’s brief sockets clos
 	// Private time: the family goes on with the plan; no staff socket opens on either document.
 	addAgreement(familyPlan.doc, 'PRIVE-AFSPRAAK: niemand vertelt het de buren', { theme: 'other' });
 	const check = docs.open(server, sanne.client, conferenceId, 'plan');
-	await waitUntil(() => agreementTexts(check.doc).length === 2, 'the family’s plan keeps working', { docs: [check.doc] });
+	await waitUntil(() => agreementTexts(check.doc).length === 2, 'the family’s plan keeps working', {
+		docs: [check.doc]
+	});
 	for (const staff of [coordinator.client, professional]) {
 		expect(await upgradeStatus(server, staff, conferenceId, 'plan')).toBe(403);
 		expect(await upgradeStatus(server, staff, conferenceId, 'brief')).toBe(403);

@@ -9,7 +9,10 @@ const kring = kringForThisFile();
 
 it('two family members on their own phones edit the same plan and end up with the same plan', async () => {
 	const { server, coordinator, docs } = kring;
-	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Tante Fatima', 'Neef Daan']);
+	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, [
+		'Tante Fatima',
+		'Neef Daan'
+	]);
 	const [fatima, daan] = family;
 	const onFatimasPhone = docs.open(server, fatima.client, conferenceId, 'plan');
 	const onDaansPhone = docs.open(server, daan.client, conferenceId, 'plan');
@@ -20,11 +23,17 @@ it('two family members on their own phones edit the same plan and end up with th
 	addAgreement(onDaansPhone.doc, 'Daan helpt met huiswerk', { theme: 'school' });
 	addAgreement(onFatimasPhone.doc, 'Fatima gaat mee naar de huisarts', { theme: 'health' });
 	await waitForConvergence([onFatimasPhone.doc, onDaansPhone.doc]);
-	expect(agreementTexts(onDaansPhone.doc).sort()).toEqual(['Daan helpt met huiswerk', 'Fatima gaat mee naar de huisarts', 'Fatima kookt op maandag']);
+	expect(agreementTexts(onDaansPhone.doc).sort()).toEqual([
+		'Daan helpt met huiswerk',
+		'Fatima gaat mee naar de huisarts',
+		'Fatima kookt op maandag'
+	]);
 
 	// The field exists for both (one of them opened it first); then both type in it at once.
 	metaText(onFatimasPhone.doc, 'monitor').insert(0, 'Toezicht: ');
-	await waitUntil(() => fieldText(onDaansPhone.doc, 'monitor') === 'Toezicht: ', 'Daan sees the monitor field', { docs: [onDaansPhone.doc] });
+	await waitUntil(() => fieldText(onDaansPhone.doc, 'monitor') === 'Toezicht: ', 'Daan sees the monitor field', {
+		docs: [onDaansPhone.doc]
+	});
 	await Promise.all([
 		typeInto(onFatimasPhone.doc, 'monitor', 'oom Karim belt iedere week.'),
 		typeInto(onDaansPhone.doc, 'monitor', 'Daan zelf. ', { at: 'Toezicht: '.length })
@@ -48,17 +57,26 @@ it('two family members on their own phones edit the same plan and end up with th
 
 it('each family member sees who else is on the plan and where their caret is, as it moves', async () => {
 	const { server, coordinator, docs } = kring;
-	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Moeder Aylin', 'Zoon Emre']);
+	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, [
+		'Moeder Aylin',
+		'Zoon Emre'
+	]);
 	const [aylin, emre] = family;
-	const onAylinsPhone = docs.open(server, aylin.client, conferenceId, 'plan', { presence: { name: 'wordt door de server ingevuld' } });
+	const onAylinsPhone = docs.open(server, aylin.client, conferenceId, 'plan', {
+		presence: { name: 'wordt door de server ingevuld' }
+	});
 	const onEmresPhone = docs.open(server, emre.client, conferenceId, 'plan');
 	await Promise.all([onAylinsPhone.synced, onEmresPhone.synced]);
-	const aylinAsEmreSeesHer = () => onEmresPhone.provider.awareness.getStates().get(onAylinsPhone.doc.clientID) as
-		| { user?: { name?: string; role?: string }; cursor?: { anchor?: number } | null }
-		| undefined;
+	const aylinAsEmreSeesHer = () =>
+		onEmresPhone.provider.awareness.getStates().get(onAylinsPhone.doc.clientID) as
+			| { user?: { name?: string; role?: string }; cursor?: { anchor?: number } | null }
+			| undefined;
 
 	// The name shown is the one Aylin joined with, whatever her phone claims.
-	await waitUntil(() => aylinAsEmreSeesHer()?.user?.name === 'Moeder Aylin', 'Emre sees Aylin by the name she joined with');
+	await waitUntil(
+		() => aylinAsEmreSeesHer()?.user?.name === 'Moeder Aylin',
+		'Emre sees Aylin by the name she joined with'
+	);
 	expect(aylinAsEmreSeesHer()?.user?.role).toBe('family');
 
 	for (const anchor of [3, 8, 21]) {

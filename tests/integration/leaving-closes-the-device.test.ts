@@ -17,7 +17,10 @@ it('a relative who leaves a borrowed tablet, and a coordinator who signs out, ha
 	await Promise.all([staffBrief.synced, dennisPlan.synced, samiraPlan.synced]);
 
 	// Dennis presses "leave" on the visit room's tablet: nothing stays open on it.
-	expect(await dennis.client.postAction(`/c/${conferenceId}`, 'leave')).toMatchObject({ type: 'redirect', location: '/?left=1' });
+	expect(await dennis.client.postAction(`/c/${conferenceId}`, 'leave')).toMatchObject({
+		type: 'redirect',
+		location: '/?left=1'
+	});
 	expect((await waitForClose(dennisPlan.closed, 'the tablet’s plan socket closes')).code).toBe(4401);
 	addAgreement(samiraPlan.doc, 'NA-VERTREK: Samira belt zondag', { theme: 'contact' });
 	await waitUntil(() => agreementTexts(samiraPlan.doc).length === 1, 'the family goes on');

@@ -24,13 +24,18 @@ it('when the family takes more time, the big screen goes dark; after acceptance 
 	await bigScreen.synced;
 	await waitForConvergence([bigScreen.doc, evaPhone.doc]);
 	await changePhase(eva.client, conferenceId, 'private');
-	expect((await waitForClose(bigScreen.closed, 'the big screen loses the plan when the family goes back to private time')).code).toBe(4403);
+	expect(
+		(await waitForClose(bigScreen.closed, 'the big screen loses the plan when the family goes back to private time'))
+			.code
+	).toBe(4403);
 	addAgreement(evaPhone.doc, 'AMENDEMENT: Eva gaat mee naar het eerste gesprek', { theme: 'school' });
 	expect(await upgradeStatus(server, coordinator.client, conferenceId, 'plan')).toBe(403);
 
 	await changePhase(eva.client, conferenceId, 'presentation');
 	const again = docs.open(server, coordinator.client, conferenceId, 'plan');
-	await waitUntil(() => agreementTexts(again.doc).length === 2, 'the big screen shows the amended plan', { docs: [again.doc] });
+	await waitUntil(() => agreementTexts(again.doc).length === 2, 'the big screen shows the amended plan', {
+		docs: [again.doc]
+	});
 	expect(containsText(bigScreen.received, 'AMENDEMENT')).toBe(false);
 
 	// Accepted: Eva's phone stays connected, read-only; what it still tries to write is refused.
@@ -38,16 +43,24 @@ it('when the family takes more time, the big screen goes dark; after acceptance 
 	expect(version).toBe(1);
 	const deniedBefore = evaPhone.received.filter((message) => message[0] === MESSAGE_AUTH).length;
 	addAgreement(evaPhone.doc, 'NA-AFLOOP: nog iets', { theme: 'other' });
-	await waitUntil(() => evaPhone.received.filter((message) => message[0] === MESSAGE_AUTH).length > deniedBefore, 'Eva’s phone hears the plan is frozen');
+	await waitUntil(
+		() => evaPhone.received.filter((message) => message[0] === MESSAGE_AUTH).length > deniedBefore,
+		'Eva’s phone hears the plan is frozen'
+	);
 	const frozen = docs.open(server, eva.client, conferenceId, 'plan');
 	await frozen.synced;
-	expect(agreementTexts(frozen.doc)).toEqual(['Eva belt de school over de verzuimregeling', 'AMENDEMENT: Eva gaat mee naar het eerste gesprek']);
+	expect(agreementTexts(frozen.doc)).toEqual([
+		'Eva belt de school over de verzuimregeling',
+		'AMENDEMENT: Eva gaat mee naar het eerste gesprek'
+	]);
 	const exported = JSON.parse(await (await eva.client.get(`/c/${conferenceId}/export`)).text());
 	expect(exported.plan.agreements.map((a: { text: string }) => a.text)).toEqual(agreementTexts(frozen.doc));
 
 	// Closed: the coordinator's task is over; the family keeps reading.
 	await changePhase(coordinator.client, conferenceId, 'closed');
-	expect((await waitForClose(again.closed, 'the coordinator loses the plan when the conference closes')).code).toBe(4403);
+	expect((await waitForClose(again.closed, 'the coordinator loses the plan when the conference closes')).code).toBe(
+		4403
+	);
 	expect(await upgradeStatus(server, coordinator.client, conferenceId, 'plan')).toBe(403);
 	expect(await upgradeStatus(server, eva.client, conferenceId, 'plan')).toBe(101);
 	expect(evaPhone.closeEvents).toEqual([]);

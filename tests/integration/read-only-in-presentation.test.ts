@@ -30,18 +30,28 @@ it('at the presentation the coordinator’s screen shows the plan, but what it t
 	// Someone at the coordinator's laptop edits the plan anyway.
 	addAgreement(bigScreen.doc, 'DOOR-DE-COORDINATOR: Kees verhuist', { theme: 'housing' });
 	metaText(bigScreen.doc, 'monitor').insert(0, 'COORDINATOR-');
-	await waitUntil(() => bigScreen.received.some((message) => message[0] === MESSAGE_AUTH), 'the server tells the coordinator the plan is read-only');
+	await waitUntil(
+		() => bigScreen.received.some((message) => message[0] === MESSAGE_AUTH),
+		'the server tells the coordinator the plan is read-only'
+	);
 
 	// The family keeps writing; the big screen follows live, so the server is passing changes on.
 	addAgreement(keesPhone.doc, 'Kees belt zijn dochter elke week', { theme: 'contact' });
-	await waitUntil(() => agreementTexts(bigScreen.doc).includes('Kees belt zijn dochter elke week'), 'the big screen shows the family’s new agreement', {
-		docs: [bigScreen.doc]
-	});
+	await waitUntil(
+		() => agreementTexts(bigScreen.doc).includes('Kees belt zijn dochter elke week'),
+		'the big screen shows the family’s new agreement',
+		{
+			docs: [bigScreen.doc]
+		}
+	);
 	const secondPhone = docs.open(server, kees.client, conferenceId, 'plan');
 	await secondPhone.synced;
 	await waitForConvergence([secondPhone.doc, keesPhone.doc]);
 	for (const familyDoc of [keesPhone, secondPhone]) {
-		expect(agreementTexts(familyDoc.doc)).toEqual(['Kees stopt met drinken en gaat naar de AA', 'Kees belt zijn dochter elke week']);
+		expect(agreementTexts(familyDoc.doc)).toEqual([
+			'Kees stopt met drinken en gaat naar de AA',
+			'Kees belt zijn dochter elke week'
+		]);
 		expect(fieldText(familyDoc.doc, 'monitor')).toBe('Oom Bert');
 		expect(containsText(familyDoc.received, 'DOOR-DE-COORDINATOR')).toBe(false);
 		expect(containsText(familyDoc.received, 'COORDINATOR-')).toBe(false);
@@ -51,11 +61,19 @@ it('at the presentation the coordinator’s screen shows the plan, but what it t
 	// coordinator's screen stays open, reconnects and still holds its own local change.
 	const reconnectsBefore = bigScreen.closeEvents.length;
 	await server.restart();
-	await waitUntil(() => bigScreen.closeEvents.length > reconnectsBefore && bigScreen.provider.synced, 'the big screen reconnects after the restart');
+	await waitUntil(
+		() => bigScreen.closeEvents.length > reconnectsBefore && bigScreen.provider.synced,
+		'the big screen reconnects after the restart'
+	);
 	const afterRestart = docs.open(server, kees.client, conferenceId, 'plan');
 	await afterRestart.synced;
-	await waitUntil(() => agreementTexts(afterRestart.doc).length === 2, 'the family’s plan is back', { docs: [afterRestart.doc] });
-	expect(agreementTexts(afterRestart.doc)).toEqual(['Kees stopt met drinken en gaat naar de AA', 'Kees belt zijn dochter elke week']);
+	await waitUntil(() => agreementTexts(afterRestart.doc).length === 2, 'the family’s plan is back', {
+		docs: [afterRestart.doc]
+	});
+	expect(agreementTexts(afterRestart.doc)).toEqual([
+		'Kees stopt met drinken en gaat naar de AA',
+		'Kees belt zijn dochter elke week'
+	]);
 	expect(fieldText(afterRestart.doc, 'monitor')).toBe('Oom Bert');
 	expect(agreementTexts(bigScreen.doc)).toContain('DOOR-DE-COORDINATOR: Kees verhuist');
 });

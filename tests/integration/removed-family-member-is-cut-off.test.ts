@@ -6,11 +6,17 @@ import { containsText, upgradeStatus, waitForClose, waitUntil, type LiveDoc } fr
 
 const kring = kringForThisFile();
 
-const namesIn = (liveDoc: LiveDoc) => [...liveDoc.provider.awareness.getStates().values()].map((state) => (state.user as { name?: string } | undefined)?.name);
+const namesIn = (liveDoc: LiveDoc) =>
+	[...liveDoc.provider.awareness.getStates().values()].map(
+		(state) => (state.user as { name?: string } | undefined)?.name
+	);
 
 it('a family member removed by another family member loses both documents at once, and cannot come back with the old cookie', async () => {
 	const { server, coordinator, docs } = kring;
-	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Moeder Yara', 'Ex-partner Rob']);
+	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, [
+		'Moeder Yara',
+		'Ex-partner Rob'
+	]);
 	const [yara, rob] = family;
 	await changePhase(coordinator.client, conferenceId, 'information');
 	await changePhase(coordinator.client, conferenceId, 'private');
@@ -20,7 +26,9 @@ it('a family member removed by another family member loses both documents at onc
 	const robBrief = docs.open(server, rob.client, conferenceId, 'brief');
 	await Promise.all([yaraPlan.synced, robPlan.synced, robBrief.synced]);
 	addAgreement(yaraPlan.doc, 'Yara houdt de sleutel van het huis', { theme: 'housing' });
-	await waitUntil(() => agreementTexts(robPlan.doc).length === 1, 'Rob sees the plan while he is in', { docs: [robPlan.doc] });
+	await waitUntil(() => agreementTexts(robPlan.doc).length === 1, 'Rob sees the plan while he is in', {
+		docs: [robPlan.doc]
+	});
 	await waitUntil(() => namesIn(yaraPlan).includes('Ex-partner Rob'), 'Yara sees Rob is here');
 
 	// Yara sends Rob away from the board.
@@ -54,5 +62,7 @@ it('a family member removed by another family member loses both documents at onc
 	expect(await board.text()).not.toContain('NA-ROB');
 	const data = await rob.client.pageData(`/c/${conferenceId}`);
 	expect(data).toEqual({ status: 303, data: null, location: '/?removed=1' });
-	expect((await boardData(yara.client, conferenceId)).board?.participants.map((p) => p.name)).not.toContain('Ex-partner Rob');
+	expect((await boardData(yara.client, conferenceId)).board?.participants.map((p) => p.name)).not.toContain(
+		'Ex-partner Rob'
+	);
 });

@@ -10,7 +10,10 @@ const kring = kringForThisFile({ database: 'postgres' });
 
 it('a family member removed while their phone is still connecting gets no document and no write access', async () => {
 	const { server, coordinator, docs } = kring;
-	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Moeder Yara', 'Ex-partner Rob']);
+	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, [
+		'Moeder Yara',
+		'Ex-partner Rob'
+	]);
 	const [yara, rob] = family;
 	await changePhase(coordinator.client, conferenceId, 'information');
 	await changePhase(coordinator.client, conferenceId, 'private');
@@ -28,5 +31,5 @@ it('a family member removed while their phone is still connecting gets no docume
 
 	// The family's own sockets open as before.
 	const yaraPlan = docs.open(server, yara.client, conferenceId, 'plan');
-		await yaraPlan.synced;
+	await yaraPlan.synced;
 });

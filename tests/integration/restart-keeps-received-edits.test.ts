@@ -20,7 +20,9 @@ it('after the server is killed mid-typing and started again, every edit another 
 	addAgreement(writer.doc, 'Henk brengt Noor naar voetbal', { theme: 'contact' });
 	addAgreement(writer.doc, 'Lotte regelt de huur met de woningcorporatie', { theme: 'housing' });
 	metaText(writer.doc, 'contingency').insert(0, 'Als het niet lukt: ');
-	await waitUntil(() => fieldText(reader.doc, 'contingency').length > 0, 'Lotte sees the contingency field', { docs: [reader.doc] });
+	await waitUntil(() => fieldText(reader.doc, 'contingency').length > 0, 'Lotte sees the contingency field', {
+		docs: [reader.doc]
+	});
 
 	// Henk keeps typing, one change per key; the server is killed while his changes stream in.
 	let typing = true;
@@ -31,7 +33,9 @@ it('after the server is killed mid-typing and started again, every edit another 
 			await typeInto(writer.doc, 'contingency', char, { pauseEvery: 1 });
 		}
 	})();
-	await waitUntil(() => fieldText(reader.doc, 'contingency').length > 120, 'Lotte receives Henk’s typing', { docs: [reader.doc] });
+	await waitUntil(() => fieldText(reader.doc, 'contingency').length > 120, 'Lotte receives Henk’s typing', {
+		docs: [reader.doc]
+	});
 	await server.kill();
 	typing = false;
 	await keys;
@@ -41,7 +45,9 @@ it('after the server is killed mid-typing and started again, every edit another 
 	const received = new Y.Doc();
 	Y.applyUpdate(received, Y.encodeStateAsUpdate(reader.doc));
 	const receivedText = fieldText(received, 'contingency');
-	console.log(`[restart] Lotte had received ${receivedText.length} characters when the server was killed; Henk had typed ${fieldText(writer.doc, 'contingency').length}`);
+	console.log(
+		`[restart] Lotte had received ${receivedText.length} characters when the server was killed; Henk had typed ${fieldText(writer.doc, 'contingency').length}`
+	);
 	writer.destroy();
 	reader.destroy();
 
@@ -50,7 +56,10 @@ it('after the server is killed mid-typing and started again, every edit another 
 	const fresh = docs.open(server, lotte.client, conferenceId, 'plan');
 	await fresh.synced;
 	expect(includesState(fresh.doc, received)).toBe(true);
-	expect(agreementTexts(fresh.doc)).toEqual(['Henk brengt Noor naar voetbal', 'Lotte regelt de huur met de woningcorporatie']);
+	expect(agreementTexts(fresh.doc)).toEqual([
+		'Henk brengt Noor naar voetbal',
+		'Lotte regelt de huur met de woningcorporatie'
+	]);
 	expect(fieldText(fresh.doc, 'contingency').startsWith(receivedText)).toBe(true);
 });
 
@@ -73,7 +82,14 @@ it('a phone that kept editing while the server was down sends those edits when i
 
 	// The provider reconnects by itself (same address) and sends what the server lacks.
 	const check = docs.open(server, ans.client, conferenceId, 'plan');
-	await waitUntil(() => agreementTexts(check.doc).length === 2, 'the offline edit reaches the server after the restart', { docs: [check.doc] });
-	expect(agreementTexts(check.doc)).toEqual(['Ans kijkt na school even binnen', 'Ans belt de school als Noor er niet is']);
+	await waitUntil(
+		() => agreementTexts(check.doc).length === 2,
+		'the offline edit reaches the server after the restart',
+		{ docs: [check.doc] }
+	);
+	expect(agreementTexts(check.doc)).toEqual([
+		'Ans kijkt na school even binnen',
+		'Ans belt de school als Noor er niet is'
+	]);
 	await waitForConvergence([phone.doc, check.doc]);
 });

@@ -5,7 +5,9 @@ import { addAgreement, agreementTexts } from '../support/plan';
 import { upgradeStatus, waitForClose, waitUntil } from '../support/yjs-client';
 
 // A month shortened to two seconds, and housekeeping every fifth of one.
-const kring = kringForThisFile({ env: { KRING_CLOSE_ACCEPTED_AFTER_MS: '2000', KRING_HOUSEKEEPING_INTERVAL_MS: '200' } });
+const kring = kringForThisFile({
+	env: { KRING_CLOSE_ACCEPTED_AFTER_MS: '2000', KRING_HOUSEKEEPING_INTERVAL_MS: '200' }
+});
 
 it('some time after acceptance the conference closes by itself: the coordinator is cut off, the family keeps its plan', async () => {
 	const { server, coordinator, docs } = kring;
@@ -26,7 +28,9 @@ it('some time after acceptance the conference closes by itself: the coordinator 
 	expect(agreementTexts(screen.doc)).toEqual(['Ans meldt Dennis aan bij de gemeente']);
 
 	// …until the set time has passed: then her socket closes and nothing opens again.
-	expect((await waitForClose(screen.closed, 'the coordinator’s plan socket closes when the conference closes')).code).toBe(4403);
+	expect(
+		(await waitForClose(screen.closed, 'the coordinator’s plan socket closes when the conference closes')).code
+	).toBe(4403);
 	expect((await boardData(coordinator.client, conferenceId)).board?.conference.phase).toBe('closed');
 	expect(await upgradeStatus(server, coordinator.client, conferenceId, 'plan')).toBe(403);
 	expect((await coordinator.client.get(`/c/${conferenceId}/export`)).status).toBe(404);
@@ -34,6 +38,10 @@ it('some time after acceptance the conference closes by itself: the coordinator 
 	// The family keeps the accepted plan, and the log says Kring closed it.
 	const board = (await boardData(ans.client, conferenceId)).board;
 	expect(board?.accepted?.version).toBe(1);
-	expect(board?.audit.some((entry) => entry.actor === 'Kring' && entry.action === 'phase.changed' && entry.detail === 'accepted → closed')).toBe(true);
+	expect(
+		board?.audit.some(
+			(entry) => entry.actor === 'Kring' && entry.action === 'phase.changed' && entry.detail === 'accepted → closed'
+		)
+	).toBe(true);
 	expect((await ans.client.get(`/c/${conferenceId}/export`)).status).toBe(200);
 });

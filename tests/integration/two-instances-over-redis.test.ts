@@ -3,7 +3,15 @@ import { changePhase, conferenceWithFamily, createCoordinator, type Staff } from
 import { startKring, type KringServer } from '../support/kring-server';
 import { addAgreement, agreementTexts, fieldText, typeInto } from '../support/plan';
 import { metaText } from '../../src/lib/plan/shape';
-import { containsText, liveDocs, upgradeStatus, waitForClose, waitForConvergence, waitUntil, type LiveDoc } from '../support/yjs-client';
+import {
+	containsText,
+	liveDocs,
+	upgradeStatus,
+	waitForClose,
+	waitForConvergence,
+	waitUntil,
+	type LiveDoc
+} from '../support/yjs-client';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -38,7 +46,11 @@ it('family members connected to different instances edit one plan and converge',
 	await waitForConvergence([onFirst.doc, onSecond.doc], 'the two instances pass each other’s changes on');
 
 	metaText(onFirst.doc, 'evaluation').insert(0, 'Evaluatie: ');
-	await waitUntil(() => fieldText(onSecond.doc, 'evaluation') === 'Evaluatie: ', 'the field reaches the second instance', { docs: [onSecond.doc] });
+	await waitUntil(
+		() => fieldText(onSecond.doc, 'evaluation') === 'Evaluatie: ',
+		'the field reaches the second instance',
+		{ docs: [onSecond.doc] }
+	);
 	await Promise.all([
 		typeInto(onFirst.doc, 'evaluation', 'over zes weken bij oma thuis.'),
 		typeInto(onSecond.doc, 'evaluation', 'Layla plant het. ', { at: 'Evaluatie: '.length })
@@ -52,18 +64,30 @@ it('family members connected to different instances edit one plan and converge',
 		const fresh = docs.open(server, omar.client.on(server), conferenceId, 'plan');
 		await fresh.synced;
 		await waitForConvergence([fresh.doc, onFirst.doc]);
-		expect(agreementTexts(fresh.doc).sort()).toEqual(['Layla gaat mee naar de reclassering', 'Omar zoekt werk via het UWV']);
+		expect(agreementTexts(fresh.doc).sort()).toEqual([
+			'Layla gaat mee naar de reclassering',
+			'Omar zoekt werk via het UWV'
+		]);
 	}
 });
 
-const usersIn = (liveDoc: LiveDoc) => [...liveDoc.provider.awareness.getStates().values()].map((state) => (state.user ?? {}) as { name?: string; role?: string });
+const usersIn = (liveDoc: LiveDoc) =>
+	[...liveDoc.provider.awareness.getStates().values()].map(
+		(state) => (state.user ?? {}) as { name?: string; role?: string }
+	);
 const rolesIn = (liveDoc: LiveDoc) => usersIn(liveDoc).map((user) => user.role);
 const namesIn = (liveDoc: LiveDoc) => usersIn(liveDoc).map((user) => user.name);
 
 it('who is already on the plan at one instance is shown at once to someone opening it at the other', async () => {
-	const { conferenceId, family } = await conferenceWithFamily(first, coordinator.client, ['Tante Nadia', 'Oom Sami', 'Nicht Lina']);
+	const { conferenceId, family } = await conferenceWithFamily(first, coordinator.client, [
+		'Tante Nadia',
+		'Oom Sami',
+		'Nicht Lina'
+	]);
 	const [nadia, sami, lina] = family;
-	const nadiaOnSecond = docs.open(second, nadia.client.on(second), conferenceId, 'plan', { presence: { name: 'Nadia' } });
+	const nadiaOnSecond = docs.open(second, nadia.client.on(second), conferenceId, 'plan', {
+		presence: { name: 'Nadia' }
+	});
 	const samiOnSecond = docs.open(second, sami.client.on(second), conferenceId, 'plan');
 	await Promise.all([nadiaOnSecond.synced, samiOnSecond.synced]);
 	await waitUntil(() => namesIn(samiOnSecond).includes('Tante Nadia'), 'Sami, on the same instance, sees Nadia');
@@ -78,11 +102,16 @@ it('a hand-over made on one instance closes the coordinator’s brief socket on 
 	const { conferenceId, family } = await conferenceWithFamily(first, coordinator.client, ['Oma Wil']);
 	const [wil] = family;
 	await changePhase(coordinator.client, conferenceId, 'information');
-	const coordinatorBrief = docs.open(second, coordinator.client.on(second), conferenceId, 'brief', { presence: { name: 'Carla' } });
+	const coordinatorBrief = docs.open(second, coordinator.client.on(second), conferenceId, 'brief', {
+		presence: { name: 'Carla' }
+	});
 	const familyBrief = docs.open(first, wil.client, conferenceId, 'brief');
 	const familyPlan = docs.open(first, wil.client, conferenceId, 'plan');
 	await Promise.all([coordinatorBrief.synced, familyBrief.synced, familyPlan.synced]);
-	await waitUntil(() => rolesIn(familyBrief).includes('coordinator'), 'the family on the first instance sees the coordinator on the second');
+	await waitUntil(
+		() => rolesIn(familyBrief).includes('coordinator'),
+		'the family on the first instance sees the coordinator on the second'
+	);
 
 	const requested = performance.now();
 	await changePhase(coordinator.client, conferenceId, 'private');
@@ -93,7 +122,10 @@ it('a hand-over made on one instance closes the coordinator’s brief socket on 
 		`[revocation over Redis] hand-over on instance 1 → coordinator socket on instance 2 closed: ${(closed.at - requested).toFixed(1)} ms ` +
 			`(HTTP answer after ${(answered - requested).toFixed(1)} ms)`
 	);
-	await waitUntil(() => !rolesIn(familyBrief).includes('coordinator'), 'the coordinator’s presence is gone on the first instance');
+	await waitUntil(
+		() => !rolesIn(familyBrief).includes('coordinator'),
+		'the coordinator’s presence is gone on the first instance'
+	);
 
 	addAgreement(familyPlan.doc, 'GEHEIM-VAN-DE-FAMILIE: Wil neemt de kinderen in huis', { theme: 'housing' });
 	expect(await upgradeStatus(second, coordinator.client.on(second), conferenceId, 'brief')).toBe(403);

@@ -17,10 +17,14 @@ afterAll(() => {
 it('`vite dev` answers the collab WebSocket itself, with the same authentication as production', async () => {
 	const port = await freePort();
 	let output = '';
-	dev = spawn(process.execPath, ['node_modules/vite/bin/vite.js', 'dev', '--port', String(port), '--strictPort', '--host', '127.0.0.1'], {
-		env: { ...process.env, KRING_DATA_DIR: dataDir, DATABASE_URL: '', REDIS_URL: '' },
-		stdio: ['ignore', 'pipe', 'pipe']
-	});
+	dev = spawn(
+		process.execPath,
+		['node_modules/vite/bin/vite.js', 'dev', '--port', String(port), '--strictPort', '--host', '127.0.0.1'],
+		{
+			env: { ...process.env, KRING_DATA_DIR: dataDir, DATABASE_URL: '', REDIS_URL: '' },
+			stdio: ['ignore', 'pipe', 'pipe']
+		}
+	);
 	dev.stdout?.on('data', (chunk) => (output += chunk));
 	dev.stderr?.on('data', (chunk) => (output += chunk));
 	const url = `http://127.0.0.1:${port}`;

@@ -28,14 +28,21 @@ afterAll(async () => {
 it('a conference goes from the setup link to an accepted plan whose export matches its hash', async () => {
 	// The operator opens the setup link the server printed and makes the first coordinator account.
 	expect(server.setupPath).toMatch(/^\/setup\/[a-z2-7]+$/);
-	const carla = await createCoordinator(server, { name: 'Carla', email: `${unique('carla')}@kring.test`, password: 'lange zin als wachtwoord' });
+	const carla = await createCoordinator(server, {
+		name: 'Carla',
+		email: `${unique('carla')}@kring.test`,
+		password: 'lange zin als wachtwoord'
+	});
 
 	// The link is used up; Carla signs in again later with her email and password.
 	expect((await carla.client.get(server.setupPath!)).status).toBe(410);
 	const coordinator = await signIn(server, carla.email, carla.password);
 	expect((await coordinator.get('/staff')).status).toBe(200);
 
-	const conferenceId = await createConference(coordinator, { title: 'Familie Jansen', question: 'Hoe komt Sem weer veilig thuis?' });
+	const conferenceId = await createConference(coordinator, {
+		title: 'Familie Jansen',
+		question: 'Hoe komt Sem weer veilig thuis?'
+	});
 	const roomCode = await roomCodeOf(coordinator, conferenceId);
 	expect(roomCode).toMatch(/^[A-Z2-9]{4}-[A-Z2-9]{4}$/);
 
@@ -48,7 +55,10 @@ it('a conference goes from the setup link to an accepted plan whose export match
 	expect(seen.board?.conference.question).toBe('Hoe komt Sem weer veilig thuis?');
 
 	// The youth care worker is invited by email and registers from the link.
-	const link = await inviteProfessional(coordinator, conferenceId, { name: 'Peter Jeugdzorg', email: `${unique('peter')}@kring.test` });
+	const link = await inviteProfessional(coordinator, conferenceId, {
+		name: 'Peter Jeugdzorg',
+		email: `${unique('peter')}@kring.test`
+	});
 	expect(link).toMatch(new RegExp(`^${server.origin}/invite/[a-z2-7]+$`));
 	const professional = await registerProfessional(server, link, { name: 'Peter Jeugdzorg' });
 	expect(professional.conferenceId).toBe(conferenceId);
@@ -63,7 +73,9 @@ it('a conference goes from the setup link to an accepted plan whose export match
 	addAgreement(plan.doc, 'Oma haalt Sem op woensdag van school', { theme: 'school' });
 	addAgreement(plan.doc, 'Vader belt elke zondag', { theme: 'contact' });
 	const check = openDoc(server, mother.client, conferenceId, 'plan');
-	await waitUntil(() => agreementTexts(check.doc).length === 2, 'the second device sees both agreements', { docs: [check.doc] });
+	await waitUntil(() => agreementTexts(check.doc).length === 2, 'the second device sees both agreements', {
+		docs: [check.doc]
+	});
 	plan.destroy();
 	check.destroy();
 
@@ -73,7 +85,12 @@ it('a conference goes from the setup link to an accepted plan whose export match
 
 	const board = (await boardData(mother.client, conferenceId)).board!;
 	expect(board.conference.phase).toBe('accepted');
-	expect(board.accepted).toMatchObject({ version: 1, acceptedBy: 'Peter Jeugdzorg', acceptedByRole: 'professional', conditions: 'Evaluatie over drie maanden' });
+	expect(board.accepted).toMatchObject({
+		version: 1,
+		acceptedBy: 'Peter Jeugdzorg',
+		acceptedByRole: 'professional',
+		conditions: 'Evaluatie over drie maanden'
+	});
 	expect(board.accepted!.sha256).toMatch(/^[0-9a-f]{64}$/);
 
 	const exported = await mother.client.get(`/c/${conferenceId}/export`);
@@ -85,10 +102,17 @@ it('a conference goes from the setup link to an accepted plan whose export match
 	expect(exported.headers.get('x-kring-sha256')).toBe(digest);
 	const frozen = JSON.parse(bytes.toString('utf8'));
 	expect(frozen.version).toBe(1);
-	expect(frozen.plan.agreements.map((a: { text: string }) => a.text)).toEqual(['Oma haalt Sem op woensdag van school', 'Vader belt elke zondag']);
+	expect(frozen.plan.agreements.map((a: { text: string }) => a.text)).toEqual([
+		'Oma haalt Sem op woensdag van school',
+		'Vader belt elke zondag'
+	]);
 	expect(frozen.question).toBe('Hoe komt Sem weer veilig thuis?');
 
 	// The coordinator sees the same frozen plan.
 	const forCoordinator = await coordinator.get(`/c/${conferenceId}/export`);
-	expect(createHash('sha256').update(Buffer.from(await forCoordinator.arrayBuffer())).digest('hex')).toBe(digest);
+	expect(
+		createHash('sha256')
+			.update(Buffer.from(await forCoordinator.arrayBuffer()))
+			.digest('hex')
+	).toBe(digest);
 });

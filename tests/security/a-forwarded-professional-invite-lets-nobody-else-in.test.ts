@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { boardData, createConference, createCoordinator, inviteProfessional, registerProfessional, type Staff } from '../support/client';
+import {
+	boardData,
+	createConference,
+	createCoordinator,
+	inviteProfessional,
+	registerProfessional,
+	type Staff
+} from '../support/client';
 import { startKring, type KringServer } from '../support/kring-server';
 
 let server: KringServer;
@@ -18,11 +25,17 @@ it('an invite for one probation officer cannot be taken by another professional,
 	const second = await createConference(coordinator.client, { title: 'Tweede conferentie' });
 
 	// Another professional has an account through a different conference.
-	const otherLink = await inviteProfessional(coordinator.client, first, { name: 'Andere Professional', email: 'andere@zorg.test' });
+	const otherLink = await inviteProfessional(coordinator.client, first, {
+		name: 'Andere Professional',
+		email: 'andere@zorg.test'
+	});
 	const other = await registerProfessional(server, otherLink, { name: 'Andere Professional' });
 
 	// The link for the probation officer is forwarded to that other professional.
-	const link = await inviteProfessional(coordinator.client, second, { name: 'Reclassering Ria', email: 'ria@reclassering.test' });
+	const link = await inviteProfessional(coordinator.client, second, {
+		name: 'Reclassering Ria',
+		email: 'ria@reclassering.test'
+	});
 	const path = new URL(link, server.url).pathname;
 	const taken = await other.client.postAction(path, 'accept');
 	expect(taken).toMatchObject({ type: 'failure', status: 403, data: { error: 'invite_other_email' } });

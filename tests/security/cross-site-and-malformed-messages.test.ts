@@ -44,7 +44,14 @@ describe('cross-site requests and malformed messages', () => {
 
 	it('refuses a WebSocket from another site, even with the family cookie', async () => {
 		const port = server.port;
-		for (const origin of ['https://evil.example', `http://127.0.0.1:${port}.evil.example`, 'null', `http://localhost:${port}`, `https://127.0.0.1:${port}`, `http://127.0.0.1:${port + 1}`]) {
+		for (const origin of [
+			'https://evil.example',
+			`http://127.0.0.1:${port}.evil.example`,
+			'null',
+			`http://localhost:${port}`,
+			`https://127.0.0.1:${port}`,
+			`http://127.0.0.1:${port + 1}`
+		]) {
 			for (const doc of ['plan', 'brief']) {
 				const socket = await rawDocSocket(conference.anna, conference.id, doc, { origin });
 				socket.send(syncStep1());
@@ -59,7 +66,10 @@ describe('cross-site requests and malformed messages', () => {
 		const own = await rawDocSocket(conference.anna, conference.id, 'plan');
 		expect(own.status).toBe(101);
 		own.send(syncStep1());
-		await until(() => found(docBytes(docFromMessages(own.messages)), [conference.planTexts[0]]).length === 1, 'the plan');
+		await until(
+			() => found(docBytes(docFromMessages(own.messages)), [conference.planTexts[0]]).length === 1,
+			'the plan'
+		);
 		await own.close();
 	});
 
@@ -73,7 +83,11 @@ describe('cross-site requests and malformed messages', () => {
 				['answerKnock', { answer: 'coming' }],
 				['leave', {}]
 			] as const) {
-				for (const contentType of ['application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data; boundary=x']) {
+				for (const contentType of [
+					'application/x-www-form-urlencoded',
+					'text/plain',
+					'multipart/form-data; boundary=x'
+				]) {
 					const reply = await anna.action(`/c/${id}`, action, fields, { origin, 'content-type': contentType });
 					expect(reply.status, `${origin} ?/${action} ${contentType}`).toBe(403);
 					expect(found(reply.text, forbidden())).toEqual([]);
@@ -81,7 +95,9 @@ describe('cross-site requests and malformed messages', () => {
 			}
 		}
 		expect(await conference.currentPhase()).toBe('private');
-		expect(((await anna.pageData(`/c/${id}`)).data.board as { participants: { id: string }[] }).participants.map((p) => p.id)).toContain(annaId);
+		expect(
+			((await anna.pageData(`/c/${id}`)).data.board as { participants: { id: string }[] }).participants.map((p) => p.id)
+		).toContain(annaId);
 	});
 
 	it('drops a write from a read-only connection: the brief stays as it was in private time', async () => {
@@ -89,7 +105,10 @@ describe('cross-site requests and malformed messages', () => {
 		const socket = await rawDocSocket(bram, id, 'brief');
 		expect(socket.status).toBe(101);
 		socket.send(syncStep1());
-		await until(() => found(docBytes(docFromMessages(socket.messages)), [conference.briefTexts[0]]).length === 1, 'the brief (read-only) to arrive');
+		await until(
+			() => found(docBytes(docFromMessages(socket.messages)), [conference.briefTexts[0]]).length === 1,
+			'the brief (read-only) to arrive'
+		);
 		const own = docFromMessages(socket.messages);
 		const injected = conference.newSecret('written-into-read-only-brief');
 		const before = Y.encodeStateVector(own);
@@ -123,8 +142,16 @@ describe('cross-site requests and malformed messages', () => {
 			return encoding.toUint8Array(encoder);
 		};
 		const messages: [string, Uint8Array][] = [
-			['awareness state that is plan text, not JSON', awarenessMessage([{ clientId: 99_001, clock: 1, state: null, rawState: planText }])],
-			['awareness state that is a short piece of plan text', awarenessMessage([{ clientId: 99_002, clock: 1, state: null, rawState: conference.newSecret('x').slice(0, 18) }])],
+			[
+				'awareness state that is plan text, not JSON',
+				awarenessMessage([{ clientId: 99_001, clock: 1, state: null, rawState: planText }])
+			],
+			[
+				'awareness state that is a short piece of plan text',
+				awarenessMessage([
+					{ clientId: 99_002, clock: 1, state: null, rawState: conference.newSecret('x').slice(0, 18) }
+				])
+			],
 			['unknown message type followed by plan text', withType(99, text)],
 			['unknown sync step with plan text', withType(MESSAGE.sync, 7, text)],
 			['an update that is plan text', withType(MESSAGE.sync, 2, text)],
@@ -147,7 +174,15 @@ describe('cross-site requests and malformed messages', () => {
 	});
 
 	it('a link into Kring cannot bounce anyone to another site (login next, language back)', async () => {
-		const targets = ['//evil.example/kring', '/\\evil.example/kring', '/\t/evil.example/kring', '/%5Cevil.example', 'https://evil.example/kring', '/\\/evil.example', '/\\['];
+		const targets = [
+			'//evil.example/kring',
+			'/\\evil.example/kring',
+			'/\t/evil.example/kring',
+			'/%5Cevil.example',
+			'https://evil.example/kring',
+			'/\\/evil.example',
+			'/\\['
+		];
 		const staysHome = (reply: { status: number; headers: Headers; action?: { location?: string } }) => {
 			const location = reply.action?.location ?? reply.headers.get('location');
 			return location === null || location === undefined || new URL(location, server.origin).origin === server.origin;
@@ -159,7 +194,10 @@ describe('cross-site requests and malformed messages', () => {
 			expect(staysHome(signedIn), `GET /login?next=${next}: ${signedIn.headers.get('location')}`).toBe(true);
 			// Signing in from that link.
 			const fresh = new Browser(server, 'coordinator signing in again');
-			const login = await fresh.action(`/login?next=${encodeURIComponent(next)}`, 'default', { email: 'coco@example.org', password: conference.password });
+			const login = await fresh.action(`/login?next=${encodeURIComponent(next)}`, 'default', {
+				email: 'coco@example.org',
+				password: conference.password
+			});
 			expect(login.action?.type).toBe('redirect');
 			expect(staysHome(login), `POST /login?next=${next}: ${login.action?.location}`).toBe(true);
 			const lang = await conference.anna.action('/lang', 'default', { locale: 'en', back: next });

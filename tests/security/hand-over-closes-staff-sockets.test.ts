@@ -41,10 +41,16 @@ describe('hand-over closes the staff sockets that were open before it', () => {
 	it('closes polite and hostile staff sockets with 4403 and sends nothing after', async () => {
 		const { coordinator, professional, id } = conference;
 		const sockets: { who: string; socket: RawSocket }[] = [];
-		for (const [who, browser] of [['coordinator', coordinator], ['professional', professional]] as const) {
+		for (const [who, browser] of [
+			['coordinator', coordinator],
+			['professional', professional]
+		] as const) {
 			for (const doc of ['brief'] as const) {
 				sockets.push({ who: `${who} ${doc} (polite)`, socket: await rawDocSocket(browser, id, doc) });
-				sockets.push({ who: `${who} ${doc} (ignores close)`, socket: await rawDocSocket(browser, id, doc, { answerClose: false }) });
+				sockets.push({
+					who: `${who} ${doc} (ignores close)`,
+					socket: await rawDocSocket(browser, id, doc, { answerClose: false })
+				});
 			}
 		}
 		for (const { socket } of sockets) {
@@ -53,12 +59,18 @@ describe('hand-over closes the staff sockets that were open before it', () => {
 		}
 		// Before hand-over the brief is theirs to read: the bytes carry it (this proves the check below can see it).
 		for (const { socket } of sockets) {
-			await until(() => found(docBytes(docFromMessages(socket.messages)), [conference.briefTexts[0]]).length === 1, 'the brief to reach staff');
+			await until(
+				() => found(docBytes(docFromMessages(socket.messages)), [conference.briefTexts[0]]).length === 1,
+				'the brief to reach staff'
+			);
 		}
 		// The family is present on the brief: staff may see that now.
 		conference.annaBrief.provider.awareness.setLocalStateField('focus', 'concerns');
 		await until(
-			() => sockets.every(({ socket }) => socket.messages.some((m) => JSON.stringify(decodeMessage(m)).includes('"focus":"concerns"'))),
+			() =>
+				sockets.every(({ socket }) =>
+					socket.messages.some((m) => JSON.stringify(decodeMessage(m)).includes('"focus":"concerns"'))
+				),
 			'staff to see Anna on the brief'
 		);
 
@@ -82,9 +94,18 @@ describe('hand-over closes the staff sockets that were open before it', () => {
 		for (const { who, socket } of sockets) {
 			expect(socket.closeFrame, who).toEqual({ code: 4403, reason: 'access revoked' });
 			expect(socket.framesAfterClose, `${who}: frames after the close frame`).toEqual([]);
-			expect(found(socket.raw, [privateText, privateFocus, conference.secret.concat('-typed-in-private')]), who).toEqual([]);
+			expect(
+				found(socket.raw, [privateText, privateFocus, conference.secret.concat('-typed-in-private')]),
+				who
+			).toEqual([]);
 			// Nothing of the plan, ever: the family's plan secrets never reach a staff brief socket.
-			expect(found(socket.raw, conference.planTexts.filter((t) => !t.includes('brief-by-family'))), who).toEqual([]);
+			expect(
+				found(
+					socket.raw,
+					conference.planTexts.filter((t) => !t.includes('brief-by-family'))
+				),
+				who
+			).toEqual([]);
 		}
 	});
 

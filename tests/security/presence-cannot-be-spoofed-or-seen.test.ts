@@ -50,7 +50,13 @@ describe('presence in private time', () => {
 		server = await startKring();
 		conference = await seedConference(server);
 		mallory = new Browser(server, 'Mallory (family)');
-		expectAction(await mallory.action(`/j/${conference.familyInviteToken}`, 'default', { displayName: 'Mallory', presence: 'room' }), 'redirect');
+		expectAction(
+			await mallory.action(`/j/${conference.familyInviteToken}`, 'default', {
+				displayName: 'Mallory',
+				presence: 'room'
+			}),
+			'redirect'
+		);
 		malloryId = await conference.participantId(mallory);
 		annaId = await conference.participantId(conference.anna);
 		await conference.phase(conference.coordinator, 'private');
@@ -76,9 +82,17 @@ describe('presence in private time', () => {
 			for (const result of await trySockets(browser, conference.id, [conference.names, 'agreements'])) {
 				expect(result, browser.label).toEqual({ doc: result.doc, status: 403, frames: 0, leaked: [] });
 			}
-			const { problems } = await walkEveryRoute(browser.label, browser, { id: [conference.id], code: [conference.roomCode], token: [conference.familyInviteToken] }, [conference.names, conference.secret]);
+			const { problems } = await walkEveryRoute(
+				browser.label,
+				browser,
+				{ id: [conference.id], code: [conference.roomCode], token: [conference.familyInviteToken] },
+				[conference.names, conference.secret]
+			);
 			expect(problems).toEqual([]);
-			const board = (await browser.pageData(`/c/${conference.id}`)).data.board as { participants: unknown[]; connectedFamily: number };
+			const board = (await browser.pageData(`/c/${conference.id}`)).data.board as {
+				participants: unknown[];
+				connectedFamily: number;
+			};
 			expect(board.participants).toEqual([]);
 			expect(typeof board.connectedFamily).toBe('number');
 		}
@@ -89,7 +103,11 @@ describe('presence in private time', () => {
 		const before = seenByBram().get(annaClient())!;
 		socket.send(
 			awarenessMessage([
-				{ clientId: annaClient(), clock: 10_000, state: { user: { name: 'Coordinator', role: 'coordinator' }, focus: 'spoofed', cursor: null } }
+				{
+					clientId: annaClient(),
+					clock: 10_000,
+					state: { user: { name: 'Coordinator', role: 'coordinator' }, focus: 'spoofed', cursor: null }
+				}
 			])
 		);
 		await afterMallorysMessages();
@@ -103,12 +121,19 @@ describe('presence in private time', () => {
 				{
 					clientId: MALLORY_CLIENT,
 					clock: ++malloryClock,
-					state: { user: { name: 'Anna', role: 'coordinator', participantId: annaId, color: 'red' }, focus: 'spoof-name' }
+					state: {
+						user: { name: 'Anna', role: 'coordinator', participantId: annaId, color: 'red' },
+						focus: 'spoof-name'
+					}
 				}
 			])
 		);
 		await until(() => seenByBram().get(MALLORY_CLIENT)?.focus === 'spoof-name', 'Bram to see Mallory');
-		expect(seenByBram().get(MALLORY_CLIENT)?.user).toMatchObject({ name: 'Mallory', role: 'family', participantId: malloryId });
+		expect(seenByBram().get(MALLORY_CLIENT)?.user).toMatchObject({
+			name: 'Mallory',
+			role: 'family',
+			participantId: malloryId
+		});
 	});
 
 	it("a family client cannot wipe someone else's cursor", async () => {
@@ -125,7 +150,9 @@ describe('presence in private time', () => {
 		anna.disconnect();
 		await until(() => !seenByBram().has(id), "Bram to see Anna's phone drop");
 		// Mallory saw Anna's id before; she grabs it while Anna is away.
-		socket.send(awarenessMessage([{ clientId: id, clock: 30_000, state: { focus: 'hijacked', cursor: { anchor: 1, head: 1 } } }]));
+		socket.send(
+			awarenessMessage([{ clientId: id, clock: 30_000, state: { focus: 'hijacked', cursor: { anchor: 1, head: 1 } } }])
+		);
 		await afterMallorysMessages();
 		expect(seenByBram().get(id)).toBeUndefined();
 		anna.connect();

@@ -36,14 +36,18 @@ describe('revocation across instances, and while a socket is being opened', () =
 	let conference: Seeded;
 	let cas: Browser;
 	const forbidden = () => [conference.secret, conference.brief];
-	const hasDocument = (socket: RawSocket) => socket.messages.some((m) => ['sync-step-2', 'update', 'awareness'].includes(decodeMessage(m).kind));
+	const hasDocument = (socket: RawSocket) =>
+		socket.messages.some((m) => ['sync-step-2', 'update', 'awareness'].includes(decodeMessage(m).kind));
 
 	beforeAll(async () => {
 		a = await startKring({ database: 'postgres', redisUrl: REDIS_URL });
 		database = databaseOf(a);
 		conference = await seedConference(a);
 		cas = new Browser(a, 'Cas (family)');
-		expectAction(await cas.action(`/j/${conference.familyInviteToken}`, 'default', { displayName: 'Cas', presence: 'room' }), 'redirect');
+		expectAction(
+			await cas.action(`/j/${conference.familyInviteToken}`, 'default', { displayName: 'Cas', presence: 'room' }),
+			'redirect'
+		);
 		b = await startKring({ sameDatabaseAs: a, redisUrl: REDIS_URL });
 	});
 	afterEach(async () => assertFamilyStillSyncs(conference));
@@ -63,7 +67,11 @@ describe('revocation across instances, and while a socket is being opened', () =
 			expect(socket.status).toBe(101);
 			socket.send(syncStep1());
 		}
-		for (const socket of sockets) await until(() => found(docBytes(docFromMessages(socket.messages)), [conference.briefTexts[1]]).length === 1, 'the brief on B');
+		for (const socket of sockets)
+			await until(
+				() => found(docBytes(docFromMessages(socket.messages)), [conference.briefTexts[1]]).length === 1,
+				'the brief on B'
+			);
 		const bramOnB = conference.open(sameBrowserOn(conference.bram, b), 'plan');
 		await bramOnB.synced();
 
@@ -93,7 +101,10 @@ describe('revocation across instances, and while a socket is being opened', () =
 		// Cas has the plan open on B: when it closes, B has heard of the removal.
 		const heard = await rawDocSocket(casOnB, conference.id, 'plan');
 		heard.send(syncStep1());
-		await until(() => found(Buffer.concat(heard.messages), [conference.planTexts[0]]).length === 1, 'Cas to have the plan');
+		await until(
+			() => found(Buffer.concat(heard.messages), [conference.planTexts[0]]).length === 1,
+			'Cas to have the plan'
+		);
 
 		// Hold the document store for a moment, as a slow disk or a busy database would.
 		const lock = await database.reserve();
@@ -104,11 +115,17 @@ describe('revocation across instances, and while a socket is being opened', () =
 			expect(opening.status).toBe(101);
 			opening.send(syncStep1());
 			await until(async () => {
-				const [row] = await database`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike '%doc_snapshots%'`;
+				const [row] =
+					await database`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike '%doc_snapshots%'`;
 				return row.n > 0;
 			}, 'B to wait for the brief to load');
 
-			expectAction(await conference.anna.action(`/c/${conference.id}`, 'remove', { participantId: await conference.participantId(cas) }), 'success');
+			expectAction(
+				await conference.anna.action(`/c/${conference.id}`, 'remove', {
+					participantId: await conference.participantId(cas)
+				}),
+				'success'
+			);
 			await heard.closed();
 			expect(heard.closeFrame?.code).toBe(4401);
 
@@ -124,19 +141,26 @@ describe('revocation across instances, and while a socket is being opened', () =
 		await heard.close();
 	});
 
-	it("a client on one instance cannot speak for a cursor that lives on the other", async () => {
+	it('a client on one instance cannot speak for a cursor that lives on the other', async () => {
 		const observer = conference.open(sameBrowserOn(conference.bram, a, 'Bram, second tab on A'), 'plan');
 		await observer.synced();
 		conference.annaPlan.provider.awareness.setLocalStateField('focus', 'meta');
 		const anna = conference.annaPlan.doc.clientID;
-		await until(() => (observer.provider.awareness.getStates().get(anna) as { focus?: string } | undefined)?.focus === 'meta', 'Anna on A');
+		await until(
+			() => (observer.provider.awareness.getStates().get(anna) as { focus?: string } | undefined)?.focus === 'meta',
+			'Anna on A'
+		);
 		const before = observer.provider.awareness.getStates().get(anna);
 		const mallory = await rawDocSocket(sameBrowserOn(conference.bram, b, 'Bram, raw on B'), conference.id, 'plan');
 		mallory.send(syncStep1());
 		mallory.send(awarenessMessage([{ clientId: anna, clock: 50_000, state: { focus: 'spoofed-across' } }]));
 		mallory.send(awarenessMessage([{ clientId: anna, clock: 50_001, state: null }]));
 		mallory.send(awarenessMessage([{ clientId: 888_001, clock: 1, state: { focus: 'barrier' } }]));
-		await until(() => (observer.provider.awareness.getStates().get(888_001) as { focus?: string } | undefined)?.focus === 'barrier', 'the barrier from B');
+		await until(
+			() =>
+				(observer.provider.awareness.getStates().get(888_001) as { focus?: string } | undefined)?.focus === 'barrier',
+			'the barrier from B'
+		);
 		expect(observer.provider.awareness.getStates().get(anna)).toEqual(before);
 		await mallory.close();
 	});
@@ -176,7 +200,10 @@ describe('a staff socket that closes while its edit is still being stored', () =
 		watcher.send(syncStep1());
 		const socket = await rawDocSocket(professional, id, 'brief');
 		socket.send(syncStep1());
-		await until(() => socket.messages.some((m) => decodeMessage(m).kind === 'sync-step-2'), 'the professional to have the brief');
+		await until(
+			() => socket.messages.some((m) => decodeMessage(m).kind === 'sync-step-2'),
+			'the professional to have the brief'
+		);
 		const own = docFromMessages(socket.messages);
 		const PROFESSIONAL_CLIENT = 424_242;
 		const WATCHER_CLIENT = 434_343;
@@ -185,7 +212,8 @@ describe('a staff socket that closes while its edit is still being stored', () =
 			let last: unknown;
 			for (const message of watcher.messages) {
 				const decoded = decodeMessage(message);
-				if (decoded.kind === 'awareness') for (const entry of decoded.states) if (entry.clientId === clientId) last = entry.state;
+				if (decoded.kind === 'awareness')
+					for (const entry of decoded.states) if (entry.clientId === clientId) last = entry.state;
 			}
 			return last as { focus?: string } | null | undefined;
 		};
@@ -208,7 +236,8 @@ describe('a staff socket that closes while its edit is still being stored', () =
 			expect(socket.closeFrame?.code).toBe(4400);
 			await until(() => seen(PROFESSIONAL_CLIENT) === null, "the professional's presence to leave Bram's screen");
 			await until(async () => {
-				const [row] = await database`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike '%doc_updates%'`;
+				const [row] =
+					await database`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike '%doc_updates%'`;
 				return row.n > 0;
 			}, 'the edit to wait for the store');
 			await conference.phase(coordinator, 'private');
@@ -218,7 +247,10 @@ describe('a staff socket that closes while its edit is still being stored', () =
 		}
 		// The edit typed before the hand-over lands (it was stored, so it is kept); after it,
 		// Bram's own presence comes back to him behind everything the server sent before it.
-		await until(() => found(docBytes(docFromMessages(watcher.messages)), [lastWords]).length === 1, 'the last edit to land');
+		await until(
+			() => found(docBytes(docFromMessages(watcher.messages)), [lastWords]).length === 1,
+			'the last edit to land'
+		);
 		watcher.send(awarenessMessage([{ clientId: WATCHER_CLIENT, clock: 1, state: { focus: 'barrier' } }]));
 		await until(() => seen(WATCHER_CLIENT)?.focus === 'barrier', "Bram's own presence");
 		expect(seen(PROFESSIONAL_CLIENT), 'a staff member present on the brief in private time').toBeNull();

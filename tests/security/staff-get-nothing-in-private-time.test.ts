@@ -55,10 +55,25 @@ describe('staff get nothing in private time', () => {
 		const { coordinator, id } = conference;
 
 		// A second conference of the same coordinator, with its own professional.
-		const other = expectAction(await coordinator.action('/staff', 'create', { title: 'Familie de Vries', question: 'Wie helpt?' }), 'redirect');
-		const invite = expectAction(await coordinator.action(other.location!, 'professionalInvite', { name: 'Otto Outsider', email: 'otto@example.org' }), 'success');
+		const other = expectAction(
+			await coordinator.action('/staff', 'create', { title: 'Familie de Vries', question: 'Wie helpt?' }),
+			'redirect'
+		);
+		const invite = expectAction(
+			await coordinator.action(other.location!, 'professionalInvite', {
+				name: 'Otto Outsider',
+				email: 'otto@example.org'
+			}),
+			'success'
+		);
 		outsider = new Browser(server, 'outsider professional');
-		expectAction(await outsider.action(new URL(String((invite.data as { link: string }).link)).pathname, 'register', { name: 'Otto Outsider', password: conference.password }), 'redirect');
+		expectAction(
+			await outsider.action(new URL(String((invite.data as { link: string }).link)).pathname, 'register', {
+				name: 'Otto Outsider',
+				password: conference.password
+			}),
+			'redirect'
+		);
 
 		await conference.phase(coordinator, 'private');
 		annaId = await conference.participantId(conference.anna);
@@ -66,13 +81,28 @@ describe('staff get nothing in private time', () => {
 		// In private time one relative is let in at the door, another still waits there.
 		admittedName = conference.newName('admitted');
 		const admitted = new Browser(server, 'admitted relative');
-		expectAction(await admitted.action(`/join/${conference.roomCode}`, 'default', { displayName: admittedName, presence: 'video-visit' }), 'redirect');
+		expectAction(
+			await admitted.action(`/join/${conference.roomCode}`, 'default', {
+				displayName: admittedName,
+				presence: 'video-visit'
+			}),
+			'redirect'
+		);
 		const waiting = new Browser(server, 'waiting relative');
-		expectAction(await waiting.action(`/j/${conference.familyInviteToken}`, 'default', { displayName: conference.newName('waiting'), presence: 'room' }), 'redirect');
+		expectAction(
+			await waiting.action(`/j/${conference.familyInviteToken}`, 'default', {
+				displayName: conference.newName('waiting'),
+				presence: 'room'
+			}),
+			'redirect'
+		);
 		const door = (await conference.anna.pageData(`/c/${id}`)).data.board as { waiting: { id: string; name: string }[] };
 		const admittedId = door.waiting.find((w) => w.name === admittedName)!.id;
 		waitingId = door.waiting.find((w) => w.name !== admittedName)!.id;
-		expectAction(await conference.anna.action(`/c/${id}`, 'door', { participantId: admittedId, decision: 'admit' }), 'success');
+		expectAction(
+			await conference.anna.action(`/c/${id}`, 'door', { participantId: admittedId, decision: 'admit' }),
+			'success'
+		);
 
 		// The family works: agreements typed in private, cursors moving.
 		writeAgreement(conference.annaPlan, conference.newSecret('private-agreement'));
@@ -106,7 +136,8 @@ describe('staff get nothing in private time', () => {
 	it('walks every route and its __data.json with every staff session and finds nothing', async () => {
 		const patterns = routeTree().map((r) => r.pattern);
 		// The walk must cover the board, its live stream, exports, print and the big screen.
-		for (const required of ['/c/[id]', '/c/[id]/events', '/c/[id]/export', '/c/[id]/print', '/c/[id]/present']) expect(patterns).toContain(required);
+		for (const required of ['/c/[id]', '/c/[id]/events', '/c/[id]/export', '/c/[id]/print', '/c/[id]/present'])
+			expect(patterns).toContain(required);
 		const values = {
 			id: [conference.id, conference.id.toUpperCase()],
 			code: [conference.roomCode, conference.roomCode.replace('-', '')],
@@ -121,7 +152,11 @@ describe('staff get nothing in private time', () => {
 
 	it('posts every form action with every staff session: nothing leaks, nothing changes', async () => {
 		const routes = routeTree().filter((r) => r.actions.length > 0);
-		const values = { id: [conference.id], code: [conference.roomCode], token: [conference.familyInviteToken, conference.professionalToken] };
+		const values = {
+			id: [conference.id],
+			code: [conference.roomCode],
+			token: [conference.familyInviteToken, conference.professionalToken]
+		};
 		const base = {
 			conditions: 'ok',
 			answer: 'coming',
@@ -140,14 +175,19 @@ describe('staff get nothing in private time', () => {
 		};
 		const variantsFor = (action: string): Record<string, string>[] => {
 			if (action === 'phase') return PHASES.map((to) => ({ ...base, to }));
-			if (action === 'door') return [waitingId, annaId].flatMap((participantId) => ['admit', 'decline'].map((decision) => ({ ...base, participantId, decision })));
+			if (action === 'door')
+				return [waitingId, annaId].flatMap((participantId) =>
+					['admit', 'decline'].map((decision) => ({ ...base, participantId, decision }))
+				);
 			if (action === 'remove') return [annaId, waitingId].map((participantId) => ({ ...base, participantId }));
 			return [base];
 		};
 		// Actions that end the session (leave, logout) go last, so the rest is tried signed in.
 		const ending = (route: string, action: string) => action === 'leave' || route === '/logout';
 		const posts = routes.flatMap((route) =>
-			concretePaths(route.pattern, values).flatMap((path) => route.actions.map((action) => ({ route: route.pattern, path, action })))
+			concretePaths(route.pattern, values).flatMap((path) =>
+				route.actions.map((action) => ({ route: route.pattern, path, action }))
+			)
 		);
 		posts.sort((a, b) => Number(ending(a.route, a.action)) - Number(ending(b.route, b.action)));
 		let count = 0;
@@ -177,7 +217,12 @@ describe('staff get nothing in private time', () => {
 
 		// Sign the staff back in for the attacks that follow.
 		for (const { browser } of staff()) {
-			const email = browser === conference.coordinator ? 'coco@example.org' : browser === conference.professional ? 'pia@example.org' : 'otto@example.org';
+			const email =
+				browser === conference.coordinator
+					? 'coco@example.org'
+					: browser === conference.professional
+						? 'pia@example.org'
+						: 'otto@example.org';
 			expectAction(await browser.action('/login', 'default', { email, password: conference.password }), 'redirect');
 		}
 	});
@@ -215,7 +260,15 @@ describe('staff get nothing in private time', () => {
 		];
 		for (const { who, browser } of staff()) {
 			for (const url of guesses) expectNothingLeaked(who, `GET ${url}`, await browser.get(url));
-			for (const path of [`/collab/${id}/plan/`, `/collab/${id}/plan?doc=brief`, `/collab/${id}/PLAN`, `/collab/${id}/../${id}/plan`, `/collab/${id.toUpperCase()}/plan`, `/collab/${id}/plan%00`, `/c/${id}`]) {
+			for (const path of [
+				`/collab/${id}/plan/`,
+				`/collab/${id}/plan?doc=brief`,
+				`/collab/${id}/PLAN`,
+				`/collab/${id}/../${id}/plan`,
+				`/collab/${id.toUpperCase()}/plan`,
+				`/collab/${id}/plan%00`,
+				`/c/${id}`
+			]) {
 				const socket = await rawDocSocket(browser, id, 'plan', { path });
 				socket.send(syncStep1());
 				await socket.ended;
@@ -234,7 +287,8 @@ describe('staff get nothing in private time', () => {
 			const print = await browser.pageData(`/c/${id}/print`);
 			expect(print.data.frozen, `${who} print`).toBeUndefined();
 			const present = await browser.pageData(`/c/${id}/present`);
-			if (who !== 'outsider professional') expect(present.data.access, `${who} present`).toEqual({ plan: 'none', brief: 'none' });
+			if (who !== 'outsider professional')
+				expect(present.data.access, `${who} present`).toEqual({ plan: 'none', brief: 'none' });
 			else expect(present.data.access).toBeUndefined();
 			const board = await browser.pageData(`/c/${id}`);
 			if (who !== 'outsider professional') {
@@ -249,7 +303,9 @@ describe('staff get nothing in private time', () => {
 		}
 
 		// The live stream: staff hear that something changed, never what.
-		const streams = await Promise.all(staff().map(async ({ who, browser }) => ({ who, stream: await browser.events(`/c/${id}/events`) })));
+		const streams = await Promise.all(
+			staff().map(async ({ who, browser }) => ({ who, stream: await browser.events(`/c/${id}/events`) }))
+		);
 		for (const { who, stream } of streams) {
 			if (who === 'outsider professional') expect(stream.status).toBe(404);
 			else await until(() => stream.events.length >= 1, `${who}'s first event`);
@@ -259,16 +315,27 @@ describe('staff get nothing in private time', () => {
 		const andHear = async (what: string, act: () => Promise<unknown>) => {
 			const before = listening.map(({ stream }) => stream.events.length);
 			await act();
-			await until(() => listening.every(({ stream }, i) => stream.events.length > before[i]), `staff to hear that ${what}`);
+			await until(
+				() => listening.every(({ stream }, i) => stream.events.length > before[i]),
+				`staff to hear that ${what}`
+			);
 		};
 		// The family works and somebody new knocks at the door; the coordinator knocks too.
 		writeAgreement(conference.bramPlan, conference.newSecret('while-streaming'));
 		conference.annaPlan.provider.awareness.setLocalStateField('focus', 'meta');
 		await andHear('someone waits at the door', async () => {
 			const late = new Browser(server, 'late relative');
-			expectAction(await late.action(`/join/${conference.roomCode}`, 'default', { displayName: conference.newName('late'), presence: 'remote' }), 'redirect');
+			expectAction(
+				await late.action(`/join/${conference.roomCode}`, 'default', {
+					displayName: conference.newName('late'),
+					presence: 'remote'
+				}),
+				'redirect'
+			);
 		});
-		await andHear('the coordinator knocked', async () => expectAction(await conference.coordinator.action(`/c/${id}`, 'knock'), 'success'));
+		await andHear('the coordinator knocked', async () =>
+			expectAction(await conference.coordinator.action(`/c/${id}`, 'knock'), 'success')
+		);
 		for (const { who, stream } of listening) {
 			stream.close();
 			expect(found(stream.text, forbidden()), who).toEqual([]);
@@ -314,7 +381,10 @@ describe('staff get nothing in private time', () => {
 		const watching = await rawDocSocket(coordinator, id, 'plan');
 		expect(watching.status).toBe(101);
 		watching.send(syncStep1());
-		await until(() => found(docBytes(docFromMessages(watching.messages)), [conference.planTexts[0]]).length === 1, 'the plan on the big screen');
+		await until(
+			() => found(docBytes(docFromMessages(watching.messages)), [conference.planTexts[0]]).length === 1,
+			'the plan on the big screen'
+		);
 		expect(found(watching.raw, [conference.secret])).toEqual([conference.secret]);
 		const board = (await coordinator.pageData(`/c/${id}`)).data.board as { participants: { name: string }[] };
 		expect(board.participants.map((p) => p.name)).toContain(admittedName);
@@ -334,7 +404,10 @@ describe('staff get nothing in private time', () => {
 	it("once the coordinator closes the conference, the coordinator's access to plan and brief ends", async () => {
 		const { id, coordinator, professional, anna } = conference;
 		await conference.phase(anna, 'presentation');
-		expectAction(await professional.action(`/c/${id}`, 'accept', { conditions: 'Evaluatie over drie maanden' }), 'success');
+		expectAction(
+			await professional.action(`/c/${id}`, 'accept', { conditions: 'Evaluatie over drie maanden' }),
+			'success'
+		);
 		// Accepted: staff may read the frozen plan; the export carries it (the checks below can see it).
 		const frozen = await coordinator.get(`/c/${id}/export`);
 		expect(frozen.status).toBe(200);
@@ -342,7 +415,12 @@ describe('staff get nothing in private time', () => {
 		await conference.phase(coordinator, 'closed');
 
 		const afterClosing = [conference.secret, conference.brief];
-		const { problems } = await walkEveryRoute('coordinator after closing', coordinator, { id: [id], code: [conference.roomCode], token: [conference.familyInviteToken, conference.professionalToken] }, afterClosing);
+		const { problems } = await walkEveryRoute(
+			'coordinator after closing',
+			coordinator,
+			{ id: [id], code: [conference.roomCode], token: [conference.familyInviteToken, conference.professionalToken] },
+			afterClosing
+		);
 		expect(problems).toEqual([]);
 		expect((await coordinator.get(`/c/${id}/export`)).status).toBe(404);
 		for (const doc of ['plan', 'brief']) {

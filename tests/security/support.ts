@@ -16,9 +16,20 @@ import * as encoding from 'lib0/encoding';
 import WebSocket from 'ws';
 import * as syncProtocol from 'y-protocols/sync';
 import { WebsocketProvider } from 'y-websocket';
-import { startKring as startLiveKring, type KringServer as LiveServer, type StartOptions } from '../support/kring-server';
+import {
+	startKring as startLiveKring,
+	type KringServer as LiveServer,
+	type StartOptions
+} from '../support/kring-server';
 import * as Y from 'yjs';
-import { agreementsOf, conditionsOf, concernsOf, createAgreement, createBriefItem, metaText } from '../../src/lib/plan/shape';
+import {
+	agreementsOf,
+	conditionsOf,
+	concernsOf,
+	createAgreement,
+	createBriefItem,
+	metaText
+} from '../../src/lib/plan/shape';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -96,15 +107,26 @@ export class Browser {
 			const eq = pair.indexOf('=');
 			const name = pair.slice(0, eq).trim();
 			const value = pair.slice(eq + 1).trim();
-			const expired = attributes.some((a) => /max-age=0\b/i.test(a.trim()) || (/^expires=/i.test(a.trim()) && Date.parse(a.trim().slice(8)) < Date.now()));
+			const expired = attributes.some(
+				(a) =>
+					/max-age=0\b/i.test(a.trim()) || (/^expires=/i.test(a.trim()) && Date.parse(a.trim().slice(8)) < Date.now())
+			);
 			if (!value || expired) this.jar.delete(name);
 			else this.jar.set(name, value);
 		}
 	}
 
-	async request(path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
+	async request(
+		path: string,
+		init: { method?: string; headers?: Record<string, string>; body?: string } = {}
+	): Promise<Reply> {
 		const headers: Record<string, string> = { ...(this.jar.size ? { cookie: this.cookie } : {}), ...init.headers };
-		const response = await fetch(this.server.origin + path, { method: init.method ?? 'GET', headers, body: init.body, redirect: 'manual' });
+		const response = await fetch(this.server.origin + path, {
+			method: init.method ?? 'GET',
+			headers,
+			body: init.body,
+			redirect: 'manual'
+		});
 		this.remember(response.headers);
 		if (response.headers.get('content-type')?.startsWith('text/event-stream')) {
 			// A stream never ends by itself: read its first event, then hang up.
@@ -120,7 +142,12 @@ export class Browser {
 	}
 
 	/** Submits a form action the way SvelteKit's `enhance` does; `name` 'default' posts to the page itself. */
-	async action(path: string, name: string, fields: Record<string, string> = {}, extraHeaders: Record<string, string> = {}): Promise<Reply> {
+	async action(
+		path: string,
+		name: string,
+		fields: Record<string, string> = {},
+		extraHeaders: Record<string, string> = {}
+	): Promise<Reply> {
 		const target = name === 'default' ? path : `${path}?/${name}`;
 		const reply = await this.request(target, {
 			method: 'POST',
@@ -148,7 +175,8 @@ export class Browser {
 		const data: Record<string, unknown> = {};
 		try {
 			const parsed = JSON.parse(reply.text) as { type: string; nodes?: ({ type: string; data: unknown[] } | null)[] };
-			for (const node of parsed.nodes ?? []) if (node?.type === 'data') Object.assign(data, devalue.unflatten(node.data));
+			for (const node of parsed.nodes ?? [])
+				if (node?.type === 'data') Object.assign(data, devalue.unflatten(node.data));
 			if (parsed.type === 'redirect') data.__redirect = (parsed as unknown as { location: string }).location;
 		} catch {
 			/* not data */
@@ -159,8 +187,17 @@ export class Browser {
 	/** Opens a server-sent event stream and keeps reading it until `close()` is called. */
 	async events(path: string): Promise<EventStream> {
 		const controller = new AbortController();
-		const response = await fetch(this.server.origin + path, { headers: { cookie: this.cookie, accept: 'text/event-stream' }, signal: controller.signal });
-		const stream: EventStream = { status: response.status, headers: response.headers, text: '', events: [], close: () => controller.abort() };
+		const response = await fetch(this.server.origin + path, {
+			headers: { cookie: this.cookie, accept: 'text/event-stream' },
+			signal: controller.signal
+		});
+		const stream: EventStream = {
+			status: response.status,
+			headers: response.headers,
+			text: '',
+			events: [],
+			close: () => controller.abort()
+		};
 		if (!response.body || !response.headers.get('content-type')?.startsWith('text/event-stream')) {
 			stream.text = await response.text();
 			return stream;
@@ -216,7 +253,8 @@ async function readEvents(response: Response, count: number): Promise<{ text: st
 }
 
 export function expectAction(reply: Reply, type: string): NonNullable<Reply['action']> {
-	if (reply.action?.type !== type) throw new Error(`expected a ${type} answer, got ${reply.status} ${reply.text.slice(0, 300)}`);
+	if (reply.action?.type !== type)
+		throw new Error(`expected a ${type} answer, got ${reply.status} ${reply.text.slice(0, 300)}`);
 	return reply.action;
 }
 
@@ -421,7 +459,8 @@ export class RawSocket {
 		if (this.socket.destroyed) return;
 		const mask = randomBytes(4);
 		const length = payload.length;
-		const head = length < 126 ? Buffer.from([0x80 | opcode, 0x80 | length]) : length < 65536 ? Buffer.alloc(4) : Buffer.alloc(10);
+		const head =
+			length < 126 ? Buffer.from([0x80 | opcode, 0x80 | length]) : length < 65536 ? Buffer.alloc(4) : Buffer.alloc(10);
 		if (length >= 126 && length < 65536) {
 			head[0] = 0x80 | opcode;
 			head[1] = 0x80 | 126;
@@ -464,7 +503,11 @@ export async function rawDocSocket(
 	if (browser.jar.size) headers.Cookie = browser.cookie;
 	const origin = options.origin === undefined ? browser.server.origin : options.origin;
 	if (origin !== null) headers.Origin = origin;
-	const socket = new RawSocket(`${browser.server.wsBase}${options.path ?? `/collab/${conferenceId}/${name}`}`, headers, options);
+	const socket = new RawSocket(
+		`${browser.server.wsBase}${options.path ?? `/collab/${conferenceId}/${name}`}`,
+		headers,
+		options
+	);
 	await socket.handshake;
 	return socket;
 }
@@ -496,7 +539,9 @@ export function queryAwareness(): Uint8Array {
 }
 
 /** An awareness message with hand-written entries: any client id, any clock, any state. */
-export function awarenessMessage(entries: { clientId: number; clock: number; state: unknown | null; rawState?: string }[]): Uint8Array {
+export function awarenessMessage(
+	entries: { clientId: number; clock: number; state: unknown | null; rawState?: string }[]
+): Uint8Array {
 	const inner = encoding.createEncoder();
 	encoding.writeVarUint(inner, entries.length);
 	for (const entry of entries) {
@@ -592,18 +637,34 @@ export async function seedConference(server: KringServer, options: { accountPass
 
 	const coordinator = new Browser(server, 'coordinator');
 	if (!server.setupPath) throw new Error('the server printed no setup link');
-	expectAction(await coordinator.action(server.setupPath, 'default', { name: 'Coco Coordinator', email: 'coco@example.org', password }), 'redirect');
+	expectAction(
+		await coordinator.action(server.setupPath, 'default', {
+			name: 'Coco Coordinator',
+			email: 'coco@example.org',
+			password
+		}),
+		'redirect'
+	);
 	const created = expectAction(
-		await coordinator.action('/staff', 'create', { title: 'Familie Jansen', question: 'Hoe kan Sem veilig thuis opgroeien?' }),
+		await coordinator.action('/staff', 'create', {
+			title: 'Familie Jansen',
+			question: 'Hoe kan Sem veilig thuis opgroeien?'
+		}),
 		'redirect'
 	);
 	const id = /^\/c\/([a-z0-9]+)$/.exec(created.location ?? '')?.[1];
 	if (!id) throw new Error(`no conference id in ${created.location}`);
 
-	const invite = expectAction(await coordinator.action(`/c/${id}`, 'professionalInvite', { name: 'Pia Professional', email: 'pia@example.org' }), 'success');
+	const invite = expectAction(
+		await coordinator.action(`/c/${id}`, 'professionalInvite', { name: 'Pia Professional', email: 'pia@example.org' }),
+		'success'
+	);
 	const professionalToken = /\/invite\/([a-z2-7]+)$/.exec(String((invite.data as { link: string }).link))![1];
 	const professional = new Browser(server, 'professional');
-	expectAction(await professional.action(`/invite/${professionalToken}`, 'register', { name: 'Pia Professional', password }), 'redirect');
+	expectAction(
+		await professional.action(`/invite/${professionalToken}`, 'register', { name: 'Pia Professional', password }),
+		'redirect'
+	);
 
 	const familyLink = expectAction(await coordinator.action(`/c/${id}`, 'familyInvite'), 'success');
 	const familyInviteToken = /\/j\/([a-z2-7]+)$/.exec(String((familyLink.data as { link: string }).link))![1];
@@ -611,9 +672,15 @@ export async function seedConference(server: KringServer, options: { accountPass
 	const roomCode = board.invite.roomCode;
 
 	const anna = new Browser(server, 'Anna (family)');
-	expectAction(await anna.action(`/j/${familyInviteToken}`, 'default', { displayName: 'Anna', presence: 'room' }), 'redirect');
+	expectAction(
+		await anna.action(`/j/${familyInviteToken}`, 'default', { displayName: 'Anna', presence: 'room' }),
+		'redirect'
+	);
 	const bram = new Browser(server, 'Bram (family)');
-	expectAction(await bram.action(`/join/${roomCode}`, 'default', { displayName: 'Bram', presence: 'remote' }), 'redirect');
+	expectAction(
+		await bram.action(`/join/${roomCode}`, 'default', { displayName: 'Bram', presence: 'remote' }),
+		'redirect'
+	);
 
 	expectAction(await coordinator.action(`/c/${id}`, 'phase', { to: 'information' }), 'success');
 
@@ -635,7 +702,8 @@ export async function seedConference(server: KringServer, options: { accountPass
 		newSecret: (label: string) => next(secret, label),
 		newBrief: (label: string) => next(brief, label),
 		newName: (label: string) => next(names, label),
-		participantId: async (browser: Browser) => String(((await browser.pageData(`/c/${id}`)).data.member as { participantId: string }).participantId),
+		participantId: async (browser: Browser) =>
+			String(((await browser.pageData(`/c/${id}`)).data.member as { participantId: string }).participantId),
 		clients: [] as DocClient[],
 		open(browser: Browser, name: DocName): DocClient {
 			const client = new DocClient(browser, id, name);
@@ -669,7 +737,10 @@ export async function seedConference(server: KringServer, options: { accountPass
 	const planTexts = [conference.newSecret('agreement'), conference.newSecret('contingency')];
 	writeAgreement(annaPlan, planTexts[0]);
 	writeContingency(bramPlan, planTexts[1]);
-	await until(() => annaBrief.has(briefTexts[0]) && annaBrief.has(briefTexts[1]) && coordinatorBrief.has(familyBrief), 'the brief to converge');
+	await until(
+		() => annaBrief.has(briefTexts[0]) && annaBrief.has(briefTexts[1]) && coordinatorBrief.has(familyBrief),
+		'the brief to converge'
+	);
 	await until(() => annaPlan.has(planTexts[1]) && bramPlan.has(planTexts[0]), 'the plan to converge');
 	// Staff close their board; the family keeps theirs open.
 	for (const client of [coordinatorBrief, professionalBrief]) {
@@ -717,7 +788,10 @@ export async function assertFamilyStillSyncs(conference: Seeded): Promise<void> 
 		// The plan is frozen: the family still reads it from the server.
 		const socket = await rawDocSocket(conference.bram, conference.id, 'plan');
 		socket.send(syncStep1());
-		await until(() => found(docBytes(docFromMessages(socket.messages)), [conference.planTexts[0]]).length === 1, 'Bram to read the frozen plan');
+		await until(
+			() => found(docBytes(docFromMessages(socket.messages)), [conference.planTexts[0]]).length === 1,
+			'Bram to read the frozen plan'
+		);
 		await socket.close();
 		return;
 	}
@@ -756,7 +830,12 @@ export function routeTree(dir = join(ROOT, 'src/routes')): RouteEntry[] {
 			const serverPage = ['+page.server.ts', '+page.server.js'].find((f) => names.has(f));
 			entries.push({
 				id: id || '/',
-				pattern: '/' + id.split('/').filter((s) => s && !/^\(.*\)$/.test(s)).join('/'),
+				pattern:
+					'/' +
+					id
+						.split('/')
+						.filter((s) => s && !/^\(.*\)$/.test(s))
+						.join('/'),
 				page,
 				endpoint: !!endpointFile,
 				actions: serverPage ? exportedObjectKeys(join(absolute, serverPage), 'actions') : [],
@@ -777,10 +856,13 @@ function exportedObjectKeys(file: string, name: string): string[] {
 		for (const declaration of node.declarationList.declarations) {
 			if (!ts.isIdentifier(declaration.name) || declaration.name.text !== name) continue;
 			let init = declaration.initializer;
-			while (init && (ts.isSatisfiesExpression(init) || ts.isAsExpression(init) || ts.isParenthesizedExpression(init))) init = init.expression;
-			if (!init || !ts.isObjectLiteralExpression(init)) throw new Error(`${file}: cannot read the keys of ${name}; teach routeTree()`);
+			while (init && (ts.isSatisfiesExpression(init) || ts.isAsExpression(init) || ts.isParenthesizedExpression(init)))
+				init = init.expression;
+			if (!init || !ts.isObjectLiteralExpression(init))
+				throw new Error(`${file}: cannot read the keys of ${name}; teach routeTree()`);
 			for (const property of init.properties) {
-				if (!property.name || !(ts.isIdentifier(property.name) || ts.isStringLiteral(property.name))) throw new Error(`${file}: unreadable action name`);
+				if (!property.name || !(ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)))
+					throw new Error(`${file}: unreadable action name`);
 				keys.push(property.name.text);
 			}
 		}
@@ -792,7 +874,8 @@ function exportedNames(file: string): string[] {
 	const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
 	const names: string[] = [];
 	source.forEachChild((node) => {
-		const exported = ts.canHaveModifiers(node) && ts.getModifiers(node)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+		const exported =
+			ts.canHaveModifiers(node) && ts.getModifiers(node)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
 		if (ts.isVariableStatement(node) && exported) {
 			for (const d of node.declarationList.declarations) if (ts.isIdentifier(d.name)) names.push(d.name.text);
 		} else if (ts.isFunctionDeclaration(node) && exported && node.name) names.push(node.name.text);
@@ -812,12 +895,16 @@ export function concretePaths(pattern: string, values: Record<string, string[]>)
 	for (const segment of pattern.split('/').filter(Boolean)) {
 		const param = /^\[{1,2}(?:\.\.\.)?([a-zA-Z_]+)(?:=[a-zA-Z_]+)?\]{1,2}$/.exec(segment);
 		if (!param) {
-			if (segment.includes('[')) throw new Error(`route segment ${segment} mixes text and parameters; teach concretePaths()`);
+			if (segment.includes('['))
+				throw new Error(`route segment ${segment} mixes text and parameters; teach concretePaths()`);
 			paths = paths.map((p) => `${p}/${segment}`);
 			continue;
 		}
 		const options = values[param[1]];
-		if (!options?.length) throw new Error(`no test values for the route parameter [${param[1]}] in ${pattern}: add them to the security suite`);
+		if (!options?.length)
+			throw new Error(
+				`no test values for the route parameter [${param[1]}] in ${pattern}: add them to the security suite`
+			);
 		paths = paths.flatMap((p) => options.map((v) => `${p}/${v}`));
 	}
 	return paths.length === 1 && paths[0] === '' ? ['/'] : paths;
@@ -827,7 +914,12 @@ export function concretePaths(pattern: string, values: Record<string, string[]>)
 /* Probes that every attacker runs                                                             */
 
 /** No forbidden string in the answer (body or headers), no crash, and Kring's answers are not cached. */
-export function checkReply(who: string, what: string, reply: Pick<Reply, 'status' | 'headers' | 'text'>, forbidden: readonly string[]): string[] {
+export function checkReply(
+	who: string,
+	what: string,
+	reply: Pick<Reply, 'status' | 'headers' | 'text'>,
+	forbidden: readonly string[]
+): string[] {
 	const problems: string[] = [];
 	const headerText = [...reply.headers].map(([k, v]) => `${k}: ${v}`).join('\n');
 	const leaked = found(reply.text + headerText, forbidden);
@@ -888,7 +980,11 @@ export function databaseOf(server: KringServer): postgres.Sql {
 }
 
 /** The same browser (its cookies) talking to another server instance. */
-export function sameBrowserOn(browser: Browser, server: KringServer, label = `${browser.label} on another instance`): Browser {
+export function sameBrowserOn(
+	browser: Browser,
+	server: KringServer,
+	label = `${browser.label} on another instance`
+): Browser {
 	const copy = new Browser(server, label);
 	for (const [k, v] of browser.jar) copy.jar.set(k, v);
 	return copy;

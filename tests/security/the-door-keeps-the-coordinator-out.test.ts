@@ -40,7 +40,12 @@ describe('the door keeps the coordinator and strangers out of private time', () 
 		const { problems } = await walkEveryRoute(who, browser, values(), forbidden());
 		expect(problems).toEqual([]);
 		for (const result of await trySockets(browser, conference.id, forbidden())) {
-			expect(result, `${who} ${result.doc} socket`).toEqual({ doc: result.doc, status: expectedSocketStatus, frames: 0, leaked: [] });
+			expect(result, `${who} ${result.doc} socket`).toEqual({
+				doc: result.doc,
+				status: expectedSocketStatus,
+				frames: 0,
+				leaked: []
+			});
 		}
 		for (const path of [`/c/${conference.id}/export`, `/c/${conference.id}/print/__data.json`]) {
 			const reply = await browser.get(path);
@@ -54,7 +59,13 @@ describe('the door keeps the coordinator and strangers out of private time', () 
 		conference = await seedConference(server);
 		cas = new Browser(server, 'Cas (family)');
 		// Cas's name is a marker: nobody outside the family may learn who is in the room.
-		expectAction(await cas.action(`/j/${conference.familyInviteToken}`, 'default', { displayName: conference.newName('cas'), presence: 'room' }), 'redirect');
+		expectAction(
+			await cas.action(`/j/${conference.familyInviteToken}`, 'default', {
+				displayName: conference.newName('cas'),
+				presence: 'room'
+			}),
+			'redirect'
+		);
 	});
 	afterEach(async () => assertFamilyStillSyncs(conference));
 	afterAll(async () => {
@@ -70,7 +81,11 @@ describe('the door keeps the coordinator and strangers out of private time', () 
 			for (const browser of [coordinator, professional]) {
 				const session = browser.session;
 				for (const path of [`/j/${conference.familyInviteToken}`, `/join/${conference.roomCode}`]) {
-					const reply = await browser.action(path, 'default', { displayName: 'Oma Truus', presence: 'room', sharedDevice: 'on' });
+					const reply = await browser.action(path, 'default', {
+						displayName: 'Oma Truus',
+						presence: 'room',
+						sharedDevice: 'on'
+					});
 					expect(reply.action?.type, `${browser.label} ${path} in ${phase}`).toBe('failure');
 					expect(reply.action?.status).toBe(403);
 					expect(browser.session, 'the staff session stays a staff session').toBe(session);
@@ -83,7 +98,8 @@ describe('the door keeps the coordinator and strangers out of private time', () 
 			expect(after.waiting).toEqual(before.waiting);
 			expect(after.participants.concat(after.waiting).map((p) => p.name)).not.toContain('Oma Truus');
 			// A staff cookie on the family's own invite link changes nothing on the sockets either.
-			for (const result of await trySockets(coordinator, id, forbidden())) expect(result.status).toBe(phase === 'private' ? 403 : result.doc === 'brief' ? 101 : 403);
+			for (const result of await trySockets(coordinator, id, forbidden()))
+				expect(result.status).toBe(phase === 'private' ? 403 : result.doc === 'brief' ? 101 : 403);
 		}
 	});
 
@@ -92,8 +108,14 @@ describe('the door keeps the coordinator and strangers out of private time', () 
 		const incognito = new Browser(server, 'coordinator, incognito');
 		// Their own name is theirs to see; the family's names are not.
 		const name = 'Oma Truus';
-		expectAction(await incognito.action(`/join/${conference.roomCode}`, 'default', { displayName: name, presence: 'room' }), 'redirect');
-		const me = (await incognito.pageData(`/c/${id}`)).data as { waiting: boolean; member: { participantId: string; status: string } };
+		expectAction(
+			await incognito.action(`/join/${conference.roomCode}`, 'default', { displayName: name, presence: 'room' }),
+			'redirect'
+		);
+		const me = (await incognito.pageData(`/c/${id}`)).data as {
+			waiting: boolean;
+			member: { participantId: string; status: string };
+		};
 		expect(me.waiting).toBe(true);
 		expect(me.member.status).toBe('waiting');
 		expect((await familyBoard()).waiting.map((w) => w.name)).toContain(name);
@@ -124,7 +146,10 @@ describe('the door keeps the coordinator and strangers out of private time', () 
 		await expectShutOut('declined', declinedCookie, 401);
 		expect((await declinedCookie.get(`/c/${id}/events`)).status).toBe(404);
 		// Trying again only leads back to the door.
-		expectAction(await declinedCookie.action(`/join/${conference.roomCode}`, 'default', { displayName: name, presence: 'room' }), 'redirect');
+		expectAction(
+			await declinedCookie.action(`/join/${conference.roomCode}`, 'default', { displayName: name, presence: 'room' }),
+			'redirect'
+		);
 		expect(((await declinedCookie.pageData(`/c/${id}`)).data as { waiting: boolean }).waiting).toBe(true);
 		await expectShutOut('declined, back at the door', declinedCookie, 403);
 		const again = (await familyBoard()).waiting.find((w) => w.name === name)!;
@@ -134,7 +159,13 @@ describe('the door keeps the coordinator and strangers out of private time', () 
 	it('a relative let in by the family does get the plan (the checks above can see it)', async () => {
 		const { id, anna } = conference;
 		const cousin = new Browser(server, 'cousin');
-		expectAction(await cousin.action(`/j/${conference.familyInviteToken}`, 'default', { displayName: 'Cousin Daan', presence: 'remote' }), 'redirect');
+		expectAction(
+			await cousin.action(`/j/${conference.familyInviteToken}`, 'default', {
+				displayName: 'Cousin Daan',
+				presence: 'remote'
+			}),
+			'redirect'
+		);
 		const socketBefore = await rawDocSocket(cousin, id, 'plan');
 		await socketBefore.ended;
 		expect(socketBefore.status).toBe(403);
@@ -143,7 +174,10 @@ describe('the door keeps the coordinator and strangers out of private time', () 
 		const socket = await rawDocSocket(cousin, id, 'plan');
 		expect(socket.status).toBe(101);
 		socket.send(syncStep1());
-		await until(() => found(Buffer.concat(socket.messages), [conference.planTexts[0]]).length === 1, 'the plan to reach the admitted cousin');
+		await until(
+			() => found(Buffer.concat(socket.messages), [conference.planTexts[0]]).length === 1,
+			'the plan to reach the admitted cousin'
+		);
 		expect(found(docBytes(conference.annaPlan.doc), [conference.secret])).toEqual([conference.secret]);
 		await socket.close();
 	});
@@ -156,7 +190,10 @@ describe('the door keeps the coordinator and strangers out of private time', () 
 			expect(socket.status).toBe(101);
 			socket.send(syncStep1());
 		}
-		await until(() => [polite, hostile].every((s) => found(Buffer.concat(s.messages), [conference.planTexts[0]]).length === 1), 'Cas to have the plan');
+		await until(
+			() => [polite, hostile].every((s) => found(Buffer.concat(s.messages), [conference.planTexts[0]]).length === 1),
+			'Cas to have the plan'
+		);
 
 		const casId = await conference.participantId(cas);
 		expectAction(await anna.action(`/c/${id}`, 'remove', { participantId: casId }), 'success');
@@ -186,18 +223,35 @@ describe('the door keeps the coordinator and strangers out of private time', () 
 		}
 		// Back through the invite link: a new place at the door, nothing more.
 		const back = cas.clone('removed, rejoining');
-		expectAction(await back.action(`/j/${conference.familyInviteToken}`, 'default', { displayName: 'Cas again', presence: 'room' }), 'redirect');
+		expectAction(
+			await back.action(`/j/${conference.familyInviteToken}`, 'default', {
+				displayName: 'Cas again',
+				presence: 'room'
+			}),
+			'redirect'
+		);
 		await expectShutOut('removed, back at the door', back, 403);
 		expect((await familyBoard()).participants.map((p) => p.id)).not.toContain(casId);
 	});
 
-	it("a family member of another conference gets nothing of this one", async () => {
+	it('a family member of another conference gets nothing of this one', async () => {
 		const { coordinator } = conference;
-		const other = expectAction(await coordinator.action('/staff', 'create', { title: 'Familie Bakker', question: 'Wie zorgt voor opa?' }), 'redirect');
+		const other = expectAction(
+			await coordinator.action('/staff', 'create', { title: 'Familie Bakker', question: 'Wie zorgt voor opa?' }),
+			'redirect'
+		);
 		const link = expectAction(await coordinator.action(other.location!, 'familyInvite'), 'success');
 		const fien = new Browser(server, 'Fien (other family)');
-		expectAction(await fien.action(new URL(String((link.data as { link: string }).link)).pathname, 'default', { displayName: 'Fien', presence: 'room' }), 'redirect');
-		expect(((await fien.pageData(other.location!)).data.board as { access: { plan: string } }).access.plan).toBe('write');
+		expectAction(
+			await fien.action(new URL(String((link.data as { link: string }).link)).pathname, 'default', {
+				displayName: 'Fien',
+				presence: 'room'
+			}),
+			'redirect'
+		);
+		expect(((await fien.pageData(other.location!)).data.board as { access: { plan: string } }).access.plan).toBe(
+			'write'
+		);
 		await expectShutOut('family of another conference', fien, 403);
 		for (const [action, fields] of [
 			['door', { participantId: await conference.participantId(conference.anna), decision: 'decline' }],

@@ -89,10 +89,17 @@ export class KringClient {
 	}
 
 	/** The data a page's load functions return (all layouts and the page, merged), or the HTTP status. */
-	async pageData<T = Record<string, unknown>>(path: string): Promise<{ status: number; data: T | null; location?: string }> {
+	async pageData<T = Record<string, unknown>>(
+		path: string
+	): Promise<{ status: number; data: T | null; location?: string }> {
 		const response = await this.get(`${path.replace(/\/$/, '')}/__data.json`);
 		if (response.status !== 200) return { status: response.status, data: null };
-		const body = (await response.json()) as { type: string; location?: string; status?: number; nodes?: ({ type: string; data?: unknown[]; status?: number } | null)[] };
+		const body = (await response.json()) as {
+			type: string;
+			location?: string;
+			status?: number;
+			nodes?: ({ type: string; data?: unknown[]; status?: number } | null)[];
+		};
 		if (body.type === 'redirect') return { status: 303, data: null, location: body.location };
 		if (body.type !== 'data') return { status: body.status ?? 500, data: null };
 		const merged: Record<string, unknown> = {};
@@ -169,7 +176,11 @@ export async function createCoordinator(
 	who: { name?: string; email?: string; password?: string } = {}
 ): Promise<Staff> {
 	if (!server.setupPath) throw new StepFailed('the server printed no setup link (an account exists already)');
-	const account = { name: who.name ?? 'Carla Coördinator', email: who.email ?? `${unique('carla')}@kring.test`, password: who.password ?? 'correct horse battery' };
+	const account = {
+		name: who.name ?? 'Carla Coördinator',
+		email: who.email ?? `${unique('carla')}@kring.test`,
+		password: who.password ?? 'correct horse battery'
+	};
 	const client = new KringClient(server);
 	expectRedirect('setup', await client.postAction(server.setupPath, null, account));
 	return { client, ...account };
@@ -182,7 +193,10 @@ export async function signIn(server: ServerAddress, email: string, password: str
 }
 
 /** Creates a conference as `coordinator`; returns its id. */
-export async function createConference(coordinator: KringClient, input: { title?: string; question?: string } = {}): Promise<string> {
+export async function createConference(
+	coordinator: KringClient,
+	input: { title?: string; question?: string } = {}
+): Promise<string> {
 	const location = expectRedirect(
 		'create conference',
 		await coordinator.postAction('/staff', 'create', {
@@ -199,7 +213,13 @@ export async function roomCodeOf(coordinator: KringClient, conferenceId: string)
 	return code ?? fail(`room code of ${conferenceId}: the board shows none`);
 }
 
-export type FamilyMember = { client: KringClient; name: string; participantId: string; status: string; conferenceId: string };
+export type FamilyMember = {
+	client: KringClient;
+	name: string;
+	participantId: string;
+	status: string;
+	conferenceId: string;
+};
 
 /** A family member joins on a new device by typing the room code and a name. */
 export async function joinAsFamily(
@@ -217,7 +237,11 @@ export async function joinAsFamily(
 /** A family member joins by the invite link the coordinator sent (a full URL or a path). */
 export async function joinByLink(server: ServerAddress, link: string, name: string): Promise<FamilyMember> {
 	const client = new KringClient(server);
-	return joined(client, name, await client.postAction(new URL(link, server.url).pathname, null, { displayName: name, presence: 'room' }));
+	return joined(
+		client,
+		name,
+		await client.postAction(new URL(link, server.url).pathname, null, { displayName: name, presence: 'room' })
+	);
 }
 
 async function joined(client: KringClient, name: string, result: ActionResult): Promise<FamilyMember> {
@@ -228,8 +252,15 @@ async function joined(client: KringClient, name: string, result: ActionResult): 
 }
 
 /** The coordinator invites a professional by name and email; returns the invite link. */
-export async function inviteProfessional(coordinator: KringClient, conferenceId: string, who: { name: string; email: string }): Promise<string> {
-	const data = expectSuccess('invite professional', await coordinator.postAction(`/c/${conferenceId}`, 'professionalInvite', who));
+export async function inviteProfessional(
+	coordinator: KringClient,
+	conferenceId: string,
+	who: { name: string; email: string }
+): Promise<string> {
+	const data = expectSuccess(
+		'invite professional',
+		await coordinator.postAction(`/c/${conferenceId}`, 'professionalInvite', who)
+	);
 	return String(data.link);
 }
 
@@ -241,7 +272,13 @@ export async function registerProfessional(
 ): Promise<{ client: KringClient; conferenceId: string }> {
 	const client = new KringClient(server);
 	const path = new URL(link, server.url).pathname;
-	const location = expectRedirect('register professional', await client.postAction(path, 'register', { name: who.name, password: who.password ?? 'a long professional password' }));
+	const location = expectRedirect(
+		'register professional',
+		await client.postAction(path, 'register', {
+			name: who.name,
+			password: who.password ?? 'a long professional password'
+		})
+	);
 	return { client, conferenceId: location.replace(/^\/c\//, '') };
 }
 
@@ -256,7 +293,11 @@ export async function acceptPlan(client: KringClient, conferenceId: string, cond
 	return Number(data.version);
 }
 
-export async function removeParticipant(client: KringClient, conferenceId: string, participantId: string): Promise<void> {
+export async function removeParticipant(
+	client: KringClient,
+	conferenceId: string,
+	participantId: string
+): Promise<void> {
 	expectSuccess('remove participant', await client.postAction(`/c/${conferenceId}`, 'remove', { participantId }));
 }
 

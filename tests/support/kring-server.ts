@@ -65,10 +65,18 @@ process.once('exit', () => {
 
 export async function startKring(options: StartOptions = {}): Promise<KringServer> {
 	if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run \`npm run build\` before the integration tests`);
-	const database = options.sameDatabaseAs ? shareDatabase(options.sameDatabaseAs.database) : await createDatabase(options);
+	const database = options.sameDatabaseAs
+		? shareDatabase(options.sameDatabaseAs.database)
+		: await createDatabase(options);
 	const port = await freePort();
 	const origin = `http://127.0.0.1:${port}`;
-	const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', ORIGIN: origin, ...options.env };
+	const env: NodeJS.ProcessEnv = {
+		...process.env,
+		PORT: String(port),
+		HOST: '127.0.0.1',
+		ORIGIN: origin,
+		...options.env
+	};
 	delete env.DATABASE_URL;
 	delete env.REDIS_URL;
 	if (database.kind === 'postgres') env.DATABASE_URL = database.url;
@@ -93,7 +101,8 @@ export async function startKring(options: StartOptions = {}): Promise<KringServe
 				started.kill('SIGKILL');
 				reject(new Error(`Kring did not start on port ${port}: ${error.message}\n--- output ---\n${output}`));
 			};
-			const onExit = (code: number | null, signal: string | null) => fail(new Error(`exited early (code ${code}, signal ${signal})`));
+			const onExit = (code: number | null, signal: string | null) =>
+				fail(new Error(`exited early (code ${code}, signal ${signal})`));
 			started.once('exit', onExit);
 			started.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
 			started.stdout!.on('data', (chunk: Buffer) => {
@@ -165,7 +174,9 @@ async function createDatabase(options: StartOptions): Promise<Database> {
 	await adminQuery(adminUrl, `create database "${name}"`);
 	const url = new URL(adminUrl);
 	url.pathname = `/${name}`;
-	return counted({ kind: 'postgres', url: url.toString(), name }, () => adminQuery(adminUrl, `drop database if exists "${name}" with (force)`));
+	return counted({ kind: 'postgres', url: url.toString(), name }, () =>
+		adminQuery(adminUrl, `drop database if exists "${name}" with (force)`)
+	);
 }
 
 /**
@@ -199,13 +210,17 @@ async function pgliteTemplate(): Promise<string> {
 }
 
 function shareDatabase(database: Database): Database {
-	if (database.kind !== 'postgres') throw new Error('two instances can share only a PostgreSQL database: start the first with database: "postgres"');
+	if (database.kind !== 'postgres')
+		throw new Error('two instances can share only a PostgreSQL database: start the first with database: "postgres"');
 	database.retain();
 	return database;
 }
 
 /** The database is thrown away when the last instance using it has stopped. */
-function counted<T extends DatabaseSpec>(database: T, drop: () => Promise<void>): T & Pick<Database, 'release' | 'retain'> {
+function counted<T extends DatabaseSpec>(
+	database: T,
+	drop: () => Promise<void>
+): T & Pick<Database, 'release' | 'retain'> {
 	let users = 1;
 	return {
 		...database,
@@ -232,7 +247,9 @@ export function freePort(): Promise<number> {
 		probe.once('error', reject);
 		probe.listen(0, '127.0.0.1', () => {
 			const address = probe.address();
-			probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+			probe.close(() =>
+				typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))
+			);
 		});
 	});
 }
@@ -243,7 +260,8 @@ export function freePort(): Promise<number> {
  */
 export async function holdTables(server: KringServer, tables: string[]): Promise<{ release: () => Promise<void> }> {
 	const database = server.database;
-	if (database.kind !== 'postgres') throw new Error('holdTables needs a PostgreSQL database: start the server with database: "postgres"');
+	if (database.kind !== 'postgres')
+		throw new Error('holdTables needs a PostgreSQL database: start the server with database: "postgres"');
 	const { default: postgres } = await import('postgres');
 	const sql = postgres(database.url, { max: 1, onnotice: () => {} });
 	let release!: () => void;

@@ -3,7 +3,15 @@
  * src/lib/plan/shape.ts, so tests write the same data a phone writes.
  */
 import * as Y from 'yjs';
-import { agreementsOf, concernsOf, createAgreement, createBriefItem, metaText, readPlan, type MetaField } from '../../src/lib/plan/shape';
+import {
+	agreementsOf,
+	concernsOf,
+	createAgreement,
+	createBriefItem,
+	metaText,
+	readPlan,
+	type MetaField
+} from '../../src/lib/plan/shape';
 
 /** Adds an agreement whose rich text is one paragraph; returns its id. */
 export function addAgreement(doc: Y.Doc, text: string, fields: { theme?: string; createdBy?: string } = {}): string {
@@ -32,7 +40,12 @@ export function addConcern(doc: Y.Doc, text: string, by = 'Jeugdzorg'): void {
  * way a keyboard does. The caret is a relative position, so it stays behind what this typist
  * wrote even while others type elsewhere in the same text.
  */
-export async function typeInto(doc: Y.Doc, field: MetaField, input: string, options: { at?: number; pauseEvery?: number } = {}): Promise<void> {
+export async function typeInto(
+	doc: Y.Doc,
+	field: MetaField,
+	input: string,
+	options: { at?: number; pauseEvery?: number } = {}
+): Promise<void> {
 	const text = metaText(doc, field);
 	// The caret sticks to the character on its left (assoc -1), as an editor's caret does.
 	let caret = Y.createRelativePositionFromTypeIndex(text, Math.min(options.at ?? text.length, text.length), -1);

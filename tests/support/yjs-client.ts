@@ -97,7 +97,11 @@ export function openDoc(
  * Waits until `condition()` holds, re-checking on every change of the given docs (and every
  * 25 ms). Fails with `message` after `timeoutMs`: a hang guard, not a measurement.
  */
-export function waitUntil(condition: () => boolean, message: string, options: { docs?: Y.Doc[]; timeoutMs?: number } = {}): Promise<void> {
+export function waitUntil(
+	condition: () => boolean,
+	message: string,
+	options: { docs?: Y.Doc[]; timeoutMs?: number } = {}
+): Promise<void> {
 	return new Promise((resolve, reject) => {
 		const docs = options.docs ?? [];
 		const check = () => {
@@ -127,7 +131,11 @@ export function waitUntil(condition: () => boolean, message: string, options: { 
 }
 
 /** Waits until every doc holds the same state (same state vector and the same content). */
-export function waitForConvergence(docs: Y.Doc[], message = 'documents did not converge', timeoutMs = 10_000): Promise<void> {
+export function waitForConvergence(
+	docs: Y.Doc[],
+	message = 'documents did not converge',
+	timeoutMs = 10_000
+): Promise<void> {
 	return waitUntil(() => docs.every((doc) => sameState(doc, docs[0])), message, { docs, timeoutMs });
 }
 
@@ -171,7 +179,10 @@ export function rawSocket(
 	if (cookie) headers.cookie = cookie;
 	const origin = options.origin === undefined ? server.origin : options.origin;
 	if (origin !== null) headers.origin = origin;
-	const ws = new WebSocket(`${collabUrl(server, conferenceId)}/${document}`, { headers, maxPayload: options.maxPayload ?? 64 * 1024 * 1024 });
+	const ws = new WebSocket(`${collabUrl(server, conferenceId)}/${document}`, {
+		headers,
+		maxPayload: options.maxPayload ?? 64 * 1024 * 1024
+	});
 	const received: Uint8Array[] = [];
 	let onClose: (record: CloseRecord) => void = () => {};
 	const closed = new Promise<CloseRecord>((resolve) => (onClose = resolve));
@@ -203,7 +214,12 @@ export function rawSocket(
 }
 
 /** The HTTP status of an upgrade attempt: 101 when a socket was opened (it is closed again at once). */
-export async function upgradeStatus(server: ServerAddress, person: Person | null, conferenceId: string, document: DocumentName): Promise<number> {
+export async function upgradeStatus(
+	server: ServerAddress,
+	person: Person | null,
+	conferenceId: string,
+	document: DocumentName
+): Promise<number> {
 	const socket = await rawSocket(server, person, conferenceId, document);
 	socket.close();
 	return socket.status;
@@ -212,7 +228,9 @@ export async function upgradeStatus(server: ServerAddress, person: Person | null
 /** True when some message contains `needle` as UTF-8 bytes (Yjs sends strings as UTF-8). */
 export function containsText(messages: Uint8Array[], needle: string): boolean {
 	const bytes = Buffer.from(needle, 'utf8');
-	return messages.some((message) => Buffer.from(message.buffer, message.byteOffset, message.byteLength).includes(bytes));
+	return messages.some((message) =>
+		Buffer.from(message.buffer, message.byteOffset, message.byteLength).includes(bytes)
+	);
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {

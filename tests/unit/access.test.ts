@@ -22,7 +22,12 @@ function parseTable(table: string): Cell[] {
 	const [header, ...rows] = table
 		.trim()
 		.split('\n')
-		.map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim()));
+		.map((line) =>
+			line
+				.split('|')
+				.slice(1, -1)
+				.map((cell) => cell.trim())
+		);
 	const columns = header.slice(1).map((title) => {
 		const [role, document] = title.split(':').map((part) => part.trim());
 		return { role: role as Role, document: document as DocumentName };
@@ -67,7 +72,8 @@ describe('what the matrix promises, said in words', () => {
 
 	it('nobody writes once the plan is accepted', () => {
 		for (const phase of ['accepted', 'closed'] as const) {
-			for (const role of ROLES) for (const document of DOCUMENTS) expect(access(role, phase, document)).not.toBe('write');
+			for (const role of ROLES)
+				for (const document of DOCUMENTS) expect(access(role, phase, document)).not.toBe('write');
 		}
 	});
 

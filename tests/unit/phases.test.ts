@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { canTransition, isDocumentName, isPhase, isRole, PHASES, ROLES, transitionsFor, type Phase, type Role } from '$lib/conference/phases';
+import {
+	canTransition,
+	isDocumentName,
+	isPhase,
+	isRole,
+	PHASES,
+	ROLES,
+	transitionsFor,
+	type Phase,
+	type Role
+} from '$lib/conference/phases';
 
 /** DESIGN.md §1, "Transitions and who may make them", written out. Every other move is refused. */
 const ALLOWED: Record<string, Role[]> = {
@@ -11,7 +21,11 @@ const ALLOWED: Record<string, Role[]> = {
 	'accepted → closed': ['coordinator']
 };
 
-const moves = PHASES.flatMap((from) => PHASES.flatMap((to) => ROLES.map((role) => ({ role, from, to, allowed: (ALLOWED[`${from} → ${to}`] ?? []).includes(role) }))));
+const moves = PHASES.flatMap((from) =>
+	PHASES.flatMap((to) =>
+		ROLES.map((role) => ({ role, from, to, allowed: (ALLOWED[`${from} → ${to}`] ?? []).includes(role) }))
+	)
+);
 
 describe('who may move a conference from one phase to another', () => {
 	it('the table above names only real phases and roles', () => {
@@ -26,10 +40,13 @@ describe('who may move a conference from one phase to another', () => {
 		expect(canTransition(role, from, to)).toBe(allowed);
 	});
 
-	it.each(PHASES.flatMap((from) => ROLES.map((role) => ({ role, from }))))('the buttons $role sees in $from are exactly the allowed moves', ({ role, from }) => {
-		const expected = PHASES.filter((to) => (ALLOWED[`${from} → ${to}`] ?? []).includes(role));
-		expect([...transitionsFor(role, from)].sort()).toEqual([...expected].sort());
-	});
+	it.each(PHASES.flatMap((from) => ROLES.map((role) => ({ role, from }))))(
+		'the buttons $role sees in $from are exactly the allowed moves',
+		({ role, from }) => {
+			const expected = PHASES.filter((to) => (ALLOWED[`${from} → ${to}`] ?? []).includes(role));
+			expect([...transitionsFor(role, from)].sort()).toEqual([...expected].sort());
+		}
+	);
 });
 
 describe('the rules of the conference, in words', () => {

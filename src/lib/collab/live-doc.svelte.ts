@@ -4,7 +4,14 @@ import * as Y from 'yjs';
 import type { Access } from '$lib/conference/access';
 import type { DocumentName } from '$lib/conference/phases';
 
-export type PresenceEntry = { clientId: number; name: string; role: string; color: string; participantId: string; focus?: string };
+export type PresenceEntry = {
+	clientId: number;
+	name: string;
+	role: string;
+	color: string;
+	participantId: string;
+	focus?: string;
+};
 export type LinkState = 'connecting' | 'connected' | 'offline' | 'closed';
 
 /**
@@ -65,7 +72,8 @@ export class LiveDoc {
 		const entries: PresenceEntry[] = [];
 		this.provider.awareness.getStates().forEach((state, clientId) => {
 			const user = state?.user as Omit<PresenceEntry, 'clientId'> | undefined;
-			if (user?.name) entries.push({ clientId, ...user, focus: typeof state.focus === 'string' ? state.focus : undefined });
+			if (user?.name)
+				entries.push({ clientId, ...user, focus: typeof state.focus === 'string' ? state.focus : undefined });
 		});
 		this.presence = entries;
 	}
@@ -99,9 +107,12 @@ export async function wipeDevice(): Promise<void> {
 	await Promise.all(
 		databases
 			.filter((db) => db.name?.startsWith('kring:'))
-			.map((db) => new Promise<void>((resolve) => {
-				const request = indexedDB.deleteDatabase(db.name as string);
-				request.onsuccess = request.onerror = request.onblocked = () => resolve();
-			}))
+			.map(
+				(db) =>
+					new Promise<void>((resolve) => {
+						const request = indexedDB.deleteDatabase(db.name as string);
+						request.onsuccess = request.onerror = request.onblocked = () => resolve();
+					})
+			)
 	);
 }

@@ -14,7 +14,8 @@ export function applyInputValue(text: Y.Text, next: string, origin: unknown): vo
 		suffix < previous.length - prefix &&
 		suffix < next.length - prefix &&
 		previous[previous.length - 1 - suffix] === next[next.length - 1 - suffix]
-	) suffix++;
+	)
+		suffix++;
 	const apply = () => {
 		const removed = previous.length - prefix - suffix;
 		if (removed > 0) text.delete(prefix, removed);

@@ -47,7 +47,9 @@ export function translator(locale: Locale): Translate {
 		let text = catalogue[key] ?? nl[key] ?? key;
 		// Names are isolated (U+2068…U+2069) so a Latin name in an Arabic sentence, or the other way
 		// round, cannot reorder the words around it.
-		if (params) for (const [name, value] of Object.entries(params)) text = text.replaceAll(`{${name}}`, typeof value === 'number' ? String(value) : `\u2068${value}\u2069`);
+		if (params)
+			for (const [name, value] of Object.entries(params))
+				text = text.replaceAll(`{${name}}`, typeof value === 'number' ? String(value) : `\u2068${value}\u2069`);
 		return text;
 	};
 }

@@ -138,7 +138,10 @@ function readItems(array: Y.Array<Y.Map<unknown>>): BriefItem[] {
 export type LabelledBriefItem = BriefItem & { kind: 'concern' | 'condition'; label: string };
 
 /** Concerns and conditions with their short labels (Z1, V1 in Dutch), in the order of the brief. */
-export function labelledBriefItems(brief: BriefContent, label: (kind: 'concern' | 'condition', n: number) => string): LabelledBriefItem[] {
+export function labelledBriefItems(
+	brief: BriefContent,
+	label: (kind: 'concern' | 'condition', n: number) => string
+): LabelledBriefItem[] {
 	return [
 		...brief.concerns.map((item, i) => ({ ...item, kind: 'concern' as const, label: label('concern', i + 1) })),
 		...brief.conditions.map((item, i) => ({ ...item, kind: 'condition' as const, label: label('condition', i + 1) }))
@@ -222,8 +225,7 @@ export function fragmentToText(fragment: Y.XmlFragment | Y.XmlElement): string {
 		for (const child of node.toArray()) {
 			if (child instanceof Y.XmlText) {
 				for (const op of child.toDelta() as { insert: unknown }[]) if (typeof op.insert === 'string') line += op.insert;
-			}
-			else if (child instanceof Y.XmlElement) walk(child, into);
+			} else if (child instanceof Y.XmlElement) walk(child, into);
 		}
 		if (line) into.push(line);
 	};

@@ -9,7 +9,6 @@ import { getDb, schema } from './db';
 import { KringError } from './errors';
 import { runtime } from './runtime';
 
-
 const OTHER_INSTANCES_GRACE_MS = 250;
 
 /**
@@ -63,7 +62,12 @@ export async function acceptPlan(member: Member, conditions: string): Promise<{ 
 			conditions: trimmedConditions,
 			acceptedAt
 		});
-		await recordAudit(conferenceId, actorOf(member), 'plan.accepted', `version ${version}, sha256 ${hash.slice(0, 16)}`);
+		await recordAudit(
+			conferenceId,
+			actorOf(member),
+			'plan.accepted',
+			`version ${version}, sha256 ${hash.slice(0, 16)}`
+		);
 		// Boards reloaded at the phase change, before the version existed: nudge them again.
 		runtime().bus.publish({ type: 'status', conferenceId });
 		return { version, sha256: hash };

@@ -21,7 +21,12 @@ export type AuditAction =
 export type Actor = { name: string; role: string };
 
 /** Records what happened and who did it; `detail` never holds a family's content. */
-export async function recordAudit(conferenceId: string | null, actor: Actor, action: AuditAction, detail = ''): Promise<void> {
+export async function recordAudit(
+	conferenceId: string | null,
+	actor: Actor,
+	action: AuditAction,
+	detail = ''
+): Promise<void> {
 	const db = await getDb();
 	await db.insert(schema.auditLog).values({ conferenceId, actor: actor.name, actorRole: actor.role, action, detail });
 }

@@ -18,7 +18,10 @@ export async function loadBoard(member: Member, origin: string) {
 	const connected = runtime().liveStatus.connectedFamilyIds(conference.id);
 	const familyCount = participants.filter((p) => p.role === 'family' && p.status === 'active').length;
 	const showPeople = role === 'family' || briefAccess !== 'none';
-	const version = planAccess !== 'none' && (conference.phase === 'accepted' || conference.phase === 'closed') ? await latestPlanVersion(conference.id) : null;
+	const version =
+		planAccess !== 'none' && (conference.phase === 'accepted' || conference.phase === 'closed')
+			? await latestPlanVersion(conference.id)
+			: null;
 	const joinUrl = `${origin}/join/${conference.roomCode}`;
 	return {
 		conference: {
@@ -37,18 +40,29 @@ export async function loadBoard(member: Member, origin: string) {
 		participants: showPeople
 			? participants
 					.filter((p) => p.status === 'active')
-					.map((p) => ({ id: p.id, name: p.displayName, role: p.role, presence: p.presence, connected: connected.has(p.id) }))
+					.map((p) => ({
+						id: p.id,
+						name: p.displayName,
+						role: p.role,
+						presence: p.presence,
+						connected: connected.has(p.id)
+					}))
 			: [],
 		waiting: role === 'family' ? doorRequests(participants) : [],
 		invite:
 			role === 'coordinator' && conference.phase !== 'closed'
-				? { roomCode: formatRoomCode(conference.roomCode), joinUrl, qr: await QRCode.toDataURL(joinUrl, { margin: 1, width: 240 }) }
+				? {
+						roomCode: formatRoomCode(conference.roomCode),
+						joinUrl,
+						qr: await QRCode.toDataURL(joinUrl, { margin: 1, width: 240 })
+					}
 				: null,
-		accepted: version
-			? { ...parseFrozen(version.content), sha256: version.sha256 }
-			: null,
+		accepted: version ? { ...parseFrozen(version.content), sha256: version.sha256 } : null,
 		// Staff see the log only outside private time: even who let whom in is the family's business then.
-		audit: role === 'family' || (role === 'coordinator' && conference.phase !== 'private') ? (await listAudit(conference.id, 50)).map((a) => ({ ...a, at: a.at.toISOString() })) : []
+		audit:
+			role === 'family' || (role === 'coordinator' && conference.phase !== 'private')
+				? (await listAudit(conference.id, 50)).map((a) => ({ ...a, at: a.at.toISOString() }))
+				: []
 	};
 }
 
@@ -57,7 +71,9 @@ export async function loadBoard(member: Member, origin: string) {
  * whether someone with the same name is already in (a stranger may call themselves "Oma").
  */
 function doorRequests(participants: Awaited<ReturnType<typeof listParticipants>>) {
-	const inside = new Set(participants.filter((p) => p.status === 'active').map((p) => p.displayName.toLocaleLowerCase()));
+	const inside = new Set(
+		participants.filter((p) => p.status === 'active').map((p) => p.displayName.toLocaleLowerCase())
+	);
 	return participants
 		.filter((p) => p.status === 'waiting')
 		.map((p) => ({

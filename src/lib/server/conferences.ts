@@ -54,7 +54,13 @@ export async function resolveMember(identity: Identity | null, conferenceId: str
 			.where(eq(schema.participants.id, identity.participantId))
 			.limit(1);
 		if (!participant || participant.status === 'removed' || participant.status === 'declined') return null;
-		return { conference, role: 'family', participantId: participant.id, name: participant.displayName, status: participant.status };
+		return {
+			conference,
+			role: 'family',
+			participantId: participant.id,
+			name: participant.displayName,
+			status: participant.status
+		};
 	}
 	const [participant] = await db
 		.select()
@@ -68,7 +74,13 @@ export async function resolveMember(identity: Identity | null, conferenceId: str
 		)
 		.limit(1);
 	if (!participant || participant.role === 'family') return null;
-	return { conference, role: participant.role, participantId: participant.id, name: participant.displayName, status: 'active' };
+	return {
+		conference,
+		role: participant.role,
+		participantId: participant.id,
+		name: participant.displayName,
+		status: 'active'
+	};
 }
 
 export async function createConference(
@@ -85,7 +97,14 @@ export async function createConference(
 	const conference = await db.transaction(async (tx) => {
 		const [created] = await tx
 			.insert(schema.conferences)
-			.values({ id, title, question, language: input.language ?? 'nl', roomCode: generateRoomCode(), coordinatorId: coordinator.userId })
+			.values({
+				id,
+				title,
+				question,
+				language: input.language ?? 'nl',
+				roomCode: generateRoomCode(),
+				coordinatorId: coordinator.userId
+			})
 			.returning();
 		await tx.insert(schema.participants).values({
 			id: generateId(),
@@ -122,7 +141,13 @@ export async function updateQuestion(member: Member, question: string): Promise<
 export async function listConferencesForUser(userId: string) {
 	const db = await getDb();
 	return db
-		.select({ id: schema.conferences.id, title: schema.conferences.title, phase: schema.conferences.phase, role: schema.participants.role, createdAt: schema.conferences.createdAt })
+		.select({
+			id: schema.conferences.id,
+			title: schema.conferences.title,
+			phase: schema.conferences.phase,
+			role: schema.participants.role,
+			createdAt: schema.conferences.createdAt
+		})
 		.from(schema.participants)
 		.innerJoin(schema.conferences, eq(schema.participants.conferenceId, schema.conferences.id))
 		.where(and(eq(schema.participants.userId, userId), eq(schema.participants.status, 'active')))
@@ -141,7 +166,12 @@ export async function listParticipants(conferenceId: string) {
 			createdAt: schema.participants.createdAt
 		})
 		.from(schema.participants)
-		.where(and(eq(schema.participants.conferenceId, conferenceId), inArray(schema.participants.status, ['active', 'waiting'])))
+		.where(
+			and(
+				eq(schema.participants.conferenceId, conferenceId),
+				inArray(schema.participants.status, ['active', 'waiting'])
+			)
+		)
 		.orderBy(asc(schema.participants.createdAt));
 }
 
@@ -166,15 +196,22 @@ export async function countActiveFamily(conferenceId: string): Promise<number> {
  */
 export async function changePhase(member: Member, to: Phase): Promise<Conference> {
 	const from = member.conference.phase;
-	if (member.status !== 'active' || !canTransition(member.role, from, to)) throw new KringError('phase_change_not_allowed', 403);
+	if (member.status !== 'active' || !canTransition(member.role, from, to))
+		throw new KringError('phase_change_not_allowed', 403);
 	if (to === 'accepted') throw new KringError('use_accept', 400);
-	if (to === 'private' && (await countActiveFamily(member.conference.id)) === 0) throw new KringError('no_family_yet', 409);
+	if (to === 'private' && (await countActiveFamily(member.conference.id)) === 0)
+		throw new KringError('no_family_yet', 409);
 	const updated = await setPhase(member.conference.id, from, to);
 	await recordAudit(member.conference.id, actorOf(member), 'phase.changed', `${from} → ${to}`);
 	return updated;
 }
 
-export async function setPhase(conferenceId: string, from: Phase, to: Phase, extra: Partial<Conference> = {}): Promise<Conference> {
+export async function setPhase(
+	conferenceId: string,
+	from: Phase,
+	to: Phase,
+	extra: Partial<Conference> = {}
+): Promise<Conference> {
 	const db = await getDb();
 	const changedAt = new Date();
 	const [updated] = await db
@@ -191,7 +228,10 @@ export async function setPhase(conferenceId: string, from: Phase, to: Phase, ext
 export async function knock(member: Member): Promise<void> {
 	if (member.role !== 'coordinator' || member.conference.phase !== 'private') throw new KringError('not_allowed', 403);
 	const db = await getDb();
-	await db.update(schema.conferences).set({ knockedAt: new Date() }).where(eq(schema.conferences.id, member.conference.id));
+	await db
+		.update(schema.conferences)
+		.set({ knockedAt: new Date() })
+		.where(eq(schema.conferences.id, member.conference.id));
 	await recordAudit(member.conference.id, actorOf(member), 'knock');
 	runtime().bus.publish({ type: 'status', conferenceId: member.conference.id });
 }
@@ -206,7 +246,15 @@ export async function answerKnock(member: Member, answer: 'coming' | 'need_more_
 
 export type JoinResult = { participantId: string; status: 'active' | 'waiting' };
 
-export async function findConferenceByInvite(token: string): Promise<{ conference: Conference; role: 'family' | 'professional'; inviteId: string; email: string | null; name: string | null }> {
+export async function findConferenceByInvite(
+	token: string
+): Promise<{
+	conference: Conference;
+	role: 'family' | 'professional';
+	inviteId: string;
+	email: string | null;
+	name: string | null;
+}> {
 	const db = await getDb();
 	const [row] = await db
 		.select({ invite: schema.invites, conference: schema.conferences })
@@ -217,14 +265,24 @@ export async function findConferenceByInvite(token: string): Promise<{ conferenc
 	if (!row) throw new KringError('invite_unknown', 404);
 	if (row.invite.expiresAt.getTime() <= Date.now()) throw new KringError('invite_expired', 410);
 	if (row.invite.role === 'professional' && row.invite.usedAt) throw new KringError('invite_used', 410);
-	return { conference: row.conference, role: row.invite.role, inviteId: row.invite.id, email: row.invite.email, name: row.invite.name };
+	return {
+		conference: row.conference,
+		role: row.invite.role,
+		inviteId: row.invite.id,
+		email: row.invite.email,
+		name: row.invite.name
+	};
 }
 
 export async function findConferenceByRoomCode(code: string): Promise<Conference> {
 	const normalized = normalizeRoomCode(code);
 	if (normalized.length !== 8) throw new KringError('room_code_unknown', 404);
 	const db = await getDb();
-	const [conference] = await db.select().from(schema.conferences).where(eq(schema.conferences.roomCode, normalized)).limit(1);
+	const [conference] = await db
+		.select()
+		.from(schema.conferences)
+		.where(eq(schema.conferences.roomCode, normalized))
+		.limit(1);
 	if (!conference || conference.phase === 'closed') throw new KringError('room_code_unknown', 404);
 	return conference;
 }
@@ -257,7 +315,11 @@ export async function joinAsFamily(
 		presence: input.presence,
 		status
 	});
-	await recordAudit(conference.id, { name: displayName, role: 'family' }, status === 'active' ? 'participant.joined' : 'participant.waiting');
+	await recordAudit(
+		conference.id,
+		{ name: displayName, role: 'family' },
+		status === 'active' ? 'participant.joined' : 'participant.waiting'
+	);
 	runtime().bus.publish({ type: 'status', conferenceId: conference.id });
 	return { participantId, status };
 }
@@ -285,10 +347,16 @@ async function moveFamilyDevice(
 	return moved?.displayName ?? null;
 }
 
-export async function decideAtDoor(member: Member, participantId: string, decision: 'admit' | 'decline'): Promise<void> {
+export async function decideAtDoor(
+	member: Member,
+	participantId: string,
+	decision: 'admit' | 'decline'
+): Promise<void> {
 	if (member.role !== 'family' || member.status !== 'active') throw new KringError('not_allowed', 403);
 	const conferenceId = member.conference.id;
-	const name = await moveFamilyDevice(conferenceId, participantId, decision === 'admit' ? 'active' : 'declined', ['waiting']);
+	const name = await moveFamilyDevice(conferenceId, participantId, decision === 'admit' ? 'active' : 'declined', [
+		'waiting'
+	]);
 	if (name === null) throw new KringError('door_request_gone', 409);
 	await recordAudit(conferenceId, actorOf(member), decision === 'admit' ? 'door.admitted' : 'door.declined', name);
 	if (decision === 'decline') runtime().bus.publish({ type: 'participant-removed', conferenceId, participantId });
@@ -303,7 +371,8 @@ export async function decideAtDoor(member: Member, participantId: string, decisi
 export async function removeParticipant(member: Member, participantId: string): Promise<void> {
 	const mayRemove =
 		member.status === 'active' &&
-		(member.role === 'family' || (member.role === 'coordinator' && ['preparation', 'information'].includes(member.conference.phase)));
+		(member.role === 'family' ||
+			(member.role === 'coordinator' && ['preparation', 'information'].includes(member.conference.phase)));
 	if (!mayRemove) throw new KringError('not_allowed', 403);
 	const conferenceId = member.conference.id;
 	const name = await moveFamilyDevice(conferenceId, participantId, 'removed', ['active', 'waiting']);
@@ -328,7 +397,10 @@ export async function createFamilyInvite(member: Member): Promise<string> {
 	return token;
 }
 
-export async function createProfessionalInvite(member: Member, input: { email: string; name: string }): Promise<string> {
+export async function createProfessionalInvite(
+	member: Member,
+	input: { email: string; name: string }
+): Promise<string> {
 	if (member.role !== 'coordinator') throw new KringError('not_allowed', 403);
 	const db = await getDb();
 	const token = generateToken();
@@ -404,7 +476,6 @@ export async function nextPlanVersionNumber(conferenceId: string): Promise<numbe
 	return (row?.highest ?? 0) + 1;
 }
 
-
 const DAY_MS = 24 * 3600_000;
 
 /**
@@ -413,12 +484,16 @@ const DAY_MS = 24 * 3600_000;
  * Safe on several instances: the phase only moves once.
  */
 export async function closeLongAcceptedConferences(now = Date.now()): Promise<number> {
-	const afterMs = Number(process.env.KRING_CLOSE_ACCEPTED_AFTER_MS ?? Number(process.env.KRING_CLOSE_ACCEPTED_AFTER_DAYS ?? 30) * DAY_MS);
+	const afterMs = Number(
+		process.env.KRING_CLOSE_ACCEPTED_AFTER_MS ?? Number(process.env.KRING_CLOSE_ACCEPTED_AFTER_DAYS ?? 30) * DAY_MS
+	);
 	const db = await getDb();
 	const due = await db
 		.select({ id: schema.conferences.id })
 		.from(schema.conferences)
-		.where(and(eq(schema.conferences.phase, 'accepted'), lt(schema.conferences.phaseChangedAt, new Date(now - afterMs))));
+		.where(
+			and(eq(schema.conferences.phase, 'accepted'), lt(schema.conferences.phaseChangedAt, new Date(now - afterMs)))
+		);
 	let closed = 0;
 	for (const { id } of due) {
 		try {

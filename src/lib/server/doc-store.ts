@@ -45,9 +45,9 @@ export class DocStore {
 				const batch = this.queue.splice(0, 500);
 				try {
 					const db = await getDb();
-					await db.insert(schema.docUpdates).values(
-						batch.map(({ conferenceId, documentName, update }) => ({ conferenceId, documentName, update }))
-					);
+					await db
+						.insert(schema.docUpdates)
+						.values(batch.map(({ conferenceId, documentName, update }) => ({ conferenceId, documentName, update })));
 					for (const item of batch) item.resolve();
 				} catch (error) {
 					for (const item of batch) item.reject(error as Error);
@@ -138,7 +138,10 @@ function applySafely(doc: Y.Doc, update: Uint8Array, conferenceId: string, docum
 	try {
 		Y.applyUpdate(doc, update);
 	} catch (error) {
-		console.error(`[doc-store] skipped an unreadable stored update of ${conferenceId}/${documentName}:`, describeError(error));
+		console.error(
+			`[doc-store] skipped an unreadable stored update of ${conferenceId}/${documentName}:`,
+			describeError(error)
+		);
 	}
 }
 

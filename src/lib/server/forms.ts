@@ -7,7 +7,10 @@ export function formText(data: FormData, name: string, maxLength = 4000): string
 }
 
 /** Turns an error a user can meet into a form failure with its message key; rethrows the rest. */
-export function failWith(error: unknown, values: Record<string, string> = {}): ActionFailure<{ error: string; values: Record<string, string> }> {
+export function failWith(
+	error: unknown,
+	values: Record<string, string> = {}
+): ActionFailure<{ error: string; values: Record<string, string> }> {
 	if (error instanceof KringError) return fail(error.status, { error: error.code, values });
 	throw error;
 }

@@ -20,7 +20,13 @@ export class LiveStatus {
 				this.presence.set(message.conferenceId, byInstance);
 			}
 			// Only news about the conference itself nudges the boards; edits and sessions do not.
-			if (message.type !== 'phase' && message.type !== 'status' && message.type !== 'presence' && message.type !== 'participant-removed') return;
+			if (
+				message.type !== 'phase' &&
+				message.type !== 'status' &&
+				message.type !== 'presence' &&
+				message.type !== 'participant-removed'
+			)
+				return;
 			for (const listener of this.listeners.get(message.conferenceId) ?? []) listener.push();
 		});
 	}
@@ -38,7 +44,11 @@ export class LiveStatus {
 	}
 
 	private publishPresence(conferenceId: string): void {
-		const participantIds = [...new Set([...(this.listeners.get(conferenceId) ?? [])].filter((l) => l.role === 'family').map((l) => l.participantId))];
+		const participantIds = [
+			...new Set(
+				[...(this.listeners.get(conferenceId) ?? [])].filter((l) => l.role === 'family').map((l) => l.participantId)
+			)
+		];
 		this.bus.publish({ type: 'presence', conferenceId, participantIds });
 	}
 

@@ -6,7 +6,10 @@ import type { Identity } from './sessions';
  * The member behind this request, or a 404: someone with no place in a conference learns
  * nothing, not even that it exists.
  */
-export async function requireMember(locals: { identity: Identity | null; removedFrom?: string | null }, conferenceId: string): Promise<Member> {
+export async function requireMember(
+	locals: { identity: Identity | null; removedFrom?: string | null },
+	conferenceId: string
+): Promise<Member> {
 	const member = await resolveMember(locals.identity, conferenceId);
 	// A device the family sent away is told so, once, on the home page.
 	if (!member && locals.removedFrom === conferenceId) redirect(303, '/?removed=1');

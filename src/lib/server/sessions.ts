@@ -164,4 +164,3 @@ export function readSessionCookie(header: string | undefined): string | null {
 	}
 	return null;
 }
-

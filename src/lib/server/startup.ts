@@ -33,7 +33,8 @@ async function start(): Promise<void> {
 	const connection = await connectDatabase();
 	await runtime().ready;
 	const registry = globalThis as unknown as Record<symbol, unknown>;
-	registry[UPGRADE_KEY] = ((request, socket, head) => runtime().collab.handleUpgrade(request, socket, head)) satisfies UpgradeHandler;
+	registry[UPGRADE_KEY] = ((request, socket, head) =>
+		runtime().collab.handleUpgrade(request, socket, head)) satisfies UpgradeHandler;
 	registry[SHUTDOWN_KEY] = async () => {
 		await shutdownRuntime();
 		await closeDatabase();
@@ -45,12 +46,20 @@ async function start(): Promise<void> {
 	};
 	await housekeeping();
 	const every = Number(process.env.KRING_HOUSEKEEPING_INTERVAL_MS ?? 3600_000);
-	setInterval(() => housekeeping().catch((error) => console.error('[kring] housekeeping:', describeError(error))), every).unref();
+	setInterval(
+		() => housekeeping().catch((error) => console.error('[kring] housekeeping:', describeError(error))),
+		every
+	).unref();
 	const setupPath = await prepareFirstAccountLink();
-	const where = connection.kind === 'pglite' ? `embedded database (${resolve(process.env.KRING_DATA_DIR ?? 'data')})` : 'PostgreSQL';
+	const where =
+		connection.kind === 'pglite'
+			? `embedded database (${resolve(process.env.KRING_DATA_DIR ?? 'data')})`
+			: 'PostgreSQL';
 	console.log(`[kring] ready on the ${where}${runtime().bus.distributed ? ', with Redis' : ''}`);
 	if (setupPath) {
 		const base = process.env.ORIGIN ?? `http://localhost:${process.env.PORT ?? 3000}`;
-		console.log(`[kring] no account exists yet. Create the first coordinator account here (one time, 24 hours):\n\n    ${base}${setupPath}\n`);
+		console.log(
+			`[kring] no account exists yet. Create the first coordinator account here (one time, 24 hours):\n\n    ${base}${setupPath}\n`
+		);
 	}
 }

@@ -15,13 +15,19 @@ export async function createUser(input: { email: string; name: string; role: Sta
 	const db = await getDb();
 	const id = generateId();
 	const passwordHash = await hashPassword(input.password);
-	await db.insert(schema.users).values({ id, email: normalizeEmail(input.email), name: input.name.trim(), role: input.role, passwordHash });
+	await db
+		.insert(schema.users)
+		.values({ id, email: normalizeEmail(input.email), name: input.name.trim(), role: input.role, passwordHash });
 	return { id, email: normalizeEmail(input.email), name: input.name.trim(), role: input.role };
 }
 
 export async function getUserByEmail(email: string) {
 	const db = await getDb();
-	const [user] = await db.select().from(schema.users).where(eq(schema.users.email, normalizeEmail(email))).limit(1);
+	const [user] = await db
+		.select()
+		.from(schema.users)
+		.where(eq(schema.users.email, normalizeEmail(email)))
+		.limit(1);
 	return user ?? null;
 }
 
@@ -52,14 +58,20 @@ export async function prepareFirstAccountLink(): Promise<string | null> {
 	const db = await getDb();
 	const token = generateToken();
 	await db.delete(schema.setupTokens);
-	await db.insert(schema.setupTokens).values({ tokenHash: hashToken(token), expiresAt: new Date(Date.now() + 24 * 3600_000) });
+	await db
+		.insert(schema.setupTokens)
+		.values({ tokenHash: hashToken(token), expiresAt: new Date(Date.now() + 24 * 3600_000) });
 	return `/setup/${token}`;
 }
 
 export async function isValidSetupToken(token: string): Promise<boolean> {
 	if ((await countUsers()) > 0) return false;
 	const db = await getDb();
-	const [row] = await db.select().from(schema.setupTokens).where(eq(schema.setupTokens.tokenHash, hashToken(token))).limit(1);
+	const [row] = await db
+		.select()
+		.from(schema.setupTokens)
+		.where(eq(schema.setupTokens.tokenHash, hashToken(token)))
+		.limit(1);
 	return !!row && row.expiresAt.getTime() > Date.now();
 }
 

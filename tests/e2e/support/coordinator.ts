@@ -30,7 +30,12 @@ export async function createConference(page: Page, title: string, question: stri
 	return (await page.getByTestId('room-code').textContent())!.trim();
 }
 
-export async function joinWithRoomCode(page: Page, roomCode: string, name: string, options: { presence?: string; sharedDevice?: boolean } = {}): Promise<void> {
+export async function joinWithRoomCode(
+	page: Page,
+	roomCode: string,
+	name: string,
+	options: { presence?: string; sharedDevice?: boolean } = {}
+): Promise<void> {
 	await page.goto('/');
 	await page.getByLabel('Kamercode').fill(roomCode);
 	await page.getByRole('button', { name: 'Verder' }).click();

@@ -8,7 +8,7 @@ import type { MessageKey } from './nl';
 export const ar: Partial<Record<MessageKey, string>> = {
 	'app.name': 'Kring',
 	'app.tagline': 'خطة العائلة، نصنعها معًا.',
-	'language': 'اللغة',
+	language: 'اللغة',
 
 	'phase.preparation': 'التحضير',
 	'phase.information': 'المعلومات',
@@ -48,9 +48,9 @@ export const ar: Partial<Record<MessageKey, string>> = {
 	'login.email': 'البريد الإلكتروني',
 	'login.password': 'كلمة المرور',
 	'login.submit': 'ادخل',
-	'logout': 'خروج',
-	'leave': 'مغادرة',
-	'leave_shared': 'انتهيت — امسح هذا الجهاز',
+	logout: 'خروج',
+	leave: 'مغادرة',
+	leave_shared: 'انتهيت — امسح هذا الجهاز',
 
 	'setup.title': 'إنشاء الحساب الأول',
 	'setup.text': 'أنشئ حساب المنسّق الأول. هذا الرابط يعمل مرة واحدة فقط.',

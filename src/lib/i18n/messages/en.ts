@@ -4,7 +4,7 @@ import type { MessageKey } from './nl';
 export const en: Partial<Record<MessageKey, string>> = {
 	'app.name': 'Kring',
 	'app.tagline': 'The family’s own plan, made together.',
-	'language': 'Language',
+	language: 'Language',
 
 	'phase.preparation': 'Preparation',
 	'phase.information': 'Information',
@@ -44,9 +44,9 @@ export const en: Partial<Record<MessageKey, string>> = {
 	'login.email': 'Email address',
 	'login.password': 'Password',
 	'login.submit': 'Sign in',
-	'logout': 'Sign out',
-	'leave': 'Leave',
-	'leave_shared': 'Done — clear this device',
+	logout: 'Sign out',
+	leave: 'Leave',
+	leave_shared: 'Done — clear this device',
 
 	'setup.title': 'Create the first account',
 	'setup.text': 'Create the account of the first coordinator. This link works only once.',
@@ -194,7 +194,8 @@ export const en: Partial<Record<MessageKey, string>> = {
 	'error.invite_unknown': 'We do not know this invitation. Ask the coordinator for a new one.',
 	'error.invite_expired': 'This invitation has expired. Ask the coordinator for a new one, or use the room code.',
 	'error.invite_used': 'This invitation has already been used.',
-	'error.invite_other_email': 'This invitation is for another email address. Sign in with the address the invitation was sent to.',
+	'error.invite_other_email':
+		'This invitation is for another email address. Sign in with the address the invitation was sent to.',
 	'error.invite_for_professional': 'This invitation is for a professional.',
 	'error.room_code_unknown': 'We do not know this room code. Look again at the coordinator’s screen.',
 	'error.name_required': 'Fill in your name.',

@@ -2,7 +2,7 @@
 export const nl = {
 	'app.name': 'Kring',
 	'app.tagline': 'Het plan van de familie, samen gemaakt.',
-	'language': 'Taal',
+	language: 'Taal',
 
 	'phase.preparation': 'Voorbereiding',
 	'phase.information': 'Informatie',
@@ -42,9 +42,9 @@ export const nl = {
 	'login.email': 'E-mailadres',
 	'login.password': 'Wachtwoord',
 	'login.submit': 'Inloggen',
-	'logout': 'Uitloggen',
-	'leave': 'Verlaten',
-	'leave_shared': 'Klaar — wis dit apparaat',
+	logout: 'Uitloggen',
+	leave: 'Verlaten',
+	leave_shared: 'Klaar — wis dit apparaat',
 
 	'setup.title': 'Eerste account aanmaken',
 	'setup.text': 'Maak het account van de eerste coördinator. Deze link werkt één keer.',
@@ -192,7 +192,8 @@ export const nl = {
 	'error.invite_unknown': 'Deze uitnodiging kennen we niet. Vraag de coördinator om een nieuwe.',
 	'error.invite_expired': 'Deze uitnodiging is verlopen. Vraag de coördinator om een nieuwe, of gebruik de kamercode.',
 	'error.invite_used': 'Deze uitnodiging is al gebruikt.',
-	'error.invite_other_email': 'Deze uitnodiging is voor een ander e-mailadres. Log in met het adres waarop je de uitnodiging kreeg.',
+	'error.invite_other_email':
+		'Deze uitnodiging is voor een ander e-mailadres. Log in met het adres waarop je de uitnodiging kreeg.',
 	'error.invite_for_professional': 'Deze uitnodiging is voor een professional.',
 	'error.room_code_unknown': 'Deze kamercode kennen we niet. Kijk nog eens op het scherm van de coördinator.',
 	'error.name_required': 'Vul je naam in.',

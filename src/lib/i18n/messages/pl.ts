@@ -7,7 +7,7 @@ import type { MessageKey } from './nl';
 export const pl: Partial<Record<MessageKey, string>> = {
 	'app.name': 'Kring',
 	'app.tagline': 'Plan rodziny, tworzony razem.',
-	'language': 'Język',
+	language: 'Język',
 
 	'phase.preparation': 'Przygotowanie',
 	'phase.information': 'Informacje',
@@ -47,9 +47,9 @@ export const pl: Partial<Record<MessageKey, string>> = {
 	'login.email': 'Adres e-mail',
 	'login.password': 'Hasło',
 	'login.submit': 'Zaloguj się',
-	'logout': 'Wyloguj się',
-	'leave': 'Wyjdź',
-	'leave_shared': 'Gotowe — wyczyść to urządzenie',
+	logout: 'Wyloguj się',
+	leave: 'Wyjdź',
+	leave_shared: 'Gotowe — wyczyść to urządzenie',
 
 	'setup.title': 'Utwórz pierwsze konto',
 	'setup.text': 'Utwórz konto pierwszego koordynatora. Ten link działa tylko raz.',
@@ -197,7 +197,8 @@ export const pl: Partial<Record<MessageKey, string>> = {
 	'error.invite_unknown': 'Nie znamy tego zaproszenia. Poproś koordynatora o nowe.',
 	'error.invite_expired': 'To zaproszenie jest już nieważne. Poproś koordynatora o nowe albo użyj kodu pokoju.',
 	'error.invite_used': 'To zaproszenie zostało już użyte.',
-	'error.invite_other_email': 'To zaproszenie jest dla innego adresu e-mail. Zaloguj się adresem, na który przyszło zaproszenie.',
+	'error.invite_other_email':
+		'To zaproszenie jest dla innego adresu e-mail. Zaloguj się adresem, na który przyszło zaproszenie.',
 	'error.invite_for_professional': 'To zaproszenie jest dla specjalisty.',
 	'error.room_code_unknown': 'Nie znamy tego kodu pokoju. Spójrz jeszcze raz na ekran koordynatora.',
 	'error.name_required': 'Wpisz swoje imię.',

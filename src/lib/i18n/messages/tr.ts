@@ -4,7 +4,7 @@ import type { MessageKey } from './nl';
 export const tr: Partial<Record<MessageKey, string>> = {
 	'app.name': 'Kring',
 	'app.tagline': 'Ailenin kendi planı, birlikte hazırlanır.',
-	'language': 'Dil',
+	language: 'Dil',
 
 	'phase.preparation': 'Hazırlık',
 	'phase.information': 'Bilgilendirme',
@@ -44,9 +44,9 @@ export const tr: Partial<Record<MessageKey, string>> = {
 	'login.email': 'E-posta adresi',
 	'login.password': 'Şifre',
 	'login.submit': 'Giriş yap',
-	'logout': 'Çıkış yap',
-	'leave': 'Ayrıl',
-	'leave_shared': 'Bitti — bu cihazı temizle',
+	logout: 'Çıkış yap',
+	leave: 'Ayrıl',
+	leave_shared: 'Bitti — bu cihazı temizle',
 
 	'setup.title': 'İlk hesabı oluştur',
 	'setup.text': 'İlk koordinatörün hesabını oluştur. Bu bağlantı sadece bir kez çalışır.',

@@ -65,7 +65,8 @@ export class CollabServer {
 		if (!match || !isDocumentName(match[2])) return { ok: false as const, status: 404 };
 		const origin = request.headers.origin;
 		// Browsers always send Origin on a WebSocket; a foreign one is a cross-site hijack attempt.
-		if (origin !== undefined && !this.isAllowedOrigin(origin, request.headers.host)) return { ok: false as const, status: 403 };
+		if (origin !== undefined && !this.isAllowedOrigin(origin, request.headers.host))
+			return { ok: false as const, status: 403 };
 		const token = readSessionCookie(request.headers.cookie);
 		const session = token ? await validateSessionToken(token) : null;
 		if (!session) return { ok: false as const, status: 401 };
@@ -86,7 +87,11 @@ export class CollabServer {
 
 	private async attach(
 		ws: WebSocket,
-		grant: { identity: Identity; member: NonNullable<Awaited<ReturnType<typeof resolveMember>>>; documentName: DocumentName }
+		grant: {
+			identity: Identity;
+			member: NonNullable<Awaited<ReturnType<typeof resolveMember>>>;
+			documentName: DocumentName;
+		}
 	) {
 		const { member, documentName } = grant;
 		ws.binaryType = 'nodebuffer';
@@ -97,7 +102,12 @@ export class CollabServer {
 		ws.on('error', () => setTimeout(() => ws.terminate(), 2000).unref());
 		const pending: Buffer[] = [];
 		ws.on('message', (data: Buffer) => pending.push(data));
-		const room = await this.openRoom(member.conference.id, documentName, member.conference.phase, member.conference.phaseChangedAt.getTime());
+		const room = await this.openRoom(
+			member.conference.id,
+			documentName,
+			member.conference.phase,
+			member.conference.phaseChangedAt.getTime()
+		);
 		room.arriving--;
 		// Gone while the room loaded: its 'close' came before anyone listened for it.
 		if (ws.readyState !== ws.OPEN) return this.releaseIfEmpty(room);
@@ -106,7 +116,12 @@ export class CollabServer {
 			grant.identity.sessionId,
 			member.participantId,
 			member.role,
-			{ name: member.name, role: member.role, color: colorFor(member.participantId), participantId: member.participantId },
+			{
+				name: member.name,
+				role: member.role,
+				color: colorFor(member.participantId),
+				participantId: member.participantId
+			},
 			'none'
 		);
 		ws.on('close', () => {
@@ -134,7 +149,10 @@ export class CollabServer {
 		room.add(connection);
 		const refuse = (error: unknown) => {
 			const malformed = error instanceof MalformedMessageError;
-			console.error(`[collab] ${malformed ? 'refused a' : 'could not store a'} message on ${room.conferenceId}/${documentName}:`, describeError(error));
+			console.error(
+				`[collab] ${malformed ? 'refused a' : 'could not store a'} message on ${room.conferenceId}/${documentName}:`,
+				describeError(error)
+			);
 			const why = malformed ? CLOSE.malformed : CLOSE.storageFailed;
 			connection.close(why.code, why.reason);
 		};
@@ -158,7 +176,12 @@ export class CollabServer {
 		for (const data of pending.splice(0)) handle(data);
 	}
 
-	private async openRoom(conferenceId: string, documentName: DocumentName, phase: Room['phase'], changedAt: number): Promise<Room> {
+	private async openRoom(
+		conferenceId: string,
+		documentName: DocumentName,
+		phase: Room['phase'],
+		changedAt: number
+	): Promise<Room> {
 		const key = `${conferenceId}/${documentName}`;
 		let room = this.rooms.get(key);
 		if (!room) {
@@ -200,12 +223,14 @@ export class CollabServer {
 			case 'phase': {
 				const started = performance.now();
 				let closed = 0;
-				for (const room of this.roomsOf(message.conferenceId)) closed += room.applyPhase(message.phase, message.changedAt);
+				for (const room of this.roomsOf(message.conferenceId))
+					closed += room.applyPhase(message.phase, message.changedAt);
 				this.reportRevocation(message.conferenceId, closed, performance.now() - started);
 				break;
 			}
 			case 'session-ended': {
-				for (const room of this.rooms.values()) room.closeSession(message.sessionId, CLOSE.signedOut.code, CLOSE.signedOut.reason);
+				for (const room of this.rooms.values())
+					room.closeSession(message.sessionId, CLOSE.signedOut.code, CLOSE.signedOut.reason);
 				break;
 			}
 			case 'participant-removed': {
@@ -223,7 +248,8 @@ export class CollabServer {
 				if (!local) this.rooms.get(`${message.conferenceId}/${message.document}`)?.applyFromBus(message.payload);
 				break;
 			case 'awareness':
-				if (!local) this.rooms.get(`${message.conferenceId}/${message.document}`)?.applyAwarenessFromBus(message.payload);
+				if (!local)
+					this.rooms.get(`${message.conferenceId}/${message.document}`)?.applyAwarenessFromBus(message.payload);
 				break;
 			case 'awareness-query':
 				if (!local) this.rooms.get(`${message.conferenceId}/${message.document}`)?.publishLocalAwareness();
@@ -259,6 +285,7 @@ export class CollabServer {
 }
 
 function refuse(socket: Duplex, status: number): void {
-	const text = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error' }[status] ?? 'Error';
+	const text =
+		{ 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error' }[status] ?? 'Error';
 	socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nCache-Control: no-store\r\nContent-Length: 0\r\n\r\n`);
 }

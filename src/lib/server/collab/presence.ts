@@ -48,7 +48,13 @@ function sanitizeState(raw: string, user: PresenceUser): string {
 	const state = typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
 	const clean: Record<string, unknown> = { user };
 	const cursor = state.cursor;
-	if (cursor && typeof cursor === 'object' && 'anchor' in cursor && 'head' in cursor && JSON.stringify(cursor).length <= MAX_CURSOR_JSON) {
+	if (
+		cursor &&
+		typeof cursor === 'object' &&
+		'anchor' in cursor &&
+		'head' in cursor &&
+		JSON.stringify(cursor).length <= MAX_CURSOR_JSON
+	) {
 		clean.cursor = cursor;
 	} else {
 		clean.cursor = null;

@@ -49,7 +49,8 @@ export class Room {
 			if (origin === FROM_STORE) return;
 			const message = encodeUpdate(update);
 			for (const connection of this.connections) connection.send(message);
-			if (origin !== FROM_BUS) this.bus.publish({ type: 'doc-update', conferenceId, document: documentName, payload: update });
+			if (origin !== FROM_BUS)
+				this.bus.publish({ type: 'doc-update', conferenceId, document: documentName, payload: update });
 		});
 		this.awareness.on('update', ({ added, updated, removed }: AwarenessChange, origin: unknown) => {
 			const changed = [...added, ...updated, ...removed];
@@ -61,10 +62,12 @@ export class Room {
 		});
 		// The phase is read again once the room listens to the bus: a hand-over that happened
 		// between the socket's authentication and now is not missed.
-		this.loaded = Promise.all([this.store.loadState(conferenceId, documentName), currentPhase()]).then(([state, current]) => {
-			if (state) Y.applyUpdate(this.doc, state, FROM_STORE);
-			if (current) this.applyPhase(current.phase, current.changedAt);
-		});
+		this.loaded = Promise.all([this.store.loadState(conferenceId, documentName), currentPhase()]).then(
+			([state, current]) => {
+				if (state) Y.applyUpdate(this.doc, state, FROM_STORE);
+				if (current) this.applyPhase(current.phase, current.changedAt);
+			}
+		);
 		// Presence is not stored: ask the other instances who is on this document there already.
 		this.bus.publish({ type: 'awareness-query', conferenceId, document: documentName });
 	}
@@ -72,7 +75,9 @@ export class Room {
 	/** Sends the presence of this instance's sockets to the other instances (asked for by a new room). */
 	publishLocalAwareness(): void {
 		const states = this.awareness.getStates();
-		const local = [...this.connections].flatMap((connection) => [...connection.clientIds]).filter((id) => states.has(id));
+		const local = [...this.connections]
+			.flatMap((connection) => [...connection.clientIds])
+			.filter((id) => states.has(id));
 		if (local.length === 0) return;
 		const payload = awarenessProtocol.encodeAwarenessUpdate(this.awareness, local);
 		this.bus.publish({ type: 'awareness', conferenceId: this.conferenceId, document: this.documentName, payload });
@@ -187,10 +192,12 @@ export class Room {
 						clean = sanitizeAwarenessUpdate(message.payload, connection, (id) => this.isClaimedByOther(id, connection));
 					} catch (error) {
 						// JSON.parse quotes the start of its input in its message, and that input may be the plan.
-						const detail = error instanceof SyntaxError ? 'a presence state that is not JSON' : (error as Error).message;
+						const detail =
+							error instanceof SyntaxError ? 'a presence state that is not JSON' : (error as Error).message;
 						throw new MalformedMessageError(`awareness: ${detail}`);
 					}
-					for (const id of connection.clientIds) if (!this.claims.has(id)) this.claims.set(id, connection.participantId);
+					for (const id of connection.clientIds)
+						if (!this.claims.has(id)) this.claims.set(id, connection.participantId);
 					if (clean) awarenessProtocol.applyAwarenessUpdate(this.awareness, clean, connection);
 				};
 			case 'query-awareness':

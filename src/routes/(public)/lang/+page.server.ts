@@ -9,7 +9,8 @@ export const actions: Actions = {
 	default: async ({ request, cookies }) => {
 		const data = await request.formData();
 		const locale = formText(data, 'locale', 8);
-		if (isLocale(locale)) cookies.set('kring_lang', locale, { path: '/', httpOnly: false, sameSite: 'lax', maxAge: 365 * 24 * 3600 });
+		if (isLocale(locale))
+			cookies.set('kring_lang', locale, { path: '/', httpOnly: false, sameSite: 'lax', maxAge: 365 * 24 * 3600 });
 		redirect(303, localPath(formText(data, 'back', 500), '/'));
 	}
 };

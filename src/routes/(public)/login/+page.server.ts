@@ -19,7 +19,8 @@ export const actions: Actions = {
 	default: async (event) => {
 		const data = await event.request.formData();
 		const email = formText(data, 'email', 254);
-		if (!allowAttempt(`login:${clientAddress(event)}`, 10, 60_000)) return fail(429, { error: 'too_many_attempts', values: { email } });
+		if (!allowAttempt(`login:${clientAddress(event)}`, 10, 60_000))
+			return fail(429, { error: 'too_many_attempts', values: { email } });
 		const user = await authenticateUser(email, formText(data, 'password', 256));
 		if (!user) return fail(400, { error: 'login_failed', values: { email } });
 		const session = await createSession({ userId: user.id });

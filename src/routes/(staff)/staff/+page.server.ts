@@ -11,12 +11,15 @@ export const load: PageServerLoad = async ({ locals }) => {
 export const actions: Actions = {
 	create: async ({ request, locals }) => {
 		const identity = locals.identity;
-		if (identity?.kind !== 'staff' || identity.role !== 'coordinator') return fail(403, { error: 'not_allowed', values: { title: '', question: '' } });
+		if (identity?.kind !== 'staff' || identity.role !== 'coordinator')
+			return fail(403, { error: 'not_allowed', values: { title: '', question: '' } });
 		const data = await request.formData();
 		const values = { title: formText(data, 'title', 200), question: formText(data, 'question', 2000) };
 		let id: string;
 		try {
-			({ conference: { id } } = await createConference({ userId: identity.userId, name: identity.name }, values));
+			({
+				conference: { id }
+			} = await createConference({ userId: identity.userId, name: identity.name }, values));
 		} catch (e) {
 			return failWith(e, values);
 		}

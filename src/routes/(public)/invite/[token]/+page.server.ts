@@ -37,7 +37,12 @@ export const actions: Actions = {
 		if (identity?.kind !== 'staff') redirect(303, `/login?next=/invite/${params.token}`);
 		let conferenceId: string;
 		try {
-			conferenceId = await acceptProfessionalInvite(params.token, { userId: identity.userId, name: identity.name, role: identity.role, email: identity.email });
+			conferenceId = await acceptProfessionalInvite(params.token, {
+				userId: identity.userId,
+				name: identity.name,
+				role: identity.role,
+				email: identity.email
+			});
 		} catch (e) {
 			return failWith(e);
 		}
@@ -57,7 +62,12 @@ export const actions: Actions = {
 		let conferenceId: string;
 		try {
 			const user = await createUser({ email: invite.email, name: values.name, role: 'professional', password });
-			conferenceId = await acceptProfessionalInvite(params.token, { userId: user.id, name: user.name, role: user.role, email: user.email });
+			conferenceId = await acceptProfessionalInvite(params.token, {
+				userId: user.id,
+				name: user.name,
+				role: user.role,
+				email: user.email
+			});
 			const session = await createSession({ userId: user.id });
 			setSessionCookie({ cookies, url }, session.token, session.expiresAt);
 		} catch (e) {

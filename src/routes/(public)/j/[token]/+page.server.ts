@@ -17,7 +17,10 @@ async function conferenceFor(token: string) {
 
 export const load: PageServerLoad = async (event) => {
 	const conference = await conferenceFor(event.params.token);
-	return { title: conference.title, staffRole: event.locals.identity?.kind === 'staff' ? event.locals.identity.role : null };
+	return {
+		title: conference.title,
+		staffRole: event.locals.identity?.kind === 'staff' ? event.locals.identity.role : null
+	};
 };
 
 export const actions: Actions = {

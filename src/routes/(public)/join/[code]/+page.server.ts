@@ -7,7 +7,8 @@ import { allowAttempt } from '$lib/server/rate-limit';
 import type { Actions, PageServerLoad } from './$types';
 
 async function conferenceFor(code: string, address: string) {
-	if (!allowAttempt(`room-code:${address}`, 30, 60_000)) error(429, { message: 'too_many_attempts', code: 'too_many_attempts' });
+	if (!allowAttempt(`room-code:${address}`, 30, 60_000))
+		error(429, { message: 'too_many_attempts', code: 'too_many_attempts' });
 	try {
 		return await findConferenceByRoomCode(code);
 	} catch (e) {
@@ -18,7 +19,10 @@ async function conferenceFor(code: string, address: string) {
 
 export const load: PageServerLoad = async (event) => {
 	const conference = await conferenceFor(event.params.code, clientAddress(event));
-	return { title: conference.title, staffRole: event.locals.identity?.kind === 'staff' ? event.locals.identity.role : null };
+	return {
+		title: conference.title,
+		staffRole: event.locals.identity?.kind === 'staff' ? event.locals.identity.role : null
+	};
 };
 
 export const actions: Actions = {

@@ -34,7 +34,11 @@ export const GET: RequestHandler = async ({ locals, params, request }) => {
 						stop();
 						return;
 					}
-					send('status', { phase: member.conference.phase, status: member.status, connectedFamily: liveStatus.connectedFamily(params.id) });
+					send('status', {
+						phase: member.conference.phase,
+						status: member.status,
+						connectedFamily: liveStatus.connectedFamily(params.id)
+					});
 				}, 25);
 			};
 			const unlisten = liveStatus.listen(params.id, { participantId: first.participantId, role: first.role, push });
@@ -50,13 +54,22 @@ export const GET: RequestHandler = async ({ locals, params, request }) => {
 				}
 			};
 			request.signal.addEventListener('abort', () => stop());
-			send('status', { phase: first.conference.phase, status: first.status, connectedFamily: liveStatus.connectedFamily(params.id) });
+			send('status', {
+				phase: first.conference.phase,
+				status: first.status,
+				connectedFamily: liveStatus.connectedFamily(params.id)
+			});
 		},
 		cancel() {
 			stop();
 		}
 	});
 	return new Response(stream, {
-		headers: { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' }
+		headers: {
+			'Content-Type': 'text/event-stream',
+			'Cache-Control': 'no-store',
+			Connection: 'keep-alive',
+			'X-Accel-Buffering': 'no'
+		}
 	});
 };
