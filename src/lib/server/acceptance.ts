@@ -1,7 +1,7 @@
 import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeHexLowerCase } from '@oslojs/encoding';
 import * as Y from 'yjs';
-import { canTransition } from '$lib/conference/phases';
+import { canTransition } from '$lib/conference/permissions';
 import { canonicalJson, readBrief, readPlan, type FrozenPlan } from '$lib/plan/shape';
 import { recordAudit } from './audit';
 import { actorOf, getConference, nextPlanVersionNumber, setPhase, type Member } from './conferences';

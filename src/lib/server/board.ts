@@ -1,5 +1,5 @@
 import QRCode from 'qrcode';
-import { transitionsFor } from '$lib/conference/phases';
+import { actionsFor, transitionsFor } from '$lib/conference/permissions';
 import { parseFrozen } from './acceptance';
 import { listAudit } from './audit';
 import { documentAccess, latestPlanVersion, listParticipants, type Member } from './conferences';
@@ -34,6 +34,8 @@ export async function loadBoard(member: Member, origin: string) {
 		},
 		me: { participantId: member.participantId, name: member.name, role, status: member.status },
 		access: { brief: briefAccess, plan: planAccess },
+		// The buttons the board may show: the page draws from this list and restates no rule.
+		actions: member.status === 'active' ? actionsFor(role, conference.phase) : [],
 		transitions: transitionsFor(role, conference.phase),
 		connectedFamily: connected.size,
 		familyCount,

@@ -1,6 +1,7 @@
 import { and, asc, count, desc, eq, inArray, isNull, lt, max } from 'drizzle-orm';
 import { access, type Access } from '$lib/conference/access';
-import { canTransition, type DocumentName, type Phase, type Role } from '$lib/conference/phases';
+import { canTransition } from '$lib/conference/permissions';
+import { type DocumentName, type Phase, type Role } from '$lib/conference/phases';
 import { recordAudit, SYSTEM_ACTOR, type Actor } from './audit';
 import { getDb, schema } from './db';
 import { KringError } from './errors';
