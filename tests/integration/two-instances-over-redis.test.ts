@@ -16,7 +16,7 @@ import {
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 // Two identical instances behind a (pretend) load balancer share PostgreSQL (the truth) and Redis
-// (the bus), as DESIGN.md §5 describes; PGlite cannot be shared, so this file always uses PostgreSQL.
+// (the bus), as docs/design.md §5 describes; PGlite cannot be shared, so this file always uses PostgreSQL.
 let first: KringServer;
 let second: KringServer;
 let coordinator: Staff;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { canTransition, transitionsFor } from '$lib/conference/permissions';
 import { isDocumentName, isPhase, isRole, PHASES, ROLES, type Phase, type Role } from '$lib/conference/phases';
 
-/** DESIGN.md §1, "Transitions and who may make them", written out. Every other move is refused. */
+/** docs/design.md §1, "Transitions and who may make them", written out. Every other move is refused. */
 const ALLOWED: Record<string, Role[]> = {
 	'preparation → information': ['coordinator'],
 	'information → private': ['coordinator'],

@@ -1,4 +1,4 @@
-/** The phases of a conference, in the order they normally follow each other (DESIGN.md §1). */
+/** The phases of a conference, in the order they normally follow each other (docs/design.md §1). */
 export const PHASES = ['preparation', 'information', 'private', 'presentation', 'accepted', 'closed'] as const;
 export type Phase = (typeof PHASES)[number];
 
