@@ -4,9 +4,12 @@ import * as Y from 'yjs';
 import { canTransition } from '$lib/conference/permissions';
 import { canonicalJson, readBrief, readPlan, type FrozenPlan } from '$lib/plan/shape';
 import { recordAudit } from './audit';
-import { actorOf, getConference, nextPlanVersionNumber, setPhase, type Member } from './conferences';
+import { getConference } from './conferences';
 import { getDb, schema } from './db';
 import { KringError } from './errors';
+import { actorOf, type Member } from './members';
+import { setPhase } from './phase-changes';
+import { nextPlanVersionNumber } from './plan-versions';
 import { runtime } from './runtime';
 
 const OTHER_INSTANCES_GRACE_MS = 250;
@@ -82,8 +85,4 @@ function docFrom(state: Uint8Array | null): Y.Doc {
 	const doc = new Y.Doc();
 	if (state) Y.applyUpdate(doc, state);
 	return doc;
-}
-
-export function parseFrozen(content: string): FrozenPlan {
-	return JSON.parse(content) as FrozenPlan;
 }

@@ -1,9 +1,9 @@
 import QRCode from 'qrcode';
 import { actionsFor, transitionsFor } from '$lib/conference/permissions';
-import { parseFrozen } from './acceptance';
 import { listAudit } from './audit';
-import { documentAccess, latestPlanVersion, listParticipants, type Member } from './conferences';
 import { formatRoomCode } from './ids';
+import { documentAccess, listParticipants, type Member } from './members';
+import { latestPlanVersion, parseFrozen } from './plan-versions';
 import { runtime } from './runtime';
 
 /**

@@ -1,8 +1,10 @@
 import { redirect, type Cookies } from '@sveltejs/kit';
-import { joinAsFamily, type Conference, type Participant } from './conferences';
+import type { Conference } from './conferences';
+import { joinAsFamily } from './door';
 import { failWith, formText } from './forms';
 import { createSession, setSessionCookie, type Identity } from './sessions';
 import { KringError } from './errors';
+import type { Participant } from './members';
 
 const PRESENCES: Participant['presence'][] = ['room', 'remote', 'video-visit'];
 
