@@ -1,11 +1,10 @@
 import { and, desc, eq } from 'drizzle-orm';
-import { access } from '$lib/conference/access';
 import { recordAudit } from './audit';
 import { getDb, schema } from './db';
 import { KringError } from './errors';
 import { generateId, generateRoomCode, generateToken } from './ids';
 import { newFamilyInvite } from './invites';
-import type { Member } from './members';
+import { memberCan, type Member } from './members';
 import { runtime } from './runtime';
 
 export type Conference = typeof schema.conferences.$inferSelect;
@@ -55,9 +54,7 @@ export async function createConference(
 }
 
 export async function updateQuestion(member: Member, question: string): Promise<void> {
-	if (member.role !== 'coordinator' || access(member.role, member.conference.phase, 'brief') !== 'write') {
-		throw new KringError('not_allowed', 403);
-	}
+	if (!memberCan(member, 'edit_question')) throw new KringError('not_allowed', 403);
 	const trimmed = question.trim();
 	if (!trimmed || trimmed.length > 1000) throw new KringError('question_required');
 	const db = await getDb();

@@ -1,17 +1,14 @@
 import { and, eq, inArray } from 'drizzle-orm';
-import type { Phase } from '$lib/conference/phases';
+import { joinsAtTheDoor } from '$lib/conference/permissions';
 import { recordAudit } from './audit';
 import type { Conference } from './conferences';
 import { getDb, schema } from './db';
 import { KringError } from './errors';
 import { generateId } from './ids';
-import { actorOf, type Member, type Participant } from './members';
+import { actorOf, memberCan, type Member, type Participant } from './members';
 import { runtime } from './runtime';
 
 export type JoinResult = { participantId: string; status: 'active' | 'waiting' };
-
-/** From private time on, a new family device needs a family member to let it in. */
-const DOOR_PHASES: readonly Phase[] = ['private', 'presentation', 'accepted', 'closed'];
 
 export function validateDisplayName(input: string): string {
 	const name = input.replace(/\s+/g, ' ').trim();
@@ -30,7 +27,7 @@ export async function joinAsFamily(
 	input: { displayName: string; presence: Participant['presence'] }
 ): Promise<JoinResult> {
 	const displayName = validateDisplayName(input.displayName);
-	const status = DOOR_PHASES.includes(conference.phase) ? 'waiting' : 'active';
+	const status = joinsAtTheDoor(conference.phase) ? 'waiting' : 'active';
 	const db = await getDb();
 	const participantId = generateId();
 	await db.insert(schema.participants).values({
@@ -78,7 +75,7 @@ export async function decideAtDoor(
 	participantId: string,
 	decision: 'admit' | 'decline'
 ): Promise<void> {
-	if (member.role !== 'family' || member.status !== 'active') throw new KringError('not_allowed', 403);
+	if (!memberCan(member, 'decide_at_door')) throw new KringError('not_allowed', 403);
 	const conferenceId = member.conference.id;
 	const name = await moveFamilyDevice(conferenceId, participantId, decision === 'admit' ? 'active' : 'declined', [
 		'waiting'
@@ -95,11 +92,7 @@ export async function decideAtDoor(
  * so that the device can be told, once, that it was sent away).
  */
 export async function removeParticipant(member: Member, participantId: string): Promise<void> {
-	const mayRemove =
-		member.status === 'active' &&
-		(member.role === 'family' ||
-			(member.role === 'coordinator' && ['preparation', 'information'].includes(member.conference.phase)));
-	if (!mayRemove) throw new KringError('not_allowed', 403);
+	if (!memberCan(member, 'remove_device')) throw new KringError('not_allowed', 403);
 	const conferenceId = member.conference.id;
 	const name = await moveFamilyDevice(conferenceId, participantId, 'removed', ['active', 'waiting']);
 	if (name === null) throw new KringError('participant_unknown', 404);

@@ -1,10 +1,11 @@
 import { and, eq, isNull } from 'drizzle-orm';
+import { familyCanJoin } from '$lib/conference/permissions';
 import { recordAudit } from './audit';
 import type { Conference } from './conferences';
 import { getDb, schema } from './db';
 import { KringError } from './errors';
 import { generateId, generateToken, hashToken, normalizeRoomCode } from './ids';
-import { actorOf, type Member } from './members';
+import { actorOf, memberCan, type Member } from './members';
 import { runtime } from './runtime';
 
 const FAMILY_INVITE_LIFETIME = 60 * 24 * 3600_000;
@@ -22,7 +23,7 @@ export function newFamilyInvite(conferenceId: string, token: string) {
 }
 
 export async function createFamilyInvite(member: Member): Promise<string> {
-	if (member.role !== 'coordinator') throw new KringError('not_allowed', 403);
+	if (!memberCan(member, 'create_invite')) throw new KringError('not_allowed', 403);
 	const db = await getDb();
 	const token = generateToken();
 	await db.insert(schema.invites).values(newFamilyInvite(member.conference.id, token));
@@ -34,7 +35,7 @@ export async function createProfessionalInvite(
 	member: Member,
 	input: { email: string; name: string }
 ): Promise<string> {
-	if (member.role !== 'coordinator') throw new KringError('not_allowed', 403);
+	if (!memberCan(member, 'create_invite')) throw new KringError('not_allowed', 403);
 	const db = await getDb();
 	const token = generateToken();
 	await db.insert(schema.invites).values({
@@ -85,7 +86,7 @@ export async function findConferenceByRoomCode(code: string): Promise<Conference
 		.from(schema.conferences)
 		.where(eq(schema.conferences.roomCode, normalized))
 		.limit(1);
-	if (!conference || conference.phase === 'closed') throw new KringError('room_code_unknown', 404);
+	if (!conference || !familyCanJoin(conference.phase)) throw new KringError('room_code_unknown', 404);
 	return conference;
 }
 

@@ -1,11 +1,11 @@
 import { and, eq, lt } from 'drizzle-orm';
-import { canTransition } from '$lib/conference/permissions';
+import { phaseChangeAction } from '$lib/conference/permissions';
 import type { Phase } from '$lib/conference/phases';
 import { recordAudit, SYSTEM_ACTOR } from './audit';
 import type { Conference } from './conferences';
 import { getDb, schema } from './db';
 import { KringError } from './errors';
-import { actorOf, countActiveFamily, type Member } from './members';
+import { actorOf, countActiveFamily, memberCan, type Member } from './members';
 import { runtime } from './runtime';
 
 /**
@@ -14,10 +14,11 @@ import { runtime } from './runtime';
  */
 export async function changePhase(member: Member, to: Phase): Promise<Conference> {
 	const from = member.conference.phase;
-	if (member.status !== 'active' || !canTransition(member.role, from, to))
-		throw new KringError('phase_change_not_allowed', 403);
-	if (to === 'accepted') throw new KringError('use_accept', 400);
-	if (to === 'private' && (await countActiveFamily(member.conference.id)) === 0)
+	const action = phaseChangeAction(from, to);
+	if (action === null || !memberCan(member, action)) throw new KringError('phase_change_not_allowed', 403);
+	// Accepting freezes the plan as a version: that is acceptPlan's work, not a bare phase change.
+	if (action === 'accept') throw new KringError('use_accept', 400);
+	if (action === 'hand_over' && (await countActiveFamily(member.conference.id)) === 0)
 		throw new KringError('no_family_yet', 409);
 	const updated = await setPhase(member.conference.id, from, to);
 	await recordAudit(member.conference.id, actorOf(member), 'phase.changed', `${from} → ${to}`);
@@ -44,7 +45,7 @@ export async function setPhase(
 }
 
 export async function knock(member: Member): Promise<void> {
-	if (member.role !== 'coordinator' || member.conference.phase !== 'private') throw new KringError('not_allowed', 403);
+	if (!memberCan(member, 'knock')) throw new KringError('not_allowed', 403);
 	const db = await getDb();
 	await db
 		.update(schema.conferences)
@@ -55,7 +56,7 @@ export async function knock(member: Member): Promise<void> {
 }
 
 export async function answerKnock(member: Member, answer: 'coming' | 'need_more_time'): Promise<void> {
-	if (member.role !== 'family' || member.status !== 'active') throw new KringError('not_allowed', 403);
+	if (!memberCan(member, 'answer_knock')) throw new KringError('not_allowed', 403);
 	const db = await getDb();
 	await db.update(schema.conferences).set({ knockedAt: null }).where(eq(schema.conferences.id, member.conference.id));
 	await recordAudit(member.conference.id, actorOf(member), 'knock.answered', answer);
