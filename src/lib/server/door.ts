@@ -87,8 +87,8 @@ export async function decideAtDoor(
 }
 
 /**
- * The family may remove any family device at any time; the coordinator only before private
- * time. Open sockets close at once; the device's session opens nothing any more (it stays only
+ * Sends a family device away, when the rule book's remove_device lets this member (the family
+ * at any time, the coordinator only before private time). Open sockets close at once; the device's session opens nothing any more (it stays only
  * so that the device can be told, once, that it was sent away).
  */
 export async function removeParticipant(member: Member, participantId: string): Promise<void> {
