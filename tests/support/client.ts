@@ -148,6 +148,7 @@ export type Board = {
 	conference: { id: string; title: string; phase: Phase; question: string | null; knocked: boolean };
 	me: { participantId: string; name: string; role: string; status: string };
 	access: { brief: string; plan: string };
+	actions: string[];
 	transitions: Phase[];
 	participants: { id: string; name: string; role: string; presence: string; connected: boolean }[];
 	waiting: { id: string; name: string; presence: string }[];

@@ -66,6 +66,22 @@ export function actionsFor(role: Role, phase: Phase): Action[] {
 	return ACTIONS.filter((action) => can(role, phase, action));
 }
 
+/**
+ * Whether a new family device may still join this conference (by room code or invite link).
+ * A closed conference takes nobody new: its codes and links lead nowhere.
+ */
+export function familyCanJoin(phase: Phase): boolean {
+	return phase !== 'closed';
+}
+
+/**
+ * Before private time a new family device is in at once: the coordinator is with the family.
+ * From private time on it waits at the door until a family member who is in lets it in.
+ */
+export function joinsAtTheDoor(phase: Phase): boolean {
+	return !BEFORE_PRIVATE_TIME.includes(phase);
+}
+
 /** The phase changes, each taken by one action of the table. */
 export const PHASE_CHANGES: readonly { action: Action; from: Phase; to: Phase }[] = [
 	{ action: 'start_information', from: 'preparation', to: 'information' },

@@ -8,6 +8,11 @@ export type Role = (typeof ROLES)[number];
 export const DOCUMENTS = ['brief', 'plan'] as const;
 export type DocumentName = (typeof DOCUMENTS)[number];
 
+/** From acceptance on, the plan is a frozen version: it is not written any more, only read. */
+export function planIsAccepted(phase: Phase): boolean {
+	return phase === 'accepted' || phase === 'closed';
+}
+
 export function isPhase(value: unknown): value is Phase {
 	return typeof value === 'string' && (PHASES as readonly string[]).includes(value);
 }

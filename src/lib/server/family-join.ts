@@ -1,8 +1,11 @@
 import { redirect, type Cookies } from '@sveltejs/kit';
-import { joinAsFamily, type Conference, type Participant } from './conferences';
+import { familyCanJoin } from '$lib/conference/permissions';
+import type { Conference } from './conferences';
+import { joinAsFamily } from './door';
 import { failWith, formText } from './forms';
 import { createSession, setSessionCookie, type Identity } from './sessions';
 import { KringError } from './errors';
+import type { Participant } from './members';
 
 const PRESENCES: Participant['presence'][] = ['room', 'remote', 'video-visit'];
 
@@ -18,7 +21,7 @@ export async function handleFamilyJoin(
 	const values = { displayName: formText(data, 'displayName', 200), presence: formText(data, 'presence', 20) };
 	try {
 		if (event.locals.identity?.kind === 'staff') throw new KringError('not_allowed', 403);
-		if (conference.phase === 'closed') throw new KringError('room_code_unknown', 404);
+		if (!familyCanJoin(conference.phase)) throw new KringError('room_code_unknown', 404);
 		const presence = PRESENCES.find((p) => p === values.presence) ?? 'room';
 		const sharedDevice = data.get('sharedDevice') === 'on';
 		const joined = await joinAsFamily(conference, { displayName: values.displayName, presence });

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { connectDatabase, closeDatabase } from './db';
-import { closeLongAcceptedConferences } from './conferences';
+import { closeLongAcceptedConferences } from './phase-changes';
 import { describeError } from './errors';
 import { runtime, shutdownRuntime } from './runtime';
 import { deleteExpiredSessions } from './sessions';

@@ -1,5 +1,5 @@
 import { error, fail, redirect } from '@sveltejs/kit';
-import { acceptProfessionalInvite, findConferenceByInvite } from '$lib/server/conferences';
+import { acceptProfessionalInvite, findConferenceByInvite } from '$lib/server/invites';
 import { KringError } from '$lib/server/errors';
 import { failWith, formText } from '$lib/server/forms';
 import { passwordProblem } from '$lib/server/passwords';

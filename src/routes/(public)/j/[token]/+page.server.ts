@@ -1,5 +1,5 @@
 import { error } from '@sveltejs/kit';
-import { findConferenceByInvite } from '$lib/server/conferences';
+import { findConferenceByInvite } from '$lib/server/invites';
 import { KringError } from '$lib/server/errors';
 import { handleFamilyJoin } from '$lib/server/family-join';
 import type { Actions, PageServerLoad } from './$types';

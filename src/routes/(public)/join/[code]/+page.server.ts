@@ -1,5 +1,5 @@
 import { error } from '@sveltejs/kit';
-import { findConferenceByRoomCode } from '$lib/server/conferences';
+import { findConferenceByRoomCode } from '$lib/server/invites';
 import { KringError } from '$lib/server/errors';
 import { handleFamilyJoin } from '$lib/server/family-join';
 import { clientAddress } from '$lib/server/forms';
