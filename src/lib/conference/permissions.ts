@@ -61,6 +61,17 @@ export function can(role: Role, phase: Phase, action: Action): boolean {
 	return Array.isArray(phases) && phases.includes(phase);
 }
 
+/**
+ * Whether this member may take this action now: asks the table, and only for someone who is in
+ * (a device waiting at the door, declined or removed may do nothing).
+ */
+export function memberCan(
+	member: { role: Role; status: string; conference: { phase: Phase } },
+	action: Action
+): boolean {
+	return member.status === 'active' && can(member.role, member.conference.phase, action);
+}
+
 /** The actions a role may take in a phase: what the server hands the board to draw its buttons. */
 export function actionsFor(role: Role, phase: Phase): Action[] {
 	return ACTIONS.filter((action) => can(role, phase, action));

@@ -4,7 +4,8 @@ import { getDb, schema } from './db';
 import { KringError } from './errors';
 import { generateId, generateRoomCode, generateToken } from './ids';
 import { newFamilyInvite } from './invites';
-import { memberCan, type Member } from './members';
+import { memberCan } from '$lib/conference/permissions';
+import type { Member } from './members';
 import { runtime } from './runtime';
 
 export type Conference = typeof schema.conferences.$inferSelect;

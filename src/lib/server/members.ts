@@ -1,7 +1,7 @@
 import { error, redirect } from '@sveltejs/kit';
 import { and, asc, count, eq, inArray } from 'drizzle-orm';
 import { access, type Access } from '$lib/conference/access';
-import { can, type Action } from '$lib/conference/permissions';
+import { memberCan } from '$lib/conference/permissions';
 import type { DocumentName, Role } from '$lib/conference/phases';
 import type { Actor } from './audit';
 import { getConference, type Conference } from './conferences';
@@ -23,10 +23,7 @@ export function actorOf(member: Pick<Member, 'name' | 'role'>): Actor {
 	return { name: member.name, role: member.role };
 }
 
-/** Whether this member may take this action now: asks the rule book, and only for someone who is in. */
-export function memberCan(member: Member, action: Action): boolean {
-	return member.status === 'active' && can(member.role, member.conference.phase, action);
-}
+export { memberCan };
 
 export function documentAccess(member: Member, document: DocumentName): Access {
 	if (member.status !== 'active') return 'none';
