@@ -3,6 +3,7 @@ import { access, type Access } from '$lib/conference/access';
 import { canTransition } from '$lib/conference/permissions';
 import { type DocumentName, type Phase, type Role } from '$lib/conference/phases';
 import { recordAudit, SYSTEM_ACTOR, type Actor } from './audit';
+import { config } from './config';
 import { getDb, schema } from './db';
 import { KringError } from './errors';
 import { generateId, generateRoomCode, generateToken, hashToken, normalizeRoomCode } from './ids';
@@ -247,9 +248,7 @@ export async function answerKnock(member: Member, answer: 'coming' | 'need_more_
 
 export type JoinResult = { participantId: string; status: 'active' | 'waiting' };
 
-export async function findConferenceByInvite(
-	token: string
-): Promise<{
+export async function findConferenceByInvite(token: string): Promise<{
 	conference: Conference;
 	role: 'family' | 'professional';
 	inviteId: string;
@@ -477,17 +476,13 @@ export async function nextPlanVersionNumber(conferenceId: string): Promise<numbe
 	return (row?.highest ?? 0) + 1;
 }
 
-const DAY_MS = 24 * 3600_000;
-
 /**
  * The coordinator's task ends on its own: an accepted conference is closed after a set time
  * (KRING_CLOSE_ACCEPTED_AFTER_DAYS, default 30), which ends the coordinator's access.
  * Safe on several instances: the phase only moves once.
  */
 export async function closeLongAcceptedConferences(now = Date.now()): Promise<number> {
-	const afterMs = Number(
-		process.env.KRING_CLOSE_ACCEPTED_AFTER_MS ?? Number(process.env.KRING_CLOSE_ACCEPTED_AFTER_DAYS ?? 30) * DAY_MS
-	);
+	const afterMs = config().closeAcceptedAfterMs;
 	const db = await getDb();
 	const due = await db
 		.select({ id: schema.conferences.id })
