@@ -1,10 +1,9 @@
 import { redirect, type Cookies } from '@sveltejs/kit';
-import { joinAsFamily, type Conference, type Participant } from './conferences';
+import { isPresence } from '$lib/conference/participants';
+import { joinAsFamily, type Conference } from './conferences';
 import { failWith, formText } from './forms';
 import { createSession, setSessionCookie, type Identity } from './sessions';
 import { KringError } from './errors';
-
-const PRESENCES: Participant['presence'][] = ['room', 'remote', 'video-visit'];
 
 /**
  * The join form's action, shared by the invite link and the room code. A staff browser session
@@ -19,7 +18,7 @@ export async function handleFamilyJoin(
 	try {
 		if (event.locals.identity?.kind === 'staff') throw new KringError('not_allowed', 403);
 		if (conference.phase === 'closed') throw new KringError('room_code_unknown', 404);
-		const presence = PRESENCES.find((p) => p === values.presence) ?? 'room';
+		const presence = isPresence(values.presence) ? values.presence : 'room';
 		const sharedDevice = data.get('sharedDevice') === 'on';
 		const joined = await joinAsFamily(conference, { displayName: values.displayName, presence });
 		const session = await createSession({ participantId: joined.participantId, sharedDevice });
