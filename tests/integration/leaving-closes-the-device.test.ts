@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { CLOSE } from '$lib/collab/close-codes';
 import { changePhase, conferenceWithFamily } from '../support/client';
 import { kringForThisFile } from '../support/kring-for-this-file';
 import { addAgreement, agreementTexts } from '../support/plan';
@@ -21,7 +22,7 @@ it('a relative who leaves a borrowed tablet, and a coordinator who signs out, ha
 		type: 'redirect',
 		location: '/?left=1'
 	});
-	expect((await waitForClose(dennisPlan.closed, 'the tablet’s plan socket closes')).code).toBe(4401);
+	expect((await waitForClose(dennisPlan.closed, 'the tablet’s plan socket closes')).code).toBe(CLOSE.signedOut.code);
 	addAgreement(samiraPlan.doc, 'NA-VERTREK: Samira belt zondag', { theme: 'contact' });
 	await waitUntil(() => agreementTexts(samiraPlan.doc).length === 1, 'the family goes on');
 	expect(agreementTexts(dennisPlan.doc)).toEqual([]);
@@ -29,6 +30,8 @@ it('a relative who leaves a borrowed tablet, and a coordinator who signs out, ha
 
 	// The coordinator signs out on a shared office computer: the brief closes too.
 	expect(await coordinator.client.postAction('/logout', null)).toMatchObject({ type: 'redirect', location: '/' });
-	expect((await waitForClose(staffBrief.closed, 'the coordinator’s brief socket closes')).code).toBe(4401);
+	expect((await waitForClose(staffBrief.closed, 'the coordinator’s brief socket closes')).code).toBe(
+		CLOSE.signedOut.code
+	);
 	expect(await upgradeStatus(server, coordinator.client, conferenceId, 'brief')).toBe(401);
 });

@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { CLOSE } from '$lib/collab/close-codes';
 import { acceptPlan, changePhase, conferenceWithFamily } from '../support/client';
 import { kringForThisFile } from '../support/kring-for-this-file';
 import { addAgreement, agreementTexts } from '../support/plan';
@@ -27,7 +28,7 @@ it('when the family takes more time, the big screen goes dark; after acceptance 
 	expect(
 		(await waitForClose(bigScreen.closed, 'the big screen loses the plan when the family goes back to private time'))
 			.code
-	).toBe(4403);
+	).toBe(CLOSE.revoked.code);
 	addAgreement(evaPhone.doc, 'AMENDEMENT: Eva gaat mee naar het eerste gesprek', { theme: 'school' });
 	expect(await upgradeStatus(server, coordinator.client, conferenceId, 'plan')).toBe(403);
 
@@ -59,7 +60,7 @@ it('when the family takes more time, the big screen goes dark; after acceptance 
 	// Closed: the coordinator's task is over; the family keeps reading.
 	await changePhase(coordinator.client, conferenceId, 'closed');
 	expect((await waitForClose(again.closed, 'the coordinator loses the plan when the conference closes')).code).toBe(
-		4403
+		CLOSE.revoked.code
 	);
 	expect(await upgradeStatus(server, coordinator.client, conferenceId, 'plan')).toBe(403);
 	expect(await upgradeStatus(server, eva.client, conferenceId, 'plan')).toBe(101);

@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { CLOSE } from '$lib/collab/close-codes';
 import { acceptPlan, boardData, changePhase, conferenceWithFamily } from '../support/client';
 import { kringForThisFile } from '../support/kring-for-this-file';
 import { addAgreement, agreementTexts } from '../support/plan';
@@ -30,7 +31,7 @@ it('some time after acceptance the conference closes by itself: the coordinator 
 	// …until the set time has passed: then her socket closes and nothing opens again.
 	expect(
 		(await waitForClose(screen.closed, 'the coordinator’s plan socket closes when the conference closes')).code
-	).toBe(4403);
+	).toBe(CLOSE.revoked.code);
 	expect((await boardData(coordinator.client, conferenceId)).board?.conference.phase).toBe('closed');
 	expect(await upgradeStatus(server, coordinator.client, conferenceId, 'plan')).toBe(403);
 	expect((await coordinator.client.get(`/c/${conferenceId}/export`)).status).toBe(404);

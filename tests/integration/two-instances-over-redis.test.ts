@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CLOSE } from '$lib/collab/close-codes';
 import { changePhase, conferenceWithFamily, createCoordinator, type Staff } from '../support/client';
 import { startKring, type KringServer } from '../support/kring-server';
 import { addAgreement, agreementTexts, fieldText, typeInto } from '../support/plan';
@@ -117,7 +118,7 @@ it('a hand-over made on one instance closes the coordinator’s brief socket on 
 	await changePhase(coordinator.client, conferenceId, 'private');
 	const answered = performance.now();
 	const closed = await waitForClose(coordinatorBrief.closed, 'the coordinator’s socket on the other instance closes');
-	expect(closed.code).toBe(4403);
+	expect(closed.code).toBe(CLOSE.revoked.code);
 	console.log(
 		`[revocation over Redis] hand-over on instance 1 → coordinator socket on instance 2 closed: ${(closed.at - requested).toFixed(1)} ms ` +
 			`(HTTP answer after ${(answered - requested).toFixed(1)} ms)`

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CLOSE } from '$lib/collab/close-codes';
 import {
 	assertFamilyStillSyncs,
 	awarenessMessage,
@@ -82,7 +83,7 @@ describe('revocation across instances, and while a socket is being opened', () =
 		await until(() => bramOnB.has(typed), 'Bram on B to receive what Anna typed on A');
 		for (const socket of sockets) {
 			await socket.close();
-			expect(socket.closeFrame?.code).toBe(4403);
+			expect(socket.closeFrame?.code).toBe(CLOSE.revoked.code);
 			expect(socket.framesAfterClose).toEqual([]);
 			expect(found(socket.raw, [typed])).toEqual([]);
 		}
@@ -127,13 +128,13 @@ describe('revocation across instances, and while a socket is being opened', () =
 				'success'
 			);
 			await heard.closed();
-			expect(heard.closeFrame?.code).toBe(4401);
+			expect(heard.closeFrame?.code).toBe(CLOSE.removed.code);
 
 			await lock`rollback`;
 			await until(() => opening.closeFrame !== null || hasDocument(opening), 'the opening socket to be decided');
 			await opening.close();
 			expect(opening.messages.map((m) => decodeMessage(m).kind)).toEqual([]);
-			expect([4401, 4403]).toContain(opening.closeFrame?.code);
+			expect([CLOSE.removed.code, CLOSE.revoked.code]).toContain(opening.closeFrame?.code);
 			expect(found(opening.raw, forbidden())).toEqual([]);
 		} finally {
 			lock.release();
@@ -233,7 +234,7 @@ describe('a staff socket that closes while its edit is still being stored', () =
 			// A broken frame: the server closes the socket at once, so it has read all of the above.
 			socket.send(new Uint8Array([99]));
 			await socket.closed();
-			expect(socket.closeFrame?.code).toBe(4400);
+			expect(socket.closeFrame?.code).toBe(CLOSE.malformed.code);
 			await until(() => seen(PROFESSIONAL_CLIENT) === null, "the professional's presence to leave Bram's screen");
 			await until(async () => {
 				const [row] =

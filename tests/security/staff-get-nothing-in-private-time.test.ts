@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CLOSE } from '$lib/collab/close-codes';
 import {
 	assertFamilyStillSyncs,
 	Browser,
@@ -393,7 +394,7 @@ describe('staff get nothing in private time', () => {
 		await conference.phase(bram, 'private');
 		await watching.closed();
 		await watching.close();
-		expect(watching.closeFrame?.code).toBe(4403);
+		expect(watching.closeFrame?.code).toBe(CLOSE.revoked.code);
 		expect(watching.framesAfterClose).toEqual([]);
 		const again = await rawDocSocket(coordinator, id, 'plan');
 		await again.ended;

@@ -3,6 +3,7 @@ import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import type { Access } from '$lib/conference/access';
 import type { DocumentName } from '$lib/conference/phases';
+import { CLOSE } from './close-codes';
 
 export type PresenceEntry = {
 	clientId: number;
@@ -13,6 +14,14 @@ export type PresenceEntry = {
 	focus?: string;
 };
 export type LinkState = 'connecting' | 'connected' | 'offline' | 'closed';
+
+/** Close codes by which the server says no on purpose, and what the board tells its user. */
+const CLOSED_BY = new Map<number, 'revoked' | 'removed' | 'too_large'>([
+	[CLOSE.revoked.code, 'revoked'],
+	// also a session signed out elsewhere (CLOSE.signedOut): the same code
+	[CLOSE.removed.code, 'removed'],
+	[CLOSE.tooLarge.code, 'too_large']
+]);
 
 /**
  * One live document in the browser: a Yjs doc synced over the collab WebSocket and, on the
@@ -52,9 +61,9 @@ export class LiveDoc {
 			this.tick++;
 		});
 		this.provider.on('connection-close', (event: CloseEvent | null) => {
-			const code = event?.code;
-			if (code === 4403 || code === 4401 || code === 1009) {
-				this.closedBy = code === 4403 ? 'revoked' : code === 4401 ? 'removed' : 'too_large';
+			const closedBy = event ? CLOSED_BY.get(event.code) : undefined;
+			if (closedBy) {
+				this.closedBy = closedBy;
 				// The server said no on purpose: retrying would only be refused again.
 				this.provider.shouldConnect = false;
 				this.link = 'closed';

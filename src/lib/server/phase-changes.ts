@@ -3,6 +3,7 @@ import { phaseChangeAction } from '$lib/conference/permissions';
 import type { Phase } from '$lib/conference/phases';
 import { recordAudit, SYSTEM_ACTOR } from './audit';
 import type { Conference } from './conferences';
+import { config } from './config';
 import { getDb, schema } from './db';
 import { KringError } from './errors';
 import { actorOf, countActiveFamily, memberCan, type Member } from './members';
@@ -63,17 +64,13 @@ export async function answerKnock(member: Member, answer: 'coming' | 'need_more_
 	runtime().bus.publish({ type: 'status', conferenceId: member.conference.id });
 }
 
-const DAY_MS = 24 * 3600_000;
-
 /**
  * The coordinator's task ends on its own: an accepted conference is closed after a set time
  * (KRING_CLOSE_ACCEPTED_AFTER_DAYS, default 30), which ends the coordinator's access.
  * Safe on several instances: the phase only moves once.
  */
 export async function closeLongAcceptedConferences(now = Date.now()): Promise<number> {
-	const afterMs = Number(
-		process.env.KRING_CLOSE_ACCEPTED_AFTER_MS ?? Number(process.env.KRING_CLOSE_ACCEPTED_AFTER_DAYS ?? 30) * DAY_MS
-	);
+	const afterMs = config().closeAcceptedAfterMs;
 	const db = await getDb();
 	const due = await db
 		.select({ id: schema.conferences.id })

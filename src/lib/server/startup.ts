@@ -1,6 +1,6 @@
-import { resolve } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { config } from './config';
 import { connectDatabase, closeDatabase } from './db';
 import { closeLongAcceptedConferences } from './phase-changes';
 import { describeError } from './errors';
@@ -30,6 +30,8 @@ export function startKring(): Promise<void> {
 }
 
 async function start(): Promise<void> {
+	// First, so that a wrong variable stops Kring with its name before anything else fails on it.
+	const settings = config();
 	const connection = await connectDatabase();
 	await runtime().ready;
 	const registry = globalThis as unknown as Record<symbol, unknown>;
@@ -45,19 +47,15 @@ async function start(): Promise<void> {
 		await closeLongAcceptedConferences();
 	};
 	await housekeeping();
-	const every = Number(process.env.KRING_HOUSEKEEPING_INTERVAL_MS ?? 3600_000);
 	setInterval(
 		() => housekeeping().catch((error) => console.error('[kring] housekeeping:', describeError(error))),
-		every
+		settings.housekeepingIntervalMs
 	).unref();
 	const setupPath = await prepareFirstAccountLink();
-	const where =
-		connection.kind === 'pglite'
-			? `embedded database (${resolve(process.env.KRING_DATA_DIR ?? 'data')})`
-			: 'PostgreSQL';
+	const where = connection.kind === 'pglite' ? `embedded database (${settings.dataDir})` : 'PostgreSQL';
 	console.log(`[kring] ready on the ${where}${runtime().bus.distributed ? ', with Redis' : ''}`);
 	if (setupPath) {
-		const base = process.env.ORIGIN ?? `http://localhost:${process.env.PORT ?? 3000}`;
+		const base = settings.origin ?? `http://localhost:${settings.port}`;
 		console.log(
 			`[kring] no account exists yet. Create the first coordinator account here (one time, 24 hours):\n\n    ${base}${setupPath}\n`
 		);

@@ -10,14 +10,7 @@ export const MESSAGE_AUTH = 2;
 export const MESSAGE_QUERY_AWARENESS = 3;
 
 /** WebSocket close codes Kring uses; the browser shows a matching message. */
-export const CLOSE = {
-	revoked: { code: 4403, reason: 'access revoked' },
-	removed: { code: 4401, reason: 'participant removed' },
-	signedOut: { code: 4401, reason: 'signed out' },
-	malformed: { code: 4400, reason: 'malformed message' },
-	storageFailed: { code: 4500, reason: 'could not store the change, reconnect' },
-	shuttingDown: { code: 1012, reason: 'server restarting' }
-} as const;
+export { CLOSE } from '$lib/collab/close-codes';
 
 export function encodeSyncStep1(doc: Y.Doc): Uint8Array {
 	const encoder = encoding.createEncoder();
