@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
+import * as decoding from 'lib0/decoding';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
@@ -223,6 +224,17 @@ export async function upgradeStatus(
 	const socket = await rawSocket(server, person, conferenceId, document);
 	socket.close();
 	return socket.status;
+}
+
+/** The reasons of every y-protocols auth message ("permission denied: …") among `messages`, in order. */
+export function deniedReasons(messages: Uint8Array[]): string[] {
+	const reasons: string[] = [];
+	for (const message of messages) {
+		const decoder = decoding.createDecoder(message);
+		if (decoding.readVarUint(decoder) !== 2 || decoding.readVarUint(decoder) !== 0) continue;
+		reasons.push(decoding.readVarString(decoder));
+	}
+	return reasons;
 }
 
 /** True when some message contains `needle` as UTF-8 bytes (Yjs sends strings as UTF-8). */
