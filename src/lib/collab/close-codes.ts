@@ -7,6 +7,8 @@ export const CLOSE = {
 	removed: { code: 4401, reason: 'participant removed' },
 	signedOut: { code: 4401, reason: 'signed out' },
 	malformed: { code: 4400, reason: 'malformed message' },
+	/** An update the update guard refused (too big, pending, or not the documents' shape); the client was told why. */
+	refused: { code: 4422, reason: 'change refused' },
 	storageFailed: { code: 4500, reason: 'could not store the change, reconnect' },
 	shuttingDown: { code: 1012, reason: 'server restarting' },
 	/** A message over KRING_MAX_MESSAGE_BYTES; the ws library closes with it itself, without a reason. */

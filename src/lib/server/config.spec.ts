@@ -26,7 +26,7 @@ describe('loadConfig', () => {
 			redisUrl: null,
 			dataDir: resolve('data'),
 			migrationsDir: resolve('drizzle'),
-			maxMessageBytes: 4 * 1024 * 1024,
+			maxMessageBytes: 512 * 1024,
 			closeAcceptedAfterMs: 30 * 24 * 3600_000,
 			housekeepingIntervalMs: 3600_000,
 			compactAfter: 500

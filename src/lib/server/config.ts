@@ -63,8 +63,9 @@ export const VARIABLES = [
 	{ name: 'KRING_MIGRATIONS', fallback: '`./drizzle`', meaning: 'Folder of the database migrations.' },
 	{
 		name: 'KRING_MAX_MESSAGE_BYTES',
-		fallback: '4194304 (4 MiB)',
-		meaning: 'Largest live message accepted; a larger one closes its socket.'
+		fallback: '524288 (512 KiB)',
+		meaning:
+			'Largest live message accepted; a larger one closes its socket. A plan with its history fits in a few hundred KB, and so does an hour of offline typing.'
 	},
 	{
 		name: 'KRING_CLOSE_ACCEPTED_AFTER_DAYS',
@@ -98,7 +99,8 @@ export class ConfigError extends Error {
 }
 
 const DAY_MS = 24 * 3600_000;
-const MIB = 1024 * 1024;
+const KIB = 1024;
+const MIB = 1024 * KIB;
 /** setInterval treats a longer delay as 1 ms. */
 const LONGEST_TIMER_MS = 2 ** 31 - 1;
 
@@ -131,7 +133,7 @@ export function loadConfig(env: Env = process.env): Config {
 		redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:']),
 		dataDir: resolve(read.text('KRING_DATA_DIR') ?? 'data'),
 		migrationsDir: resolve(read.text('KRING_MIGRATIONS') ?? 'drizzle'),
-		maxMessageBytes: read.wholeNumber('KRING_MAX_MESSAGE_BYTES', 4 * MIB, 1024, 64 * MIB, 'a whole number of bytes'),
+		maxMessageBytes: read.wholeNumber('KRING_MAX_MESSAGE_BYTES', 512 * KIB, 1024, 64 * MIB, 'a whole number of bytes'),
 		closeAcceptedAfterMs: closeAfterMs ?? closeAfterDays * DAY_MS,
 		housekeepingIntervalMs: read.wholeNumber(
 			'KRING_HOUSEKEEPING_INTERVAL_MS',

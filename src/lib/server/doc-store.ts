@@ -4,6 +4,7 @@ import type { DocumentName } from '$lib/conference/phases';
 import { config } from './config';
 import { getDb, schema, type Database } from './db';
 import { describeError } from './errors';
+import { applyStoredUpdate, assertWellFormedUpdate } from './update-guard';
 
 type Pending = {
 	conferenceId: string;
@@ -137,7 +138,7 @@ async function readDoc(tx: Tx, conferenceId: string, documentName: DocumentName)
 
 function applySafely(doc: Y.Doc, update: Uint8Array, conferenceId: string, documentName: string): void {
 	try {
-		Y.applyUpdate(doc, update);
+		applyStoredUpdate(doc, update);
 	} catch (error) {
 		console.error(
 			`[doc-store] skipped an unreadable stored update of ${conferenceId}/${documentName}:`,
@@ -146,7 +147,10 @@ function applySafely(doc: Y.Doc, update: Uint8Array, conferenceId: string, docum
 	}
 }
 
-/** Throws when bytes are not a well-formed Yjs update, before anything is stored. */
+/**
+ * Throws when bytes are not a well-formed Yjs update, before anything is stored. Reads without
+ * recursion: Yjs's own decoder overflows the stack on values nested a few thousand deep.
+ */
 export function assertValidUpdate(update: Uint8Array): void {
-	Y.decodeUpdate(update);
+	assertWellFormedUpdate(update);
 }

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { isDocumentName, type DocumentName } from '$lib/conference/phases';
 import { recordAudit, SYSTEM_ACTOR } from '../audit';
+import { config } from '../config';
 import { describeError } from '../errors';
 import type { Bus, Envelope } from '../bus';
 import { getConference } from '../conferences';
@@ -15,8 +16,6 @@ import { CLOSE } from './protocol';
 import { MalformedMessageError, Room } from './room';
 
 const PATH = /^\/collab\/([a-z0-9]{1,64})\/([a-z]+)$/;
-/** A plan is text; a message over this size is refused and the socket closed (code 1009). */
-const MAX_MESSAGE_BYTES = Number(process.env.KRING_MAX_MESSAGE_BYTES ?? 4 * 1024 * 1024);
 
 type RevocationListener = (event: { conferenceId: string; closed: number; elapsedMs: number }) => void;
 
@@ -26,7 +25,8 @@ type RevocationListener = (event: { conferenceId: string; closed: number; elapse
  * and are applied to every open socket on this instance at once.
  */
 export class CollabServer {
-	private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+	/** A plan is text; a message over KRING_MAX_MESSAGE_BYTES is refused and the socket closed (code 1009). */
+	private readonly wss = new WebSocketServer({ noServer: true, maxPayload: config().maxMessageBytes });
 	private readonly rooms = new Map<string, Room>();
 	private readonly revocationListeners = new Set<RevocationListener>();
 	private readonly unsubscribe: () => void;

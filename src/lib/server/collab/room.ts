@@ -5,6 +5,7 @@ import { access, type Access } from '$lib/conference/access';
 import type { DocumentName, Phase } from '$lib/conference/phases';
 import type { Bus } from '../bus';
 import { assertValidUpdate, type DocStore } from '../doc-store';
+import { UpdateGuard, type Refusal } from '../update-guard';
 import type { CollabConnection } from './connection';
 import { sanitizeAwarenessUpdate } from './presence';
 import {
@@ -34,6 +35,8 @@ export class Room {
 	/** Sockets authenticated for this room and waiting for it to load. */
 	arriving = 0;
 	readonly loaded: Promise<void>;
+	/** Decides which updates from sockets may enter the document (docs/design.md §5.2). */
+	private readonly guard: UpdateGuard;
 
 	constructor(
 		readonly conferenceId: string,
@@ -45,6 +48,7 @@ export class Room {
 		currentPhase: () => Promise<{ phase: Phase; changedAt: number } | null>
 	) {
 		this.awareness.setLocalState(null);
+		this.guard = new UpdateGuard(this.doc, documentName);
 		this.doc.on('update', (update: Uint8Array, origin: unknown) => {
 			if (origin === FROM_STORE) return;
 			const message = encodeUpdate(update);
@@ -213,6 +217,11 @@ export class Room {
 				if (connection.shouldExplainDenial()) connection.socket.send(encodePermissionDenied('read-only'));
 			};
 		}
+		const verdict = this.guard.admit(update);
+		if (!verdict.ok) {
+			this.refuseUpdate(connection, verdict);
+			return () => {};
+		}
 		const stored = this.store.appendUpdate(this.conferenceId, this.documentName, update);
 		stored.catch(() => {});
 		return async () => {
@@ -220,6 +229,21 @@ export class Room {
 			// Stored first, then applied and sent on: nobody sees a change that a crash could lose.
 			Y.applyUpdate(this.doc, update, connection);
 		};
+	}
+
+	/**
+	 * Not stored, not applied, not sent on: the sender is told why (a y-protocols auth message,
+	 * "refused: <rule>") and closed at once, so nothing it sent after is taken either. A client
+	 * that reconnects sends what the room lacks in full, which heals an update refused only for
+	 * missing history.
+	 */
+	private refuseUpdate(connection: CollabConnection, refusal: Refusal): void {
+		console.error(
+			`[collab] refused an update on ${this.conferenceId}/${this.documentName}: ${refusal.rule} (${refusal.detail})`
+		);
+		connection.send(encodePermissionDenied(`refused: ${refusal.rule}`));
+		const why = refusal.rule === 'malformed' ? CLOSE.malformed : CLOSE.refused;
+		connection.close(why.code, why.reason);
 	}
 
 	private isClaimedByOther(clientId: number, self: CollabConnection): boolean {
