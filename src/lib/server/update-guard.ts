@@ -363,11 +363,14 @@ function typeNesting(facts: ReadUpdate, maxDepth: number): Refusal | null {
 	};
 	/** Depth of the container each struct sits in, relative to the update's outside. */
 	const depth = new Map<ReadStruct, number>();
+	const path: { struct: ReadStruct; levels: number }[] = [];
+	const onPath = new Set<ReadStruct>();
 	for (const section of facts.clients) {
 		for (const start of section.structs) {
-			if (start.kind !== 'item' || depth.has(start)) continue;
-			const path: { struct: ReadStruct; levels: number }[] = [];
-			const onPath = new Set<ReadStruct>();
+			// Only a shared type can hold anything: the depth of the others does not matter.
+			if (start.typeRef === null || depth.has(start)) continue;
+			path.length = 0;
+			onPath.clear();
 			let at: ReadStruct | null = start;
 			let base = 0;
 			while (at) {

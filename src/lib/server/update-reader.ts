@@ -358,11 +358,12 @@ function readStruct(bytes: Bytes, client: number, clock: number, limit: ReadLimi
 	return struct;
 }
 
+function noteDepth(into: ReadUpdate, depth: number): void {
+	if (depth > into.jsonDepth) into.jsonDepth = depth;
+}
+
 /** Reads an item's content; returns the clocks it takes. */
 function readContent(bytes: Bytes, struct: ReadStruct, limit: ReadLimits, into: ReadUpdate): number {
-	const deeper = (depth: number) => {
-		if (depth > into.jsonDepth) into.jsonDepth = depth;
-	};
 	switch (struct.content) {
 		case 1: // deleted
 			return bytes.uint();
@@ -371,7 +372,7 @@ function readContent(bytes: Bytes, struct: ReadStruct, limit: ReadLimits, into: 
 			const n = bytes.count();
 			for (let i = 0; i < n; i++) {
 				const text = bytes.string();
-				if (text !== 'undefined') deeper(checkJson(text, limit.maxJsonDepth));
+				if (text !== 'undefined') noteDepth(into, checkJson(text, limit.maxJsonDepth));
 			}
 			return n;
 		}
@@ -381,11 +382,11 @@ function readContent(bytes: Bytes, struct: ReadStruct, limit: ReadLimits, into: 
 		case 4: // string
 			return bytes.string().length;
 		case 5: // embed
-			deeper(checkJson(bytes.string(), limit.maxJsonDepth));
+			noteDepth(into, checkJson(bytes.string(), limit.maxJsonDepth));
 			return 1;
 		case 6: // format: key, JSON value
 			bytes.string();
-			deeper(checkJson(bytes.string(), limit.maxJsonDepth));
+			noteDepth(into, checkJson(bytes.string(), limit.maxJsonDepth));
 			return 1;
 		case 7: {
 			const typeRef = bytes.uint();
@@ -397,12 +398,12 @@ function readContent(bytes: Bytes, struct: ReadStruct, limit: ReadLimits, into: 
 		}
 		case 8: {
 			const n = bytes.count();
-			for (let i = 0; i < n; i++) deeper(skipAny(bytes, limit.maxJsonDepth));
+			for (let i = 0; i < n; i++) noteDepth(into, skipAny(bytes, limit.maxJsonDepth));
 			return n;
 		}
 		case 9: // subdocument: its guid and options
 			bytes.string();
-			deeper(skipAny(bytes, limit.maxJsonDepth));
+			noteDepth(into, skipAny(bytes, limit.maxJsonDepth));
 			return 1;
 		default:
 			throw new Stop('malformed', `an unknown content type ${struct.content}`);
