@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import * as Y from 'yjs';
 import { CLOSE } from '$lib/collab/close-codes';
 import { conferenceWithFamily, type FamilyMember } from '../support/client';
 import {
@@ -40,8 +41,17 @@ async function sendAsMallory(mallory: FamilyMember, conferenceId: string, ...upd
 	return { code: closed.code, told: deniedReasons(socket.received) };
 }
 
-/** A keystroke of Anna's reaches Bob; then, after a cold restart, a new phone loads the whole plan. */
-async function theFamilyGoesOn(family: Awaited<ReturnType<typeof familyAtWork>>, typed: string) {
+/** The client ids in a document that only Mallory's updates use: what of them reached it. */
+function strangersIn(doc: Y.Doc): number[] {
+	const clients = [...Y.decodeStateVector(Y.encodeStateVector(doc)).keys()];
+	return clients.filter((client) => client >= strangerId(0)).sort((a, b) => a - b);
+}
+
+/**
+ * A keystroke of Anna's reaches Bob, who by then holds nothing of Mallory's but what was taken
+ * (`taken`: Mallory's client ids); after a cold restart, a new phone loads the whole plan.
+ */
+async function theFamilyGoesOn(family: Awaited<ReturnType<typeof familyAtWork>>, typed: string, taken: number[]) {
 	const { annaPhone, bobPhone, bob, conferenceId } = family;
 	await typeInto(annaPhone.doc, 'contingency', typed);
 	await waitUntil(() => fieldText(bobPhone.doc, 'contingency').endsWith(typed), 'Bob receives Anna’s keystrokes', {
@@ -49,6 +59,7 @@ async function theFamilyGoesOn(family: Awaited<ReturnType<typeof familyAtWork>>,
 	});
 	expect(annaPhone.closeEvents).toEqual([]);
 	expect(bobPhone.closeEvents).toEqual([]);
+	expect(strangersIn(bobPhone.doc)).toEqual(taken);
 	annaPhone.destroy();
 	bobPhone.destroy();
 	await kring.server.restart();
@@ -111,7 +122,7 @@ for (const shape of SHAPES) {
 			code: CLOSE.refused.code,
 			told: [`refused: ${shape.rule}`]
 		});
-		await theFamilyGoesOn(family, ' Of oom Kees.');
+		await theFamilyGoesOn(family, ' Of oom Kees.', []);
 	});
 }
 
@@ -131,5 +142,9 @@ it('closes an insert of 3.9 MB for its size, and takes inserts just under the li
 	await waitUntil(() => fieldText(family.bobPhone.doc, 'monitor').length === 4_000_000, 'Bob has the eight taken', {
 		docs: [family.bobPhone.doc]
 	});
-	await theFamilyGoesOn(family, ' Of tante Els.');
+	await theFamilyGoesOn(
+		family,
+		' Of tante Els.',
+		Array.from({ length: 8 }, (_, i) => strangerId(i))
+	);
 });
