@@ -1,19 +1,15 @@
 import { fail, redirect } from '@sveltejs/kit';
-import { clientAddress, formText, localPath } from '$lib/server/forms';
+import { clientAddress, formText } from '$lib/server/forms';
 import { allowAttempt } from '$lib/server/rate-limit';
+import { safeRedirectPath } from '$lib/server/redirects';
 import { createSession, setSessionCookie } from '$lib/server/sessions';
 import { authenticateUser } from '$lib/server/users';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = ({ locals, url }) => {
-	if (locals.identity?.kind === 'staff') redirect(303, safeNext(url.searchParams.get('next')));
+	if (locals.identity?.kind === 'staff') redirect(303, safeRedirectPath(url.searchParams.get('next'), '/staff'));
 	return {};
 };
-
-/** Only paths on this site: a login link must not send anyone elsewhere. */
-function safeNext(next: string | null): string {
-	return localPath(next, '/staff');
-}
 
 export const actions: Actions = {
 	default: async (event) => {
@@ -25,6 +21,6 @@ export const actions: Actions = {
 		if (!user) return fail(400, { error: 'login_failed', values: { email } });
 		const session = await createSession({ userId: user.id });
 		setSessionCookie(event, session.token, session.expiresAt);
-		redirect(303, safeNext(event.url.searchParams.get('next')));
+		redirect(303, safeRedirectPath(event.url.searchParams.get('next'), '/staff'));
 	}
 };

@@ -32,9 +32,9 @@ export const load: PageServerLoad = async ({ params, locals }) => {
 
 export const actions: Actions = {
 	/** A professional who is signed in takes the invite. */
-	accept: async ({ params, locals }) => {
+	accept: async ({ params, locals, url }) => {
 		const identity = locals.identity;
-		if (identity?.kind !== 'staff') redirect(303, `/login?next=/invite/${params.token}`);
+		if (identity?.kind !== 'staff') redirect(303, `/login?next=${encodeURIComponent(url.pathname)}`);
 		let conferenceId: string;
 		try {
 			conferenceId = await acceptProfessionalInvite(params.token, {
