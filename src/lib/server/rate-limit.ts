@@ -94,7 +94,7 @@ async function withCounter<T>(use: (counter: Counter) => Promise<T>): Promise<T>
 	}
 }
 
-/** Addresses and email addresses are hashed: Redis holds no one's address. */
+/** Keys are hashed, so Redis holds no email or IP address in plain text. */
 function keyOf(limit: Limit, key: string): string {
 	return `kring:failures:${limit.name}:${createHash('sha256').update(key).digest('base64url')}`;
 }
