@@ -314,8 +314,7 @@ export async function inviteFamily(coordinator: KringClient, conferenceId: strin
 
 /**
  * A new conference of `coordinator` with these family members in it (before private time). They
- * join by the family invite link: joining by room code is rate-limited per address (30 a minute),
- * which a test file making many conferences would run into; the walking skeleton joins by code.
+ * join by the family invite link; the walking skeleton joins by code.
  */
 export async function conferenceWithFamily(
 	server: ServerAddress,

@@ -22,17 +22,3 @@ export function clientAddress(event: { getClientAddress: () => string }): string
 		return 'unknown';
 	}
 }
-
-/**
- * A path on this site to redirect to, or the fallback. The value is resolved the way a browser
- * resolves a Location, so `/\host` and `/<tab>/host` (read as `//host`) cannot lead elsewhere.
- */
-export function localPath(value: string | null | undefined, fallback: string): string {
-	if (!value?.startsWith('/')) return fallback;
-	try {
-		const url = new URL(value, 'http://kring.invalid');
-		return url.origin === 'http://kring.invalid' ? url.pathname + url.search + url.hash : fallback;
-	} catch {
-		return fallback;
-	}
-}

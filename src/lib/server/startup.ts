@@ -4,6 +4,7 @@ import { config } from './config';
 import { connectDatabase, closeDatabase } from './db';
 import { closeLongAcceptedConferences } from './phase-changes';
 import { describeError } from './errors';
+import { closeRateLimits } from './rate-limit';
 import { runtime, shutdownRuntime } from './runtime';
 import { deleteExpiredSessions } from './sessions';
 import { prepareFirstAccountLink } from './users';
@@ -39,6 +40,7 @@ async function start(): Promise<void> {
 		runtime().collab.handleUpgrade(request, socket, head)) satisfies UpgradeHandler;
 	registry[SHUTDOWN_KEY] = async () => {
 		await shutdownRuntime();
+		await closeRateLimits();
 		await closeDatabase();
 	};
 	// Housekeeping: expired sessions go, long-accepted conferences close (the coordinator's task ends).

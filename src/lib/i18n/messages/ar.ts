@@ -206,6 +206,7 @@ export const ar: Partial<Record<MessageKey, string>> = {
 	'error.title_required': 'أعطِ الاجتماع اسمًا.',
 	'error.question_required': 'اكتب سؤال الاجتماع.',
 	'error.login_failed': 'البريد الإلكتروني أو كلمة المرور غير صحيحة.',
+	'error.account_locked': 'كلمات مرور خاطئة كثيرة جدًا لهذا الحساب. انتظر 15 دقيقة وحاول مرة أخرى.',
 	'error.password_too_short': 'اختر كلمة مرور من 10 أحرف على الأقل.',
 	'error.password_too_long': 'كلمة المرور هذه طويلة جدًا.',
 	'error.email_invalid': 'هذا البريد الإلكتروني غير صحيح.',
@@ -217,7 +218,7 @@ export const ar: Partial<Record<MessageKey, string>> = {
 	'error.door_request_gone': 'تم القرار في هذا الطلب من قبل.',
 	'error.participant_unknown': 'هذا المشارك غير موجود (أو لم يعد موجودًا).',
 	'error.setup_used': 'هذا الرابط استُعمل من قبل أو انتهت مدته.',
-	'error.too_many_attempts': 'محاولات كثيرة جدًا. انتظر قليلًا وحاول مرة أخرى.',
+	'error.too_many_attempts': 'محاولات خاطئة كثيرة جدًا من هذه الشبكة. انتظر 10 دقائق وحاول مرة أخرى.',
 	'error.removed': 'لم تعد تشارك في هذا الاجتماع.',
 	'error.revoked': 'لا يمكنك رؤية هذا الجزء في هذه المرحلة.',
 	'error.too_large': 'هذا أطول من أن يُحفظ. اكتبه بشكل أقصر.'

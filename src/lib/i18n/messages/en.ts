@@ -203,6 +203,7 @@ export const en: Partial<Record<MessageKey, string>> = {
 	'error.title_required': 'Give the conference a name.',
 	'error.question_required': 'Write down the conference question.',
 	'error.login_failed': 'The email address or password is not right.',
+	'error.account_locked': 'Too many wrong passwords for this account. Wait 15 minutes and try again.',
 	'error.password_too_short': 'Choose a password of at least 10 characters.',
 	'error.password_too_long': 'That password is too long.',
 	'error.email_invalid': 'That email address is not right.',
@@ -214,7 +215,7 @@ export const en: Partial<Record<MessageKey, string>> = {
 	'error.door_request_gone': 'Someone has already decided about this request.',
 	'error.participant_unknown': 'This participant does not exist (any more).',
 	'error.setup_used': 'This link has already been used or has expired.',
-	'error.too_many_attempts': 'Too many tries. Wait a moment and try again.',
+	'error.too_many_attempts': 'Too many wrong tries from this network. Wait 10 minutes and try again.',
 	'error.removed': 'You are no longer taking part in this conference.',
 	'error.revoked': 'You have no access to this part in this phase.',
 	'error.too_large': 'This is too big to save. Make it shorter.'

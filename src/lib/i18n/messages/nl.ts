@@ -201,6 +201,7 @@ export const nl = {
 	'error.title_required': 'Geef de conferentie een naam.',
 	'error.question_required': 'Schrijf de vraag van de conferentie op.',
 	'error.login_failed': 'E-mailadres of wachtwoord klopt niet.',
+	'error.account_locked': 'Te vaak een verkeerd wachtwoord voor dit account. Wacht 15 minuten en probeer het opnieuw.',
 	'error.password_too_short': 'Kies een wachtwoord van minstens 10 tekens.',
 	'error.password_too_long': 'Dat wachtwoord is te lang.',
 	'error.email_invalid': 'Dat e-mailadres klopt niet.',
@@ -212,7 +213,8 @@ export const nl = {
 	'error.door_request_gone': 'Over dit verzoek is al beslist.',
 	'error.participant_unknown': 'Deze deelnemer bestaat niet (meer).',
 	'error.setup_used': 'Deze link is al gebruikt of verlopen.',
-	'error.too_many_attempts': 'Te veel pogingen. Wacht even en probeer het opnieuw.',
+	'error.too_many_attempts':
+		'Vanaf dit netwerk is te vaak iets verkeerds ingevuld. Wacht 10 minuten en probeer het opnieuw.',
 	'error.removed': 'Je doet niet meer mee aan deze conferentie.',
 	'error.revoked': 'Je hebt in deze fase geen toegang tot dit deel.',
 	'error.too_large': 'Dit is te groot om op te slaan. Maak het korter.'

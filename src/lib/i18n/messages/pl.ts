@@ -206,6 +206,7 @@ export const pl: Partial<Record<MessageKey, string>> = {
 	'error.title_required': 'Nadaj konferencji nazwę.',
 	'error.question_required': 'Wpisz pytanie konferencji.',
 	'error.login_failed': 'Adres e-mail lub hasło jest błędne.',
+	'error.account_locked': 'Za dużo błędnych haseł do tego konta. Poczekaj 15 minut i spróbuj jeszcze raz.',
 	'error.password_too_short': 'Wybierz hasło, które ma co najmniej 10 znaków.',
 	'error.password_too_long': 'To hasło jest za długie.',
 	'error.email_invalid': 'Ten adres e-mail jest błędny.',
@@ -217,7 +218,7 @@ export const pl: Partial<Record<MessageKey, string>> = {
 	'error.door_request_gone': 'O tej prośbie już zdecydowano.',
 	'error.participant_unknown': 'Tego uczestnika nie ma (już nie ma).',
 	'error.setup_used': 'Ten link został już użyty albo jest nieważny.',
-	'error.too_many_attempts': 'Za dużo prób. Poczekaj chwilę i spróbuj jeszcze raz.',
+	'error.too_many_attempts': 'Za dużo błędnych prób z tej sieci. Poczekaj 10 minut i spróbuj jeszcze raz.',
 	'error.removed': 'Nie bierzesz już udziału w tej konferencji.',
 	'error.revoked': 'Na tym etapie nie masz dostępu do tej części.',
 	'error.too_large': 'To jest za długie, żeby zapisać. Napisz krócej.'

@@ -202,6 +202,7 @@ export const tr: Partial<Record<MessageKey, string>> = {
 	'error.title_required': 'Konferansa bir ad ver.',
 	'error.question_required': 'Konferansın sorusunu yaz.',
 	'error.login_failed': 'E-posta adresi veya şifre yanlış.',
+	'error.account_locked': 'Bu hesap için çok fazla yanlış şifre girildi. 15 dakika bekle ve tekrar dene.',
 	'error.password_too_short': 'En az 10 karakterlik bir şifre seç.',
 	'error.password_too_long': 'Bu şifre çok uzun.',
 	'error.email_invalid': 'Bu e-posta adresi doğru değil.',
@@ -213,7 +214,7 @@ export const tr: Partial<Record<MessageKey, string>> = {
 	'error.door_request_gone': 'Bu istek için zaten karar verildi.',
 	'error.participant_unknown': 'Bu katılımcı yok ya da artık yok.',
 	'error.setup_used': 'Bu bağlantı zaten kullanıldı ya da süresi doldu.',
-	'error.too_many_attempts': 'Çok fazla deneme. Biraz bekle ve tekrar dene.',
+	'error.too_many_attempts': 'Bu ağdan çok fazla yanlış deneme yapıldı. 10 dakika bekle ve tekrar dene.',
 	'error.removed': 'Artık bu konferansa katılmıyorsun.',
 	'error.revoked': 'Bu aşamada bu bölümü göremezsin.',
 	'error.too_large': 'Bu, kaydetmek için çok büyük. Daha kısa yaz.'
