@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describeError, KringError } from './errors';
+import { config } from './config';
 
 /**
  * Guessing limits. Only failed attempts count (a wrong room code, a link Kring does not know, a
@@ -84,7 +85,7 @@ function redisCounter(url: string): Promise<RedisCounter> {
 
 /** When Redis does not answer, this instance still counts on its own rather than let guessing through. */
 async function withCounter<T>(use: (counter: Counter) => Promise<T>): Promise<T> {
-	const url = process.env.REDIS_URL;
+	const url = config().redisUrl;
 	if (!url) return use(memory);
 	try {
 		return await use(await redisCounter(url));
