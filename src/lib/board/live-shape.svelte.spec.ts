@@ -116,7 +116,7 @@ describe('typing in one agreement', () => {
 		concernsOf(brief).push([createBriefItem({ by: 'Anja', text: 'Vader blowt' })]);
 		conditionsOf(brief).push([createBriefItem({ by: 'Karim', text: 'Geen drugs in huis' })]);
 		const label = (kind: 'concern' | 'condition', n: number) => `${kind === 'concern' ? 'Z' : 'V'}${n}`;
-		const items = view(() => liveBriefItems(concernsOf(brief), conditionsOf(brief), label));
+		const items = view(() => liveBriefItems(brief, label));
 		const [concern, condition] = items.value;
 		const concernText = view(() => concern.text);
 		const conditionText = view(() => condition.text);

@@ -1,6 +1,6 @@
 import * as Y from 'yjs';
 import { readArray, readKey, readStrings, readText, watchDeep } from '$lib/collab/reactive-y';
-import { agreementsOf, fragmentToHtml, type LabelledBriefItem } from '$lib/plan/shape';
+import { agreementsOf, concernsOf, conditionsOf, fragmentToHtml, type LabelledBriefItem } from '$lib/plan/shape';
 
 /**
  * The live documents as the board's views read them (the shape is in `$lib/plan/shape`). Every
@@ -70,8 +70,7 @@ export function answerCounts(doc: Y.Doc): Map<string, number> {
  * The list depends on the two lists alone; an item's text is read when a view shows it.
  */
 export function liveBriefItems(
-	concerns: Y.Array<Y.Map<unknown>>,
-	conditions: Y.Array<Y.Map<unknown>>,
+	brief: Y.Doc,
 	label: (kind: 'concern' | 'condition', n: number) => string
 ): LabelledBriefItem[] {
 	const items = (kind: 'concern' | 'condition', list: Y.Array<Y.Map<unknown>>) =>
@@ -87,5 +86,5 @@ export function liveBriefItems(
 				return readText(readKey(item, 'text'));
 			}
 		}));
-	return [...items('concern', concerns), ...items('condition', conditions)];
+	return [...items('concern', concernsOf(brief)), ...items('condition', conditionsOf(brief))];
 }
