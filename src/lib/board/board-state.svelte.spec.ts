@@ -48,6 +48,8 @@ type FakeDoc = { name: DocumentName; wish: DocumentWish; destroyed: boolean; for
 
 function setUp(first: BoardPageData) {
 	let data = $state(first);
+	// SvelteKit hands over a new params object with every reload, as `page.params` does.
+	let params = $state.raw({ id: 'conf-1' });
 	const opened: FakeDoc[] = [];
 	const streams: { url: string; listeners: Map<string, (event: MessageEvent) => void>; closed: boolean }[] = [];
 	const calls: string[] = [];
@@ -75,7 +77,7 @@ function setUp(first: BoardPageData) {
 			} as unknown as EventStream;
 		}
 	});
-	const stop = $effect.root(() => state.attach(() => '/c/conf-1/events'));
+	const stop = $effect.root(() => state.attach(() => `/c/${params.id}/events`));
 	stops.push(stop);
 	flushSync();
 	return {
@@ -88,6 +90,7 @@ function setUp(first: BoardPageData) {
 		/** The page data is loaded again, as invalidateAll() does after a nudge. */
 		reload(next: BoardPageData) {
 			data = next;
+			params = { id: 'conf-1' };
 			flushSync();
 		},
 		send(name: 'status' | 'gone', payload: object = {}) {

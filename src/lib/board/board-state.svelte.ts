@@ -190,9 +190,11 @@ export class BoardState {
 	 */
 	attach(eventsUrl: () => string): void {
 		this.documents.attach();
+		// A string: a reload that hands over equal route params must not reconnect the stream.
+		const url = $derived(eventsUrl());
 		$effect(() => {
-			const url = eventsUrl();
-			return untrack(() => this.listen(url));
+			const current = url;
+			return untrack(() => this.listen(current));
 		});
 	}
 
