@@ -162,7 +162,7 @@ describe('which documents are open', () => {
 			['brief', 'write'],
 			['plan', 'write']
 		]);
-		expect(state.bothDocuments).toBe(true);
+		expect([state.brief, state.plan].every((doc) => doc !== null)).toBe(true);
 
 		// Someone joined: new page data, the same access.
 		reload(page(boardFor('family', 'information', { connectedFamily: 3, familyCount: 3 })));

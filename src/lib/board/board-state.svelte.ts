@@ -149,8 +149,6 @@ export class BoardState {
 	);
 	readonly brief = $derived.by(() => this.documents.brief);
 	readonly plan = $derived.by(() => this.documents.plan);
-	/** Both documents open: the board shows them as two tabs. */
-	readonly bothDocuments = $derived(this.brief !== null && this.plan !== null);
 
 	constructor(data: () => BoardPageData, options: BoardStateOptions) {
 		this.#data = data;
