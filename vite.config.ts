@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { sveltekit } from '@sveltejs/kit/vite';
 import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
@@ -40,6 +41,16 @@ export default defineConfig({
 		projects: [
 			{
 				extends: true,
+				// A spec that runs runes (`*.svelte.spec.ts`) starts with `// @vitest-environment svelte-client`:
+				// Svelte then compiles it as browser code, with the client runtime, so effects run.
+				environments: { client: { resolve: { conditions: ['browser'] } } },
+				resolve: {
+					alias: {
+						'vitest-environment-svelte-client': fileURLToPath(
+							new URL('./tests/support/svelte-client-environment.ts', import.meta.url)
+						)
+					}
+				},
 				test: { name: 'unit', include: ['src/**/*.spec.ts', 'tests/unit/**/*.test.ts'], environment: 'node' }
 			},
 			{
