@@ -3,12 +3,7 @@
  * (/collab/<conference>/<brief|plan>) on the same port.
  */
 import { createServer } from 'node:http';
-import type { IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
-
-const UPGRADE_KEY = Symbol.for('kring.upgrade');
-const SHUTDOWN_KEY = Symbol.for('kring.shutdown');
-type Registry = Record<symbol, unknown>;
+import { registry } from '../src/lib/server/registry';
 
 // Kring itself speaks plain HTTP; a TLS proxy in front says so with X-Forwarded-Proto. Without
 // this, SvelteKit's node adapter assumes https and refuses every form posted over http
@@ -26,10 +21,8 @@ const server = createServer((request, response) => {
 	if (!process.env.ORIGIN) request.headers['x-forwarded-proto'] ??= 'http';
 	handler(request, response);
 });
-server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-	const upgrade = (globalThis as Registry)[UPGRADE_KEY] as
-		| ((r: IncomingMessage, s: Duplex, h: Buffer) => boolean)
-		| undefined;
+server.on('upgrade', (request, socket, head) => {
+	const upgrade = registry().upgrade;
 	if (!upgrade || !upgrade(request, socket, head)) socket.destroy();
 });
 
@@ -44,7 +37,7 @@ async function stop(signal: string): Promise<void> {
 	console.log(`[kring] ${signal}: closing`);
 	server.close();
 	server.closeAllConnections();
-	const shutdown = (globalThis as Registry)[SHUTDOWN_KEY] as (() => Promise<void>) | undefined;
+	const shutdown = registry().shutdown;
 	await shutdown?.().catch((error: Error) => console.error('[kring] shutdown:', error.message));
 	process.exit(0);
 }

@@ -1,14 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import { registry } from '../registry';
 import * as schema from './schema';
 
 export type Database = PostgresJsDatabase<typeof schema>;
 
-type Connection = { db: Database; close: () => Promise<void>; kind: 'postgres' | 'pglite' };
-
-const GLOBAL_KEY = Symbol.for('kring.database');
-const globalStore = globalThis as unknown as Record<symbol, Promise<Connection> | undefined>;
+export type Connection = { db: Database; close: () => Promise<void>; kind: 'postgres' | 'pglite' };
 
 function migrationsFolder(): string {
 	return resolve(process.env.KRING_MIGRATIONS ?? 'drizzle');
@@ -40,15 +38,14 @@ async function openPglite(dataDir: string): Promise<Connection> {
  * embedded PGlite under ./data. Migrations run once, at first use.
  */
 export function connectDatabase(): Promise<Connection> {
-	let connection = globalStore[GLOBAL_KEY];
-	if (!connection) {
-		const url = process.env.DATABASE_URL;
-		connection = url ? openPostgres(url) : openPglite(resolve(process.env.KRING_DATA_DIR ?? 'data', 'pglite'));
-		globalStore[GLOBAL_KEY] = connection;
-		connection.catch(() => {
-			globalStore[GLOBAL_KEY] = undefined;
-		});
-	}
+	const held = registry();
+	if (held.database) return held.database;
+	const url = process.env.DATABASE_URL;
+	const connection = url ? openPostgres(url) : openPglite(resolve(process.env.KRING_DATA_DIR ?? 'data', 'pglite'));
+	held.database = connection;
+	connection.catch(() => {
+		if (held.database === connection) held.database = undefined;
+	});
 	return connection;
 }
 
@@ -57,8 +54,9 @@ export async function getDb(): Promise<Database> {
 }
 
 export async function closeDatabase(): Promise<void> {
-	const connection = globalStore[GLOBAL_KEY];
-	globalStore[GLOBAL_KEY] = undefined;
+	const held = registry();
+	const connection = held.database;
+	held.database = undefined;
 	if (connection) await (await connection).close();
 }
 
