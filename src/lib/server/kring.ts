@@ -1,8 +1,8 @@
+import type { DocumentName } from '$lib/conference/phases';
 import { recordAudit, SYSTEM_ACTOR } from './audit';
 import { Bus } from './bus';
 import { CollabServer } from './collab/collab-server';
 import type { CurrentAccess, Grant, PhaseAt, Refusal, UpgradeRequest } from './collab/hooks';
-import type { DocumentName } from '$lib/conference/phases';
 import { documentAccess, getConference, resolveMember } from './conferences';
 import { DocStore } from './doc-store';
 import { describeError } from './errors';

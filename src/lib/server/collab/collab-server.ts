@@ -55,7 +55,8 @@ export class CollabServer<Who = unknown> {
 	): Promise<(Grant<Who> & { conferenceId: string; documentName: DocumentName }) | { ok: false; status: number }> {
 		const match = PATH.exec(pathname);
 		if (!match || !isDocumentName(match[2])) return { ok: false, status: 404 };
-		const [, conferenceId, documentName] = match;
+		const conferenceId = match[1];
+		const documentName: DocumentName = match[2];
 		const origin = request.headers.origin;
 		// Browsers always send Origin on a WebSocket; a foreign one is a cross-site hijack attempt.
 		if (origin !== undefined && !this.isAllowedOrigin(origin, request.headers.host)) return { ok: false, status: 403 };
