@@ -159,3 +159,7 @@ export const auditLog = pgTable(
 	},
 	(table) => [index('audit_conference_idx').on(table.conferenceId, table.at)]
 );
+
+/** Row types, here at the bottom of the server's layers so that every service can name them. */
+export type Conference = typeof conferences.$inferSelect;
+export type Participant = typeof participants.$inferSelect;
