@@ -16,6 +16,7 @@ import { ar } from '../../src/lib/i18n/messages/ar';
 import { tr } from '../../src/lib/i18n/messages/tr';
 import { pl } from '../../src/lib/i18n/messages/pl';
 import { KringError } from '../../src/lib/server/errors';
+import { themeOf } from '../../src/lib/plan/shape';
 
 const TRANSLATIONS = { en, ar, tr, pl } as const;
 const DUTCH_KEYS = Object.keys(nl) as MessageKey[];
@@ -236,6 +237,12 @@ describe('the compiler holds every call to its message', () => {
 			Equal<Misfits<PluralConnected<{ two: 'two'; few: '{count} few'; other: '{count}' }>>, never>
 		] = [true, true, true, true, true, true];
 		expect(verdicts.every(Boolean)).toBe(true);
+	});
+
+	it('names a theme read from the live plan by a key it knows: one Kring does not know reads as Other', () => {
+		expect(t('en')(`theme.${themeOf('housing')}`)).toBe('Housing');
+		expect(t('en')(`theme.${themeOf('<script>')}`)).toBe(t('en')('theme.other'));
+		expect(t('en')(`theme.${themeOf(undefined)}`)).toBe(t('en')('theme.other'));
 	});
 
 	it('accepts only error codes that have a message', () => {

@@ -1,5 +1,5 @@
-import { fail, redirect } from '@sveltejs/kit';
-import { clientAddress, formText, localPath } from '$lib/server/forms';
+import { redirect } from '@sveltejs/kit';
+import { clientAddress, failWithCode, formText, localPath } from '$lib/server/forms';
 import { allowAttempt } from '$lib/server/rate-limit';
 import { createSession, setSessionCookie } from '$lib/server/sessions';
 import { authenticateUser } from '$lib/server/users';
@@ -20,9 +20,9 @@ export const actions: Actions = {
 		const data = await event.request.formData();
 		const email = formText(data, 'email', 254);
 		if (!allowAttempt(`login:${clientAddress(event)}`, 10, 60_000))
-			return fail(429, { error: 'too_many_attempts', values: { email } });
+			return failWithCode(429, 'too_many_attempts', { email });
 		const user = await authenticateUser(email, formText(data, 'password', 256));
-		if (!user) return fail(400, { error: 'login_failed', values: { email } });
+		if (!user) return failWithCode(400, 'login_failed', { email });
 		const session = await createSession({ userId: user.id });
 		setSessionCookie(event, session.token, session.expiresAt);
 		redirect(303, safeNext(event.url.searchParams.get('next')));
