@@ -137,6 +137,16 @@ describe('translator', () => {
 		expect(t('nl')('accepted.title', { version: 2 })).toBe('Plan aanvaard — versie 2');
 	});
 
+	it('keeps a name as typed, even one that reads like a placeholder or carries direction marks', () => {
+		expect(t('en')('door.text', { name: '{presence}', presence: 'remote' })).toBe(
+			'\u2068{presence}\u2069 (\u2068remote\u2069) wants to join. Let them in?'
+		);
+		// A right-to-left override after a closed isolation would turn "Let them in?" around.
+		expect(t('en')('door.same_name', { name: 'Wim\u2069\u202e' })).toBe(
+			'Careful: someone called \u2068Wim\u2069 is already in. Is this really someone else?'
+		);
+	});
+
 	it('picks the Dutch, English and Turkish form for one and for the rest', () => {
 		expect([1, 3].map((count) => t('nl')('plan.covered_by', { count }))).toEqual(['1 afspraak', '3 afspraken']);
 		expect([0, 1, 2].map((count) => t('nl')('private.connected', { count }))).toEqual([

@@ -20,14 +20,24 @@ export function translator(locale: Locale, catalogue: Catalogue): Translate {
 			text = message[plural.select(count)] ?? message.other;
 		}
 		if (text === undefined) return key;
-		// Names are isolated (U+2068…U+2069) so a Latin name in an Arabic sentence, or the other way
-		// round, cannot reorder the words around it.
-		if (params)
-			for (const [name, value] of Object.entries(params))
-				text = text.replaceAll(`{${name}}`, typeof value === 'number' ? String(value) : `\u2068${value}\u2069`);
-		return text;
+		if (!params) return text;
+		// One pass, so a name that reads like a placeholder stays as typed.
+		return text.replace(/\{(\w+)\}/g, (placeholder, name: string) =>
+			Object.hasOwn(params, name) ? isolate(params[name]) : placeholder
+		);
 	};
 	return translate as Translate;
+}
+
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Names are isolated (U+2068…U+2069) so a Latin name in an Arabic sentence, or the other way round,
+ * cannot reorder the words around it; direction marks typed into a name are dropped, so it cannot
+ * close its isolation early and turn the rest of the sentence around.
+ */
+function isolate(value: string | number): string {
+	return typeof value === 'number' ? String(value) : `\u2068${value.replace(BIDI_CONTROLS, '')}\u2069`;
 }
 
 const CONTEXT = Symbol('kring.i18n');
