@@ -1,6 +1,14 @@
 import * as Y from 'yjs';
 import { readArray, readKey, readStrings, readText, watchDeep } from '$lib/collab/reactive-y';
-import { agreementsOf, concernsOf, conditionsOf, fragmentToHtml, type LabelledBriefItem } from '$lib/plan/shape';
+import {
+	agreementsOf,
+	concernsOf,
+	conditionsOf,
+	fragmentToHtml,
+	themeOf,
+	type LabelledBriefItem,
+	type Theme
+} from '$lib/plan/shape';
 
 /**
  * The live documents as the board's views read them (the shape is in `$lib/plan/shape`). Every
@@ -14,8 +22,8 @@ export class LiveAgreement {
 	get id(): string {
 		return String(this.map.get('id') ?? '');
 	}
-	get theme(): string {
-		return String(readKey(this.map, 'theme') ?? 'other');
+	get theme(): Theme {
+		return themeOf(readKey(this.map, 'theme'));
 	}
 	get who(): string[] {
 		return readStrings(readKey(this.map, 'who'));
@@ -80,7 +88,7 @@ export function liveBriefItems(
 			kind,
 			label: label(kind, i + 1),
 			get theme() {
-				return String(readKey(item, 'theme') ?? 'other');
+				return themeOf(readKey(item, 'theme'));
 			},
 			get text() {
 				return readText(readKey(item, 'text'));

@@ -1,7 +1,7 @@
-import type { MessageKey } from './nl';
+import type { Translation } from '../catalogue';
 
 /** Turkish: "sen" for one person, "siz" for the family, as the Dutch uses "je" and "jullie". */
-export const tr: Partial<Record<MessageKey, string>> = {
+export const tr = {
 	'app.name': 'Kring',
 	'app.tagline': 'Ailenin kendi planı, birlikte hazırlanır.',
 	language: 'Dil',
@@ -116,8 +116,7 @@ export const tr: Partial<Record<MessageKey, string>> = {
 	'plan.contingency': 'Olmazsa, o zaman…',
 	'plan.coverage': 'Plan neye cevap veriyor?',
 	'plan.uncovered': 'Henüz anlaşma yok',
-	'plan.covered_by_one': '1 anlaşma',
-	'plan.covered_by': '{count} anlaşma',
+	'plan.covered_by': { one: '{count} anlaşma', other: '{count} anlaşma' },
 	'plan.empty': 'Henüz anlaşma yok. İlkiyle başla.',
 
 	'theme.housing': 'Ev',
@@ -148,7 +147,7 @@ export const tr: Partial<Record<MessageKey, string>> = {
 	'private.staff_title': 'Aile şu an kendi zamanında',
 	'private.staff_text': 'Plandan hiçbir şey görmezsin. Aile hazır olunca sana haber verir.',
 	'private.clock': 'Ailenin zamanı başladı: {time}',
-	'private.connected': 'Bağlı aile üyesi: {count}',
+	'private.connected': { one: '{count} aile üyesi bağlı', other: '{count} aile üyesi bağlı' },
 	'private.knocked': 'Kapıyı çaldın. Aile karar verir.',
 	'private.family_banner': 'Şimdi kendi aranızdasınız. Koordinatör ve uzmanlar bu plandan hiçbir şey görmez.',
 	'private.who_is_in': 'Şu an bu cihazlar katılıyor. Tanımadığın biri var mı? O cihazı kaldır.',
@@ -209,6 +208,7 @@ export const tr: Partial<Record<MessageKey, string>> = {
 	'error.email_taken': 'Bu e-posta adresiyle zaten bir hesap var. Giriş yap.',
 	'error.not_allowed': 'Bu aşamada bunu yapamazsın.',
 	'error.phase_change_not_allowed': 'Bu aşamada bunu yapamazsın.',
+	'error.use_accept': 'Plan, ‘Planı kabul et’ düğmesiyle kabul edilir.',
 	'error.phase_changed_meanwhile': 'Aşama az önce değişti. Tekrar bak.',
 	'error.no_family_yet': 'Aileden henüz kimse katılmadı. Önce aile katılsın.',
 	'error.door_request_gone': 'Bu istek için zaten karar verildi.',
@@ -218,4 +218,4 @@ export const tr: Partial<Record<MessageKey, string>> = {
 	'error.removed': 'Artık bu konferansa katılmıyorsun.',
 	'error.revoked': 'Bu aşamada bu bölümü göremezsin.',
 	'error.too_large': 'Bu, kaydetmek için çok büyük. Daha kısa yaz.'
-};
+} as const satisfies Translation<'tr'>;

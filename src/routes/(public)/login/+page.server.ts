@@ -1,5 +1,5 @@
-import { fail, redirect } from '@sveltejs/kit';
-import { clientAddress, formText } from '$lib/server/forms';
+import { redirect } from '@sveltejs/kit';
+import { clientAddress, failWithCode, formText } from '$lib/server/forms';
 import { countFailure, forgetFailures, LIMITS, takeAttempt, tooManyFailures } from '$lib/server/rate-limit';
 import { safeRedirectPath } from '$lib/server/redirects';
 import { createSession, setSessionCookie } from '$lib/server/sessions';
@@ -16,15 +16,14 @@ export const actions: Actions = {
 		const data = await event.request.formData();
 		const email = formText(data, 'email', 254);
 		const address = clientAddress(event);
-		if (await tooManyFailures(LIMITS.loginAddress, address))
-			return fail(429, { error: 'too_many_attempts', values: { email } });
+		if (await tooManyFailures(LIMITS.loginAddress, address)) return failWithCode(429, 'too_many_attempts', { email });
 		// Per account, whichever address the guesses come from.
 		if (!(await takeAttempt(LIMITS.loginAccount, normalizeEmail(email))))
-			return fail(429, { error: 'account_locked', values: { email } });
+			return failWithCode(429, 'account_locked', { email });
 		const user = await authenticateUser(email, formText(data, 'password', 256));
 		if (!user) {
 			await countFailure(LIMITS.loginAddress, address);
-			return fail(400, { error: 'login_failed', values: { email } });
+			return failWithCode(400, 'login_failed', { email });
 		}
 		await forgetFailures(LIMITS.loginAccount, normalizeEmail(email));
 		const session = await createSession({ userId: user.id });

@@ -1,7 +1,7 @@
 import { error, fail, redirect } from '@sveltejs/kit';
 import { acceptProfessionalInvite, findConferenceByInvite } from '$lib/server/invites';
 import { KringError } from '$lib/server/errors';
-import { clientAddress, failWith, formText } from '$lib/server/forms';
+import { clientAddress, failWith, failWithCode, formText } from '$lib/server/forms';
 import { passwordProblem } from '$lib/server/passwords';
 import { LIMITS, limitGuesses } from '$lib/server/rate-limit';
 import { createSession, setSessionCookie } from '$lib/server/sessions';
@@ -57,11 +57,11 @@ export const actions: Actions = {
 		const data = await request.formData();
 		const values = { name: formText(data, 'name', 100) };
 		const password = formText(data, 'password', 300);
-		if (!invite.email) return fail(400, { error: 'email_invalid', values });
-		if (await getUserByEmail(invite.email)) return fail(409, { error: 'email_taken', values });
-		if (!values.name.trim()) return fail(400, { error: 'name_required', values });
+		if (!invite.email) return failWithCode(400, 'email_invalid', values);
+		if (await getUserByEmail(invite.email)) return failWithCode(409, 'email_taken', values);
+		if (!values.name.trim()) return failWithCode(400, 'name_required', values);
 		const problem = passwordProblem(password);
-		if (problem) return fail(400, { error: problem, values });
+		if (problem) return failWithCode(400, problem, values);
 		let conferenceId: string;
 		try {
 			const user = await createUser({ email: invite.email, name: values.name, role: 'professional', password });
