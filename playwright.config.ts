@@ -40,7 +40,8 @@ export default defineConfig({
 		trace: 'off',
 		video: 'off',
 		launchOptions: {
-			executablePath: '/usr/bin/chromium',
+			// Debian's Chromium; scripts/ensure-chromium.sh installs it when it is missing.
+			executablePath: process.env.KRING_CHROMIUM ?? '/usr/bin/chromium',
 			args: [
 				'--no-sandbox',
 				'--disable-gpu',

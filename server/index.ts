@@ -3,33 +3,34 @@
  * (/collab/<conference>/<brief|plan>) on the same port.
  */
 import { createServer } from 'node:http';
-import type { IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
+import { config, type Config } from '../src/lib/server/config';
+import { registry } from '../src/lib/server/registry';
 
-const UPGRADE_KEY = Symbol.for('kring.upgrade');
-const SHUTDOWN_KEY = Symbol.for('kring.shutdown');
-type Registry = Record<symbol, unknown>;
+let settings: Config;
+try {
+	settings = config();
+} catch (error) {
+	console.error(`[kring] ${(error as Error).message}`);
+	process.exit(1);
+}
 
 // Kring itself speaks plain HTTP; a TLS proxy in front says so with X-Forwarded-Proto. Without
 // this, SvelteKit's node adapter assumes https and refuses every form posted over http
 // (for example from phones on the conference room's Wi-Fi).
-if (!process.env.ORIGIN) process.env.PROTOCOL_HEADER ??= 'x-forwarded-proto';
+if (settings.protocolHeader) process.env.PROTOCOL_HEADER = settings.protocolHeader;
 
 // Importing the handler runs SvelteKit's `init` hook: database, migrations, bus, collab server.
 // @ts-expect-error the SvelteKit build has no type declarations
 const { handler } = await import('./handler.js');
 
-const host = process.env.HOST ?? '0.0.0.0';
-const port = Number(process.env.PORT ?? 3000);
+const { host, port } = settings;
 
 const server = createServer((request, response) => {
-	if (!process.env.ORIGIN) request.headers['x-forwarded-proto'] ??= 'http';
+	if (!settings.origin) request.headers['x-forwarded-proto'] ??= 'http';
 	handler(request, response);
 });
-server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-	const upgrade = (globalThis as Registry)[UPGRADE_KEY] as
-		| ((r: IncomingMessage, s: Duplex, h: Buffer) => boolean)
-		| undefined;
+server.on('upgrade', (request, socket, head) => {
+	const upgrade = registry().upgrade;
 	if (!upgrade || !upgrade(request, socket, head)) socket.destroy();
 });
 
@@ -44,7 +45,7 @@ async function stop(signal: string): Promise<void> {
 	console.log(`[kring] ${signal}: closing`);
 	server.close();
 	server.closeAllConnections();
-	const shutdown = (globalThis as Registry)[SHUTDOWN_KEY] as (() => Promise<void>) | undefined;
+	const shutdown = registry().shutdown;
 	await shutdown?.().catch((error: Error) => console.error('[kring] shutdown:', error.message));
 	process.exit(0);
 }

@@ -1,5 +1,6 @@
 import * as encoding from 'lib0/encoding';
 import { expect, it } from 'vitest';
+import { CLOSE } from '$lib/collab/close-codes';
 import { conferenceWithFamily } from '../support/steps';
 import { kringForThisFile } from '../support/server';
 import { addAgreement, agreementTexts } from '../support/edits';
@@ -57,7 +58,9 @@ it('malformed and over-size messages close only the socket that sent them; the f
 		const socket = await openRawSocket(bob.client, conferenceId, 'plan');
 		expect(socket.status, what).toBe(101);
 		socket.send(bytes);
-		expect((await waitForClose(socket.closed, `the server closes the socket that sent ${what}`)).code, what).toBe(4400);
+		expect((await waitForClose(socket.closed, `the server closes the socket that sent ${what}`)).code, what).toBe(
+			CLOSE.malformed.code
+		);
 	}
 
 	// One message over the 4 MiB limit: refused by its size (1009), before anything reads it.
@@ -65,7 +68,9 @@ it('malformed and over-size messages close only the socket that sent them; the f
 	const oversize = new Uint8Array(4 * 1024 * 1024 + 1);
 	oversize.set(message((e) => (encoding.writeVarUint(e, 0), encoding.writeVarUint(e, 2))));
 	big.send(oversize);
-	expect((await waitForClose(big.closed, 'the server closes the socket that sent too much')).code).toBe(1009);
+	expect((await waitForClose(big.closed, 'the server closes the socket that sent too much')).code).toBe(
+		CLOSE.tooLarge.code
+	);
 
 	// A frame WebSocket itself does not know (reserved opcode 3), sent with the upgrade request,
 	// so it arrives while the brief is still being loaded for this socket.

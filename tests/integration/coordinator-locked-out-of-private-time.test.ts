@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { CLOSE } from '$lib/collab/close-codes';
 import { changePhase, conferenceWithFamily, inviteProfessional, registerProfessional, unique } from '../support/steps';
 import { kringForThisFile } from '../support/server';
 import { addAgreement, addConcern, agreementTexts } from '../support/edits';
@@ -54,8 +55,8 @@ it('at hand-over the coordinator’s and the professional’s brief sockets clos
 		waitForClose(coordinatorBrief.closed, 'the coordinator’s brief socket closes at hand-over'),
 		waitForClose(professionalBrief.closed, 'the professional’s brief socket closes at hand-over')
 	]);
-	expect(coordinatorClose.code).toBe(4403);
-	expect(professionalClose.code).toBe(4403);
+	expect(coordinatorClose.code).toBe(CLOSE.revoked.code);
+	expect(professionalClose.code).toBe(CLOSE.revoked.code);
 	console.log(
 		`[revocation] hand-over request → coordinator brief socket closed: ${(coordinatorClose.at - requested).toFixed(1)} ms, ` +
 			`professional: ${(professionalClose.at - requested).toFixed(1)} ms (HTTP answer after ${(answered - requested).toFixed(1)} ms)`

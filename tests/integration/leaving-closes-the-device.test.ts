@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { CLOSE } from '$lib/collab/close-codes';
 import { changePhase, conferenceWithFamily } from '../support/steps';
 import { kringForThisFile } from '../support/server';
 import { addAgreement, agreementTexts } from '../support/edits';
@@ -22,7 +23,7 @@ it('a relative who leaves a borrowed tablet, and a coordinator who signs out, ha
 		type: 'redirect',
 		location: '/?left=1'
 	});
-	expect((await waitForClose(dennisPlan.closed, 'the tablet’s plan socket closes')).code).toBe(4401);
+	expect((await waitForClose(dennisPlan.closed, 'the tablet’s plan socket closes')).code).toBe(CLOSE.signedOut.code);
 	addAgreement(samiraPlan.doc, 'NA-VERTREK: Samira belt zondag', { theme: 'contact' });
 	await waitUntil(() => agreementTexts(samiraPlan.doc).length === 1, 'the family goes on');
 	expect(agreementTexts(dennisPlan.doc)).toEqual([]);
@@ -33,6 +34,8 @@ it('a relative who leaves a borrowed tablet, and a coordinator who signs out, ha
 		type: 'redirect',
 		location: '/'
 	});
-	expect((await waitForClose(staffBrief.closed, 'the coordinator’s brief socket closes')).code).toBe(4401);
+	expect((await waitForClose(staffBrief.closed, 'the coordinator’s brief socket closes')).code).toBe(
+		CLOSE.signedOut.code
+	);
 	expect(await upgradeStatus(coordinator.client, conferenceId, 'brief')).toBe(401);
 });

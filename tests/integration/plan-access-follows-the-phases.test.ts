@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { CLOSE } from '$lib/collab/close-codes';
 import { acceptPlan, changePhase, conferenceWithFamily } from '../support/steps';
 import { kringForThisFile } from '../support/server';
 import { addAgreement, agreementTexts } from '../support/edits';
@@ -29,7 +30,7 @@ it('when the family takes more time, the big screen goes dark; after acceptance 
 	expect(
 		(await waitForClose(bigScreen.closed, 'the big screen loses the plan when the family goes back to private time'))
 			.code
-	).toBe(4403);
+	).toBe(CLOSE.revoked.code);
 	addAgreement(evaPhone.doc, 'AMENDEMENT: Eva gaat mee naar het eerste gesprek', { theme: 'school' });
 	expect(await upgradeStatus(coordinator.client, conferenceId, 'plan')).toBe(403);
 
@@ -61,7 +62,7 @@ it('when the family takes more time, the big screen goes dark; after acceptance 
 	// Closed: the coordinator's task is over; the family keeps reading.
 	await changePhase(coordinator.client, conferenceId, 'closed');
 	expect((await waitForClose(again.closed, 'the coordinator loses the plan when the conference closes')).code).toBe(
-		4403
+		CLOSE.revoked.code
 	);
 	expect(await upgradeStatus(coordinator.client, conferenceId, 'plan')).toBe(403);
 	expect(await upgradeStatus(eva.client, conferenceId, 'plan')).toBe(101);

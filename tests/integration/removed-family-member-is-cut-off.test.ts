@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { CLOSE } from '$lib/collab/close-codes';
 import { boardData, changePhase, conferenceWithFamily, removeParticipant } from '../support/steps';
 import { kringForThisFile } from '../support/server';
 import { addAgreement, agreementTexts } from '../support/edits';
@@ -41,8 +42,8 @@ it('a family member removed by another family member loses both documents at onc
 		waitForClose(robPlan.closed, 'Rob’s plan socket closes'),
 		waitForClose(robBrief.closed, 'Rob’s brief socket closes')
 	]);
-	expect(planClose.code).toBe(4401);
-	expect(briefClose.code).toBe(4401);
+	expect(planClose.code).toBe(CLOSE.removed.code);
+	expect(briefClose.code).toBe(CLOSE.removed.code);
 	console.log(
 		`[removal] remove request → Rob's plan socket closed: ${(planClose.at - requested).toFixed(1)} ms, brief: ${(briefClose.at - requested).toFixed(1)} ms ` +
 			`(HTTP answer after ${(answered - requested).toFixed(1)} ms)`

@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { CLOSE } from '$lib/collab/close-codes';
 import { changePhase, conferenceWithFamily, removeParticipant } from '../support/steps';
 import { kringForThisFile } from '../support/server';
 import { holdTables } from '../support/server';
@@ -26,7 +27,9 @@ it('a family member removed while their phone is still connecting gets no docume
 	await removeParticipant(yara.client, conferenceId, rob.participantId);
 	await documents.release();
 
-	expect((await waitForClose(robsSocket.closed, 'Rob’s socket is closed once his plan has loaded')).code).toBe(4403);
+	expect((await waitForClose(robsSocket.closed, 'Rob’s socket is closed once his plan has loaded')).code).toBe(
+		CLOSE.revoked.code
+	);
 	expect(robsSocket.bytesReceived()).toBe(0);
 	expect(await upgradeStatus(rob.client, conferenceId, 'plan')).toBe(401);
 

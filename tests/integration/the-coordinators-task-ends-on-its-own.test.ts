@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { CLOSE } from '$lib/collab/close-codes';
 import { acceptPlan, boardData, changePhase, conferenceWithFamily } from '../support/steps';
 import { kringForThisFile } from '../support/server';
 import { addAgreement, agreementTexts } from '../support/edits';
@@ -31,7 +32,7 @@ it('some time after acceptance the conference closes by itself: the coordinator 
 	// …until the set time has passed: then her socket closes and nothing opens again.
 	expect(
 		(await waitForClose(screen.closed, 'the coordinator’s plan socket closes when the conference closes')).code
-	).toBe(4403);
+	).toBe(CLOSE.revoked.code);
 	expect((await boardData(coordinator.client, conferenceId)).board?.conference.phase).toBe('closed');
 	expect(await upgradeStatus(coordinator.client, conferenceId, 'plan')).toBe(403);
 	expect((await coordinator.client.get(`/c/${conferenceId}/export`)).status).toBe(404);

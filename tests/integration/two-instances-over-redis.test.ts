@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CLOSE } from '$lib/collab/close-codes';
 import { metaText } from '../../src/lib/plan/shape';
 import { addAgreement, agreementTexts, fieldText, typeInto } from '../support/edits';
 import { found } from '../support/found';
@@ -8,7 +9,7 @@ import { changePhase, conferenceWithFamily, type Staff } from '../support/steps'
 import { waitForClose, waitForConvergence, waitUntil, type LiveDoc } from '../support/yjs-client';
 
 // Two identical instances behind a (pretend) load balancer share PostgreSQL (the truth) and Redis
-// (the bus), as DESIGN.md §5 describes; PGlite cannot be shared, so this file always uses PostgreSQL.
+// (the bus), as docs/design.md §5 describes; PGlite cannot be shared, so this file always uses PostgreSQL.
 // The coordinator's account is made on the first before the second starts: on an empty database
 // each new instance replaces the setup link.
 const kring = kringForThisFile({ redisUrl: TEST_REDIS_URL, database: 'postgres' });
@@ -109,7 +110,7 @@ it('a hand-over made on one instance closes the coordinator’s brief socket on 
 	await changePhase(coordinator.client, conferenceId, 'private');
 	const answered = performance.now();
 	const closed = await waitForClose(coordinatorBrief.closed, 'the coordinator’s socket on the other instance closes');
-	expect(closed.code).toBe(4403);
+	expect(closed.code).toBe(CLOSE.revoked.code);
 	console.log(
 		`[revocation over Redis] hand-over on instance 1 → coordinator socket on instance 2 closed: ${(closed.at - requested).toFixed(1)} ms ` +
 			`(HTTP answer after ${(answered - requested).toFixed(1)} ms)`

@@ -1,4 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CLOSE } from '$lib/collab/close-codes';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { found } from '../support/found';
@@ -162,7 +163,7 @@ describe('cross-site requests and malformed messages', () => {
 			socket.send(message);
 			await socket.closed;
 			await socket.close();
-			expect(socket.closeFrame?.code, what).toBe(4400);
+			expect(socket.closeFrame?.code, what).toBe(CLOSE.malformed.code);
 			expect((await new Browser(kring.server).get('/')).status, `the server still answers after ${what}`).toBe(200);
 		}
 		const logs = kring.server.logs();

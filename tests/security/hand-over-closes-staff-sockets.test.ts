@@ -1,4 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CLOSE } from '$lib/collab/close-codes';
 import { addAgreement } from '../support/edits';
 import { found } from '../support/found';
 import { openRawSocket, type RawSocket } from '../support/raw-socket';
@@ -83,7 +84,7 @@ describe('hand-over closes the staff sockets that were open before it', () => {
 		await Promise.all(sockets.map(({ socket }) => socket.ended));
 
 		for (const { who, socket } of sockets) {
-			expect(socket.closeFrame, who).toEqual({ code: 4403, reason: 'access revoked' });
+			expect(socket.closeFrame, who).toEqual(CLOSE.revoked);
 			expect(socket.framesAfterClose, `${who}: frames after the close frame`).toEqual([]);
 			expect(
 				found(socket.raw, [privateText, privateFocus, conference.secret.concat('-typed-in-private')]),

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CLOSE } from '$lib/collab/close-codes';
 import * as Y from 'yjs';
 import { addAgreement } from '../support/edits';
 import { found } from '../support/found';
@@ -67,7 +68,7 @@ describe('revocation across instances, and while a socket is being opened', () =
 		await waitUntil(() => bramOnB.has(typed), 'Bram on B to receive what Anna typed on A');
 		for (const socket of sockets) {
 			await socket.close();
-			expect(socket.closeFrame?.code).toBe(4403);
+			expect(socket.closeFrame?.code).toBe(CLOSE.revoked.code);
 			expect(socket.framesAfterClose).toEqual([]);
 			expect(found(socket.raw, [typed])).toEqual([]);
 		}
@@ -106,13 +107,13 @@ describe('revocation across instances, and while a socket is being opened', () =
 				'success'
 			);
 			await heard.closed;
-			expect(heard.closeFrame?.code).toBe(4401);
+			expect(heard.closeFrame?.code).toBe(CLOSE.removed.code);
 
 			await store.release();
 			await waitUntil(() => opening.closeFrame !== null || hasDocument(opening), 'the opening socket to be decided');
 			await opening.close();
 			expect(opening.messages.map((m) => decodeMessage(m).kind)).toEqual([]);
-			expect([4401, 4403]).toContain(opening.closeFrame?.code);
+			expect([CLOSE.removed.code, CLOSE.revoked.code]).toContain(opening.closeFrame?.code);
 			expect(found(opening.raw, forbidden())).toEqual([]);
 		} finally {
 			await store.release();
@@ -205,7 +206,7 @@ describe('a staff socket that closes while its edit is still being stored', () =
 			// A broken frame: the server closes the socket at once, so it has read all of the above.
 			socket.send(new Uint8Array([99]));
 			await socket.closed;
-			expect(socket.closeFrame?.code).toBe(4400);
+			expect(socket.closeFrame?.code).toBe(CLOSE.malformed.code);
 			await waitUntil(() => seen(PROFESSIONAL_CLIENT) === null, "the professional's presence to leave Bram's screen");
 			await waitUntil(async () => (await store.waiting()) > 0, 'the edit to wait for the store');
 			await conference.phase(coordinator, 'private');

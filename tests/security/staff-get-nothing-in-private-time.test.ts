@@ -1,4 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CLOSE } from '$lib/collab/close-codes';
 import { addAgreement } from '../support/edits';
 import { found } from '../support/found';
 import { Browser, expectAction, type Reply } from '../support/http-client';
@@ -347,7 +348,7 @@ describe('staff get nothing in private time', () => {
 		await conference.phase(bram, 'private');
 		await watching.closed;
 		await watching.close();
-		expect(watching.closeFrame?.code).toBe(4403);
+		expect(watching.closeFrame?.code).toBe(CLOSE.revoked.code);
 		expect(watching.framesAfterClose).toEqual([]);
 		const again = await openRawSocket(coordinator, id, 'plan');
 		await again.ended;

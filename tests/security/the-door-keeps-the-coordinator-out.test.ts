@@ -1,4 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CLOSE } from '$lib/collab/close-codes';
 import { addAgreement } from '../support/edits';
 import { found } from '../support/found';
 import { Browser, expectAction } from '../support/http-client';
@@ -184,7 +185,7 @@ describe('the door keeps the coordinator and strangers out of private time', () 
 		hostile.send(syncStep1());
 		await Promise.all([polite.ended, hostile.ended]);
 		for (const socket of [polite, hostile]) {
-			expect(socket.closeFrame).toEqual({ code: 4401, reason: 'participant removed' });
+			expect(socket.closeFrame).toEqual(CLOSE.removed);
 			expect(socket.framesAfterClose).toEqual([]);
 			expect(found(socket.raw, [afterRemoval])).toEqual([]);
 		}

@@ -101,6 +101,20 @@ export class Browser {
 		return this.request(path, { headers });
 	}
 
+	/** A plain HTML form submission, as a browser without JavaScript sends it: the answer is a page or a redirect. */
+	form(path: string, fields: Record<string, string> = {}, headers: Record<string, string> = {}): Promise<Reply> {
+		return this.request(path, {
+			method: 'POST',
+			headers: {
+				origin: this.server.origin,
+				accept: 'text/html',
+				'content-type': 'application/x-www-form-urlencoded',
+				...headers
+			},
+			body: new URLSearchParams(fields).toString()
+		});
+	}
+
 	/**
 	 * Submits a form action the way SvelteKit's `enhance` does. `name` is the action's name as the
 	 * page exports it: `default` posts to the page itself, any other name to `?/name`.

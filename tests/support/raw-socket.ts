@@ -131,10 +131,12 @@ export class RawSocket {
 		if (!this.socket.destroyed) this.socket.write(maskedFrame(2, message));
 	}
 
-	/** Sends a close frame and waits for the connection to end. */
+	/** Sends a close frame (after a refused upgrade, just the end of the connection) and waits for it to end. */
 	async close(): Promise<void> {
 		if (!this.hasEnded) {
-			if (!this.socket.destroyed) this.socket.write(maskedFrame(8, Buffer.from([0x03, 0xe8])));
+			// A refused upgrade opened no WebSocket: bytes sent now would wait unread on the server.
+			if (this.headDone && this.status !== 101) this.socket.end();
+			else if (!this.socket.destroyed) this.socket.write(maskedFrame(8, Buffer.from([0x03, 0xe8])));
 			setTimeout(() => this.socket.destroy(), 1000).unref();
 		}
 		await this.ended;

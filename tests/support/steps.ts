@@ -15,6 +15,7 @@ export type Board = {
 	conference: { id: string; title: string; phase: Phase; question: string | null; knocked: boolean };
 	me: { participantId: string; name: string; role: string; status: string };
 	access: { brief: string; plan: string };
+	actions: string[];
 	transitions: Phase[];
 	participants: { id: string; name: string; role: string; presence: string; connected: boolean }[];
 	waiting: { id: string; name: string; presence: string }[];
@@ -92,7 +93,10 @@ export type FamilyMember = {
 
 export type JoinOptions = { presence?: 'room' | 'remote' | 'video-visit'; sharedDevice?: boolean };
 
-/** A family member joins on a new device by typing the room code and a name (30 a minute per address). */
+/**
+ * A family member joins on a new device by typing the room code and a name. Twenty wrong codes
+ * from one address stop that address for 10 minutes.
+ */
 export function joinAsFamily(
 	server: ServerAddress,
 	roomCode: string,
@@ -172,8 +176,7 @@ export async function removeParticipant(client: Browser, conferenceId: string, p
 
 /**
  * A new conference of `coordinator` with these family members in it (before private time). They
- * join by the family invite link: joining by room code is rate-limited per address (30 a minute),
- * which a test file making many conferences would run into; the walking skeleton joins by code.
+ * join by the family invite link; the walking skeleton joins by code.
  */
 export async function conferenceWithFamily(
 	server: ServerAddress,

@@ -3,7 +3,7 @@ import { access, canRead, canWrite, type Access } from '$lib/conference/access';
 import { DOCUMENTS, PHASES, ROLES, type DocumentName, type Phase, type Role } from '$lib/conference/phases';
 
 /**
- * DESIGN.md §3, "Who sees what", copied cell for cell. "(frozen)" and the bold type are
+ * docs/design.md §3, "Who sees what", copied cell for cell. "(frozen)" and the bold type are
  * presentation only: a frozen plan is read access to the accepted version.
  */
 const DESIGN_TABLE = `

@@ -3,7 +3,7 @@ import type { DocumentName, Phase, Role } from './phases';
 export type Access = 'none' | 'read' | 'write';
 
 /**
- * Who sees what: DESIGN.md §3, the single source of the access matrix.
+ * Who sees what: docs/design.md §3, the single source of the access matrix.
  * Every path that hands out document content (WebSocket, SSR, exports, presence)
  * asks this function, and nothing else decides.
  */

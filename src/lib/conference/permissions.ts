@@ -61,9 +61,36 @@ export function can(role: Role, phase: Phase, action: Action): boolean {
 	return Array.isArray(phases) && phases.includes(phase);
 }
 
+/**
+ * Whether this member may take this action now: asks the table, and only for someone who is in
+ * (a device waiting at the door, declined or removed may do nothing).
+ */
+export function memberCan(
+	member: { role: Role; status: string; conference: { phase: Phase } },
+	action: Action
+): boolean {
+	return member.status === 'active' && can(member.role, member.conference.phase, action);
+}
+
 /** The actions a role may take in a phase: what the server hands the board to draw its buttons. */
 export function actionsFor(role: Role, phase: Phase): Action[] {
 	return ACTIONS.filter((action) => can(role, phase, action));
+}
+
+/**
+ * Whether a new family device may still join this conference (by room code or invite link).
+ * A closed conference takes nobody new: its codes and links lead nowhere.
+ */
+export function familyCanJoin(phase: Phase): boolean {
+	return phase !== 'closed';
+}
+
+/**
+ * Before private time a new family device is in at once: the coordinator is with the family.
+ * From private time on it waits at the door until a family member who is in lets it in.
+ */
+export function joinsAtTheDoor(phase: Phase): boolean {
+	return !BEFORE_PRIVATE_TIME.includes(phase);
 }
 
 /** The phase changes, each taken by one action of the table. */

@@ -1,12 +1,14 @@
 import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeHexLowerCase } from '@oslojs/encoding';
 import * as Y from 'yjs';
-import { canTransition } from '$lib/conference/permissions';
 import { canonicalJson, readBrief, readPlan, type FrozenPlan } from '$lib/plan/shape';
 import { recordAudit } from './audit';
-import { actorOf, getConference, nextPlanVersionNumber, setPhase, type Member } from './conferences';
+import { getConference } from './conferences';
 import { getDb, schema } from './db';
 import { KringError } from './errors';
+import { actorOf, memberCan, type Member } from './members';
+import { setPhase } from './phase-changes';
+import { nextPlanVersionNumber } from './plan-versions';
 import { runtime } from './runtime';
 
 const OTHER_INSTANCES_GRACE_MS = 250;
@@ -16,9 +18,7 @@ const OTHER_INSTANCES_GRACE_MS = 250;
  * the stored plan and brief are frozen as the next version with a SHA-256 of their canonical JSON.
  */
 export async function acceptPlan(member: Member, conditions: string): Promise<{ version: number; sha256: string }> {
-	if (member.status !== 'active' || !canTransition(member.role, member.conference.phase, 'accepted')) {
-		throw new KringError('phase_change_not_allowed', 403);
-	}
+	if (!memberCan(member, 'accept')) throw new KringError('phase_change_not_allowed', 403);
 	const trimmedConditions = conditions.trim().slice(0, 4000);
 	const conferenceId = member.conference.id;
 	await setPhase(conferenceId, 'presentation', 'accepted');
@@ -82,8 +82,4 @@ function docFrom(state: Uint8Array | null): Y.Doc {
 	const doc = new Y.Doc();
 	if (state) Y.applyUpdate(doc, state);
 	return doc;
-}
-
-export function parseFrozen(content: string): FrozenPlan {
-	return JSON.parse(content) as FrozenPlan;
 }

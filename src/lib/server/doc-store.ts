@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import * as Y from 'yjs';
 import type { DocumentName } from '$lib/conference/phases';
+import { config } from './config';
 import { getDb, schema, type Database } from './db';
 import { describeError } from './errors';
 
@@ -12,9 +13,6 @@ type Pending = {
 	reject: (error: Error) => void;
 };
 
-/** Updates are folded into a snapshot once this many have piled up for one document. */
-const COMPACT_AFTER = Number(process.env.KRING_COMPACT_AFTER ?? 500);
-
 /**
  * The durable home of every Yjs update. `appendUpdate` resolves only after the update is
  * committed; updates that arrive while a commit is in flight share the next one (group commit).
@@ -24,6 +22,9 @@ export class DocStore {
 	private flushing = false;
 	private sinceCompaction = new Map<string, number>();
 	private idleWaiters: (() => void)[] = [];
+
+	/** compactAfter: updates are folded into a snapshot once this many have piled up for one document. */
+	constructor(private readonly compactAfter = config().compactAfter) {}
 
 	/** Resolves once every update handed in so far is committed. */
 	drained(): Promise<void> {
@@ -63,7 +64,7 @@ export class DocStore {
 	private countForCompaction(conferenceId: string, documentName: DocumentName): void {
 		const key = `${conferenceId}/${documentName}`;
 		const n = (this.sinceCompaction.get(key) ?? 0) + 1;
-		if (n < COMPACT_AFTER) {
+		if (n < this.compactAfter) {
 			this.sinceCompaction.set(key, n);
 			return;
 		}

@@ -1,10 +1,10 @@
-import type { MessageKey } from './nl';
+import type { Translation } from '../catalogue';
 
 /**
  * Polish: "ty" for one person, "wy" for the family, as the Dutch uses "je" and "jullie".
- * Counts are written as "label: {count}" so one sentence fits every Polish plural form.
+ * A counted message has the three Polish forms: 1; 2–4, 22–24, …; 0, 5–21, 25–31, ….
  */
-export const pl: Partial<Record<MessageKey, string>> = {
+export const pl = {
 	'app.name': 'Kring',
 	'app.tagline': 'Plan rodziny, tworzony razem.',
 	language: 'Język',
@@ -119,8 +119,7 @@ export const pl: Partial<Record<MessageKey, string>> = {
 	'plan.contingency': 'Jeśli się nie uda, to…',
 	'plan.coverage': 'Na co odpowiada plan?',
 	'plan.uncovered': 'Jeszcze bez ustalenia',
-	'plan.covered_by_one': '1 ustalenie',
-	'plan.covered_by': 'Ustalenia: {count}',
+	'plan.covered_by': { one: '{count} ustalenie', few: '{count} ustalenia', many: '{count} ustaleń' },
 	'plan.empty': 'Nie ma jeszcze ustaleń. Zacznij od pierwszego.',
 
 	'theme.housing': 'Mieszkanie',
@@ -151,7 +150,11 @@ export const pl: Partial<Record<MessageKey, string>> = {
 	'private.staff_title': 'Rodzina ma czas tylko dla siebie',
 	'private.staff_text': 'Nie widzisz nic z planu. Rodzina da znać, gdy będzie gotowa.',
 	'private.clock': 'Czas rodziny od {time}',
-	'private.connected': 'Połączeni członkowie rodziny: {count}',
+	'private.connected': {
+		one: '{count} osoba z rodziny jest połączona',
+		few: '{count} osoby z rodziny są połączone',
+		many: '{count} osób z rodziny jest połączonych'
+	},
 	'private.knocked': 'Pukanie wysłane. Rodzina decyduje.',
 	'private.family_banner': 'Jesteście teraz sami. Koordynator i specjaliści nie widzą nic z tego planu.',
 	'private.who_is_in': 'Te urządzenia biorą teraz udział. Nie znasz kogoś? Usuń to urządzenie.',
@@ -206,19 +209,21 @@ export const pl: Partial<Record<MessageKey, string>> = {
 	'error.title_required': 'Nadaj konferencji nazwę.',
 	'error.question_required': 'Wpisz pytanie konferencji.',
 	'error.login_failed': 'Adres e-mail lub hasło jest błędne.',
+	'error.account_locked': 'Za dużo błędnych haseł do tego konta. Poczekaj 15 minut i spróbuj jeszcze raz.',
 	'error.password_too_short': 'Wybierz hasło, które ma co najmniej 10 znaków.',
 	'error.password_too_long': 'To hasło jest za długie.',
 	'error.email_invalid': 'Ten adres e-mail jest błędny.',
 	'error.email_taken': 'Konto z tym adresem e-mail już istnieje. Zaloguj się.',
 	'error.not_allowed': 'Na tym etapie nie możesz tego zrobić.',
 	'error.phase_change_not_allowed': 'Na tym etapie nie możesz tego zrobić.',
+	'error.use_accept': 'Plan przyjmuje się przyciskiem „Przyjmij plan”.',
 	'error.phase_changed_meanwhile': 'Etap właśnie się zmienił. Spójrz jeszcze raz.',
 	'error.no_family_yet': 'Nikt z rodziny jeszcze nie dołączył. Najpierw niech dołączy rodzina.',
 	'error.door_request_gone': 'O tej prośbie już zdecydowano.',
 	'error.participant_unknown': 'Tego uczestnika nie ma (już nie ma).',
 	'error.setup_used': 'Ten link został już użyty albo jest nieważny.',
-	'error.too_many_attempts': 'Za dużo prób. Poczekaj chwilę i spróbuj jeszcze raz.',
+	'error.too_many_attempts': 'Za dużo błędnych prób z tej sieci. Poczekaj 10 minut i spróbuj jeszcze raz.',
 	'error.removed': 'Nie bierzesz już udziału w tej konferencji.',
 	'error.revoked': 'Na tym etapie nie masz dostępu do tej części.',
 	'error.too_large': 'To jest za długie, żeby zapisać. Napisz krócej.'
-};
+} as const satisfies Translation<'pl'>;

@@ -2,19 +2,12 @@ import { fail, redirect } from '@sveltejs/kit';
 import { isPhase } from '$lib/conference/phases';
 import { acceptPlan } from '$lib/server/acceptance';
 import { loadBoard } from '$lib/server/board';
-import {
-	answerKnock,
-	changePhase,
-	createFamilyInvite,
-	createProfessionalInvite,
-	decideAtDoor,
-	knock,
-	removeParticipant,
-	updateQuestion,
-	type Member
-} from '$lib/server/conferences';
+import { updateQuestion } from '$lib/server/conferences';
+import { decideAtDoor, removeParticipant } from '$lib/server/door';
 import { failWith, formText } from '$lib/server/forms';
-import { requireMember } from '$lib/server/member';
+import { createFamilyInvite, createProfessionalInvite } from '$lib/server/invites';
+import { requireMember, type Member } from '$lib/server/members';
+import { answerKnock, changePhase, knock } from '$lib/server/phase-changes';
 import { deleteSessionCookie, invalidateSession } from '$lib/server/sessions';
 import { isEmail } from '$lib/server/users';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';

@@ -1,4 +1,4 @@
-import { resolveMember } from '$lib/server/conferences';
+import { resolveMember } from '$lib/server/members';
 import { runtime } from '$lib/server/runtime';
 import type { RequestHandler } from './$types';
 
