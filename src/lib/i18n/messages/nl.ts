@@ -1,4 +1,4 @@
-import type { PluralForms } from '../catalogue';
+import type { PluralForms } from '../plural-forms';
 
 /**
  * Dutch, the default: every key Kring shows lives here first, and its `{placeholders}` are the
