@@ -146,6 +146,7 @@ export const unique = (prefix: string) => `${prefix}-${randomBytes(4).toString('
 /** The board of conference `conferenceId` as `client` sees it. */
 export type Board = {
 	conference: { id: string; title: string; phase: Phase; question: string | null; knocked: boolean };
+	retention: { days: number; erasesOn: string | null; latest: boolean };
 	me: { participantId: string; name: string; role: string; status: string };
 	access: { brief: string; plan: string };
 	actions: string[];

@@ -4,6 +4,7 @@ import { config } from './config';
 import { connectDatabase, closeDatabase } from './db';
 import { closeLongAcceptedConferences } from './phase-changes';
 import { describeError } from './errors';
+import { compactAllFrozenDocuments, eraseExpiredConferences } from './retention';
 import { closeRateLimits } from './rate-limit';
 import { runtime, shutdownRuntime } from './runtime';
 import { deleteExpiredSessions } from './sessions';
@@ -43,10 +44,13 @@ async function start(): Promise<void> {
 		await closeRateLimits();
 		await closeDatabase();
 	};
-	// Housekeeping: expired sessions go, long-accepted conferences close (the coordinator's task ends).
+	// Housekeeping: expired sessions go, long-accepted conferences close (the coordinator's task ends),
+	// accepted plans keep no drafts, and conferences past their retention are erased.
 	const housekeeping = async () => {
 		await deleteExpiredSessions();
 		await closeLongAcceptedConferences();
+		await compactAllFrozenDocuments();
+		await eraseExpiredConferences();
 	};
 	await housekeeping();
 	setInterval(
