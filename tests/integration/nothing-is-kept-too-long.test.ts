@@ -9,17 +9,16 @@ import {
 	changePhase,
 	createConference,
 	inviteFamily,
-	inviteProfessional,
 	joinByLink,
-	registerProfessional,
 	unique,
 	type KringClient
 } from '../support/client';
+import { acceptedConference, type Markers } from '../support/conference-with-everything';
 import { dumpDatabase, type DatabaseDump } from '../support/database-dump';
-import { kringForThisFile, type KringForThisFile } from '../support/kring-for-this-file';
-import { addAgreement, addConcern, agreementTexts, fieldText, typeInto } from '../support/plan';
+import { kringForThisFile } from '../support/kring-for-this-file';
+import { addAgreement, fieldText } from '../support/plan';
 import { upgradeStatus, waitForClose, waitUntil } from '../support/yjs-client';
-import { metaText, readBrief } from '../../src/lib/plan/shape';
+import { metaText } from '../../src/lib/plan/shape';
 
 /**
  * Nothing is kept too long: once the retention after closing has passed, or when the family or the
@@ -31,91 +30,6 @@ import { metaText, readBrief } from '../../src/lib/plan/shape';
 // Closed conferences are erased a second after closing (unless their coordinator chose otherwise),
 // and housekeeping looks every fifth of a second.
 const ENV = { KRING_ERASE_CLOSED_AFTER_MS: '1000', KRING_HOUSEKEEPING_INTERVAL_MS: '200' };
-
-/** What one conference wrote everywhere Kring keeps something; each string occurs nowhere else. */
-function markersOf(tag: string) {
-	return {
-		title: `${tag}-title`,
-		question: `${tag}-question`,
-		mother: `${tag}-mother`,
-		uncle: `${tag}-uncle`,
-		stranger: `${tag}-stranger`,
-		professionalInvite: `${tag}-invited-professional`,
-		concern: `${tag}-concern`,
-		agreement: `${tag}-agreement`,
-		typed: `${tag}-typed`,
-		conditions: `${tag}-conditions`
-	};
-}
-
-type Markers = ReturnType<typeof markersOf>;
-type Accepted = {
-	id: string;
-	markers: Markers;
-	mother: KringClient;
-	uncle: KringClient;
-	professional: KringClient;
-};
-
-/**
- * A conference from invitation to accepted plan, leaving its strings in every table: the title and
- * question, family names (participants, the log), a device declined at the door, an invite for a
- * professional by name, a concern in the brief, an agreement, a field typed one key at a time,
- * and the conditions of acceptance (the frozen version).
- */
-async function acceptedConference(kring: KringForThisFile, tag: string): Promise<Accepted> {
-	const { server, coordinator, docs } = kring;
-	const markers = markersOf(tag);
-	const carla = coordinator.client;
-	const id = await createConference(carla, { title: markers.title, question: markers.question });
-	const familyLink = await inviteFamily(carla, id);
-	const mother = (await joinByLink(server, familyLink, markers.mother)).client;
-	const uncle = (await joinByLink(server, familyLink, markers.uncle)).client;
-	const link = await inviteProfessional(carla, id, {
-		name: markers.professionalInvite,
-		email: `${unique('jeugdzorg')}@kring.test`
-	});
-	const professional = (await registerProfessional(server, link, { name: 'Jeugdzorg Pieter' })).client;
-
-	await changePhase(carla, id, 'information');
-	const brief = docs.open(server, professional, id, 'brief');
-	await brief.synced;
-	addConcern(brief.doc, markers.concern);
-	const briefOnPhone = docs.open(server, mother, id, 'brief');
-	await briefOnPhone.synced;
-	await waitUntil(
-		() => readBrief(briefOnPhone.doc).concerns.some((concern) => concern.text === markers.concern),
-		'the concern is stored'
-	);
-
-	await changePhase(carla, id, 'private');
-	const plan = docs.open(server, mother, id, 'plan');
-	await plan.synced;
-	addAgreement(plan.doc, markers.agreement);
-	await typeInto(plan.doc, 'monitor', markers.typed);
-	const planOnPhone = docs.open(server, uncle, id, 'plan');
-	await planOnPhone.synced;
-	await waitUntil(
-		() =>
-			agreementTexts(planOnPhone.doc).includes(markers.agreement) &&
-			fieldText(planOnPhone.doc, 'monitor') === markers.typed,
-		'the plan is stored'
-	);
-	for (const doc of [brief, briefOnPhone, plan, planOnPhone]) doc.destroy();
-
-	await changePhase(mother, id, 'presentation');
-	expect(await acceptPlan(professional, id, markers.conditions)).toBe(1);
-
-	// Someone unknown knocks after acceptance; the family does not let them in.
-	const stranger = await joinByLink(server, familyLink, markers.stranger);
-	expect(stranger.status).toBe('waiting');
-	const decided = await mother.postAction(`/c/${id}`, 'door', {
-		participantId: stranger.participantId,
-		decision: 'decline'
-	});
-	expect(decided.type).toBe('success');
-	return { id, markers, mother, uncle, professional };
-}
 
 const everyMarker = (conference: { markers: Markers }) => Object.values(conference.markers);
 
