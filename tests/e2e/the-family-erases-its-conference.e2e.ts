@@ -46,6 +46,7 @@ test('the family downloads its data, then erases the whole conference from every
 
 	// The date on which everything goes is on the family's board; nothing can be erased by accident.
 	await expect(samira.getByTestId('retention')).toContainText('uiterlijk op');
+	await samira.getByText('Jullie gegevens').click();
 	const download = samira.waitForEvent('download');
 	await samira.getByTestId('my-data').click();
 	const file = JSON.parse(readFileSync((await (await download).path())!, 'utf8'));

@@ -230,7 +230,7 @@ export const nl = {
 	'retention.save': 'Opslaan',
 	'my_data.title': 'Jullie gegevens',
 	'my_data.text':
-		'Alles wat Kring over deze conferentie bewaart, in één bestand: de vraag, de zorgen en voorwaarden, het plan en elke aanvaarde versie, wie er meedoet en het logboek.',
+		'Alles wat Kring over deze conferentie bewaart, in één bestand: de vraag, de zorgen en voorwaarden, het plan en elke aanvaarde versie, wie er meedoet en wat er is gebeurd.',
 	'my_data.download': 'Alles downloaden',
 	'my_data.about': 'Alles wat Kring over deze conferentie bewaart.',
 	'my_data.status.active': 'doet mee',

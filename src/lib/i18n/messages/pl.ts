@@ -235,7 +235,7 @@ export const pl: Partial<Record<MessageKey, string>> = {
 	'retention.save': 'Zapisz',
 	'my_data.title': 'Wasze dane',
 	'my_data.text':
-		'Wszystko, co Kring przechowuje o tej konferencji, w jednym pliku: pytanie, obawy i warunki, plan i każda przyjęta wersja, kto bierze udział oraz dziennik.',
+		'Wszystko, co Kring przechowuje o tej konferencji, w jednym pliku: pytanie, obawy i warunki, plan i każda przyjęta wersja, kto bierze udział i co się wydarzyło.',
 	'my_data.download': 'Pobierz wszystko',
 	'my_data.about': 'Wszystko, co Kring przechowuje o tej konferencji.',
 	'my_data.status.active': 'bierze udział',

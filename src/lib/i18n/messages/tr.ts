@@ -230,7 +230,7 @@ export const tr: Partial<Record<MessageKey, string>> = {
 	'retention.save': 'Kaydet',
 	'my_data.title': 'Verileriniz',
 	'my_data.text':
-		'Kring’in bu konferans hakkında sakladığı her şey tek bir dosyada: soru, endişeler ve koşullar, plan ve kabul edilen her sürüm, kimlerin katıldığı ve kayıt defteri.',
+		'Kring’in bu konferans hakkında sakladığı her şey tek bir dosyada: soru, endişeler ve koşullar, plan ve kabul edilen her sürüm, kimlerin katıldığı ve neler olduğu.',
 	'my_data.download': 'Her şeyi indir',
 	'my_data.about': 'Kring’in bu konferans hakkında sakladığı her şey.',
 	'my_data.status.active': 'katılıyor',
