@@ -16,6 +16,7 @@ export type Board = {
 	me: { participantId: string; name: string; role: string; status: string };
 	access: { brief: string; plan: string };
 	actions: string[];
+	retention: { days: number; erasesOn: string | null; latest: boolean };
 	transitions: Phase[];
 	participants: { id: string; name: string; role: string; presence: string; connected: boolean }[];
 	waiting: { id: string; name: string; presence: string }[];
