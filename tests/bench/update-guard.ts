@@ -9,7 +9,7 @@
  */
 import { loadavg } from 'node:os';
 import * as Y from 'yjs';
-import { UpdateGuard } from '../../src/lib/server/update-guard';
+import { UpdateGuard } from '../../src/lib/plan/update-guard';
 import { agreementsOf, createGroundRule, groundRulesOf, metaText } from '../../src/lib/plan/shape';
 import {
 	bigInsertUpdate,
@@ -22,7 +22,7 @@ import {
 	pendingDeletesUpdate,
 	scatteredDeletesUpdate
 } from '../support/hostile-updates';
-import { addAgreement, typeForAnHour } from '../support/plan';
+import { addAgreement, typeForAnHour } from '../support/edits';
 import { median, ms as millis, percentile, table } from './stats';
 
 /** Milliseconds, or microseconds below one. */

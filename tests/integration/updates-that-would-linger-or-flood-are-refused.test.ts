@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { CLOSE } from '$lib/collab/close-codes';
-import { conferenceWithFamily, type FamilyMember } from '../support/client';
+import { conferenceWithFamily, type FamilyMember } from '../support/steps';
 import {
 	bigInsertUpdate,
 	gcStructsUpdate,
@@ -11,9 +11,10 @@ import {
 	strangerId,
 	syncUpdateMessage
 } from '../support/hostile-updates';
-import { kringForThisFile } from '../support/kring-for-this-file';
-import { addAgreement, agreementTexts, fieldText, typeInto } from '../support/plan';
-import { deniedReasons, rawSocket, waitForClose, waitForConvergence, waitUntil } from '../support/yjs-client';
+import { kringForThisFile } from '../support/server';
+import { addAgreement, agreementTexts, fieldText, typeInto } from '../support/edits';
+import { openRawSocket } from '../support/raw-socket';
+import { deniedReasons, waitForClose, waitForConvergence, waitUntil } from '../support/yjs-client';
 
 // The message limit is tested as it ships (512 KiB).
 const kring = kringForThisFile();
@@ -24,8 +25,8 @@ async function familyAtWork() {
 	const { server, coordinator, docs } = kring;
 	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Anna', 'Bob', 'Mallory']);
 	const [anna, bob, mallory] = family;
-	const annaPhone = docs.open(server, anna.client, conferenceId, 'plan');
-	const bobPhone = docs.open(server, bob.client, conferenceId, 'plan');
+	const annaPhone = docs.open(anna.client, conferenceId, 'plan');
+	const bobPhone = docs.open(bob.client, conferenceId, 'plan');
 	await Promise.all([annaPhone.synced, bobPhone.synced]);
 	addAgreement(annaPhone.doc, 'Bob brengt Noor naar voetbal', { theme: 'contact', createdBy: 'Anna' });
 	await typeInto(annaPhone.doc, 'contingency', 'Dan belt Anna de coördinator.');
@@ -35,10 +36,10 @@ async function familyAtWork() {
 
 /** Mallory sends one update on a socket of its own; returns how the server ended that socket. */
 async function sendAsMallory(mallory: FamilyMember, conferenceId: string, ...updates: Uint8Array[]) {
-	const socket = await rawSocket(kring.server, mallory.client, conferenceId, 'plan');
+	const socket = await openRawSocket(mallory.client, conferenceId, 'plan');
 	for (const update of updates) socket.send(syncUpdateMessage(update));
 	const closed = await waitForClose(socket.closed, 'the server ends the socket that sent it');
-	return { code: closed.code, told: deniedReasons(socket.received) };
+	return { code: closed.code, told: deniedReasons(socket.messages) };
 }
 
 /** The client ids in a document that only Mallory's updates use: what of them reached it. */
@@ -63,7 +64,7 @@ async function theFamilyGoesOn(family: Awaited<ReturnType<typeof familyAtWork>>,
 	annaPhone.destroy();
 	bobPhone.destroy();
 	await kring.server.restart();
-	const fresh = kring.docs.open(kring.server, bob.client, conferenceId, 'plan');
+	const fresh = kring.docs.open(bob.client, conferenceId, 'plan');
 	await fresh.synced;
 	expect(agreementTexts(fresh.doc)).toEqual(['Bob brengt Noor naar voetbal']);
 	expect(fieldText(fresh.doc, 'contingency')).toBe(`Dan belt Anna de coördinator.${typed}`);

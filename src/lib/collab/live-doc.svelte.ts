@@ -26,24 +26,30 @@ const CLOSED_BY = new Map<number, 'revoked' | 'removed' | 'too_large'>([
 /**
  * One live document in the browser: a Yjs doc synced over the collab WebSocket and, on the
  * family's own devices, kept in IndexedDB so edits survive a reload or a dropped Wi-Fi.
- * `tick` changes on every update so Svelte views re-read the document.
+ * Views read its content through `$lib/collab/reactive-y`, each following only the Y types it shows.
  */
 export class LiveDoc {
 	readonly doc = new Y.Doc();
 	readonly provider: WebsocketProvider;
 	private local: IndexeddbPersistence | null = null;
-	tick = $state(0);
 	link = $state<LinkState>('connecting');
 	synced = $state(false);
-	/** Why the server closed the socket, when it did so on purpose (phase change, removal, too large). */
-	closedBy = $state<'revoked' | 'removed' | 'too_large' | null>(null);
+	/** Why the server closed the socket, when it did so on purpose (phase change, removal, too large, refused). */
+	closedBy = $state<'revoked' | 'removed' | 'too_large' | 'refused' | null>(null);
+	/** Opened afresh because the server refused a change from this device: the board says it was undone. */
+	changeUndone = $state(false);
 	presence = $state<PresenceEntry[]>([]);
 
 	constructor(
 		readonly conferenceId: string,
 		readonly name: DocumentName,
 		readonly access: Access,
-		options: { keepOnDevice: boolean; storageKey: string }
+		options: {
+			keepOnDevice: boolean;
+			storageKey: string;
+			/** Called once this device's copy is gone after a refused change: open the document afresh. */
+			onRefused?: () => void;
+		}
 	) {
 		const protocol = location.protocol === 'https:' ? 'wss' : 'ws';
 		if (options.keepOnDevice && access === 'write') {
@@ -52,15 +58,16 @@ export class LiveDoc {
 		this.provider = new WebsocketProvider(`${protocol}://${location.host}/collab/${conferenceId}`, name, this.doc, {
 			maxBackoffTime: 5000
 		});
-		this.doc.on('update', () => queueMicrotask(() => this.tick++));
 		this.provider.on('status', ({ status }: { status: string }) => {
+			// A socket the server closed on purpose reports "disconnected" after its close: it stays closed.
+			if (this.closedBy) return;
 			this.link = status === 'connected' ? 'connected' : status === 'connecting' ? 'connecting' : 'offline';
 		});
 		this.provider.on('sync', (isSynced: boolean) => {
 			this.synced = isSynced;
-			this.tick++;
 		});
 		this.provider.on('connection-close', (event: CloseEvent | null) => {
+			if (event?.code === CLOSE.refused.code) return this.dropRefusedChange(options.onRefused);
 			const closedBy = event ? CLOSED_BY.get(event.code) : undefined;
 			if (closedBy) {
 				this.closedBy = closedBy;
@@ -75,6 +82,24 @@ export class LiveDoc {
 		awareness.on('change', () => queueMicrotask(() => this.readPresence()));
 		// The server fills in name and role from the session; the client only says where it is.
 		awareness.setLocalStateField('focus', null);
+	}
+
+	/**
+	 * The server refused a change from this device (it told why in a "refused: <rule>" auth
+	 * message) and will never take it. This copy holds it, and would send it again on every
+	 * reconnect, and from IndexedDB on every reload: so the copy is dropped, and the board opens
+	 * the document afresh from the server's. Whatever else this device had not sent yet goes too:
+	 * it came in the same refused update.
+	 */
+	private dropRefusedChange(onRefused: (() => void) | undefined): void {
+		this.closedBy = 'refused';
+		this.provider.shouldConnect = false;
+		this.link = 'closed';
+		// Should the copy stay on the device, opening it again would send the change again: then stay closed.
+		this.forget().then(
+			() => onRefused?.(),
+			() => {}
+		);
 	}
 
 	private readPresence(): void {

@@ -25,6 +25,11 @@ export const THEMES = [
 ] as const;
 export type Theme = (typeof THEMES)[number];
 
+/** A theme as read from a document anyone in the conference may write: one Kring knows, else 'other'. */
+export function themeOf(value: unknown): Theme {
+	return THEMES.find((theme) => theme === value) ?? 'other';
+}
+
 export const META_FIELDS = ['monitor', 'evaluation', 'contingency'] as const;
 export type MetaField = (typeof META_FIELDS)[number];
 
@@ -65,7 +70,7 @@ export type FrozenPlan = {
 };
 
 /**
- * What each part of the two documents holds, as data: the update guard (src/lib/server/update-guard.ts)
+ * What each part of the two documents holds, as data: the update guard (update-guard.ts)
  * refuses a change that does not fit it. `string` is a plain string value, `theme` one of THEMES,
  * `text` a Y.Text of plain characters, `strings` a Y.Array of strings, `richText` a Tiptap
  * Y.XmlFragment. A list holds Y.Maps with exactly these fields (docs/design.md §4).

@@ -1,10 +1,10 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import * as Y from 'yjs';
 import type { DocumentName } from '$lib/conference/phases';
+import { applyStoredUpdate } from '$lib/plan/update-guard';
 import { config } from './config';
 import { getDb, schema, type Database } from './db';
 import { describeError } from './errors';
-import { applyStoredUpdate, assertWellFormedUpdate } from './update-guard';
 
 type Pending = {
 	conferenceId: string;
@@ -147,10 +147,7 @@ function applySafely(doc: Y.Doc, update: Uint8Array, conferenceId: string, docum
 	}
 }
 
-/**
- * Throws when bytes are not a well-formed Yjs update, before anything is stored. Reads without
- * recursion: Yjs's own decoder overflows the stack on values nested a few thousand deep.
- */
+/** Throws when bytes are not a well-formed Yjs update, before anything is stored. */
 export function assertValidUpdate(update: Uint8Array): void {
-	assertWellFormedUpdate(update);
+	Y.decodeUpdate(update);
 }

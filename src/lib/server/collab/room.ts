@@ -3,12 +3,12 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { access, type Access } from '$lib/conference/access';
 import type { DocumentName, Phase } from '$lib/conference/phases';
-import type { Bus } from '../bus';
-import { assertValidUpdate, type DocStore } from '../doc-store';
-import { UpdateGuard, type Refusal } from '../update-guard';
+import { UpdateGuard, type Refusal as UpdateRefusal } from '$lib/plan/update-guard';
 import type { CollabConnection } from './connection';
+import type { CollabBus, DocumentStore, PhaseAt } from './hooks';
 import { sanitizeAwarenessUpdate } from './presence';
 import {
+	assertValidUpdate,
 	CLOSE,
 	encodeAwareness,
 	encodeAwarenessPayload,
@@ -43,9 +43,9 @@ export class Room {
 		readonly documentName: DocumentName,
 		public phase: Phase,
 		private phaseChangedAt: number,
-		private readonly store: DocStore,
-		private readonly bus: Bus,
-		currentPhase: () => Promise<{ phase: Phase; changedAt: number } | null>
+		private readonly store: DocumentStore,
+		private readonly bus: CollabBus,
+		currentPhase: () => Promise<PhaseAt | null>
 	) {
 		this.awareness.setLocalState(null);
 		this.guard = new UpdateGuard(this.doc, documentName);
@@ -237,7 +237,7 @@ export class Room {
 	 * that reconnects sends what the room lacks in full, which heals an update refused only for
 	 * missing history.
 	 */
-	private refuseUpdate(connection: CollabConnection, refusal: Refusal): void {
+	private refuseUpdate(connection: CollabConnection, refusal: UpdateRefusal): void {
 		console.error(
 			`[collab] refused an update on ${this.conferenceId}/${this.documentName}: ${refusal.rule} (${refusal.detail})`
 		);

@@ -29,7 +29,7 @@ import {
 	scatteredDeletesUpdate,
 	strangerId
 } from '../../../tests/support/hostile-updates';
-import { addAgreement, typeForAnHour } from '../../../tests/support/plan';
+import { addAgreement, typeForAnHour } from '../../../tests/support/edits';
 import { UnreadableUpdateError } from './update-reader';
 import { applyStoredUpdate, assertWellFormedUpdate, UpdateGuard, type RefusalRule } from './update-guard';
 
