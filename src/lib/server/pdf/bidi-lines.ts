@@ -84,7 +84,7 @@ function assignFonts(text: string, styles: Style[], fonts: Fonts): string[] {
 	for (let i = 0; i < text.length; ) {
 		const codePoint = text.codePointAt(i)!;
 		const units = codePoint > 0xffff ? 2 : 1;
-		const font = CONTROL.test(text[i]) && previous ? previous : fonts.pick(codePoint, styles[i], previous);
+		const font: string = CONTROL.test(text[i]) && previous ? previous : fonts.pick(codePoint, styles[i], previous);
 		for (let unit = 0; unit < units; unit++) fontOf[i + unit] = font;
 		previous = font;
 		i += units;
@@ -110,35 +110,39 @@ function measureLogical(text: string, fontOf: string[], from: number, to: number
 
 /**
  * Greedy line breaking at spaces, in logical order; a word wider than the line is cut between
- * characters. Returns [from, to) ranges without their trailing spaces.
+ * characters. Returns [from, to) ranges without their trailing spaces. Widths are summed word by
+ * word: Arabic letters do not join across a space, so a word's shape does not depend on the next.
  */
 function breakLines(text: string, maxWidth: number, width: (from: number, to: number) => number): [number, number][] {
-	const words: { from: number; end: number; to: number }[] = [];
+	const lines: [number, number][] = [];
+	let lineFrom = -1;
+	let lineEnd = -1;
+	let lineWidth = 0;
+	let spaceBefore = 0;
 	for (let i = 0; i < text.length; ) {
 		const from = i;
 		while (i < text.length && !SPACE.test(text[i])) i++;
 		const end = i;
 		while (i < text.length && SPACE.test(text[i])) i++;
-		words.push({ from, end, to: i });
-	}
-	const lines: [number, number][] = [];
-	let lineFrom = -1;
-	let lineEnd = -1;
-	for (const word of words) {
-		if (lineFrom >= 0 && width(lineFrom, word.end) <= maxWidth) {
-			lineEnd = word.end;
-			continue;
+		const wordWidth = width(from, end);
+		if (lineFrom >= 0 && lineWidth + spaceBefore + wordWidth <= maxWidth) {
+			lineEnd = end;
+			lineWidth += spaceBefore + wordWidth;
+		} else {
+			if (lineFrom >= 0) lines.push([lineFrom, lineEnd]);
+			lineFrom = from;
+			lineEnd = end;
+			lineWidth = wordWidth;
+			// A word longer than the line (a long name, a fingerprint) is cut where it must be.
+			while (lineWidth > maxWidth) {
+				let cut = nextBoundary(text, lineFrom);
+				while (cut < lineEnd && width(lineFrom, nextBoundary(text, cut)) <= maxWidth) cut = nextBoundary(text, cut);
+				lines.push([lineFrom, cut]);
+				lineFrom = cut;
+				lineWidth = width(lineFrom, lineEnd);
+			}
 		}
-		if (lineFrom >= 0) lines.push([lineFrom, lineEnd]);
-		lineFrom = word.from;
-		lineEnd = word.end;
-		// A word longer than the line (a long name, a fingerprint) is cut where it must be.
-		while (lineEnd > lineFrom && width(lineFrom, lineEnd) > maxWidth) {
-			let cut = nextBoundary(text, lineFrom);
-			while (cut < lineEnd && width(lineFrom, nextBoundary(text, cut)) <= maxWidth) cut = nextBoundary(text, cut);
-			lines.push([lineFrom, cut]);
-			lineFrom = cut;
-		}
+		spaceBefore = width(end, i);
 	}
 	if (lineFrom >= 0 && lineEnd > lineFrom) lines.push([lineFrom, lineEnd]);
 	return lines;

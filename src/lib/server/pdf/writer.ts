@@ -1,10 +1,12 @@
 import PDFDocument from 'pdfkit';
-import { layoutParagraph, type Direction, type Paragraph, type Piece } from './bidi-lines';
+import { layoutParagraph, type Direction, type Line, type Paragraph, type Piece } from './bidi-lines';
 import { fontPicker, loadFaces } from './fonts';
 
 /** A4 in points; the margins leave room for a footer and for a phone's zoom to fit the width. */
 const PAGE = { width: 595.28, height: 841.89 };
 const MARGIN = { side: 54, top: 54, bottom: 66 };
+/** The column of a marker (Z1, V2, a bullet); a wider label takes what it needs. */
+export const MARKER_WIDTH = 28;
 
 export type Block = {
 	size?: number;
@@ -15,6 +17,8 @@ export type Block = {
 	color?: string;
 	/** Space after the block, in points. */
 	after?: number;
+	/** A label or bullet in its own column at the start side, level with the first line. */
+	marker?: Piece;
 };
 
 /**
@@ -27,6 +31,7 @@ export class PdfWriter {
 	readonly direction: Direction;
 	private y = MARGIN.top;
 	private readonly chunks: Buffer[] = [];
+	private readonly widths = new Map<string, number>();
 	private readonly done: Promise<Buffer>;
 
 	constructor(options: { direction: Direction; lang: string; title: string; subject: string }) {
@@ -52,8 +57,19 @@ export class PdfWriter {
 	}
 
 	layout(pieces: Piece[], size: number, width: number, direction: Direction | 'auto'): Paragraph {
-		const fonts = fontPicker((text, font) => this.doc.font(font).fontSize(size).widthOfString(text, { features: [] }));
+		const fonts = fontPicker((text, font) => this.measure(text, font, size));
 		return layoutParagraph(pieces, { width, fonts, direction, fallback: this.direction });
+	}
+
+	/** Shaped width; shaping Arabic is not cheap and the same words come back often. */
+	private measure(text: string, font: string, size: number): number {
+		const key = `${font}\u0000${size}\u0000${text}`;
+		let width = this.widths.get(key);
+		if (width === undefined) {
+			width = this.doc.font(font).fontSize(size).widthOfString(text, { features: [] });
+			this.widths.set(key, width);
+		}
+		return width;
 	}
 
 	/** A paragraph; lines that do not fit on this page go on the next. */
@@ -63,26 +79,43 @@ export class PdfWriter {
 
 	private draw(pieces: Piece[], options: Block, paginate: boolean): void {
 		const size = options.size ?? 11;
-		const indent = options.indent ?? 0;
+		const lineHeight = size * 1.5;
+		let indent = options.indent ?? 0;
+		let marker: Line | undefined;
+		if (options.marker) {
+			marker = this.layout([options.marker], size, this.contentWidth, this.direction).lines[0];
+			indent += Math.max(MARKER_WIDTH, (marker?.width ?? 0) + size * 0.6);
+		}
 		const width = this.contentWidth - indent;
 		const paragraph = this.layout(pieces, size, width, options.direction ?? this.direction);
-		const lineHeight = size * 1.5;
-		const left = MARGIN.side + (this.direction === 'ltr' ? indent : 0);
-		for (const line of paragraph.lines) {
+		// Every line starts at the page's start side (the right on an Arabic page); inside a line
+		// the family's words keep their own direction.
+		const start = (lineWidth: number, at: number) =>
+			this.direction === 'ltr' ? MARGIN.side + at : PAGE.width - MARGIN.side - at - lineWidth;
+		this.doc.fillColor(options.color ?? '#1a1a1a');
+		paragraph.lines.forEach((line, i) => {
 			if (paginate) this.room(lineHeight);
-			let x = paragraph.direction === 'rtl' ? left + width - line.width : left;
 			const baseline = this.y + size * 1.1;
-			this.doc.fillColor(options.color ?? '#1a1a1a');
-			for (const run of line.runs) {
-				this.doc
-					.font(run.font)
-					.fontSize(size)
-					.text(run.text, x, baseline, { lineBreak: false, features: [], baseline: 'alphabetic' });
-				x += run.width;
-			}
+			if (i === 0 && marker) this.drawLine(marker, start(marker.width, options.indent ?? 0), baseline, size);
+			this.drawLine(line, start(line.width, indent), baseline, size);
 			this.y += lineHeight;
-		}
+		});
 		this.y += options.after ?? size * 0.5;
+	}
+
+	private drawLine(line: Line, x: number, baseline: number, size: number): void {
+		for (const run of line.runs) {
+			// features: [] makes pdfkit shape the run whole (it splits at spaces otherwise, and an Arabic
+			// run would come out word by word in the wrong order); textWidth spares it measuring again.
+			const options: PDFKit.Mixins.TextOptions & { textWidth: number } = {
+				lineBreak: false,
+				features: [],
+				baseline: 'alphabetic',
+				textWidth: run.width
+			};
+			this.doc.font(run.font).fontSize(size).text(run.text, x, baseline, options);
+			x += run.width;
+		}
 	}
 
 	/** Empty space, or a new page when less than `keep` points are left for what follows. */
