@@ -70,6 +70,14 @@ describe('one paragraph, ordered for drawing left to right', () => {
 		expect(paragraph.lines[0].width).toBe(10);
 	});
 
+	it('draws a line feed or tab inside a paragraph as a space, each style staying on its own characters', () => {
+		const paragraph = layout([{ text: 'Wie:\r\n', style: 'bold' }, { text: 'Opa\tOma' }], 'ltr');
+		expect(paragraph.lines[0].runs.map((run) => [run.font, run.text])).toEqual([
+			['la-bold', 'Wie:  '],
+			['la', 'Opa Oma']
+		]);
+	});
+
 	it('takes the direction of the first strong letter outside isolates, else the page’s', () => {
 		expect(firstStrongDirection('12 مارس')).toBe('rtl');
 		expect(firstStrongDirection(FSI + 'Vader' + PDI + ' من')).toBe('rtl');

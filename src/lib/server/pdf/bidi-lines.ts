@@ -34,7 +34,7 @@ export type Paragraph = { lines: Line[]; direction: Direction };
 
 /** Bidi controls steer the order and are never drawn. */
 const CONTROL = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
-const SPACE = /[ \t]/;
+const SPACE = / /;
 
 /** The direction of the first strong letter outside isolates (UAX #9, P2–P3), or null. */
 export function firstStrongDirection(text: string): Direction | null {
@@ -63,7 +63,8 @@ export function layoutParagraph(
 	pieces: Piece[],
 	options: { width: number; fonts: Fonts; direction: Direction | 'auto'; fallback: Direction }
 ): Paragraph {
-	const text = pieces.map((piece) => piece.text.replace(/[\r\n]+/g, ' ')).join('');
+	// One character for one: the styles below are counted per character.
+	const text = pieces.map((piece) => piece.text.replace(/[\r\n\t]/g, ' ')).join('');
 	const styles: Style[] = [];
 	for (const piece of pieces) for (let i = 0; i < piece.text.length; i++) styles.push(piece.style ?? 'regular');
 	const direction = options.direction === 'auto' ? (firstStrongDirection(text) ?? options.fallback) : options.direction;

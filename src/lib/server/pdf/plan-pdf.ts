@@ -1,3 +1,4 @@
+import { isRole } from '$lib/conference/phases';
 import { directionOf, translator, type Locale, type MessageKey, type Translate } from '$lib/i18n';
 import { htmlBlocks, writtenOut, type WrittenOutAgreement } from '$lib/plan/accepted';
 import { THEMES, type FrozenPerson, type FrozenPlan, type LabelledBriefItem } from '$lib/plan/shape';
@@ -18,7 +19,7 @@ export async function planPdf(frozen: FrozenPlan, sha256: string, locale: Locale
 	const pdf = new PdfWriter({
 		direction: directionOf(locale),
 		lang: locale,
-		title: `${frozen.conferenceTitle} · ${t('accepted.title', { version: frozen.version }).replace(/[\u2068\u2069]/g, '')}`,
+		title: `${frozen.conferenceTitle} · ${t('accepted.title', { version: frozen.version })}`,
 		subject: frozen.question
 	});
 	const acceptedAt = new Date(frozen.acceptedAt);
@@ -142,7 +143,7 @@ function personLine(person: FrozenPerson, t: Translate): string {
 }
 
 function roleName(role: string, t: Translate): string {
-	return ['family', 'coordinator', 'professional'].includes(role) ? t(`role.${role}` as MessageKey) : role;
+	return isRole(role) ? t(`role.${role}`) : role;
 }
 
 function themeName(theme: string, t: Translate): string {

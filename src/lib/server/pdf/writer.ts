@@ -27,8 +27,8 @@ export type Block = {
  * of different heights share one line.
  */
 export class PdfWriter {
-	readonly doc: PDFKit.PDFDocument;
-	readonly direction: Direction;
+	private readonly doc: PDFKit.PDFDocument;
+	private readonly direction: Direction;
 	private y = MARGIN.top;
 	private readonly chunks: Buffer[] = [];
 	private readonly widths = new Map<string, number>();
@@ -52,11 +52,11 @@ export class PdfWriter {
 		});
 	}
 
-	get contentWidth(): number {
+	private get contentWidth(): number {
 		return PAGE.width - 2 * MARGIN.side;
 	}
 
-	layout(pieces: Piece[], size: number, width: number, direction: Direction | 'auto'): Paragraph {
+	private layout(pieces: Piece[], size: number, width: number, direction: Direction | 'auto'): Paragraph {
 		const fonts = fontPicker((text, font) => this.measure(text, font, size));
 		return layoutParagraph(pieces, { width, fonts, direction, fallback: this.direction });
 	}
