@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { htmlBlocks, writtenOut } from './accepted';
+import { asLabel, htmlBlocks, writtenOut } from './accepted';
 import { escapeHtml, type FrozenPlan } from './shape';
 
 const item = (id: string, text: string, theme = 'other') => ({ id, by: 'Gezinsvoogd', theme, text });
@@ -88,5 +88,14 @@ describe('htmlBlocks', () => {
 	it('gives back exactly what was typed, markup-like characters included', () => {
 		const typed = 'Oom <Herman> & "tante" \'Edith\'';
 		expect(htmlBlocks(`<p>${escapeHtml(typed)}</p>`)).toEqual([{ text: typed, bullet: null }]);
+	});
+});
+
+describe('asLabel', () => {
+	it('adds a colon unless the label already ends in one, or in a question', () => {
+		expect(asLabel('Antwoord op')).toBe('Antwoord op:');
+		expect(asLabel('Neye cevap veriyor?')).toBe('Neye cevap veriyor?');
+		expect(asLabel('من:')).toBe('من:');
+		expect(asLabel('هل؟')).toBe('هل؟');
 	});
 });

@@ -44,6 +44,11 @@ export function writtenOut(
 	};
 }
 
+/** A label before its value: "Wie:", but "Neye cevap veriyor?" stays as it is. */
+export function asLabel(text: string): string {
+	return /[:?؟…]$/.test(text.trim()) ? text : `${text}:`;
+}
+
 /** Paragraphs and list items of an agreement's rich text (fragmentToHtml's fixed tags), as plain text. */
 export function htmlBlocks(html: string): { text: string; bullet: string | null }[] {
 	const blocks: { text: string; bullet: string | null }[] = [];

@@ -1,6 +1,6 @@
 import { isRole } from '$lib/conference/phases';
 import { directionOf, translator, type Locale, type MessageKey, type Translate } from '$lib/i18n';
-import { htmlBlocks, writtenOut, type WrittenOutAgreement } from '$lib/plan/accepted';
+import { asLabel, htmlBlocks, writtenOut, type WrittenOutAgreement } from '$lib/plan/accepted';
 import { THEMES, type FrozenPerson, type FrozenPlan, type LabelledBriefItem } from '$lib/plan/shape';
 import type { Piece } from './bidi-lines';
 import { MARKER_WIDTH, PdfWriter } from './writer';
@@ -79,7 +79,7 @@ export async function planPdf(frozen: FrozenPlan, sha256: string, locale: Locale
 		}
 	]);
 	pdf.block([{ text: t('accepted.title', { version: frozen.version }) }], { after: 2 });
-	pdf.block([{ text: `${t('accepted.hash')}:`, style: 'bold' }], { size: 9, after: 0 });
+	pdf.block([{ text: asLabel(t('accepted.hash')), style: 'bold' }], { size: 9, after: 0 });
 	pdf.block([{ text: sha256 }], { size: 9, direction: 'ltr' });
 
 	return pdf.finish((page, pages) => [
@@ -94,7 +94,7 @@ function heading(pdf: PdfWriter, text: string): void {
 }
 
 function labelled(label: string, value: string): Piece[] {
-	return [{ text: `${label}: `, style: 'bold' }, { text: own(value) }];
+	return [{ text: `${asLabel(label)} `, style: 'bold' }, { text: own(value) }];
 }
 
 /** "Z1  Moeder is psychiatrisch patiënt." and, smaller, its theme and who wrote it. */
@@ -124,7 +124,7 @@ function agreementBlock(pdf: PdfWriter, agreement: WrittenOutAgreement, n: numbe
 	if (agreement.who.length) pdf.block(labelled(t('plan.who'), agreement.who.join(', ')), { indent: INDENT, after: 2 });
 	if (agreement.when.trim()) pdf.block(labelled(t('plan.when'), agreement.when), { indent: INDENT, after: 2 });
 	if (agreement.answered.length) {
-		pdf.block([{ text: `${t('plan.answers')}:`, style: 'bold' }], { indent: INDENT, after: 1 });
+		pdf.block([{ text: asLabel(t('plan.answers')), style: 'bold' }], { indent: INDENT, after: 1 });
 		for (const item of agreement.answered)
 			pdf.block([{ text: item.text }], {
 				size: 10,
