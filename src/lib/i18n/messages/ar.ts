@@ -154,6 +154,7 @@ export const ar = {
 	'action.present': 'اعرض على الشاشة الكبيرة',
 	'action.print': 'اطبع',
 	'action.download': 'نزّل',
+	'action.pdf': 'ملف PDF',
 
 	'private.staff_title': 'العائلة الآن في وقتها الخاص',
 	'private.staff_text': 'لا ترى شيئًا من الخطة. ستخبرك العائلة عندما تكون جاهزة.',
@@ -184,8 +185,13 @@ export const ar = {
 
 	'accepted.title': 'تمت الموافقة على الخطة — النسخة {version}',
 	'accepted.by': 'وافق عليها: {name}، في {date}',
-	'accepted.conditions': 'الشروط',
+	'accepted.by_role': 'وافق عليها: {name} ({role})، في {date}',
+	'accepted.conditions': 'شروط الموافقة',
 	'accepted.hash': 'البصمة الرقمية (SHA-256)',
+	'accepted.date': 'التاريخ',
+	'accepted.people': 'مَن شارك',
+	'accepted.person': '{name} — {how}',
+	'accepted.footer': '{title} · النسخة {version} · الصفحة {page} من {pages}',
 
 	'audit.title': 'السجل',
 	'audit.conference.created': 'أنشأ الاجتماع',

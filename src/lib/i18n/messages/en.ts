@@ -143,6 +143,7 @@ export const en = {
 	'action.present': 'Show on the big screen',
 	'action.print': 'Print',
 	'action.download': 'Download',
+	'action.pdf': 'PDF',
 
 	'private.staff_title': 'The family is having private family time',
 	'private.staff_text': 'You see nothing of the plan. The family will tell you when they are ready.',
@@ -166,8 +167,13 @@ export const en = {
 
 	'accepted.title': 'Plan accepted — version {version}',
 	'accepted.by': 'Accepted by {name} on {date}',
-	'accepted.conditions': 'Conditions',
+	'accepted.by_role': 'Accepted by {name} ({role}) on {date}',
+	'accepted.conditions': 'Conditions given at acceptance',
 	'accepted.hash': 'Fingerprint (SHA-256)',
+	'accepted.date': 'Date',
+	'accepted.people': 'Who took part',
+	'accepted.person': '{name} — {how}',
+	'accepted.footer': '{title} · version {version} · page {page} of {pages}',
 
 	'audit.title': 'Log',
 	'audit.conference.created': 'created the conference',

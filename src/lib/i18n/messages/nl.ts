@@ -146,6 +146,7 @@ export const nl = {
 	'action.present': 'Presentatie op groot scherm',
 	'action.print': 'Afdrukken',
 	'action.download': 'Downloaden',
+	'action.pdf': 'PDF',
 
 	'private.staff_title': 'De familie is in het besloten gedeelte',
 	'private.staff_text': 'Je ziet niets van het plan. De familie laat weten wanneer ze klaar is.',
@@ -169,8 +170,13 @@ export const nl = {
 
 	'accepted.title': 'Plan aanvaard — versie {version}',
 	'accepted.by': 'Aanvaard door {name} op {date}',
-	'accepted.conditions': 'Voorwaarden',
+	'accepted.by_role': 'Aanvaard door {name} ({role}) op {date}',
+	'accepted.conditions': 'Voorwaarden bij het aanvaarden',
 	'accepted.hash': 'Vingerafdruk (SHA-256)',
+	'accepted.date': 'Datum',
+	'accepted.people': 'Wie waren erbij',
+	'accepted.person': '{name} — {how}',
+	'accepted.footer': '{title} · versie {version} · pagina {page} van {pages}',
 
 	'audit.title': 'Logboek',
 	'audit.conference.created': 'heeft de conferentie aangemaakt',

@@ -146,6 +146,7 @@ export const pl = {
 	'action.present': 'Pokaż na dużym ekranie',
 	'action.print': 'Drukuj',
 	'action.download': 'Pobierz',
+	'action.pdf': 'PDF',
 
 	'private.staff_title': 'Rodzina ma czas tylko dla siebie',
 	'private.staff_text': 'Nie widzisz nic z planu. Rodzina da znać, gdy będzie gotowa.',
@@ -173,8 +174,13 @@ export const pl = {
 
 	'accepted.title': 'Plan przyjęty — wersja {version}',
 	'accepted.by': 'Kto przyjął: {name}. Kiedy: {date}.',
-	'accepted.conditions': 'Warunki',
+	'accepted.by_role': 'Kto przyjął: {name} ({role}). Kiedy: {date}.',
+	'accepted.conditions': 'Warunki przyjęcia',
 	'accepted.hash': 'Odcisk cyfrowy (SHA-256)',
+	'accepted.date': 'Data',
+	'accepted.people': 'Kto brał udział',
+	'accepted.person': '{name} — {how}',
+	'accepted.footer': '{title} · wersja {version} · strona {page} z {pages}',
 
 	'audit.title': 'Dziennik',
 	'audit.conference.created': 'utworzył(a) spotkanie',

@@ -143,6 +143,7 @@ export const tr = {
 	'action.present': 'Büyük ekranda göster',
 	'action.print': 'Yazdır',
 	'action.download': 'İndir',
+	'action.pdf': 'PDF',
 
 	'private.staff_title': 'Aile şu an kendi zamanında',
 	'private.staff_text': 'Plandan hiçbir şey görmezsin. Aile hazır olunca sana haber verir.',
@@ -166,8 +167,13 @@ export const tr = {
 
 	'accepted.title': 'Plan kabul edildi — sürüm {version}',
 	'accepted.by': 'Kabul eden: {name} — {date}',
-	'accepted.conditions': 'Şartlar',
+	'accepted.by_role': 'Kabul eden: {name} ({role}) — {date}',
+	'accepted.conditions': 'Kabul şartları',
 	'accepted.hash': 'Parmak izi (SHA-256)',
+	'accepted.date': 'Tarih',
+	'accepted.people': 'Kimler katıldı',
+	'accepted.person': '{name} — {how}',
+	'accepted.footer': '{title} · sürüm {version} · sayfa {page}/{pages}',
 
 	'audit.title': 'Kayıt defteri',
 	'audit.conference.created': 'toplantıyı oluşturdu',
