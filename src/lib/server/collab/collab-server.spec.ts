@@ -162,7 +162,7 @@ function permissionDenied(socket: RawSocket): string | null {
 	return null;
 }
 
-const textOf = (doc: Y.Doc) => doc.getText('notes').toString();
+const textOf = (doc: Y.Doc) => doc.getText('contingency').toString();
 
 let live: Live | undefined;
 const docs = liveDocs();
@@ -188,8 +188,8 @@ describe('CollabServer', () => {
 		const bob = docs.open(live.as('bob'), CONFERENCE, 'plan');
 		await Promise.all([anna.synced, bob.synced]);
 
-		anna.doc.getText('notes').insert(0, 'Anna kookt op maandag. ');
-		bob.doc.getText('notes').insert(0, 'Bob haalt de kinderen op. ');
+		anna.doc.getText('contingency').insert(0, 'Anna kookt op maandag. ');
+		bob.doc.getText('contingency').insert(0, 'Bob haalt de kinderen op. ');
 		await waitForConvergence([anna.doc, bob.doc]);
 
 		expect(textOf(anna.doc)).toContain('Anna kookt op maandag.');
@@ -211,7 +211,7 @@ describe('CollabServer', () => {
 
 		// Bob's socket carries messages in the order the server sent them: once Anna's edit is there,
 		// the coordinator's would have been there before it.
-		anna.doc.getText('notes').insert(0, 'Anna kookt.');
+		anna.doc.getText('contingency').insert(0, 'Anna kookt.');
 		await waitUntil(() => textOf(bob.doc) === 'Anna kookt.', "Anna's edit did not reach Bob", { docs: [bob.doc] });
 		expect(bob.doc.getText('intruder').toString()).toBe('');
 		expect(live.stored('plan').getText('intruder').toString()).toBe('');
@@ -241,6 +241,7 @@ describe('CollabServer', () => {
 		}
 		anna.send(updateWriting('Anna schrijft in de brief'));
 		await waitUntil(() => permissionDenied(anna) !== null, 'the brief did not become read-only for the family');
+		expect(permissionDenied(anna)).toBe('read-only');
 		expect(live.stored('brief').getText('intruder').toString()).toBe('');
 		expect(live.collab.connectionCount(CONFERENCE)).toBe(1);
 	});
@@ -273,7 +274,7 @@ describe('CollabServer', () => {
 		const close = await waitForClose(cleo.closed, 'the over-size message did not close its socket');
 		expect(close.code).toBe(1009);
 
-		anna.doc.getText('notes').insert(0, 'Anna kookt.');
+		anna.doc.getText('contingency').insert(0, 'Anna kookt.');
 		await waitForConvergence([anna.doc, bob.doc]);
 		expect(textOf(bob.doc)).toBe('Anna kookt.');
 		expect(anna.closeEvents).toEqual([]);

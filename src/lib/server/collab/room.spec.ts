@@ -161,7 +161,13 @@ const anna = { participantId: 'p-anna', role: 'family' } as const;
 const bob = { participantId: 'p-bob', role: 'family' } as const;
 const carla = { participantId: 'p-carla', role: 'coordinator' } as const;
 
-const notes = (doc: Y.Doc) => doc.getText('notes').toString();
+const notes = (doc: Y.Doc) => doc.getText('contingency').toString();
+function decodeAuthReason(message: Uint8Array): string {
+	const decoder = decoding.createDecoder(message);
+	decoding.readVarUint(decoder);
+	decoding.readVarUint(decoder);
+	return decoding.readVarString(decoder);
+}
 const deniedMessages = (phone: Phone) => phone.received.filter((message) => message[0] === MESSAGE_AUTH).length;
 
 describe('Room', () => {
@@ -170,8 +176,8 @@ describe('Room', () => {
 		const a = join(room, anna);
 		const b = join(room, bob);
 
-		a.doc.getText('notes').insert(0, 'Anna kookt. ');
-		b.doc.getText('notes').insert(0, 'Bob haalt op. ');
+		a.doc.getText('contingency').insert(0, 'Anna kookt. ');
+		b.doc.getText('contingency').insert(0, 'Bob haalt op. ');
 		await waitForConvergence([a.doc, b.doc, room.doc]);
 		expect(notes(a.doc)).toContain('Anna kookt.');
 		expect(notes(a.doc)).toContain('Bob haalt op.');
@@ -186,7 +192,7 @@ describe('Room', () => {
 		await Promise.all([a.handled(), b.handled()]);
 		hold();
 
-		a.doc.getText('notes').insert(0, 'Anna kookt.');
+		a.doc.getText('contingency').insert(0, 'Anna kookt.');
 		await waitUntil(() => waiting.length === 1, 'the update never reached the store');
 		expect(notes(room.doc)).toBe('');
 		expect(published.filter((message) => message.type === 'doc-update')).toEqual([]);
@@ -206,7 +212,7 @@ describe('Room', () => {
 		expect(c.connection.access).toBe('read');
 
 		const intruder = new Y.Doc();
-		intruder.getText('notes').insert(0, 'de coördinator schrijft');
+		intruder.getText('contingency').insert(0, 'de coördinator schrijft');
 		c.send(encodeUpdate(Y.encodeStateAsUpdate(intruder)));
 		c.send(encodeUpdate(Y.encodeStateAsUpdate(intruder)));
 		await c.handled();
@@ -216,6 +222,29 @@ describe('Room', () => {
 		expect(deniedMessages(c)).toBe(1);
 		await a.handled();
 		expect(notes(a.doc)).toBe('');
+	});
+
+	it("a writer's update that does not fit the plan is neither stored nor sent on; the writer is told why and closed", async () => {
+		const { store, committed } = heldStore();
+		const room = await openRoom('information', { store });
+		const a = join(room, anna);
+		const b = join(room, bob);
+		await Promise.all([a.handled(), b.handled()]);
+
+		a.doc.getText('not-a-part-of-the-plan').insert(0, 'Anna schrijft ernaast');
+		await a.handled();
+		expect(a.socket.closedWith).toEqual({ code: CLOSE.refused.code, reason: CLOSE.refused.reason });
+		const told = a.received.filter((message) => message[0] === MESSAGE_AUTH);
+		expect(told.map((message) => decodeAuthReason(message))).toEqual(['refused: shape']);
+		expect(committed).toEqual([]);
+		expect(Y.encodeStateVector(room.doc)).toEqual(Y.encodeStateVector(new Y.Doc()));
+
+		// Bob's keystroke after it is taken as always.
+		b.doc.getText('contingency').insert(0, 'Bob haalt op.');
+		await waitUntil(() => notes(room.doc) === 'Bob haalt op.', "Bob's edit did not reach the room", {
+			docs: [room.doc]
+		});
+		expect(committed).toHaveLength(1);
 	});
 
 	it('a phase change closes those who lose access and turns writers into readers; older news changes nothing', async () => {
@@ -237,7 +266,7 @@ describe('Room', () => {
 
 	it('takes the phase stored meanwhile when it has loaded, and starts from the stored document', async () => {
 		const stored = new Y.Doc();
-		stored.getText('notes').insert(0, 'al opgeslagen');
+		stored.getText('contingency').insert(0, 'al opgeslagen');
 		const room = await openRoom('information', {
 			store: heldStore(Y.encodeStateAsUpdate(stored)).store,
 			stored: { phase: 'private', changedAt: 2 }
