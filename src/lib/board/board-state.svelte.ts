@@ -43,7 +43,7 @@ export class LiveDocuments {
 	readonly #wishes: () => DocumentWishes;
 	readonly #open: OpenDocument;
 	/** Documents to be opened next after a refused change: the new copy says the change was undone. */
-	readonly #afterRefusal = new Set<DocumentName>();
+	readonly #afterRefusal: Record<DocumentName, boolean> = { brief: false, plan: false };
 	/** How often each document was opened afresh after the server refused a change from this device. */
 	readonly #refusals = $state({ brief: 0, plan: 0 });
 	// Only these strings decide whether a document is open.
@@ -62,7 +62,8 @@ export class LiveDocuments {
 	}
 
 	#follow(name: DocumentName, key: string | null): (() => void) | undefined {
-		const afterRefusal = this.#afterRefusal.delete(name);
+		const afterRefusal = this.#afterRefusal[name];
+		this.#afterRefusal[name] = false;
 		if (key === null) return;
 		const wish = untrack(() => this.#wishes()[name]);
 		if (!wish) return;
@@ -72,7 +73,7 @@ export class LiveDocuments {
 			this.#open(name, wish, () => {
 				if (!current) return;
 				current = false;
-				this.#afterRefusal.add(name);
+				this.#afterRefusal[name] = true;
 				this.#refusals[name]++;
 			})
 		);

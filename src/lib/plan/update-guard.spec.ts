@@ -55,12 +55,6 @@ function liveRoom(document: DocumentName = 'plan') {
 	return { room, guard, refusals, phone };
 }
 
-function writeParagraph(fragment: Y.XmlFragment, text: string): void {
-	const paragraph = new Y.XmlElement('paragraph');
-	fragment.insert(fragment.length, [paragraph]);
-	paragraph.insert(0, [new Y.XmlText(text)]);
-}
-
 /** Thirty agreements typed key by key on six phones, ground rules, the plan-wide fields. */
 function thirtyCardPlan() {
 	const live = liveRoom('plan');

@@ -102,6 +102,7 @@ export type GuardRule = (change: GuardChange) => Refusal | null;
 const GUARD_ORIGIN = Symbol('update-guard');
 
 /** Any shared type, whatever events it sends. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the event type differs per Y type
 type SharedType = Y.AbstractType<any>;
 
 export class UpdateGuard {
