@@ -5,6 +5,8 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { DataDirInUseError, lockDataDir } from '../src/lib/server/db/data-lock';
+import { storeSettings } from '../src/lib/server/store-settings';
 
 const UPGRADE_KEY = Symbol.for('kring.upgrade');
 const SHUTDOWN_KEY = Symbol.for('kring.shutdown');
@@ -15,6 +17,18 @@ type Registry = Record<symbol, unknown>;
 // (for example from phones on the conference room's Wi-Fi).
 if (!process.env.ORIGIN) process.env.PROTOCOL_HEADER ??= 'x-forwarded-proto';
 
+// The embedded database's folder is locked before anything opens it: a second Kring on the same
+// folder stops here, saying which process holds it, instead of opening the store beside the first.
+if (!process.env.DATABASE_URL) {
+	try {
+		lockDataDir(storeSettings().dataDir, 'Kring, node build/start.js');
+	} catch (error) {
+		if (!(error instanceof DataDirInUseError)) throw error;
+		console.error(`[kring] ${error.message}`);
+		process.exit(1);
+	}
+}
+
 // Importing the handler runs SvelteKit's `init` hook: database, migrations, bus, collab server.
 // @ts-expect-error the SvelteKit build has no type declarations
 const { handler } = await import('./handler.js');
@@ -22,11 +36,17 @@ const { handler } = await import('./handler.js');
 const host = process.env.HOST ?? '0.0.0.0';
 const port = Number(process.env.PORT ?? 3000);
 
+let stopping = false;
+
 const server = createServer((request, response) => {
 	if (!process.env.ORIGIN) request.headers['x-forwarded-proto'] ??= 'http';
 	handler(request, response);
 });
 server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+	if (stopping) {
+		socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+		return;
+	}
 	const upgrade = (globalThis as Registry)[UPGRADE_KEY] as
 		| ((r: IncomingMessage, s: Duplex, h: Buffer) => boolean)
 		| undefined;
@@ -37,15 +57,21 @@ server.listen(port, host, () => {
 	console.log(`[kring] listening on http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`);
 });
 
-let stopping = false;
+/**
+ * Stopping (SIGTERM, SIGINT): no new connections or live sockets; every edit already received is
+ * stored; the live sockets are closed with 1012 "server restarting" (the phones reconnect to the
+ * next instance and resend what it lacks); then the database is closed.
+ */
 async function stop(signal: string): Promise<void> {
 	if (stopping) return;
 	stopping = true;
 	console.log(`[kring] ${signal}: closing`);
 	server.close();
-	server.closeAllConnections();
+	server.closeIdleConnections();
 	const shutdown = (globalThis as Registry)[SHUTDOWN_KEY] as (() => Promise<void>) | undefined;
 	await shutdown?.().catch((error: Error) => console.error('[kring] shutdown:', error.message));
+	server.closeAllConnections();
+	console.log('[kring] stopped');
 	process.exit(0);
 }
 process.on('SIGTERM', () => void stop('SIGTERM'));

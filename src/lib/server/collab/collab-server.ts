@@ -6,7 +6,7 @@ import { recordAudit, SYSTEM_ACTOR } from '../audit';
 import { describeError } from '../errors';
 import type { Bus, Envelope } from '../bus';
 import { documentAccess, getConference, resolveMember } from '../conferences';
-import type { DocStore } from '../doc-store';
+import { isUnreadableDocument, type DocStore } from '../doc-store';
 import { readSessionCookie, validateSessionToken, type Identity } from '../sessions';
 import { CollabConnection } from './connection';
 import { colorFor } from './presence';
@@ -29,6 +29,7 @@ export class CollabServer {
 	private readonly rooms = new Map<string, Room>();
 	private readonly revocationListeners = new Set<RevocationListener>();
 	private readonly unsubscribe: () => void;
+	private readonly unsubscribeSaving: () => void;
 
 	constructor(
 		private readonly bus: Bus,
@@ -36,6 +37,9 @@ export class CollabServer {
 		private readonly allowedOrigins: () => string[]
 	) {
 		this.unsubscribe = bus.subscribe((message, local) => this.onBus(message, local));
+		this.unsubscribeSaving = store.onSaving((conferenceId, documentName, paused) =>
+			this.rooms.get(`${conferenceId}/${documentName}`)?.tellSaving(paused)
+		);
 	}
 
 	/** Returns false when the request is not for the collab endpoint, so others may take it. */
@@ -48,7 +52,8 @@ export class CollabServer {
 				this.wss.handleUpgrade(request, socket, head, (ws) => {
 					this.attach(ws, grant).catch((error: Error) => {
 						console.error('[collab] could not open document:', describeError(error));
-						ws.close(CLOSE.storageFailed.code, CLOSE.storageFailed.reason);
+						const why = isUnreadableDocument(error) ? CLOSE.unreadable : CLOSE.storageFailed;
+						ws.close(why.code, why.reason);
 					});
 				});
 			},
@@ -273,12 +278,19 @@ export class CollabServer {
 		return this.roomsOf(conferenceId).reduce((sum, room) => sum + room.connections.size, 0);
 	}
 
+	/** Closes every socket with 1012 and resolves once they are closed; their last edits are handed to the store. */
 	async close(): Promise<void> {
 		this.unsubscribe();
-		for (const room of this.rooms.values()) {
-			for (const connection of room.connections) connection.close(CLOSE.shuttingDown.code, CLOSE.shuttingDown.reason);
-			room.destroy();
-		}
+		this.unsubscribeSaving();
+		const rooms = [...this.rooms.values()];
+		await Promise.all(
+			rooms.flatMap((room) =>
+				[...room.connections].map((connection) =>
+					connection.closeForRestart(CLOSE.shuttingDown.code, CLOSE.shuttingDown.reason)
+				)
+			)
+		);
+		for (const room of rooms) room.destroy();
 		this.rooms.clear();
 		this.wss.close();
 	}
