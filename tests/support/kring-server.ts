@@ -42,6 +42,8 @@ export type KringServer = {
 	readonly url: string;
 	readonly origin: string;
 	readonly port: number;
+	/** The process id of the running server (null while it is stopped). */
+	readonly pid: number | null;
 	/** The one-time first-account link's path, `/setup/<token>`, or null once an account exists. */
 	readonly setupPath: string | null;
 	readonly database: Database;
@@ -141,6 +143,9 @@ export async function startKring(options: StartOptions = {}): Promise<KringServe
 		url: origin,
 		origin,
 		port,
+		get pid() {
+			return child?.pid ?? null;
+		},
 		get setupPath() {
 			return setupPath;
 		},
@@ -184,7 +189,7 @@ async function createDatabase(options: StartOptions): Promise<Database> {
  * seconds, copying one takes milliseconds. Made once (by starting and stopping the real server)
  * for each version of the migrations and of PGlite, and kept in the temp dir.
  */
-async function pgliteTemplate(): Promise<string> {
+export async function pgliteTemplate(): Promise<string> {
 	const hash = createHash('sha256');
 	const migrations = join(REPO_ROOT, 'drizzle');
 	for (const file of readdirSync(migrations, { recursive: true, encoding: 'utf8' }).sort()) {
