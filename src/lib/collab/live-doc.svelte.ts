@@ -1,8 +1,13 @@
+import * as decoding from 'lib0/decoding';
 import { IndexeddbPersistence } from 'y-indexeddb';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import type { Access } from '$lib/conference/access';
 import type { DocumentName } from '$lib/conference/phases';
+import { MESSAGE_SAVING, SAVING_PAUSED } from './saving';
+
+/** The server could not read what it stored of this document, and did not open it (keeps retrying). */
+const CLOSE_UNREADABLE = 4501;
 
 export type PresenceEntry = {
 	clientId: number;
@@ -29,6 +34,10 @@ export class LiveDoc {
 	/** Why the server closed the socket, when it did so on purpose (phase change, removal, too large). */
 	closedBy = $state<'revoked' | 'removed' | 'too_large' | null>(null);
 	presence = $state<PresenceEntry[]>([]);
+	/** The server cannot store edits right now (its database is stuck); they wait here and on the server. */
+	savingPaused = $state(false);
+	/** The server could not read what it stored of this document: nothing opens until that is repaired. */
+	unreadable = $state(false);
 
 	constructor(
 		readonly conferenceId: string,
@@ -49,10 +58,18 @@ export class LiveDoc {
 		});
 		this.provider.on('sync', (isSynced: boolean) => {
 			this.synced = isSynced;
+			if (isSynced) this.unreadable = false;
 			this.tick++;
 		});
+		this.provider.messageHandlers[MESSAGE_SAVING] = (_encoder, decoder) => {
+			this.savingPaused = decoding.readVarUint(decoder) === SAVING_PAUSED;
+		};
 		this.provider.on('connection-close', (event: CloseEvent | null) => {
 			const code = event?.code;
+			// The next connection is told again if saving is still paused.
+			this.savingPaused = false;
+			// Not a refusal for good: once the stored document is repaired, the next attempt opens it.
+			if (code === CLOSE_UNREADABLE) this.unreadable = true;
 			if (code === 4403 || code === 4401 || code === 1009) {
 				this.closedBy = code === 4403 ? 'revoked' : code === 4401 ? 'removed' : 'too_large';
 				// The server said no on purpose: retrying would only be refused again.

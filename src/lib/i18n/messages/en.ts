@@ -217,5 +217,12 @@ export const en: Partial<Record<MessageKey, string>> = {
 	'error.too_many_attempts': 'Too many tries. Wait a moment and try again.',
 	'error.removed': 'You are no longer taking part in this conference.',
 	'error.revoked': 'You have no access to this part in this phase.',
-	'error.too_large': 'This is too big to save. Make it shorter.'
+	'error.too_large': 'This is too big to save. Make it shorter.',
+
+	'store.saving_paused':
+		'Saving is paused for a moment. Your changes stay on this device and are saved as soon as it works again. You can carry on.',
+	'store.unreadable_brief':
+		'“Question and worries” cannot be opened right now: something is wrong with what Kring stored of it. Nothing has been thrown away. Ask the coordinator for help; Kring keeps trying.',
+	'store.unreadable_plan':
+		'“Our plan” cannot be opened right now: something is wrong with what Kring stored of it. Nothing has been thrown away. Ask the coordinator for help; Kring keeps trying.'
 };

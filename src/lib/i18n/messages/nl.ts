@@ -215,7 +215,14 @@ export const nl = {
 	'error.too_many_attempts': 'Te veel pogingen. Wacht even en probeer het opnieuw.',
 	'error.removed': 'Je doet niet meer mee aan deze conferentie.',
 	'error.revoked': 'Je hebt in deze fase geen toegang tot dit deel.',
-	'error.too_large': 'Dit is te groot om op te slaan. Maak het korter.'
+	'error.too_large': 'Dit is te groot om op te slaan. Maak het korter.',
+
+	'store.saving_paused':
+		'Opslaan lukt even niet. Je wijzigingen blijven op dit apparaat en worden opgeslagen zodra het weer kan. Je kunt gewoon doorgaan.',
+	'store.unreadable_brief':
+		'„Vraag en zorgen” kan nu niet worden geopend: er is iets mis met wat Kring ervan heeft bewaard. Er is niets weggegooid. Vraag de coördinator om hulp; Kring probeert het steeds opnieuw.',
+	'store.unreadable_plan':
+		'„Ons plan” kan nu niet worden geopend: er is iets mis met wat Kring ervan heeft bewaard. Er is niets weggegooid. Vraag de coördinator om hulp; Kring probeert het steeds opnieuw.'
 } as const;
 
 export type MessageKey = keyof typeof nl;

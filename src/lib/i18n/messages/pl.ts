@@ -220,5 +220,12 @@ export const pl: Partial<Record<MessageKey, string>> = {
 	'error.too_many_attempts': 'Za dużo prób. Poczekaj chwilę i spróbuj jeszcze raz.',
 	'error.removed': 'Nie bierzesz już udziału w tej konferencji.',
 	'error.revoked': 'Na tym etapie nie masz dostępu do tej części.',
-	'error.too_large': 'To jest za długie, żeby zapisać. Napisz krócej.'
+	'error.too_large': 'To jest za długie, żeby zapisać. Napisz krócej.',
+
+	'store.saving_paused':
+		'Zapisywanie jest na chwilę wstrzymane. Twoje zmiany zostają na tym urządzeniu i zostaną zapisane, gdy tylko znów będzie to możliwe. Możesz pisać dalej.',
+	'store.unreadable_brief':
+		'„Pytanie i obawy” nie da się teraz otworzyć: coś jest nie tak z tym, co Kring z tego zapisał. Nic nie zostało usunięte. Poproś koordynatora o pomoc; Kring próbuje dalej.',
+	'store.unreadable_plan':
+		'„Nasz plan” nie da się teraz otworzyć: coś jest nie tak z tym, co Kring z niego zapisał. Nic nie zostało usunięte. Poproś koordynatora o pomoc; Kring próbuje dalej.'
 };

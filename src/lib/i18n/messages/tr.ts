@@ -216,5 +216,12 @@ export const tr: Partial<Record<MessageKey, string>> = {
 	'error.too_many_attempts': 'Çok fazla deneme. Biraz bekle ve tekrar dene.',
 	'error.removed': 'Artık bu konferansa katılmıyorsun.',
 	'error.revoked': 'Bu aşamada bu bölümü göremezsin.',
-	'error.too_large': 'Bu, kaydetmek için çok büyük. Daha kısa yaz.'
+	'error.too_large': 'Bu, kaydetmek için çok büyük. Daha kısa yaz.',
+
+	'store.saving_paused':
+		'Kaydetme bir süreliğine duraklatıldı. Değişikliklerin bu cihazda kalır ve yeniden çalışır çalışmaz kaydedilir. Devam edebilirsin.',
+	'store.unreadable_brief':
+		'“Soru ve endişeler” şu anda açılamıyor: Kring’in bundan sakladıklarında bir sorun var. Hiçbir şey silinmedi. Koordinatörden yardım iste; Kring yeniden denemeye devam ediyor.',
+	'store.unreadable_plan':
+		'“Planımız” şu anda açılamıyor: Kring’in bundan sakladıklarında bir sorun var. Hiçbir şey silinmedi. Koordinatörden yardım iste; Kring yeniden denemeye devam ediyor.'
 };
