@@ -15,7 +15,7 @@ export function databaseOf(server: KringServer): Sql {
 }
 
 /** Polls `check` every 50 ms until it returns true; fails with `message` after `timeoutMs` (a hang guard). */
-export async function eventually(check: () => Promise<boolean>, message: string, timeoutMs = 15_000): Promise<void> {
+export async function eventually(check: () => Promise<boolean>, message: string, timeoutMs = 30_000): Promise<void> {
 	const until = Date.now() + timeoutMs;
 	for (;;) {
 		if (await check()) return;
