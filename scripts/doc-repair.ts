@@ -12,12 +12,14 @@
  * be in use by a running Kring (its lock says so). Exit code: 0 fine, 1 refused or failed,
  * 2 (`scan`, `list`) a part that cannot be read was found.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import * as Y from 'yjs';
 import { closeDatabase, connectDatabase, schema, type Database } from '../src/lib/server/db';
 import { DataDirInUseError } from '../src/lib/server/db/data-lock';
+import { storeSettings } from '../src/lib/server/store-settings';
 import { buildStoredDoc, decodeProblem, verifySnapshot, type StoredUpdate } from '../src/lib/server/stored-doc';
 
 type DocumentName = 'brief' | 'plan';
@@ -43,6 +45,10 @@ async function main(args: string[]): Promise<number> {
 }
 
 async function db(): Promise<Database> {
+	// Never a fresh empty store by mistake (run from another folder, or a wrong KRING_DATA_DIR).
+	const { dataDir } = storeSettings();
+	if (!process.env.DATABASE_URL && !existsSync(join(dataDir, 'pglite', 'PG_VERSION')))
+		throw new Refused(`there is no Kring store in ${dataDir}: set KRING_DATA_DIR, or DATABASE_URL for PostgreSQL`);
 	return (await connectDatabase()).db;
 }
 
