@@ -25,7 +25,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import { createDurablePglite } from '../src/lib/server/db';
 import { DataDirInUseError, lockDataDir } from '../src/lib/server/db/data-lock';
-import { storeSettings } from '../src/lib/server/store-settings';
+import { config } from '../src/lib/server/config';
 
 class Refused extends Error {}
 
@@ -97,7 +97,7 @@ async function backup(args: string[]): Promise<void> {
 		if (args[i] === '--out' && args[i + 1]) out = resolve(args[++i]);
 		else throw new Refused(`unknown option ${args[i]} (npm run backup [-- --out <file>])`);
 	}
-	const { dataDir } = storeSettings();
+	const { dataDir } = config();
 	const store = join(dataDir, 'pglite');
 	if (!existsSync(join(store, 'PG_VERSION'))) throw new Refused(`there is no store in ${dataDir} to back up`);
 	out ??= resolve('backups', `kring-${stamp()}.tar.gz`);
@@ -128,7 +128,7 @@ async function restore(args: string[]): Promise<void> {
 	const dump = new Blob([readFileSync(file)]);
 	const contents = await verify(dump);
 
-	const { dataDir } = storeSettings();
+	const { dataDir } = config();
 	const store = join(dataDir, 'pglite');
 	const unlock = lockDataDir(dataDir, 'npm run restore');
 	try {
@@ -162,7 +162,7 @@ async function restore(args: string[]): Promise<void> {
 }
 
 async function main([command, ...args]: string[]): Promise<void> {
-	if (process.env.DATABASE_URL) throw new Refused(POSTGRES_ADVICE);
+	if (config().databaseUrl) throw new Refused(POSTGRES_ADVICE);
 	if (command === 'backup') return backup(args);
 	if (command === 'restore') return restore(args);
 	throw new Refused('usage: npm run backup [-- --out <file>] | npm run restore -- <file>');

@@ -19,7 +19,7 @@ import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import * as Y from 'yjs';
 import { closeDatabase, connectDatabase, schema, type Database } from '../src/lib/server/db';
 import { DataDirInUseError } from '../src/lib/server/db/data-lock';
-import { storeSettings } from '../src/lib/server/store-settings';
+import { config } from '../src/lib/server/config';
 import { buildStoredDoc, decodeProblem, verifySnapshot, type StoredUpdate } from '../src/lib/server/stored-doc';
 
 type DocumentName = 'brief' | 'plan';
@@ -46,8 +46,8 @@ async function main(args: string[]): Promise<number> {
 
 async function db(): Promise<Database> {
 	// Never a fresh empty store by mistake (run from another folder, or a wrong KRING_DATA_DIR).
-	const { dataDir } = storeSettings();
-	if (!process.env.DATABASE_URL && !existsSync(join(dataDir, 'pglite', 'PG_VERSION')))
+	const { dataDir, databaseUrl } = config();
+	if (!databaseUrl && !existsSync(join(dataDir, 'pglite', 'PG_VERSION')))
 		throw new Refused(`there is no Kring store in ${dataDir}: set KRING_DATA_DIR, or DATABASE_URL for PostgreSQL`);
 	return (await connectDatabase()).db;
 }

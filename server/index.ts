@@ -3,25 +3,28 @@
  * (/collab/<conference>/<brief|plan>) on the same port.
  */
 import { createServer } from 'node:http';
-import type { IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
+import { config, type Config } from '../src/lib/server/config';
 import { DataDirInUseError, lockDataDir } from '../src/lib/server/db/data-lock';
-import { storeSettings } from '../src/lib/server/store-settings';
+import { registry } from '../src/lib/server/registry';
 
-const UPGRADE_KEY = Symbol.for('kring.upgrade');
-const SHUTDOWN_KEY = Symbol.for('kring.shutdown');
-type Registry = Record<symbol, unknown>;
+let settings: Config;
+try {
+	settings = config();
+} catch (error) {
+	console.error(`[kring] ${(error as Error).message}`);
+	process.exit(1);
+}
 
 // Kring itself speaks plain HTTP; a TLS proxy in front says so with X-Forwarded-Proto. Without
 // this, SvelteKit's node adapter assumes https and refuses every form posted over http
 // (for example from phones on the conference room's Wi-Fi).
-if (!process.env.ORIGIN) process.env.PROTOCOL_HEADER ??= 'x-forwarded-proto';
+if (settings.protocolHeader) process.env.PROTOCOL_HEADER = settings.protocolHeader;
 
 // The embedded database's folder is locked before anything opens it: a second Kring on the same
 // folder stops here, saying which process holds it, instead of opening the store beside the first.
-if (!process.env.DATABASE_URL) {
+if (!settings.databaseUrl) {
 	try {
-		lockDataDir(storeSettings().dataDir, 'Kring, node build/start.js');
+		lockDataDir(settings.dataDir, 'Kring, node build/start.js');
 	} catch (error) {
 		if (!(error instanceof DataDirInUseError)) throw error;
 		console.error(`[kring] ${error.message}`);
@@ -33,23 +36,20 @@ if (!process.env.DATABASE_URL) {
 // @ts-expect-error the SvelteKit build has no type declarations
 const { handler } = await import('./handler.js');
 
-const host = process.env.HOST ?? '0.0.0.0';
-const port = Number(process.env.PORT ?? 3000);
+const { host, port } = settings;
 
 let stopping = false;
 
 const server = createServer((request, response) => {
-	if (!process.env.ORIGIN) request.headers['x-forwarded-proto'] ??= 'http';
+	if (!settings.origin) request.headers['x-forwarded-proto'] ??= 'http';
 	handler(request, response);
 });
-server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+server.on('upgrade', (request, socket, head) => {
 	if (stopping) {
 		socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
 		return;
 	}
-	const upgrade = (globalThis as Registry)[UPGRADE_KEY] as
-		| ((r: IncomingMessage, s: Duplex, h: Buffer) => boolean)
-		| undefined;
+	const upgrade = registry().upgrade;
 	if (!upgrade || !upgrade(request, socket, head)) socket.destroy();
 });
 
@@ -68,7 +68,7 @@ async function stop(signal: string): Promise<void> {
 	console.log(`[kring] ${signal}: closing`);
 	server.close();
 	server.closeIdleConnections();
-	const shutdown = (globalThis as Registry)[SHUTDOWN_KEY] as (() => Promise<void>) | undefined;
+	const shutdown = registry().shutdown;
 	await shutdown?.().catch((error: Error) => console.error('[kring] shutdown:', error.message));
 	server.closeAllConnections();
 	console.log('[kring] stopped');

@@ -14,6 +14,7 @@ const server = createServer((request, response) => {
 	if (request.method === 'POST' && url.pathname === '/close-all') {
 		const doc = docs.get(url.searchParams.get('doc') ?? '');
 		let closed = 0;
+		// Kring's CLOSE.revoked (src/lib/collab/close-codes.ts); a worker thread cannot import TypeScript.
 		for (const conn of doc ? [...doc.conns.keys()] : []) {
 			/** @type {import('ws').WebSocket} */ (conn).close(4403, 'access revoked');
 			closed++;

@@ -1,8 +1,7 @@
 import { expect, test } from '@playwright/test';
 import * as Y from 'yjs';
-import { conferenceWithFamily, createCoordinator } from '../support/client';
-import { databaseOf } from '../support/database';
-import { holdTables, startKring, type KringServer } from '../support/kring-server';
+import { databaseOf, holdTables, startKring, type KringServer } from '../support/server';
+import { conferenceWithFamily, createCoordinator } from '../support/steps';
 import { liveDocs, waitUntil } from '../support/yjs-client';
 import { agreementsOf, metaText } from '../../src/lib/plan/shape';
 
@@ -29,7 +28,7 @@ test('the board says in plain words when a part cannot be opened, and when savin
 	// What a damaged disk leaves in the brief's log before anyone opened it.
 	const damaged = new Y.Doc();
 	metaText(damaged, 'monitor').insert(0, 'iets');
-	const sql = databaseOf(server);
+	const sql = await databaseOf(server);
 	try {
 		await sql`insert into doc_updates (conference_id, document_name, update)
 			values (${conferenceId}, 'brief', ${Buffer.from(Y.encodeStateAsUpdate(damaged).slice(0, -2))})`;
@@ -38,9 +37,7 @@ test('the board says in plain words when a part cannot be opened, and when savin
 	}
 
 	const context = await browser.newContext({ baseURL: server.url, viewport: { width: 360, height: 780 } });
-	await context.addCookies([
-		{ name: 'kring_session', value: family[0].client.cookie('kring_session')!, url: server.url }
-	]);
+	await context.addCookies([{ name: 'kring_session', value: family[0].client.session!, url: server.url }]);
 	const page = await context.newPage();
 	await page.goto(`/c/${conferenceId}`);
 
@@ -65,7 +62,7 @@ test('the board says in plain words when a part cannot be opened, and when savin
 	await expect(page.getByTestId('saving-paused')).toHaveCount(0);
 
 	// And it was stored: another phone that opens the plan now has it.
-	const other = docs.open(server, family[0].client, conferenceId, 'plan');
+	const other = docs.open(family[0].client, conferenceId, 'plan');
 	await other.synced;
 	await waitUntil(() => agreementsOf(other.doc).length === 1, 'the agreement is stored', { docs: [other.doc] });
 	await context.close();

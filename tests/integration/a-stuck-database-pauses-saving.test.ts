@@ -1,11 +1,9 @@
 import { expect, it } from 'vitest';
-import { conferenceWithFamily } from '../support/client';
-import { databaseOf } from '../support/database';
-import { kringForThisFile } from '../support/kring-for-this-file';
-import { holdTables } from '../support/kring-server';
-import { addAgreement, agreementTexts } from '../support/plan';
+import { MESSAGE_SAVING } from '$lib/collab/saving';
+import { addAgreement, agreementTexts } from '../support/edits';
+import { databaseOf, holdTables, kringForThisFile } from '../support/server';
+import { conferenceWithFamily } from '../support/steps';
 import { waitUntil, type LiveDoc } from '../support/yjs-client';
-import { MESSAGE_SAVING } from '../../src/lib/collab/saving';
 
 // The update log is frozen with a table lock from another connection: PostgreSQL. The boards are
 // told after 1 s; PostgreSQL gives up on a statement after 2 s, so the lock outlasts a few of them.
@@ -29,8 +27,8 @@ it('when the database hangs, every phone on the plan is told saving is paused, k
 	const { server, coordinator, docs } = kring;
 	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Vader Marco', 'Nicht Eva']);
 	const [marco, eva] = family;
-	const marcosPlan = listen(docs.open(server, marco.client, conferenceId, 'plan'));
-	const evasPlan = listen(docs.open(server, eva.client, conferenceId, 'plan'));
+	const marcosPlan = listen(docs.open(marco.client, conferenceId, 'plan'));
+	const evasPlan = listen(docs.open(eva.client, conferenceId, 'plan'));
 	await Promise.all([marcosPlan.synced, evasPlan.synced]);
 
 	const stuck = await holdTables(server, ['doc_updates']);
@@ -46,7 +44,7 @@ it('when the database hangs, every phone on the plan is told saving is paused, k
 		expect(agreementTexts(marcosPlan.doc)).toEqual(['Marco kookt op woensdag']);
 
 		// A phone that opens the plan now is told at once.
-		const late = listen(docs.open(server, eva.client, conferenceId, 'plan'));
+		const late = listen(docs.open(eva.client, conferenceId, 'plan'));
 		await late.synced;
 		await waitUntil(() => savingNotices(late).includes(1), 'a phone that comes in during the pause is told');
 
@@ -68,7 +66,7 @@ it('when the database hangs, every phone on the plan is told saving is paused, k
 		if (held) await stuck.release();
 	}
 
-	const sql = databaseOf(server);
+	const sql = await databaseOf(server);
 	try {
 		const rows = await sql`select 1 from doc_updates where conference_id = ${conferenceId} and document_name = 'plan'`;
 		expect(rows.length).toBeGreaterThanOrEqual(1);

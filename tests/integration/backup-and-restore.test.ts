@@ -3,9 +3,9 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { conferenceWithFamily, createCoordinator } from '../support/client';
-import { pgliteTemplate, REPO_ROOT, startKring, type KringServer } from '../support/kring-server';
-import { addAgreement, agreementTexts } from '../support/plan';
+import { addAgreement, agreementTexts } from '../support/edits';
+import { pgliteTemplate, REPO_ROOT, startKring, type KringServer } from '../support/server';
+import { conferenceWithFamily, createCoordinator } from '../support/steps';
 import { liveDocs, waitUntil } from '../support/yjs-client';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'kring-backup-'));
@@ -44,10 +44,10 @@ it('the coordinator backs up the stopped store and restores it later; neither ru
 	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Moeder Sara']);
 	const [sara] = family;
 	const write = async (text: string, expected: number) => {
-		const plan = docs.open(server!, sara.client, conferenceId, 'plan');
+		const plan = docs.open(sara.client, conferenceId, 'plan');
 		await plan.synced;
 		addAgreement(plan.doc, text, { theme: 'upbringing' });
-		const witness = docs.open(server!, sara.client, conferenceId, 'plan');
+		const witness = docs.open(sara.client, conferenceId, 'plan');
 		await waitUntil(() => agreementTexts(witness.doc).length === expected, 'the agreement is stored', {
 			docs: [witness.doc]
 		});
@@ -81,7 +81,7 @@ it('the coordinator backs up the stopped store and restores it later; neither ru
 	expect(readdirSync(dataDir).filter((name) => name.startsWith('pglite.before-restore-'))).toHaveLength(1);
 
 	await server.restart();
-	const plan = docs.open(server, sara.client, conferenceId, 'plan');
+	const plan = docs.open(sara.client, conferenceId, 'plan');
 	await plan.synced;
 	expect(agreementTexts(plan.doc)).toEqual(['Sara brengt Noor elke ochtend naar school']);
 	// Four starts of Kring and four runs of the tools, each opening the embedded database.

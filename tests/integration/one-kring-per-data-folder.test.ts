@@ -2,9 +2,9 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { conferenceWithFamily, createCoordinator } from '../support/client';
-import { pgliteTemplate, startKring, type KringServer } from '../support/kring-server';
-import { addAgreement, agreementTexts } from '../support/plan';
+import { addAgreement, agreementTexts } from '../support/edits';
+import { pgliteTemplate, startKring, type KringServer } from '../support/server';
+import { conferenceWithFamily, createCoordinator } from '../support/steps';
 import { liveDocs, waitUntil } from '../support/yjs-client';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'kring-one-folder-'));
@@ -23,10 +23,10 @@ it('a second Kring on the same data folder refuses to start, naming the first, a
 	servers.push(first);
 	const coordinator = await createCoordinator(first);
 	const { conferenceId, family } = await conferenceWithFamily(first, coordinator.client, ['Oom Kees']);
-	const plan = docs.open(first, family[0].client, conferenceId, 'plan');
+	const plan = docs.open(family[0].client, conferenceId, 'plan');
 	await plan.synced;
 	addAgreement(plan.doc, 'Kees repareert de fiets van Noor', { theme: 'contact' });
-	const witness = docs.open(first, family[0].client, conferenceId, 'plan');
+	const witness = docs.open(family[0].client, conferenceId, 'plan');
 	await waitUntil(() => agreementTexts(witness.doc).length === 1, 'the agreement is stored', { docs: [witness.doc] });
 	plan.destroy();
 	witness.destroy();
@@ -44,7 +44,7 @@ it('a second Kring on the same data folder refuses to start, naming the first, a
 	const third = await startKring({ dataDir, database: 'pglite' });
 	servers.push(third);
 	expect(third.setupPath).toBeNull();
-	const reopened = docs.open(third, family[0].client, conferenceId, 'plan');
+	const reopened = docs.open(family[0].client, conferenceId, 'plan');
 	await reopened.synced;
 	expect(agreementTexts(reopened.doc)).toEqual(['Kees repareert de fiets van Noor']);
 });

@@ -1,9 +1,9 @@
 import * as Y from 'yjs';
 import { expect, it } from 'vitest';
-import { conferenceWithFamily } from '../support/client';
-import { databaseOf } from '../support/database';
-import { kringForThisFile } from '../support/kring-for-this-file';
-import { fieldText, typeInto } from '../support/plan';
+import { CLOSE } from '$lib/collab/close-codes';
+import { fieldText, typeInto } from '../support/edits';
+import { databaseOf, kringForThisFile } from '../support/server';
+import { conferenceWithFamily } from '../support/steps';
 import { waitForClose, waitUntil } from '../support/yjs-client';
 
 // A slow database is made with a trigger that sleeps on every insert into the update log: PostgreSQL.
@@ -12,10 +12,10 @@ const kring = kringForThisFile({ database: 'postgres' });
 it('a server stopped (SIGTERM) while the database is slow stores every edit it had received before it exits', async () => {
 	const { server, coordinator, docs } = kring;
 	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Broer Youssef']);
-	const plan = docs.open(server, family[0].client, conferenceId, 'plan');
+	const plan = docs.open(family[0].client, conferenceId, 'plan');
 	await plan.synced;
 
-	const sql = databaseOf(server);
+	const sql = await databaseOf(server);
 	// The database outlives this server's stop() until the end of the test.
 	server.database.retain();
 	try {
@@ -32,7 +32,7 @@ it('a server stopped (SIGTERM) while the database is slow stores every edit it h
 		await server.stop();
 
 		const close = await waitForClose(plan.closed, 'the phone is told the server is restarting');
-		expect(close).toMatchObject({ code: 1012, reason: 'server restarting' });
+		expect(close).toMatchObject(CLOSE.shuttingDown);
 
 		const rows = await sql<{ update: Buffer }[]>`
 			select update from doc_updates where conference_id = ${conferenceId} and document_name = 'plan' order by id`;

@@ -4,11 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as Y from 'yjs';
 import { afterAll, expect, it } from 'vitest';
-import { conferenceWithFamily } from '../support/client';
-import { databaseOf, eventually } from '../support/database';
-import { kringForThisFile } from '../support/kring-for-this-file';
-import { REPO_ROOT } from '../support/kring-server';
-import { addAgreement, agreementTexts, fieldText, typeInto } from '../support/plan';
+import { CLOSE } from '$lib/collab/close-codes';
+import { addAgreement, agreementTexts, fieldText, typeInto } from '../support/edits';
+import { databaseOf, kringForThisFile, REPO_ROOT } from '../support/server';
+import { conferenceWithFamily } from '../support/steps';
 import { waitForClose, waitUntil } from '../support/yjs-client';
 import { metaText } from '../../src/lib/plan/shape';
 
@@ -27,7 +26,7 @@ function damagedUpdate(words: string): Uint8Array {
 }
 
 async function insertDamaged(conferenceId: string, words: string): Promise<{ id: number; bytes: Buffer }> {
-	const sql = databaseOf(kring.server);
+	const sql = await databaseOf(kring.server);
 	const bytes = Buffer.from(damagedUpdate(words));
 	try {
 		const [row] = await sql<{ id: string }[]>`
@@ -60,10 +59,10 @@ it('a stored update that cannot be read keeps the plan closed with a clear reaso
 	const { server, coordinator, docs } = kring;
 	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Opa Henk', 'Zus Lotte']);
 	const [henk, lotte] = family;
-	const henksPlan = docs.open(server, henk.client, conferenceId, 'plan');
+	const henksPlan = docs.open(henk.client, conferenceId, 'plan');
 	await henksPlan.synced;
 	addAgreement(henksPlan.doc, 'Henk brengt Noor naar voetbal', { theme: 'contact' });
-	const witness = docs.open(server, lotte.client, conferenceId, 'plan');
+	const witness = docs.open(lotte.client, conferenceId, 'plan');
 	await waitUntil(() => agreementTexts(witness.doc).length === 1, 'the agreement is stored and sent on', {
 		docs: [witness.doc]
 	});
@@ -73,9 +72,9 @@ it('a stored update that cannot be read keeps the plan closed with a clear reaso
 	const { id: damagedId } = await insertDamaged(conferenceId, 'Oma haalt Noor op dinsdag');
 	await server.restart();
 
-	const lottesPlan = docs.open(server, lotte.client, conferenceId, 'plan');
+	const lottesPlan = docs.open(lotte.client, conferenceId, 'plan');
 	const closed = await waitForClose(lottesPlan.closed, 'the plan is refused, not opened without the damaged part');
-	expect(closed).toMatchObject({ code: 4501, reason: 'stored document cannot be read' });
+	expect(closed).toMatchObject(CLOSE.unreadable);
 	expect(lottesPlan.provider.synced).toBe(false);
 	expect(agreementTexts(lottesPlan.doc)).toEqual([]);
 	lottesPlan.destroy();
@@ -88,7 +87,7 @@ it('a stored update that cannot be read keeps the plan closed with a clear reaso
 	expect(logs).not.toContain('Henk brengt');
 
 	// Nothing was changed in the database: the damaged row is still there, next to Henk's.
-	const sql = databaseOf(server);
+	const sql = await databaseOf(server);
 	try {
 		const rows = await sql<{ id: string }[]>`select id from doc_updates where conference_id = ${conferenceId}`;
 		expect(rows.map((row) => Number(row.id))).toContain(damagedId);
@@ -102,10 +101,10 @@ it('compaction leaves the snapshot and the log alone while a stored update canno
 	const { server, coordinator, docs } = kring;
 	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Tante Fatma']);
 	const [fatma] = family;
-	const plan = docs.open(server, fatma.client, conferenceId, 'plan');
+	const plan = docs.open(fatma.client, conferenceId, 'plan');
 	await plan.synced;
 	await typeInto(plan.doc, 'monitor', 'Fatma belt elke week');
-	const sql = databaseOf(server);
+	const sql = await databaseOf(server);
 	try {
 		const snapshotOf = async () =>
 			(
@@ -113,7 +112,7 @@ it('compaction leaves the snapshot and the log alone while a stored update canno
 					select up_to_update_id, state from doc_snapshots where conference_id = ${conferenceId} and document_name = 'plan'`
 			)[0];
 		// 20 keystrokes: four compactions, after which the whole log is folded into the snapshot.
-		await eventually(
+		await waitUntil(
 			async () =>
 				(await snapshotOf()) !== undefined &&
 				(await sql`select 1 from doc_updates where conference_id = ${conferenceId}`).length === 0,
@@ -126,7 +125,7 @@ it('compaction leaves the snapshot and the log alone while a stored update canno
 		const failedBefore = server.logs().split(`compaction of ${conferenceId}/plan failed`).length;
 		await typeInto(plan.doc, 'monitor', ' en komt langs op zondag.');
 		const damagedStillThere = async () => (await sql`select 1 from doc_updates where id = ${damagedId}`).length === 1;
-		await eventually(
+		await waitUntil(
 			async () =>
 				server.logs().split(`compaction of ${conferenceId}/plan failed`).length > failedBefore ||
 				!(await damagedStillThere()),
@@ -152,11 +151,11 @@ it('the repair tool names the row that cannot be read and writes a snapshot with
 	const { server, coordinator, docs } = kring;
 	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Neef Daan']);
 	const [daan] = family;
-	const plan = docs.open(server, daan.client, conferenceId, 'plan');
+	const plan = docs.open(daan.client, conferenceId, 'plan');
 	await plan.synced;
 	addAgreement(plan.doc, 'Daan helpt met de verhuizing', { theme: 'housing' });
 	await typeInto(plan.doc, 'contingency', 'Dan belt Daan');
-	const witness = docs.open(server, daan.client, conferenceId, 'plan');
+	const witness = docs.open(daan.client, conferenceId, 'plan');
 	await waitUntil(() => fieldText(witness.doc, 'contingency') === 'Dan belt Daan', 'all of it is stored', {
 		docs: [witness.doc]
 	});
@@ -187,7 +186,7 @@ it('the repair tool names the row that cannot be read and writes a snapshot with
 	]);
 	expect(repaired.code, repaired.output).toBe(0);
 
-	const sql = databaseOf(server);
+	const sql = await databaseOf(server);
 	try {
 		const quarantined = await sql<{ source: string; source_id: string; bytes: Buffer }[]>`
 			select source, source_id, bytes from doc_quarantine where conference_id = ${conferenceId}`;
@@ -203,7 +202,7 @@ it('the repair tool names the row that cannot be read and writes a snapshot with
 	expect(Buffer.from(file.parts[0].bytes, 'base64').equals(damagedBytes)).toBe(true);
 
 	// The plan opens again with everything that could be read.
-	const reopened = docs.open(server, daan.client, conferenceId, 'plan');
+	const reopened = docs.open(daan.client, conferenceId, 'plan');
 	await reopened.synced;
 	expect(agreementTexts(reopened.doc)).toEqual(['Daan helpt met de verhuizing']);
 	expect(fieldText(reopened.doc, 'contingency')).toBe('Dan belt Daan');

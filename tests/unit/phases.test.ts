@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { canTransition, transitionsFor } from '$lib/conference/permissions';
-import { isDocumentName, isPhase, isRole, PHASES, ROLES, type Phase, type Role } from '$lib/conference/phases';
+import {
+	isDocumentName,
+	isPhase,
+	isRole,
+	PHASES,
+	planIsAccepted,
+	ROLES,
+	type Phase,
+	type Role
+} from '$lib/conference/phases';
 
 /** docs/design.md §1, "Transitions and who may make them", written out. Every other move is refused. */
 const ALLOWED: Record<string, Role[]> = {
@@ -67,5 +76,11 @@ describe('the rules of the conference, in words', () => {
 		expect(isRole('guest')).toBe(false);
 		expect(isDocumentName('notes')).toBe(false);
 		expect(isDocumentName('plan') && isDocumentName('brief')).toBe(true);
+	});
+});
+
+describe('the accepted plan', () => {
+	it('is frozen from acceptance on, and in no phase before it', () => {
+		expect(PHASES.filter(planIsAccepted)).toEqual(['accepted', 'closed']);
 	});
 });

@@ -4,10 +4,8 @@ import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import type { Access } from '$lib/conference/access';
 import type { DocumentName } from '$lib/conference/phases';
+import { CLOSE } from './close-codes';
 import { MESSAGE_SAVING, SAVING_PAUSED } from './saving';
-
-/** The server could not read what it stored of this document, and did not open it (keeps retrying). */
-const CLOSE_UNREADABLE = 4501;
 
 export type PresenceEntry = {
 	clientId: number;
@@ -19,16 +17,23 @@ export type PresenceEntry = {
 };
 export type LinkState = 'connecting' | 'connected' | 'offline' | 'closed';
 
+/** Close codes by which the server says no on purpose, and what the board tells its user. */
+const CLOSED_BY = new Map<number, 'revoked' | 'removed' | 'too_large'>([
+	[CLOSE.revoked.code, 'revoked'],
+	// also a session signed out elsewhere (CLOSE.signedOut): the same code
+	[CLOSE.removed.code, 'removed'],
+	[CLOSE.tooLarge.code, 'too_large']
+]);
+
 /**
  * One live document in the browser: a Yjs doc synced over the collab WebSocket and, on the
  * family's own devices, kept in IndexedDB so edits survive a reload or a dropped Wi-Fi.
- * `tick` changes on every update so Svelte views re-read the document.
+ * Views read its content through `$lib/collab/reactive-y`, each following only the Y types it shows.
  */
 export class LiveDoc {
 	readonly doc = new Y.Doc();
 	readonly provider: WebsocketProvider;
 	private local: IndexeddbPersistence | null = null;
-	tick = $state(0);
 	link = $state<LinkState>('connecting');
 	synced = $state(false);
 	/** Why the server closed the socket, when it did so on purpose (phase change, removal, too large). */
@@ -52,26 +57,24 @@ export class LiveDoc {
 		this.provider = new WebsocketProvider(`${protocol}://${location.host}/collab/${conferenceId}`, name, this.doc, {
 			maxBackoffTime: 5000
 		});
-		this.doc.on('update', () => queueMicrotask(() => this.tick++));
 		this.provider.on('status', ({ status }: { status: string }) => {
 			this.link = status === 'connected' ? 'connected' : status === 'connecting' ? 'connecting' : 'offline';
 		});
 		this.provider.on('sync', (isSynced: boolean) => {
 			this.synced = isSynced;
 			if (isSynced) this.unreadable = false;
-			this.tick++;
 		});
 		this.provider.messageHandlers[MESSAGE_SAVING] = (_encoder, decoder) => {
 			this.savingPaused = decoding.readVarUint(decoder) === SAVING_PAUSED;
 		};
 		this.provider.on('connection-close', (event: CloseEvent | null) => {
-			const code = event?.code;
 			// The next connection is told again if saving is still paused.
 			this.savingPaused = false;
 			// Not a refusal for good: once the stored document is repaired, the next attempt opens it.
-			if (code === CLOSE_UNREADABLE) this.unreadable = true;
-			if (code === 4403 || code === 4401 || code === 1009) {
-				this.closedBy = code === 4403 ? 'revoked' : code === 4401 ? 'removed' : 'too_large';
+			if (event?.code === CLOSE.unreadable.code) this.unreadable = true;
+			const closedBy = event ? CLOSED_BY.get(event.code) : undefined;
+			if (closedBy) {
+				this.closedBy = closedBy;
 				// The server said no on purpose: retrying would only be refused again.
 				this.provider.shouldConnect = false;
 				this.link = 'closed';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ACTIONS, actionsFor, can, type Action } from './permissions';
+import { ACTIONS, actionsFor, can, familyCanJoin, joinsAtTheDoor, type Action } from './permissions';
 import { PHASES, ROLES, type Phase, type Role } from './phases';
 
 /**
@@ -24,6 +24,9 @@ const DESIGN_TABLE = `
 | see_log             | prep info pres acc clo       | -                       | all      |
 | see_people          | prep info pres acc           | prep info pres acc clo  | all      |
 | see_door            | -                            | -                       | all      |
+| set_retention       | all                          | -                       | -        |
+| erase               | clo                          | -                       | acc clo  |
+| download_my_data    | -                            | -                       | all      |
 `;
 
 const SHORT: Record<string, Phase> = {
@@ -107,5 +110,25 @@ describe('what each role may do in each phase', () => {
 				expect(can(role, phase, 'decide_at_door')).toBe(false);
 			}
 		}
+	});
+});
+
+describe('a new family device that joins', () => {
+	const HOW: Record<Phase, 'at once' | 'at the door' | 'not at all'> = {
+		preparation: 'at once',
+		information: 'at once',
+		private: 'at the door',
+		presentation: 'at the door',
+		accepted: 'at the door',
+		closed: 'not at all'
+	};
+
+	it.each(PHASES.map((phase) => ({ phase, how: HOW[phase] })))('in $phase comes in $how', ({ phase, how }) => {
+		expect(familyCanJoin(phase)).toBe(how !== 'not at all');
+		if (how !== 'not at all') expect(joinsAtTheDoor(phase)).toBe(how === 'at the door');
+	});
+
+	it('fails closed on an unknown phase: it waits at the door', () => {
+		expect(joinsAtTheDoor('draft' as Phase)).toBe(true);
 	});
 });

@@ -19,7 +19,10 @@ export const ACTIONS = [
 	'edit_question',
 	'see_log',
 	'see_people',
-	'see_door'
+	'see_door',
+	'set_retention',
+	'erase',
+	'download_my_data'
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -52,7 +55,13 @@ const TABLE: Record<Action, Partial<Record<Role, readonly Phase[]>>> = {
 		coordinator: ['preparation', 'information', 'presentation', 'accepted'],
 		professional: ['preparation', 'information', 'presentation', 'accepted', 'closed']
 	},
-	see_door: { family: ALL }
+	see_door: { family: ALL },
+	// How long after closing everything is kept (docs/design.md §7): the coordinator's, and the board shows it to everyone.
+	set_retention: { coordinator: ALL },
+	// Erasing everything on request: the family once its plan is its own (accepted), the coordinator once her task is over.
+	erase: { family: ['accepted', 'closed'], coordinator: ['closed'] },
+	// Everything Kring holds about the conference is the family's to take along; staff have their own files.
+	download_my_data: { family: ALL }
 };
 
 export function can(role: Role, phase: Phase, action: Action): boolean {
@@ -61,9 +70,36 @@ export function can(role: Role, phase: Phase, action: Action): boolean {
 	return Array.isArray(phases) && phases.includes(phase);
 }
 
+/**
+ * Whether this member may take this action now: asks the table, and only for someone who is in
+ * (a device waiting at the door, declined or removed may do nothing).
+ */
+export function memberCan(
+	member: { role: Role; status: string; conference: { phase: Phase } },
+	action: Action
+): boolean {
+	return member.status === 'active' && can(member.role, member.conference.phase, action);
+}
+
 /** The actions a role may take in a phase: what the server hands the board to draw its buttons. */
 export function actionsFor(role: Role, phase: Phase): Action[] {
 	return ACTIONS.filter((action) => can(role, phase, action));
+}
+
+/**
+ * Whether a new family device may still join this conference (by room code or invite link).
+ * A closed conference takes nobody new: its codes and links lead nowhere.
+ */
+export function familyCanJoin(phase: Phase): boolean {
+	return phase !== 'closed';
+}
+
+/**
+ * Before private time a new family device is in at once: the coordinator is with the family.
+ * From private time on it waits at the door until a family member who is in lets it in.
+ */
+export function joinsAtTheDoor(phase: Phase): boolean {
+	return !BEFORE_PRIVATE_TIME.includes(phase);
 }
 
 /** The phase changes, each taken by one action of the table. */

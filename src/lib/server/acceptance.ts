@@ -1,12 +1,15 @@
 import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeHexLowerCase } from '@oslojs/encoding';
 import * as Y from 'yjs';
-import { canTransition } from '$lib/conference/permissions';
 import { canonicalJson, readBrief, readPlan, type FrozenPlan } from '$lib/plan/shape';
 import { recordAudit } from './audit';
-import { actorOf, getConference, nextPlanVersionNumber, setPhase, type Member } from './conferences';
+import { getConference } from './conferences';
 import { getDb, schema } from './db';
 import { KringError } from './errors';
+import { actorOf, memberCan, type Member } from './members';
+import { setPhase } from './phase-changes';
+import { nextPlanVersionNumber } from './plan-versions';
+import { compactFrozenDocuments } from './retention';
 import { runtime } from './runtime';
 
 const OTHER_INSTANCES_GRACE_MS = 250;
@@ -16,12 +19,11 @@ const OTHER_INSTANCES_GRACE_MS = 250;
  * the stored plan and brief are frozen as the next version with a SHA-256 of their canonical JSON.
  */
 export async function acceptPlan(member: Member, conditions: string): Promise<{ version: number; sha256: string }> {
-	if (member.status !== 'active' || !canTransition(member.role, member.conference.phase, 'accepted')) {
-		throw new KringError('phase_change_not_allowed', 403);
-	}
+	if (!memberCan(member, 'accept')) throw new KringError('phase_change_not_allowed', 403);
 	const trimmedConditions = conditions.trim().slice(0, 4000);
 	const conferenceId = member.conference.id;
 	await setPhase(conferenceId, 'presentation', 'accepted');
+	let frozenVersion: { version: number; sha256: string };
 	try {
 		// Other instances stop taking edits when the phase change reaches them over the bus;
 		// give that a moment, then wait for this instance's last commits.
@@ -68,22 +70,21 @@ export async function acceptPlan(member: Member, conditions: string): Promise<{ 
 			'plan.accepted',
 			`version ${version}, sha256 ${hash.slice(0, 16)}`
 		);
-		// Boards reloaded at the phase change, before the version existed: nudge them again.
-		runtime().bus.publish({ type: 'status', conferenceId });
-		return { version, sha256: hash };
+		frozenVersion = { version, sha256: hash };
 	} catch (error) {
 		// Nothing was frozen: the family can keep working and acceptance can be tried again.
 		await setPhase(conferenceId, 'accepted', 'presentation').catch(() => {});
 		throw error;
 	}
+	// The version is stored: the working drafts go (housekeeping tries again if this fails).
+	await compactFrozenDocuments(conferenceId);
+	// Boards reloaded at the phase change, before the version existed: nudge them again.
+	runtime().bus.publish({ type: 'status', conferenceId });
+	return frozenVersion;
 }
 
 function docFrom(state: Uint8Array | null): Y.Doc {
 	const doc = new Y.Doc();
 	if (state) Y.applyUpdate(doc, state);
 	return doc;
-}
-
-export function parseFrozen(content: string): FrozenPlan {
-	return JSON.parse(content) as FrozenPlan;
 }

@@ -1,14 +1,17 @@
 import QRCode from 'qrcode';
 import { actionsFor, transitionsFor } from '$lib/conference/permissions';
-import { parseFrozen } from './acceptance';
+import { planIsAccepted } from '$lib/conference/phases';
 import { listAudit } from './audit';
-import { documentAccess, latestPlanVersion, listParticipants, type Member } from './conferences';
 import { formatRoomCode } from './ids';
+import { documentAccess, listParticipants, memberCan, type Member } from './members';
+import { latestPlanVersion, parseFrozen } from './plan-versions';
+import { retentionNotice } from './retention';
 import { runtime } from './runtime';
 
 /**
- * What one member's board shows, decided by access() alone: no field of the brief or the plan
- * is in here unless the member may read that document in this phase.
+ * What one member's board shows, decided by the rule book: no field of the brief or the plan is
+ * in here unless access() lets the member read that document in this phase, and people, the
+ * door, the log and the invite only when can() lets them see it.
  */
 export async function loadBoard(member: Member, origin: string) {
 	const { conference, role } = member;
@@ -17,11 +20,8 @@ export async function loadBoard(member: Member, origin: string) {
 	const participants = await listParticipants(conference.id);
 	const connected = runtime().liveStatus.connectedFamilyIds(conference.id);
 	const familyCount = participants.filter((p) => p.role === 'family' && p.status === 'active').length;
-	const showPeople = role === 'family' || briefAccess !== 'none';
 	const version =
-		planAccess !== 'none' && (conference.phase === 'accepted' || conference.phase === 'closed')
-			? await latestPlanVersion(conference.id)
-			: null;
+		planAccess !== 'none' && planIsAccepted(conference.phase) ? await latestPlanVersion(conference.id) : null;
 	const joinUrl = `${origin}/join/${conference.roomCode}`;
 	return {
 		conference: {
@@ -32,6 +32,8 @@ export async function loadBoard(member: Member, origin: string) {
 			question: briefAccess !== 'none' ? conference.question : null,
 			knocked: conference.knockedAt !== null
 		},
+		// When everything is erased: every member may know it, none of it is content.
+		retention: retentionNotice(conference),
 		me: { participantId: member.participantId, name: member.name, role, status: member.status },
 		access: { brief: briefAccess, plan: planAccess },
 		// The buttons the board may show: the page draws from this list and restates no rule.
@@ -39,7 +41,7 @@ export async function loadBoard(member: Member, origin: string) {
 		transitions: transitionsFor(role, conference.phase),
 		connectedFamily: connected.size,
 		familyCount,
-		participants: showPeople
+		participants: memberCan(member, 'see_people')
 			? participants
 					.filter((p) => p.status === 'active')
 					.map((p) => ({
@@ -50,21 +52,18 @@ export async function loadBoard(member: Member, origin: string) {
 						connected: connected.has(p.id)
 					}))
 			: [],
-		waiting: role === 'family' ? doorRequests(participants) : [],
-		invite:
-			role === 'coordinator' && conference.phase !== 'closed'
-				? {
-						roomCode: formatRoomCode(conference.roomCode),
-						joinUrl,
-						qr: await QRCode.toDataURL(joinUrl, { margin: 1, width: 240 })
-					}
-				: null,
+		waiting: memberCan(member, 'see_door') ? doorRequests(participants) : [],
+		invite: memberCan(member, 'create_invite')
+			? {
+					roomCode: formatRoomCode(conference.roomCode),
+					joinUrl,
+					qr: await QRCode.toDataURL(joinUrl, { margin: 1, width: 240 })
+				}
+			: null,
 		accepted: version ? { ...parseFrozen(version.content), sha256: version.sha256 } : null,
-		// Staff see the log only outside private time: even who let whom in is the family's business then.
-		audit:
-			role === 'family' || (role === 'coordinator' && conference.phase !== 'private')
-				? (await listAudit(conference.id, 50)).map((a) => ({ ...a, at: a.at.toISOString() }))
-				: []
+		audit: memberCan(member, 'see_log')
+			? (await listAudit(conference.id, 50)).map((a) => ({ ...a, at: a.at.toISOString() }))
+			: []
 	};
 }
 

@@ -1,12 +1,10 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import * as Y from 'yjs';
 import type { DocumentName } from '$lib/conference/phases';
+import { config } from './config';
 import { getDb, schema, type Database } from './db';
 import { describeError } from './errors';
-import { storeSettings } from './store-settings';
 import { buildStoredDoc, describePart, isUnreadableDocument, verifySnapshot } from './stored-doc';
-
-export { isUnreadableDocument } from './stored-doc';
 
 type Pending = {
 	conferenceId: string;
@@ -19,8 +17,6 @@ type Pending = {
 /** Told when storing a document's edits stalls ("saving is paused") and when it works again. */
 export type SavingListener = (conferenceId: string, documentName: DocumentName, paused: boolean) => void;
 
-/** Updates are folded into a snapshot once this many have piled up for one document. */
-const COMPACT_AFTER = Number(process.env.KRING_COMPACT_AFTER ?? 500);
 const RETRY_FIRST_MS = 250;
 const RETRY_MAX_MS = 5_000;
 
@@ -46,6 +42,9 @@ export class DocStore {
 	private toldPaused = new Map<string, { conferenceId: string; documentName: DocumentName }>();
 	private savingListeners = new Set<SavingListener>();
 
+	/** compactAfter: updates are folded into a snapshot once this many have piled up for one document. */
+	constructor(private readonly compactAfter = config().compactAfter) {}
+
 	/** Resolves once every update handed in so far is committed (or given up on). */
 	drained(): Promise<void> {
 		if (!this.flushing && this.queue.length === 0) return Promise.resolve();
@@ -65,6 +64,11 @@ export class DocStore {
 	/** True while this document's edits wait for a stalled commit (its sockets have been told). */
 	isSavingPaused(conferenceId: string, documentName: DocumentName): boolean {
 		return this.toldPaused.has(`${conferenceId}/${documentName}`);
+	}
+
+	/** Whether loading failed because a stored part cannot be read (it needs repair, not another try). */
+	isUnreadable(error: unknown): boolean {
+		return isUnreadableDocument(error);
 	}
 
 	appendUpdate(conferenceId: string, documentName: DocumentName, update: Uint8Array): Promise<void> {
@@ -98,7 +102,7 @@ export class DocStore {
 
 	/** Commits the batch, retrying while the database is unreachable or stuck; resolves with a lasting failure, or null. */
 	private async commitUntilDone(batch: Pending[]): Promise<Error | null> {
-		const { commitTimeoutMs, savingPausedAfterMs } = storeSettings();
+		const { commitTimeoutMs, savingPausedAfterMs } = config();
 		const stalled = setTimeout(() => this.pause(), savingPausedAfterMs);
 		let delay = RETRY_FIRST_MS;
 		try {
@@ -166,7 +170,7 @@ export class DocStore {
 		const key = `${conferenceId}/${documentName}`;
 		if (this.unreadable.has(key)) return;
 		const n = (this.sinceCompaction.get(key) ?? 0) + 1;
-		if (n < COMPACT_AFTER) {
+		if (n < this.compactAfter) {
 			this.sinceCompaction.set(key, n);
 			return;
 		}
@@ -313,9 +317,4 @@ function isTransient(error: unknown): boolean {
 		if (typeof code === 'string' && (TRANSIENT_CODES.has(code) || /^(08|53)/.test(code))) return true;
 	}
 	return false;
-}
-
-/** Throws when bytes are not a well-formed Yjs update, before anything is stored. */
-export function assertValidUpdate(update: Uint8Array): void {
-	Y.decodeUpdate(update);
 }

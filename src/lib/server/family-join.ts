@@ -1,10 +1,11 @@
 import { redirect, type Cookies } from '@sveltejs/kit';
-import { joinAsFamily, type Conference, type Participant } from './conferences';
+import { isPresence } from '$lib/conference/participants';
+import { familyCanJoin } from '$lib/conference/permissions';
+import type { Conference } from './conferences';
+import { joinAsFamily } from './door';
 import { failWith, formText } from './forms';
 import { createSession, setSessionCookie, type Identity } from './sessions';
 import { KringError } from './errors';
-
-const PRESENCES: Participant['presence'][] = ['room', 'remote', 'video-visit'];
 
 /**
  * The join form's action, shared by the invite link and the room code. A staff browser session
@@ -18,8 +19,8 @@ export async function handleFamilyJoin(
 	const values = { displayName: formText(data, 'displayName', 200), presence: formText(data, 'presence', 20) };
 	try {
 		if (event.locals.identity?.kind === 'staff') throw new KringError('not_allowed', 403);
-		if (conference.phase === 'closed') throw new KringError('room_code_unknown', 404);
-		const presence = PRESENCES.find((p) => p === values.presence) ?? 'room';
+		if (!familyCanJoin(conference.phase)) throw new KringError('room_code_unknown', 404);
+		const presence = isPresence(values.presence) ? values.presence : 'room';
 		const sharedDevice = data.get('sharedDevice') === 'on';
 		const joined = await joinAsFamily(conference, { displayName: values.displayName, presence });
 		const session = await createSession({ participantId: joined.participantId, sharedDevice });

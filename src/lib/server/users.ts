@@ -1,9 +1,10 @@
 import { count, eq } from 'drizzle-orm';
+import type { StaffRole } from '$lib/conference/phases';
 import { getDb, schema } from './db';
 import { generateId, generateToken, hashToken } from './ids';
 import { hashPassword, verifyPassword } from './passwords';
 
-export type StaffRole = 'coordinator' | 'professional';
+export type { StaffRole };
 
 export async function countUsers(): Promise<number> {
 	const db = await getDb();

@@ -1,7 +1,7 @@
 import * as encoding from 'lib0/encoding';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as syncProtocol from 'y-protocols/sync';
-import type * as Y from 'yjs';
+import * as Y from 'yjs';
 import { MESSAGE_SAVING, SAVING_PAUSED, SAVING_RESUMED } from '$lib/collab/saving';
 
 /** Message types of the y-websocket protocol, as the `y-websocket` client provider speaks it. */
@@ -11,15 +11,7 @@ export const MESSAGE_AUTH = 2;
 export const MESSAGE_QUERY_AWARENESS = 3;
 
 /** WebSocket close codes Kring uses; the browser shows a matching message. */
-export const CLOSE = {
-	revoked: { code: 4403, reason: 'access revoked' },
-	removed: { code: 4401, reason: 'participant removed' },
-	signedOut: { code: 4401, reason: 'signed out' },
-	malformed: { code: 4400, reason: 'malformed message' },
-	storageFailed: { code: 4500, reason: 'could not store the change, reconnect' },
-	unreadable: { code: 4501, reason: 'stored document cannot be read' },
-	shuttingDown: { code: 1012, reason: 'server restarting' }
-} as const;
+export { CLOSE } from '$lib/collab/close-codes';
 
 export function encodeSyncStep1(doc: Y.Doc): Uint8Array {
 	const encoder = encoding.createEncoder();
@@ -68,4 +60,9 @@ export function encodeSaving(paused: boolean): Uint8Array {
 	encoding.writeVarUint(encoder, MESSAGE_SAVING);
 	encoding.writeVarUint(encoder, paused ? SAVING_PAUSED : SAVING_RESUMED);
 	return encoding.toUint8Array(encoder);
+}
+
+/** Throws when bytes are not a well-formed Yjs update, before anything is stored. */
+export function assertValidUpdate(update: Uint8Array): void {
+	Y.decodeUpdate(update);
 }

@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { registry } from '../registry';
 
 /**
  * One process at a time on the embedded database's folder. PGlite is PostgreSQL in this process,
@@ -32,13 +33,10 @@ export class DataDirInUseError extends Error {
 }
 
 const LOCK_FILE = 'kring.lock';
-/** Shared by every copy of this module in the process (the entry and the SvelteKit bundle each have one). */
-const HELD = Symbol.for('kring.data-lock');
-type Held = Map<string, number>;
 
-function held(): Held {
-	const registry = globalThis as unknown as Record<symbol, Held | undefined>;
-	return (registry[HELD] ??= new Map());
+/** In the registry: shared by every copy of this module in the process (the entry and the SvelteKit bundle each have one). */
+function held(): Map<string, number> {
+	return (registry().dataLocks ??= new Map());
 }
 
 /**

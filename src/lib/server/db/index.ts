@@ -1,29 +1,23 @@
 import fs, { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
-import { storeSettings } from '../store-settings';
+import { config } from '../config';
+import { registry } from '../registry';
 import { lockDataDir } from './data-lock';
 import * as schema from './schema';
 
 export type Database = PostgresJsDatabase<typeof schema>;
 
-type Connection = { db: Database; close: () => Promise<void>; kind: 'postgres' | 'pglite' };
-
-const GLOBAL_KEY = Symbol.for('kring.database');
-const globalStore = globalThis as unknown as Record<symbol, Promise<Connection> | undefined>;
-
-function migrationsFolder(): string {
-	return resolve(process.env.KRING_MIGRATIONS ?? 'drizzle');
-}
+export type Connection = { db: Database; close: () => Promise<void>; kind: 'postgres' | 'pglite' };
 
 async function openPostgres(url: string): Promise<Connection> {
 	const { default: postgres } = await import('postgres');
 	const { drizzle } = await import('drizzle-orm/postgres-js');
 	const { migrate } = await import('drizzle-orm/postgres-js/migrator');
-	const { statementTimeoutMs } = storeSettings();
+	const { databasePoolSize, statementTimeoutMs } = config();
 	const client = postgres(url, {
-		max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
+		max: databasePoolSize,
 		onnotice: () => {},
 		// A hung statement is cancelled by the server, and a transaction left open does not hold its locks forever.
 		connection: {
@@ -32,7 +26,7 @@ async function openPostgres(url: string): Promise<Connection> {
 		}
 	});
 	const db = drizzle(client, { schema });
-	await migrate(db, { migrationsFolder: migrationsFolder() });
+	await migrate(db, { migrationsFolder: config().migrationsDir });
 	return { db, kind: 'postgres', close: () => client.end({ timeout: 5 }) };
 }
 
@@ -43,7 +37,7 @@ async function openPglite(dataDir: string): Promise<Connection> {
 		const { PGlite } = await import('@electric-sql/pglite');
 		const client = new PGlite(dataDir);
 		const db = drizzle(client, { schema });
-		await migrate(db, { migrationsFolder: migrationsFolder() });
+		await migrate(db, { migrationsFolder: config().migrationsDir });
 		return { db: db as unknown as Database, kind: 'pglite', close: () => client.close() };
 	}
 	// Taken before anything touches the folder: a second process stops here, naming the first.
@@ -51,7 +45,7 @@ async function openPglite(dataDir: string): Promise<Connection> {
 	try {
 		const client = await createDurablePglite(dataDir);
 		const db = drizzle(client, { schema });
-		await migrate(db, { migrationsFolder: migrationsFolder() });
+		await migrate(db, { migrationsFolder: config().migrationsDir });
 		return {
 			db: db as unknown as Database,
 			kind: 'pglite',
@@ -120,18 +114,17 @@ function fillInFsync(module: unknown): void {
 
 /**
  * The one database of this process: PostgreSQL when DATABASE_URL is set, otherwise the
- * embedded PGlite under ./data. Migrations run once, at first use.
+ * embedded PGlite under KRING_DATA_DIR. Migrations run once, at first use.
  */
 export function connectDatabase(): Promise<Connection> {
-	let connection = globalStore[GLOBAL_KEY];
-	if (!connection) {
-		const url = process.env.DATABASE_URL;
-		connection = url ? openPostgres(url) : openPglite(resolve(process.env.KRING_DATA_DIR ?? 'data', 'pglite'));
-		globalStore[GLOBAL_KEY] = connection;
-		connection.catch(() => {
-			globalStore[GLOBAL_KEY] = undefined;
-		});
-	}
+	const held = registry();
+	if (held.database) return held.database;
+	const { databaseUrl, dataDir } = config();
+	const connection = databaseUrl ? openPostgres(databaseUrl) : openPglite(join(dataDir, 'pglite'));
+	held.database = connection;
+	connection.catch(() => {
+		if (held.database === connection) held.database = undefined;
+	});
 	return connection;
 }
 
@@ -140,8 +133,9 @@ export async function getDb(): Promise<Database> {
 }
 
 export async function closeDatabase(): Promise<void> {
-	const connection = globalStore[GLOBAL_KEY];
-	globalStore[GLOBAL_KEY] = undefined;
+	const held = registry();
+	const connection = held.database;
+	held.database = undefined;
 	if (connection) await (await connection).close();
 }
 

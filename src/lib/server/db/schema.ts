@@ -9,6 +9,9 @@ import {
 	text,
 	timestamp
 } from 'drizzle-orm/pg-core';
+// Relative, not $lib: drizzle-kit loads this file without SvelteKit's aliases.
+import { PARTICIPANT_STATUSES, PRESENCES } from '../../conference/participants';
+import { DOCUMENTS, INVITED_ROLES, PHASES, ROLES, STAFF_ROLES } from '../../conference/phases';
 
 const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
 	dataType: () => 'bytea',
@@ -22,7 +25,7 @@ export const users = pgTable('users', {
 	id: text('id').primaryKey(),
 	email: text('email').notNull().unique(),
 	name: text('name').notNull(),
-	role: text('role', { enum: ['coordinator', 'professional'] }).notNull(),
+	role: text('role', { enum: STAFF_ROLES }).notNull(),
 	passwordHash: text('password_hash'),
 	createdAt: createdAt()
 });
@@ -32,15 +35,13 @@ export const conferences = pgTable('conferences', {
 	title: text('title').notNull(),
 	question: text('question').notNull(),
 	language: text('language').notNull().default('nl'),
-	phase: text('phase', {
-		enum: ['preparation', 'information', 'private', 'presentation', 'accepted', 'closed']
-	})
-		.notNull()
-		.default('preparation'),
+	phase: text('phase', { enum: PHASES }).notNull().default('preparation'),
 	phaseChangedAt: timestamp('phase_changed_at', { withTimezone: true }).notNull().defaultNow(),
 	roomCode: text('room_code').notNull().unique(),
 	/** Set when the coordinator knocks during private time; the family sees it and decides. */
 	knockedAt: timestamp('knocked_at', { withTimezone: true }),
+	/** Days after closing until everything about the conference is erased; null: the configured default. */
+	retentionDays: integer('retention_days'),
 	coordinatorId: text('coordinator_id')
 		.notNull()
 		.references(() => users.id),
@@ -56,15 +57,11 @@ export const participants = pgTable(
 			.notNull()
 			.references(() => conferences.id, { onDelete: 'cascade' }),
 		userId: text('user_id').references(() => users.id),
-		role: text('role', { enum: ['family', 'coordinator', 'professional'] }).notNull(),
+		role: text('role', { enum: ROLES }).notNull(),
 		displayName: text('display_name').notNull(),
-		presence: text('presence', { enum: ['room', 'remote', 'video-visit'] })
-			.notNull()
-			.default('room'),
+		presence: text('presence', { enum: PRESENCES }).notNull().default('room'),
 		/** waiting: at the door during private time; removed: sent away, sessions ended. */
-		status: text('status', { enum: ['active', 'waiting', 'removed', 'declined'] })
-			.notNull()
-			.default('active'),
+		status: text('status', { enum: PARTICIPANT_STATUSES }).notNull().default('active'),
 		createdAt: createdAt()
 	},
 	(table) => [index('participants_conference_idx').on(table.conferenceId)]
@@ -86,7 +83,7 @@ export const invites = pgTable('invites', {
 	conferenceId: text('conference_id')
 		.notNull()
 		.references(() => conferences.id, { onDelete: 'cascade' }),
-	role: text('role', { enum: ['family', 'professional'] }).notNull(),
+	role: text('role', { enum: INVITED_ROLES }).notNull(),
 	email: text('email'),
 	name: text('name'),
 	expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
@@ -108,7 +105,7 @@ export const docUpdates = pgTable(
 		conferenceId: text('conference_id')
 			.notNull()
 			.references(() => conferences.id, { onDelete: 'cascade' }),
-		documentName: text('document_name', { enum: ['brief', 'plan'] }).notNull(),
+		documentName: text('document_name', { enum: DOCUMENTS }).notNull(),
 		update: bytea('update').notNull(),
 		createdAt: createdAt()
 	},
@@ -121,7 +118,7 @@ export const docSnapshots = pgTable(
 		conferenceId: text('conference_id')
 			.notNull()
 			.references(() => conferences.id, { onDelete: 'cascade' }),
-		documentName: text('document_name', { enum: ['brief', 'plan'] }).notNull(),
+		documentName: text('document_name', { enum: DOCUMENTS }).notNull(),
 		state: bytea('state').notNull(),
 		/** The highest doc_updates id folded into this snapshot. */
 		upToUpdateId: bigint('up_to_update_id', { mode: 'number' }).notNull(),
@@ -187,3 +184,7 @@ export const auditLog = pgTable(
 	},
 	(table) => [index('audit_conference_idx').on(table.conferenceId, table.at)]
 );
+
+/** Row types, here at the bottom of the server's layers so that every service can name them. */
+export type Conference = typeof conferences.$inferSelect;
+export type Participant = typeof participants.$inferSelect;

@@ -1,4 +1,4 @@
-import { requireMember } from '$lib/server/member';
+import { requireMember } from '$lib/server/members';
 import type { LayoutServerLoad } from './$types';
 
 /** Every page under /c/[id] is for members of that conference; what they see is decided per page by access(). */

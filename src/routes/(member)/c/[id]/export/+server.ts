@@ -1,7 +1,7 @@
 import { error } from '@sveltejs/kit';
 import { recordAudit } from '$lib/server/audit';
-import { actorOf, documentAccess, latestPlanVersion } from '$lib/server/conferences';
-import { requireMember } from '$lib/server/member';
+import { actorOf, documentAccess, requireMember } from '$lib/server/members';
+import { latestPlanVersion } from '$lib/server/plan-versions';
 import type { RequestHandler } from './$types';
 
 /** The accepted plan as the exact JSON that was hashed, for the family to keep. */

@@ -1,5 +1,4 @@
-import { documentAccess } from '$lib/server/conferences';
-import { requireMember } from '$lib/server/member';
+import { documentAccess, requireMember } from '$lib/server/members';
 import type { PageServerLoad } from './$types';
 
 /** The big screen: the live plan, read-only, for whoever may read it now; otherwise only the phase. */

@@ -1,8 +1,7 @@
 import { error } from '@sveltejs/kit';
-import { parseFrozen } from '$lib/server/acceptance';
 import { recordAudit } from '$lib/server/audit';
-import { actorOf, documentAccess, latestPlanVersion } from '$lib/server/conferences';
-import { requireMember } from '$lib/server/member';
+import { actorOf, documentAccess, requireMember } from '$lib/server/members';
+import { latestPlanVersion, parseFrozen } from '$lib/server/plan-versions';
 import type { PageServerLoad } from './$types';
 
 /** The printable accepted plan: only the frozen version, only for those who may read the plan now. */

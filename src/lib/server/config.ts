@@ -1,0 +1,284 @@
+import { resolve } from 'node:path';
+
+/**
+ * Every environment variable Kring reads, checked once when the process starts. A wrong value
+ * stops Kring with a message that names the variable, instead of a server that half works.
+ * Imports nothing from SvelteKit: the production entry (server/index.ts) reads it too.
+ */
+export type Config = {
+	port: number;
+	host: string;
+	/** The one public origin (scheme, host, port), or null: then judged by the Host asked for. */
+	origin: string | null;
+	/** Header from which SvelteKit's node adapter learns http or https; null: it trusts ORIGIN. */
+	protocolHeader: string | null;
+	/** PostgreSQL; null: the embedded PGlite under `dataDir`. */
+	databaseUrl: string | null;
+	databasePoolSize: number;
+	/** Redis for fan-out between instances; null: one instance, in-process fan-out. */
+	redisUrl: string | null;
+	/** Absolute path. */
+	dataDir: string;
+	/** Absolute path. */
+	migrationsDir: string;
+	maxMessageBytes: number;
+	closeAcceptedAfterMs: number;
+	/** How long after closing everything about a conference is kept, unless its coordinator set another time. */
+	eraseClosedAfterMs: number;
+	housekeepingIntervalMs: number;
+	compactAfter: number;
+	/** PostgreSQL cancels a statement that runs longer; 0: never. */
+	statementTimeoutMs: number;
+	/** A commit of live edits that takes longer is given up and tried again; 0: never. */
+	commitTimeoutMs: number;
+	/** How long storing may stall before the boards say "saving is paused". */
+	savingPausedAfterMs: number;
+	/** How long a stopping server waits for the edits it received to be stored. */
+	shutdownDrainMs: number;
+};
+
+export type Env = Record<string, string | undefined>;
+
+/**
+ * What the README's configuration table shows, row by row (config.spec.ts holds it to this):
+ * name, default, meaning. `loadConfig` reads exactly these names.
+ */
+export const VARIABLES = [
+	{ name: 'PORT', fallback: '3000', meaning: 'Port for the pages and the live connections.' },
+	{ name: 'HOST', fallback: '0.0.0.0', meaning: 'Address to listen on.' },
+	{
+		name: 'ORIGIN',
+		fallback: 'none',
+		meaning:
+			'Public address behind a TLS proxy, e.g. `https://kring.example.org`: the only origin allowed to post forms and open live connections; session cookies are then `Secure`.'
+	},
+	{
+		name: 'PROTOCOL_HEADER',
+		fallback: '`x-forwarded-proto` without ORIGIN',
+		meaning: 'Header in which a proxy says http or https; without ORIGIN a request without it is plain http.'
+	},
+	{
+		name: 'DATABASE_URL',
+		fallback: 'none',
+		meaning: 'PostgreSQL (`postgres://…`) instead of the embedded database. Migrations run at start.'
+	},
+	{ name: 'DATABASE_POOL_SIZE', fallback: '10', meaning: 'Connections to PostgreSQL per instance.' },
+	{
+		name: 'REDIS_URL',
+		fallback: 'none',
+		meaning:
+			'Redis (`redis://…`): several instances behind one load balancer share live edits, presence and phase changes; a phase change on one instance closes the sockets on all of them.'
+	},
+	{ name: 'KRING_DATA_DIR', fallback: '`./data`', meaning: 'Folder of the embedded database (without DATABASE_URL).' },
+	{ name: 'KRING_MIGRATIONS', fallback: '`./drizzle`', meaning: 'Folder of the database migrations.' },
+	{
+		name: 'KRING_MAX_MESSAGE_BYTES',
+		fallback: '4194304 (4 MiB)',
+		meaning: 'Largest live message accepted; a larger one closes its socket.'
+	},
+	{
+		name: 'KRING_CLOSE_ACCEPTED_AFTER_DAYS',
+		fallback: '30',
+		meaning: 'Days after which an accepted conference closes by itself and the coordinator’s access ends.'
+	},
+	{
+		name: 'KRING_CLOSE_ACCEPTED_AFTER_MS',
+		fallback: 'none',
+		meaning: 'The same in milliseconds; wins over the days (for tests).'
+	},
+	{
+		name: 'KRING_ERASE_CLOSED_AFTER_DAYS',
+		fallback: '90',
+		meaning:
+			'Days after closing after which everything Kring holds about a conference is erased, the plan included; the coordinator may set another number (1 to 365) for one conference.'
+	},
+	{
+		name: 'KRING_ERASE_CLOSED_AFTER_MS',
+		fallback: 'none',
+		meaning: 'The same in milliseconds; wins over the days (for tests).'
+	},
+	{
+		name: 'KRING_HOUSEKEEPING_INTERVAL_MS',
+		fallback: '3600000 (1 hour)',
+		meaning:
+			'How often expired sessions are deleted, long-accepted conferences closed and conferences past their retention erased.'
+	},
+	{
+		name: 'KRING_COMPACT_AFTER',
+		fallback: '500',
+		meaning: 'Stored updates of one document after which they are folded into one snapshot.'
+	},
+	{
+		name: 'KRING_STATEMENT_TIMEOUT_MS',
+		fallback: '30000',
+		meaning:
+			'PostgreSQL cancels a statement that runs longer, and a transaction left open twice as long (0: never). Only with DATABASE_URL.'
+	},
+	{
+		name: 'KRING_COMMIT_TIMEOUT_MS',
+		fallback: '35000',
+		meaning: 'A commit of live edits that takes longer is given up and tried again (0: never).'
+	},
+	{
+		name: 'KRING_SAVING_PAUSED_AFTER_MS',
+		fallback: '3000',
+		meaning: 'How long storing live edits may stall before the boards say “saving is paused”.'
+	},
+	{
+		name: 'KRING_SHUTDOWN_DRAIN_MS',
+		fallback: '30000',
+		meaning: 'How long a stopping server (SIGTERM) waits for the edits it received to be stored.'
+	}
+] as const;
+
+export type VariableName = (typeof VARIABLES)[number]['name'];
+
+export class ConfigError extends Error {
+	constructor(readonly problems: string[]) {
+		super(`cannot start with this environment:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+		this.name = 'ConfigError';
+	}
+}
+
+export const DAY_MS = 24 * 3600_000;
+/** Kring is not an archive: a year after closing, whoever needs the plan has downloaded it. */
+export const MAX_RETENTION_DAYS = 365;
+const MIB = 1024 * 1024;
+/** setInterval treats a longer delay as 1 ms. */
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
+const MS = 'a whole number of milliseconds';
+
+/**
+ * Reads and checks the configuration from `env`. Pure apart from resolving relative paths
+ * against the working directory; throws a ConfigError listing every wrong variable at once.
+ */
+export function loadConfig(env: Env = process.env): Config {
+	const problems: string[] = [];
+	const read = reader(env, problems);
+
+	const origin = read.origin('ORIGIN');
+	const protocolHeader = read.headerName('PROTOCOL_HEADER') ?? (origin ? null : 'x-forwarded-proto');
+	const closeAfterDays = read.wholeNumber('KRING_CLOSE_ACCEPTED_AFTER_DAYS', 30, 1, 3650, 'a whole number of days');
+	const closeAfterMs = read.wholeNumber(
+		'KRING_CLOSE_ACCEPTED_AFTER_MS',
+		null,
+		1,
+		3650 * DAY_MS,
+		'a whole number of milliseconds'
+	);
+	const eraseAfterDays = read.wholeNumber(
+		'KRING_ERASE_CLOSED_AFTER_DAYS',
+		90,
+		1,
+		MAX_RETENTION_DAYS,
+		'a whole number of days'
+	);
+	const eraseAfterMs = read.wholeNumber(
+		'KRING_ERASE_CLOSED_AFTER_MS',
+		null,
+		1,
+		MAX_RETENTION_DAYS * DAY_MS,
+		'a whole number of milliseconds'
+	);
+
+	const config: Config = {
+		port: read.wholeNumber('PORT', 3000, 1, 65535, 'a port number'),
+		host: read.text('HOST') ?? '0.0.0.0',
+		origin,
+		protocolHeader,
+		databaseUrl: read.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+		databasePoolSize: read.wholeNumber('DATABASE_POOL_SIZE', 10, 1, 1000, 'a whole number of connections'),
+		redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:']),
+		dataDir: resolve(read.text('KRING_DATA_DIR') ?? 'data'),
+		migrationsDir: resolve(read.text('KRING_MIGRATIONS') ?? 'drizzle'),
+		maxMessageBytes: read.wholeNumber('KRING_MAX_MESSAGE_BYTES', 4 * MIB, 1024, 64 * MIB, 'a whole number of bytes'),
+		closeAcceptedAfterMs: closeAfterMs ?? closeAfterDays * DAY_MS,
+		eraseClosedAfterMs: eraseAfterMs ?? eraseAfterDays * DAY_MS,
+		housekeepingIntervalMs: read.wholeNumber(
+			'KRING_HOUSEKEEPING_INTERVAL_MS',
+			3600_000,
+			100,
+			LONGEST_TIMER_MS,
+			'a whole number of milliseconds'
+		),
+		compactAfter: read.wholeNumber('KRING_COMPACT_AFTER', 500, 1, 1_000_000_000, 'a whole number of updates'),
+		statementTimeoutMs: read.wholeNumber('KRING_STATEMENT_TIMEOUT_MS', 30_000, 0, LONGEST_TIMER_MS, MS),
+		commitTimeoutMs: read.wholeNumber('KRING_COMMIT_TIMEOUT_MS', 35_000, 0, LONGEST_TIMER_MS, MS),
+		savingPausedAfterMs: read.wholeNumber('KRING_SAVING_PAUSED_AFTER_MS', 3_000, 0, LONGEST_TIMER_MS, MS),
+		shutdownDrainMs: read.wholeNumber('KRING_SHUTDOWN_DRAIN_MS', 30_000, 0, LONGEST_TIMER_MS, MS)
+	};
+	if (problems.length > 0) throw new ConfigError(problems);
+	return Object.freeze(config);
+}
+
+let current: Config | undefined;
+
+/** This process's configuration, read from its environment on first use. */
+export function config(): Config {
+	current ??= loadConfig();
+	return current;
+}
+
+function reader(env: Env, problems: string[]) {
+	/** Unset and empty are the same: `FOO= npm start` means "no FOO". */
+	const raw = (name: VariableName): string | undefined => env[name]?.trim() || undefined;
+
+	function wholeNumber<T extends number | null>(
+		name: VariableName,
+		fallback: T,
+		min: number,
+		max: number,
+		what: string
+	): number | T {
+		const value = raw(name);
+		if (value === undefined) return fallback;
+		const number = /^\d+$/.test(value) ? Number(value) : NaN;
+		if (number >= min && number <= max) return number;
+		problems.push(`${name} must be ${what} between ${min} and ${max}, got '${value}'`);
+		return fallback;
+	}
+
+	function origin(name: VariableName): string | null {
+		const value = raw(name);
+		if (value === undefined) return null;
+		let url: URL | null = null;
+		try {
+			url = new URL(value);
+		} catch {
+			// reported below
+		}
+		const bare = url && !url.username && !url.password && url.pathname === '/' && !url.search && !url.hash;
+		if (url && bare && (url.protocol === 'http:' || url.protocol === 'https:')) return url.origin;
+		problems.push(
+			`${name} must be one origin such as https://kring.example.org (scheme, host and port; no path), got '${value}'`
+		);
+		return null;
+	}
+
+	function headerName(name: VariableName): string | null {
+		const value = raw(name);
+		if (value === undefined) return null;
+		if (/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(value)) return value.toLowerCase();
+		problems.push(`${name} must be an HTTP header name such as x-forwarded-proto, got '${value}'`);
+		return null;
+	}
+
+	/** A URL that may carry a password: a message about it never repeats the value. */
+	function url(name: VariableName, protocols: string[]): string | null {
+		const value = raw(name);
+		if (value === undefined) return null;
+		const expected = protocols.map((protocol) => `${protocol}//`).join(' or ');
+		let parsed: URL;
+		try {
+			parsed = new URL(value);
+		} catch {
+			problems.push(`${name} must be a ${expected} URL, got something that is not a URL`);
+			return null;
+		}
+		if (protocols.includes(parsed.protocol)) return value;
+		problems.push(`${name} must be a ${expected} URL, got one starting with '${parsed.protocol}'`);
+		return null;
+	}
+
+	return { text: raw, wholeNumber, origin, headerName, url };
+}

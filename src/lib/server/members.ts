@@ -1,0 +1,129 @@
+import { error, redirect } from '@sveltejs/kit';
+import { and, asc, count, eq, inArray } from 'drizzle-orm';
+import { access, type Access } from '$lib/conference/access';
+import { memberCan } from '$lib/conference/permissions';
+import type { DocumentName, Role } from '$lib/conference/phases';
+import type { Actor } from './audit';
+import { getDb, schema } from './db';
+import type { Conference, Participant } from './db/schema';
+import type { Identity } from './sessions';
+
+export type { Participant };
+
+/** A person's standing in one conference: what the rule book needs, and who they are. */
+export type Member = {
+	conference: Conference;
+	role: Role;
+	participantId: string;
+	name: string;
+	status: Participant['status'];
+};
+
+export function actorOf(member: Pick<Member, 'name' | 'role'>): Actor {
+	return { name: member.name, role: member.role };
+}
+
+export { memberCan };
+
+export function documentAccess(member: Member, document: DocumentName): Access {
+	if (member.status !== 'active') return 'none';
+	return access(member.role, member.conference.phase, document);
+}
+
+/** Who this identity is in this conference, or null when they have no place in it. */
+export async function resolveMember(identity: Identity | null, conferenceId: string): Promise<Member | null> {
+	if (!identity) return null;
+	if (identity.kind === 'family' && identity.conferenceId !== conferenceId) return null;
+	const db = await getDb();
+	const [conference] = await db
+		.select()
+		.from(schema.conferences)
+		.where(eq(schema.conferences.id, conferenceId))
+		.limit(1);
+	if (!conference) return null;
+	if (identity.kind === 'family') {
+		const [participant] = await db
+			.select()
+			.from(schema.participants)
+			.where(eq(schema.participants.id, identity.participantId))
+			.limit(1);
+		if (!participant || participant.status === 'removed' || participant.status === 'declined') return null;
+		return {
+			conference,
+			role: 'family',
+			participantId: participant.id,
+			name: participant.displayName,
+			status: participant.status
+		};
+	}
+	const [participant] = await db
+		.select()
+		.from(schema.participants)
+		.where(
+			and(
+				eq(schema.participants.conferenceId, conferenceId),
+				eq(schema.participants.userId, identity.userId),
+				eq(schema.participants.status, 'active')
+			)
+		)
+		.limit(1);
+	if (!participant || participant.role === 'family') return null;
+	return {
+		conference,
+		role: participant.role,
+		participantId: participant.id,
+		name: participant.displayName,
+		status: 'active'
+	};
+}
+
+/**
+ * The member behind this request, or a 404: someone with no place in a conference learns
+ * nothing, not even that it exists.
+ */
+export async function requireMember(
+	locals: { identity: Identity | null; removedFrom?: string | null },
+	conferenceId: string
+): Promise<Member> {
+	const member = await resolveMember(locals.identity, conferenceId);
+	// A device the family sent away is told so, once, on the home page.
+	if (!member && locals.removedFrom === conferenceId) redirect(303, '/?removed=1');
+	if (!member) error(404, { message: 'not_found', code: 'not_found' });
+	return member;
+}
+
+export async function listParticipants(conferenceId: string) {
+	const db = await getDb();
+	return db
+		.select({
+			id: schema.participants.id,
+			role: schema.participants.role,
+			displayName: schema.participants.displayName,
+			presence: schema.participants.presence,
+			status: schema.participants.status,
+			createdAt: schema.participants.createdAt
+		})
+		.from(schema.participants)
+		.where(
+			and(
+				eq(schema.participants.conferenceId, conferenceId),
+				inArray(schema.participants.status, ['active', 'waiting'])
+			)
+		)
+		.orderBy(asc(schema.participants.createdAt));
+}
+
+export async function countActiveFamily(conferenceId: string): Promise<number> {
+	const db = await getDb();
+	const [row] = await db
+		.select({ n: count() })
+		.from(schema.participants)
+		.where(
+			and(
+				eq(schema.participants.conferenceId, conferenceId),
+				eq(schema.participants.role, 'family'),
+				eq(schema.participants.status, 'active')
+			)
+		);
+	return row?.n ?? 0;
+}

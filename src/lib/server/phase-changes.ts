@@ -1,0 +1,93 @@
+import { and, eq, lt } from 'drizzle-orm';
+import { phaseChangeAction } from '$lib/conference/permissions';
+import type { Phase } from '$lib/conference/phases';
+import { recordAudit, SYSTEM_ACTOR } from './audit';
+import type { Conference } from './conferences';
+import { config } from './config';
+import { getDb, schema } from './db';
+import { KringError } from './errors';
+import { actorOf, countActiveFamily, memberCan, type Member } from './members';
+import { runtime } from './runtime';
+
+/**
+ * Moves the conference to another phase when this member may make that move. The change is
+ * committed first, then published: every open connection is re-evaluated before the call returns.
+ */
+export async function changePhase(member: Member, to: Phase): Promise<Conference> {
+	const from = member.conference.phase;
+	const action = phaseChangeAction(from, to);
+	if (action === null || !memberCan(member, action)) throw new KringError('phase_change_not_allowed', 403);
+	// Accepting freezes the plan as a version: that is acceptPlan's work, not a bare phase change.
+	if (action === 'accept') throw new KringError('use_accept', 400);
+	if (action === 'hand_over' && (await countActiveFamily(member.conference.id)) === 0)
+		throw new KringError('no_family_yet', 409);
+	const updated = await setPhase(member.conference.id, from, to);
+	await recordAudit(member.conference.id, actorOf(member), 'phase.changed', `${from} → ${to}`);
+	return updated;
+}
+
+export async function setPhase(
+	conferenceId: string,
+	from: Phase,
+	to: Phase,
+	extra: Partial<Conference> = {}
+): Promise<Conference> {
+	const db = await getDb();
+	const changedAt = new Date();
+	const [updated] = await db
+		.update(schema.conferences)
+		.set({ phase: to, phaseChangedAt: changedAt, knockedAt: null, ...extra })
+		.where(and(eq(schema.conferences.id, conferenceId), eq(schema.conferences.phase, from)))
+		.returning();
+	// Someone else moved the conference on in the meantime: nothing changes.
+	if (!updated) throw new KringError('phase_changed_meanwhile', 409);
+	runtime().bus.publish({ type: 'phase', conferenceId, phase: to, changedAt: changedAt.getTime() });
+	return updated;
+}
+
+export async function knock(member: Member): Promise<void> {
+	if (!memberCan(member, 'knock')) throw new KringError('not_allowed', 403);
+	const db = await getDb();
+	await db
+		.update(schema.conferences)
+		.set({ knockedAt: new Date() })
+		.where(eq(schema.conferences.id, member.conference.id));
+	await recordAudit(member.conference.id, actorOf(member), 'knock');
+	runtime().bus.publish({ type: 'status', conferenceId: member.conference.id });
+}
+
+export async function answerKnock(member: Member, answer: 'coming' | 'need_more_time'): Promise<void> {
+	if (!memberCan(member, 'answer_knock')) throw new KringError('not_allowed', 403);
+	const db = await getDb();
+	await db.update(schema.conferences).set({ knockedAt: null }).where(eq(schema.conferences.id, member.conference.id));
+	await recordAudit(member.conference.id, actorOf(member), 'knock.answered', answer);
+	runtime().bus.publish({ type: 'status', conferenceId: member.conference.id });
+}
+
+/**
+ * The coordinator's task ends on its own: an accepted conference is closed after a set time
+ * (KRING_CLOSE_ACCEPTED_AFTER_DAYS, default 30), which ends the coordinator's access.
+ * Safe on several instances: the phase only moves once.
+ */
+export async function closeLongAcceptedConferences(now = Date.now()): Promise<number> {
+	const afterMs = config().closeAcceptedAfterMs;
+	const db = await getDb();
+	const due = await db
+		.select({ id: schema.conferences.id })
+		.from(schema.conferences)
+		.where(
+			and(eq(schema.conferences.phase, 'accepted'), lt(schema.conferences.phaseChangedAt, new Date(now - afterMs)))
+		);
+	let closed = 0;
+	for (const { id } of due) {
+		try {
+			await setPhase(id, 'accepted', 'closed');
+		} catch (error) {
+			if (error instanceof KringError) continue;
+			throw error;
+		}
+		await recordAudit(id, SYSTEM_ACTOR, 'phase.changed', 'accepted → closed');
+		closed++;
+	}
+	return closed;
+}
