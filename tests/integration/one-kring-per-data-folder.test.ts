@@ -44,7 +44,7 @@ it('a second Kring on the same data folder refuses to start, naming the first, a
 	const third = await startKring({ dataDir, database: 'pglite' });
 	servers.push(third);
 	expect(third.setupPath).toBeNull();
-	const reopened = docs.open(family[0].client, conferenceId, 'plan');
+	const reopened = docs.open(family[0].client.on(third), conferenceId, 'plan');
 	await reopened.synced;
 	expect(agreementTexts(reopened.doc)).toEqual(['Kees repareert de fiets van Noor']);
 });
