@@ -251,5 +251,12 @@ export const en = {
 	'erase.coordinator_text': 'After that the family and the professional cannot see it either.',
 	'erase.confirm': 'I understand: erase everything',
 	'erase.submit': 'Erase everything',
-	'erase.done': 'Everything about this conference has been erased.'
+	'erase.done': 'Everything about this conference has been erased.',
+
+	'store.saving_paused':
+		'Saving is paused for a moment. Your changes stay on this device and are saved as soon as it works again. You can carry on.',
+	'store.unreadable_brief':
+		'“Question and worries” cannot be opened right now: something is wrong with what Kring stored of it. Nothing has been thrown away. Ask the coordinator for help; Kring keeps trying.',
+	'store.unreadable_plan':
+		'“Our plan” cannot be opened right now: something is wrong with what Kring stored of it. Nothing has been thrown away. Ask the coordinator for help; Kring keeps trying.'
 } as const satisfies Translation<'en'>;

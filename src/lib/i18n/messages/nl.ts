@@ -255,5 +255,12 @@ export const nl = {
 	'erase.coordinator_text': 'Daarna kunnen ook de familie en de professional er niet meer bij.',
 	'erase.confirm': 'Ik begrijp het: wis alles',
 	'erase.submit': 'Alles wissen',
-	'erase.done': 'Alles van deze conferentie is gewist.'
+	'erase.done': 'Alles van deze conferentie is gewist.',
+
+	'store.saving_paused':
+		'Opslaan lukt even niet. Je wijzigingen blijven op dit apparaat en worden opgeslagen zodra het weer kan. Je kunt gewoon doorgaan.',
+	'store.unreadable_brief':
+		'„Vraag en zorgen” kan nu niet worden geopend: er is iets mis met wat Kring ervan heeft bewaard. Er is niets weggegooid. Vraag de coördinator om hulp; Kring probeert het steeds opnieuw.',
+	'store.unreadable_plan':
+		'„Ons plan” kan nu niet worden geopend: er is iets mis met wat Kring ervan heeft bewaard. Er is niets weggegooid. Vraag de coördinator om hulp; Kring probeert het steeds opnieuw.'
 } as const satisfies { readonly [key: string]: string | PluralForms<'nl'> };

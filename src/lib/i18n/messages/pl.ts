@@ -259,5 +259,12 @@ export const pl = {
 	'erase.coordinator_text': 'Potem rodzina i specjalista też nie będą mieli do tego dostępu.',
 	'erase.confirm': 'Rozumiem: usuń wszystko',
 	'erase.submit': 'Usuń wszystko',
-	'erase.done': 'Wszystko o tej konferencji zostało usunięte.'
+	'erase.done': 'Wszystko o tej konferencji zostało usunięte.',
+
+	'store.saving_paused':
+		'Zapisywanie jest na chwilę wstrzymane. Twoje zmiany zostają na tym urządzeniu i zostaną zapisane, gdy tylko znów będzie to możliwe. Możesz pisać dalej.',
+	'store.unreadable_brief':
+		'„Pytanie i obawy” nie da się teraz otworzyć: coś jest nie tak z tym, co Kring z tego zapisał. Nic nie zostało usunięte. Poproś koordynatora o pomoc; Kring próbuje dalej.',
+	'store.unreadable_plan':
+		'„Nasz plan” nie da się teraz otworzyć: coś jest nie tak z tym, co Kring z niego zapisał. Nic nie zostało usunięte. Poproś koordynatora o pomoc; Kring próbuje dalej.'
 } as const satisfies Translation<'pl'>;

@@ -250,5 +250,12 @@ export const tr = {
 	'erase.coordinator_text': 'Bundan sonra aile ve uzman da göremez.',
 	'erase.confirm': 'Anlıyorum: her şeyi sil',
 	'erase.submit': 'Her şeyi sil',
-	'erase.done': 'Bu konferansla ilgili her şey silindi.'
+	'erase.done': 'Bu konferansla ilgili her şey silindi.',
+
+	'store.saving_paused':
+		'Kaydetme bir süreliğine duraklatıldı. Değişikliklerin bu cihazda kalır ve yeniden çalışır çalışmaz kaydedilir. Devam edebilirsin.',
+	'store.unreadable_brief':
+		'“Soru ve endişeler” şu anda açılamıyor: Kring’in bundan sakladıklarında bir sorun var. Hiçbir şey silinmedi. Koordinatörden yardım iste; Kring yeniden denemeye devam ediyor.',
+	'store.unreadable_plan':
+		'“Planımız” şu anda açılamıyor: Kring’in bundan sakladıklarında bir sorun var. Hiçbir şey silinmedi. Koordinatörden yardım iste; Kring yeniden denemeye devam ediyor.'
 } as const satisfies Translation<'tr'>;
