@@ -196,10 +196,12 @@ export class Browser {
 			headers: response.headers,
 			text: '',
 			events: [],
+			ended: false,
 			close: () => controller.abort()
 		};
 		if (!response.body || !response.headers.get('content-type')?.startsWith('text/event-stream')) {
 			stream.text = await response.text();
+			stream.ended = true;
 			return stream;
 		}
 		void (async () => {
@@ -215,6 +217,7 @@ export class Browser {
 			} catch {
 				/* aborted */
 			}
+			stream.ended = true;
 		})();
 		return stream;
 	}
@@ -225,6 +228,8 @@ export type EventStream = {
 	headers: Headers;
 	text: string;
 	events: { event: string; data: unknown }[];
+	/** The server ended the stream (or it was closed here). */
+	ended: boolean;
 	close: () => void;
 };
 

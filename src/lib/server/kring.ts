@@ -8,7 +8,7 @@ import { config } from './config';
 import { DocStore } from './doc-store';
 import { describeError } from './errors';
 import { LiveStatus } from './live-status';
-import { documentAccess, resolveMember } from './members';
+import { conferenceStanding, documentAccess, resolveMember } from './members';
 import { registry, type Runtime } from './registry';
 import { readSessionCookie, validateSessionToken, type Identity } from './sessions';
 
@@ -41,7 +41,9 @@ export function buildRuntime(): Runtime {
 		bus,
 		docStore,
 		collab,
-		liveStatus: new LiveStatus(bus),
+		liveStatus: new LiveStatus(bus, conferenceStanding, {
+			log: (message, error) => console.error(message, describeError(error))
+		}),
 		ready: bus.connect(settings.redisUrl ?? undefined)
 	};
 	return held.runtime;
