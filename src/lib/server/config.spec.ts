@@ -27,6 +27,10 @@ describe('loadConfig', () => {
 			dataDir: resolve('data'),
 			migrationsDir: resolve('drizzle'),
 			maxMessageBytes: 4 * 1024 * 1024,
+			socketsPerSession: 8,
+			socketsPerRoom: 200,
+			socketMessagesPerSecond: 100,
+			socketBytesPerSecond: 1024 * 1024,
 			closeAcceptedAfterMs: 30 * 24 * 3600_000,
 			housekeepingIntervalMs: 3600_000,
 			compactAfter: 500
@@ -45,6 +49,10 @@ describe('loadConfig', () => {
 				KRING_DATA_DIR: '/var/lib/kring',
 				KRING_MIGRATIONS: '/opt/kring/drizzle',
 				KRING_MAX_MESSAGE_BYTES: '65536',
+				KRING_SOCKETS_PER_SESSION: '4',
+				KRING_SOCKETS_PER_ROOM: '50',
+				KRING_SOCKET_MESSAGE_RATE: '30',
+				KRING_SOCKET_BYTE_RATE: '65536',
 				KRING_CLOSE_ACCEPTED_AFTER_DAYS: '7',
 				KRING_HOUSEKEEPING_INTERVAL_MS: '60000',
 				KRING_COMPACT_AFTER: '25'
@@ -60,6 +68,10 @@ describe('loadConfig', () => {
 			dataDir: '/var/lib/kring',
 			migrationsDir: '/opt/kring/drizzle',
 			maxMessageBytes: 65536,
+			socketsPerSession: 4,
+			socketsPerRoom: 50,
+			socketMessagesPerSecond: 30,
+			socketBytesPerSecond: 65536,
 			closeAcceptedAfterMs: 7 * 24 * 3600_000,
 			housekeepingIntervalMs: 60_000,
 			compactAfter: 25

@@ -29,6 +29,13 @@ export function buildRuntime(): Runtime {
 		allowedOrigins: settings.origin ? [settings.origin] : [],
 		// A plan is text; a live message over this size is refused and its socket closed (code 1009).
 		maxMessageBytes: settings.maxMessageBytes,
+		// docs/design.md §5.2, "Limits"; what is held before a socket is settled stays at its defaults.
+		limits: {
+			socketsPerSession: settings.socketsPerSession,
+			socketsPerRoom: settings.socketsPerRoom,
+			messagesPerSecond: settings.socketMessagesPerSecond,
+			bytesPerSecond: settings.socketBytesPerSecond
+		},
 		authorize: authorizeLiveConnection,
 		currentAccess: currentLiveAccess,
 		currentPhase,
