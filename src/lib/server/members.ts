@@ -130,15 +130,22 @@ export async function countActiveFamily(conferenceId: string): Promise<number> {
 }
 
 /**
- * The conference's phase and where each of its participants stands, in one read: what every
+ * The conference's phase and who in it is active or waiting at the door, in one read: what every
  * open status line of the conference is told after a change (live-status.ts), read once for all.
+ * Someone not in the answer has lost their place.
  */
 export async function conferenceStanding(conferenceId: string): Promise<ConferenceStanding> {
 	const db = await getDb();
 	const rows = await db
 		.select({ phase: schema.conferences.phase, id: schema.participants.id, status: schema.participants.status })
 		.from(schema.conferences)
-		.leftJoin(schema.participants, eq(schema.participants.conferenceId, schema.conferences.id))
+		.leftJoin(
+			schema.participants,
+			and(
+				eq(schema.participants.conferenceId, schema.conferences.id),
+				inArray(schema.participants.status, ['active', 'waiting'])
+			)
+		)
 		.where(eq(schema.conferences.id, conferenceId));
 	if (rows.length === 0) return null;
 	const participants = new Map<string, Participant['status']>();

@@ -13,7 +13,7 @@ import { MalformedMessageError, Room } from './room';
 const PATH = /^\/collab\/([a-z0-9]{1,64})\/([a-z]+)$/;
 
 /** The limits a server has when it is given none (docs/design.md §5.2); pending bytes default to one largest message. */
-export const DEFAULT_LIMITS: Omit<CollabLimits, 'pendingBytes'> = {
+const DEFAULT_LIMITS: Omit<CollabLimits, 'pendingBytes'> = {
 	socketsPerSession: 8,
 	socketsPerRoom: 200,
 	messagesPerSecond: 100,
