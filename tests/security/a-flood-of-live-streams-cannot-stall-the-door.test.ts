@@ -1,18 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-	assertFamilyStillSyncs,
-	Browser,
-	expectAction,
-	found,
-	seedConference,
-	startKring,
-	until,
-	type EventStream,
-	type KringServer,
-	type Seeded
-} from './support';
-
-type Board = { waiting: { id: string; name: string }[] };
+import { beforeAll, afterEach, describe, expect, it } from 'vitest';
+import { found } from '../support/found';
+import { Browser, expectAction, type EventStream } from '../support/http-client';
+import { kringForThisFile } from '../support/server';
+import { boardData, joinAsFamily } from '../support/steps';
+import { waitUntil } from '../support/yjs-client';
+import { assertFamilyStillSyncs, seedConference, type Seeded } from './seeded-conference';
 
 /**
  * The live status line (`/c/<id>/events`) is open to anyone with a place in the conference,
@@ -22,11 +14,11 @@ type Board = { waiting: { id: string; name: string }[] };
  * answer, and one session keeps a few streams only.
  */
 describe('a flood of live streams cannot stall the door', () => {
-	let server: KringServer;
+	const kring = kringForThisFile();
 	let conference: Seeded;
 	const streams: EventStream[] = [];
 	const path = () => `/c/${conference.id}/events`;
-	const familyBoard = async () => (await conference.anna.pageData(`/c/${conference.id}`)).data.board as Board;
+	const familyBoard = async () => (await boardData(conference.anna, conference.id)).board!;
 
 	async function open(browser: Browser): Promise<EventStream> {
 		const stream = await browser.events(path());
@@ -36,18 +28,14 @@ describe('a flood of live streams cannot stall the door', () => {
 
 	/** A device that typed the room code during private time: it waits at the door. */
 	async function atTheDoor(label: string): Promise<{ browser: Browser; name: string }> {
-		const browser = new Browser(server, label);
 		const name = conference.newName(label.replace(/\W+/g, '-'));
-		expectAction(
-			await browser.action(`/join/${conference.roomCode}`, 'default', { displayName: name, presence: 'room' }),
-			'redirect'
-		);
-		expect(((await browser.pageData(`/c/${conference.id}`)).data as { waiting: boolean }).waiting).toBe(true);
+		const { client: browser } = await joinAsFamily(kring.server, conference.roomCode, name, { presence: 'room' });
+		expect((await boardData(browser, conference.id)).waiting).toBe(true);
 		return { browser, name };
 	}
 
 	async function waitingId(name: string): Promise<string> {
-		return until(async () => (await familyBoard()).waiting.find((w) => w.name === name)?.id, `${name} at the door`);
+		return waitUntil(async () => (await familyBoard()).waiting.find((w) => w.name === name)?.id, `${name} at the door`);
 	}
 
 	/**
@@ -59,44 +47,39 @@ describe('a flood of live streams cannot stall the door', () => {
 		const started = performance.now();
 		const { browser, name } = await atTheDoor(label);
 		const own = await open(browser);
-		await until(() => annaEvents.events.length > before, 'the door request to reach Anna', 180_000);
+		await waitUntil(() => annaEvents.events.length > before, 'the door request to reach Anna', { timeoutMs: 180_000 });
 		const id = await waitingId(name);
 		expectAction(
 			await conference.anna.action(`/c/${conference.id}`, 'door', { participantId: id, decision: 'admit' }),
 			'success'
 		);
-		await until(
+		await waitUntil(
 			() => own.events.some((e) => e.event === 'status' && (e.data as { status: string }).status === 'active'),
 			`${label} to hear it was let in`,
-			180_000
+			{ timeoutMs: 180_000 }
 		);
 		return performance.now() - started;
 	}
 
 	beforeAll(async () => {
-		server = await startKring();
-		conference = await seedConference(server);
+		conference = await seedConference(kring);
 		await conference.phase(conference.coordinator, 'private');
 	});
 	afterEach(async () => {
 		for (const stream of streams.splice(0)) stream.close();
 		await assertFamilyStillSyncs(conference);
 	});
-	afterAll(async () => {
-		conference?.close();
-		await server?.stop();
-	});
 
 	it('a device at the door opens 300 streams; the next door request still reaches the family and is answered within a second', async () => {
 		const annaEvents = await open(conference.anna);
-		await until(() => annaEvents.events.length > 0, 'Anna’s status line');
+		await waitUntil(() => annaEvents.events.length > 0, 'Anna’s status line');
 		const { browser: lurker } = await atTheDoor('lurker');
 
 		const flood = await Promise.all(Array.from({ length: 300 }, () => open(lurker)));
-		await until(
+		await waitUntil(
 			() => flood.every((stream) => stream.events.length > 0 || stream.ended),
 			'every stream of the flood to be answered',
-			180_000
+			{ timeoutMs: 180_000 }
 		);
 
 		const elapsed = await doorRequestAnswered('newcomer after one device’s flood', annaEvents);
@@ -108,14 +91,14 @@ describe('a flood of live streams cannot stall the door', () => {
 
 	it('sixty devices at the door with five streams each do not slow the door down either', async () => {
 		const annaEvents = await open(conference.anna);
-		await until(() => annaEvents.events.length > 0, 'Anna’s status line');
+		await waitUntil(() => annaEvents.events.length > 0, 'Anna’s status line');
 		const devices = [];
 		for (let i = 0; i < 60; i++) devices.push((await atTheDoor(`crowd ${i}`)).browser);
 		const flood = await Promise.all(devices.flatMap((device) => Array.from({ length: 5 }, () => open(device))));
-		await until(
+		await waitUntil(
 			() => flood.every((stream) => stream.events.length > 0 || stream.ended),
 			'every stream of the crowd to be answered',
-			180_000
+			{ timeoutMs: 180_000 }
 		);
 
 		const elapsed = await doorRequestAnswered('newcomer after the crowd', annaEvents);
@@ -126,12 +109,12 @@ describe('a flood of live streams cannot stall the door', () => {
 	it('a device at the door hears its own answer and nothing else: no phase, no family count, no door news', async () => {
 		const { anna, bram, coordinator, id } = conference;
 		const annaEvents = await open(anna);
-		await until(() => annaEvents.events.length > 0, 'Anna’s status line');
+		await waitUntil(() => annaEvents.events.length > 0, 'Anna’s status line');
 		const admitted = await atTheDoor('to be let in');
 		const declined = await atTheDoor('to be sent away');
 		const admittedEvents = await open(admitted.browser);
 		const declinedEvents = await open(declined.browser);
-		await until(() => admittedEvents.events.length > 0 && declinedEvents.events.length > 0, 'their first status');
+		await waitUntil(() => admittedEvents.events.length > 0 && declinedEvents.events.length > 0, 'their first status');
 		for (const stream of [admittedEvents, declinedEvents])
 			expect(stream.events).toEqual([{ event: 'status', data: { status: 'waiting' } }]);
 
@@ -139,13 +122,13 @@ describe('a flood of live streams cannot stall the door', () => {
 		// the coordinator knocks. Anna hears of each; the devices at the door must not.
 		let seen = annaEvents.events.length;
 		const heard = async (what: string) => {
-			await until(() => annaEvents.events.length > seen, `Anna to hear ${what}`);
+			await waitUntil(() => annaEvents.events.length > seen, `Anna to hear ${what}`);
 			seen = annaEvents.events.length;
 		};
 		const other = await atTheDoor('someone else');
 		await heard('a new door request');
 		const bramEvents = await open(bram);
-		await until(() => bramEvents.events.length > 0, 'Bram’s status line');
+		await waitUntil(() => bramEvents.events.length > 0, 'Bram’s status line');
 		await heard('Bram opening his board');
 		expectAction(await coordinator.action(`/c/${id}`, 'knock'), 'success');
 		await heard('the knock');
@@ -158,14 +141,14 @@ describe('a flood of live streams cannot stall the door', () => {
 			await anna.action(`/c/${id}`, 'door', { participantId: await waitingId(declined.name), decision: 'decline' }),
 			'success'
 		);
-		await until(() => admittedEvents.events.length > 1 && declinedEvents.ended, 'both answers');
+		await waitUntil(() => admittedEvents.events.length > 1 && declinedEvents.ended, 'both answers');
 		// Let in: from now on a family member, with what every family member's status line carries.
 		expect(admittedEvents.events.slice(1, 2)).toEqual([
 			{ event: 'status', data: { phase: 'private', status: 'active', connectedFamily: expect.any(Number) } }
 		]);
 		expect(declinedEvents.events).toEqual([
 			{ event: 'status', data: { status: 'waiting' } },
-			{ event: 'gone', data: {} }
+			{ event: 'gone', data: { erased: false } }
 		]);
 		const names = [admitted.name, declined.name, other.name];
 		for (const stream of [admittedEvents, declinedEvents]) expect(found(stream.text, names)).toEqual([]);
@@ -181,16 +164,16 @@ describe('a flood of live streams cannot stall the door', () => {
 		const opened: EventStream[] = [];
 		for (let i = 0; i < 6; i++) {
 			const stream = await open(anna);
-			await until(() => stream.events.length > 0, `stream ${i + 1} to open`);
+			await waitUntil(() => stream.events.length > 0, `stream ${i + 1} to open`);
 			opened.push(stream);
 		}
-		await until(() => opened[0].ended && opened[1].ended, 'the two oldest streams to make way');
+		await waitUntil(() => opened[0].ended && opened[1].ended, 'the two oldest streams to make way');
 		for (const stream of opened.slice(0, 2)) expect(stream.events.at(-1)).toEqual({ event: 'superseded', data: {} });
 
 		// The four newest still hear what happens.
 		const counts = opened.map((stream) => stream.events.length);
 		expectAction(await coordinator.action(`/c/${id}`, 'knock'), 'success');
-		await until(
+		await waitUntil(
 			() => opened.slice(2).every((stream, i) => stream.events.length > counts[i + 2]),
 			'the four newest streams to hear the knock'
 		);
@@ -199,6 +182,6 @@ describe('a flood of live streams cannot stall the door', () => {
 	});
 
 	it('leaves no family content in the server logs', () => {
-		expect(found(server.logs(), [conference.secret, conference.brief])).toEqual([]);
+		expect(found(kring.server.logs(), [conference.secret, conference.brief])).toEqual([]);
 	});
 });

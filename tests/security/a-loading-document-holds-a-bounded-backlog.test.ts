@@ -1,20 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CLOSE } from '$lib/collab/close-codes';
-import { holdTables } from '../support/kring-server';
-import {
-	Browser,
-	DocClient,
-	expectAction,
-	found,
-	queryAwareness,
-	rawDocSocket,
-	seedConference,
-	startKring,
-	until,
-	writeAgreement,
-	type KringServer,
-	type Seeded
-} from './support';
+import { addAgreement } from '../support/edits';
+import { found } from '../support/found';
+import type { Browser } from '../support/http-client';
+import { openRawSocket } from '../support/raw-socket';
+import { holdTables, kringForThisFile } from '../support/server';
+import { joinByLink } from '../support/steps';
+import { queryAwareness } from '../support/y-messages';
+import { waitUntil } from '../support/yjs-client';
+import { seedConference, type Seeded } from './seeded-conference';
 
 /**
  * Until a document is open (its room loaded from the database, the socket's right read again),
@@ -24,33 +18,27 @@ import {
  * lock on the document tables, which only PostgreSQL allows.
  */
 describe('a document that is still loading holds a bounded backlog', () => {
-	let server: KringServer;
+	const kring = kringForThisFile({ database: 'postgres' });
 	let conference: Seeded;
 	let cas: Browser;
 
 	beforeAll(async () => {
-		server = await startKring({ database: 'postgres' });
-		conference = await seedConference(server);
-		cas = new Browser(server, 'cas');
-		expectAction(
-			await cas.action(`/j/${conference.familyInviteToken}`, 'default', { displayName: 'Cas', presence: 'room' }),
-			'redirect'
-		);
+		conference = await seedConference(kring);
+		cas = (await joinByLink(kring.server, conference.familyLink, 'Cas', { presence: 'room' })).client;
 		// Everyone closes the plan, so that the next socket has to load it from the database.
-		conference.close();
-	});
-	afterAll(async () => {
-		await server?.stop();
+		kring.docs.closeAll();
 	});
 
 	it('a socket that sends more than is held while the plan loads is closed (4429); the plan then opens for the family', async () => {
-		const tables = await holdTables(server, ['doc_snapshots', 'doc_updates']);
+		const tables = await holdTables(kring.server, ['doc_snapshots', 'doc_updates']);
 		let released = false;
 		try {
-			const flood = await rawDocSocket(cas, conference.id, 'plan');
+			const flood = await openRawSocket(cas, conference.id, 'plan');
 			expect(flood.status).toBe(101);
 			for (let i = 0; i < 1000; i++) flood.send(queryAwareness());
-			await until(() => flood.closeFrame, 'the flooding socket to be closed while the plan is still loading', 15_000);
+			await waitUntil(() => flood.closeFrame, 'the flooding socket to be closed while the plan is still loading', {
+				timeoutMs: 15_000
+			});
 			expect(flood.closeFrame).toEqual(CLOSE.flooded);
 			await flood.ended;
 			expect(found(flood.raw, [conference.secret])).toEqual([]);
@@ -60,22 +48,17 @@ describe('a document that is still loading holds a bounded backlog', () => {
 			if (!released) await tables.release();
 		}
 
-		const anna = new DocClient(conference.anna, conference.id, 'plan');
-		const bram = new DocClient(conference.bram, conference.id, 'plan');
-		try {
-			await Promise.all([anna.synced(), bram.synced()]);
-			expect(anna.has(conference.planTexts[0])).toBe(true);
-			const text = conference.newSecret('after-the-flood');
-			writeAgreement(anna, text);
-			await until(() => bram.has(text), 'Bram to receive what Anna typed');
-			expect([...anna.closes, ...bram.closes]).toEqual([]);
-		} finally {
-			anna.destroy();
-			bram.destroy();
-		}
+		const anna = conference.open(conference.anna, 'plan');
+		const bram = conference.open(conference.bram, 'plan');
+		await Promise.all([anna.synced, bram.synced]);
+		expect(anna.has(conference.planTexts[0])).toBe(true);
+		const text = conference.newSecret('after-the-flood');
+		addAgreement(anna.doc, text, { theme: 'housing' });
+		await waitUntil(() => bram.has(text), 'Bram to receive what Anna typed');
+		expect([...anna.closeEvents, ...bram.closeEvents]).toEqual([]);
 	});
 
 	it('leaves no family content in the server logs', () => {
-		expect(found(server.logs(), [conference.secret, conference.brief])).toEqual([]);
+		expect(found(kring.server.logs(), [conference.secret, conference.brief])).toEqual([]);
 	});
 });

@@ -1,24 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLOSE } from '$lib/collab/close-codes';
-import {
-	assertFamilyStillSyncs,
-	Browser,
-	decodeMessage,
-	docBytes,
-	docFromMessages,
-	expectAction,
-	found,
-	queryAwareness,
-	rawDocSocket,
-	seedConference,
-	startKring,
-	syncStep1,
-	until,
-	writeAgreement,
-	type KringServer,
-	type RawSocket,
-	type Seeded
-} from './support';
+import { addAgreement } from '../support/edits';
+import { found } from '../support/found';
+import type { Browser } from '../support/http-client';
+import { openRawSocket, type RawSocket } from '../support/raw-socket';
+import { kringForThisFile } from '../support/server';
+import { joinByLink } from '../support/steps';
+import { decodeMessage, docBytes, docFromMessages, queryAwareness, syncStep1 } from '../support/y-messages';
+import { waitUntil } from '../support/yjs-client';
+import { assertFamilyStillSyncs, seedConference, type Seeded } from './seeded-conference';
 
 /**
  * A relative the family let in runs a script against the live connection: socket after socket
@@ -27,14 +17,16 @@ import {
  * messages a second) so that each can be reached in a few steps; the defaults are in README.md.
  */
 describe('live sockets take their share of Kring and no more', () => {
-	let server: KringServer;
+	const kring = kringForThisFile({
+		env: { KRING_SOCKETS_PER_SESSION: '3', KRING_SOCKETS_PER_ROOM: '6', KRING_SOCKET_MESSAGE_RATE: '20' }
+	});
 	let conference: Seeded;
 	/** A relative the family let in, whose device runs the script. */
 	let cas: Browser;
 	const sockets: RawSocket[] = [];
 
 	async function planSocket(browser: Browser, options: { answerClose?: boolean } = {}): Promise<RawSocket> {
-		const socket = await rawDocSocket(browser, conference.id, 'plan', options);
+		const socket = await openRawSocket(browser, conference.id, 'plan', options);
 		sockets.push(socket);
 		return socket;
 	}
@@ -42,39 +34,25 @@ describe('live sockets take their share of Kring and no more', () => {
 	/** The plan reached this socket: it is in, and reading. */
 	async function readsThePlan(socket: RawSocket, label: string): Promise<void> {
 		socket.send(syncStep1());
-		await until(
+		await waitUntil(
 			() => found(docBytes(docFromMessages(socket.messages)), [conference.planTexts[0]]).length === 1,
 			`${label} to read the plan`
 		);
 	}
 
 	async function joined(label: string): Promise<Browser> {
-		const browser = new Browser(server, label);
-		expectAction(
-			await browser.action(`/j/${conference.familyInviteToken}`, 'default', {
-				displayName: conference.newName(label),
-				presence: 'room'
-			}),
-			'redirect'
-		);
-		return browser;
+		return (await joinByLink(kring.server, conference.familyLink, conference.newName(label), { presence: 'room' }))
+			.client;
 	}
 
 	beforeAll(async () => {
-		server = await startKring({
-			env: { KRING_SOCKETS_PER_SESSION: '3', KRING_SOCKETS_PER_ROOM: '6', KRING_SOCKET_MESSAGE_RATE: '20' }
-		});
-		conference = await seedConference(server);
+		conference = await seedConference(kring);
 		// In the information phase a relative with the family link is in at once.
 		cas = await joined('cas');
 	});
 	afterEach(async () => {
 		await Promise.all(sockets.splice(0).map((socket) => socket.close()));
 		await assertFamilyStillSyncs(conference);
-	});
-	afterAll(async () => {
-		conference?.close();
-		await server?.stop();
 	});
 
 	it('one cookie keeps three sockets: each one more pushes out its oldest (4409), so a phone that reconnects always gets in', async () => {
@@ -87,14 +65,14 @@ describe('live sockets take their share of Kring and no more', () => {
 			await readsThePlan(socket, `socket ${i}`);
 			opened.push(socket);
 		}
-		await until(() => opened[0].closeFrame && opened[1].closeFrame, 'the two oldest sockets to be pushed out');
+		await waitUntil(() => opened[0].closeFrame && opened[1].closeFrame, 'the two oldest sockets to be pushed out');
 		for (const socket of opened.slice(0, 2)) expect(socket.closeFrame).toEqual(CLOSE.superseded);
 		expect(opened.slice(2).every((socket) => socket.closeFrame === null)).toBe(true);
 
 		// What the family writes next reaches the three newest, and nothing reaches the two that were pushed out.
 		const next = conference.newSecret('after-push-out');
-		writeAgreement(conference.annaPlan, next);
-		await until(
+		addAgreement(conference.annaPlan.doc, next, { theme: 'housing' });
+		await waitUntil(
 			() => opened.slice(2).every((socket) => found(socket.raw, [next]).length === 1),
 			'the newest sockets to receive the next agreement'
 		);
@@ -120,7 +98,7 @@ describe('live sockets take their share of Kring and no more', () => {
 		expect(refused.responseHead).toMatch(/cache-control: no-store/i);
 
 		await held[0].close();
-		const admitted = await until(async () => {
+		const admitted = await waitUntil(async () => {
 			const socket = await planSocket(dirk);
 			if (socket.status === 101) return socket;
 			await socket.ended;
@@ -137,15 +115,17 @@ describe('live sockets take their share of Kring and no more', () => {
 
 		for (let i = 0; i < 100; i++) flood.send(queryAwareness());
 		const text = conference.newSecret('while-flooded');
-		writeAgreement(conference.annaPlan, text);
-		await until(() => conference.bramPlan.has(text), 'Bram to receive what Anna typed during the flood');
+		addAgreement(conference.annaPlan.doc, text, { theme: 'housing' });
+		await waitUntil(() => conference.bramPlan.has(text), 'Bram to receive what Anna typed during the flood');
 		// Bram has Anna's agreement while most of the flood still waits to be read.
 		expect(answers() - before).toBeLessThan(100);
-		await until(() => answers() - before >= 100, 'every query of the flood to be answered in the end', 30_000);
+		await waitUntil(() => answers() - before >= 100, 'every query of the flood to be answered in the end', {
+			timeoutMs: 30_000
+		});
 		expect(flood.closeFrame).toBeNull();
 	});
 
 	it('leaves no family content in the server logs', () => {
-		expect(found(server.logs(), [conference.secret, conference.brief])).toEqual([]);
+		expect(found(kring.server.logs(), [conference.secret, conference.brief])).toEqual([]);
 	});
 });

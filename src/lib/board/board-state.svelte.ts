@@ -74,6 +74,8 @@ export class LiveDocuments {
  * waiting at the door hears its own status only, without the phase or the family count.
  */
 export type StatusNudge = { status: string; phase?: string; connectedFamily?: number };
+/** Why a member lost their place: removed or declined, or the whole conference was erased. */
+export type GoneInfo = { erased: boolean };
 export type EventStream = Pick<EventSource, 'addEventListener' | 'close'>;
 export type OpenEvents = (url: string) => EventStream;
 
@@ -86,7 +88,7 @@ const openEventSource: OpenEvents = (url) => new EventSource(url);
  */
 export function followStatus(
 	url: string,
-	handlers: { status: (nudge: StatusNudge, first: boolean) => void; gone?: () => void },
+	handlers: { status: (nudge: StatusNudge, first: boolean) => void; gone?: (info: GoneInfo) => void },
 	open: OpenEvents = openEventSource
 ): () => void {
 	const source = open(url);
@@ -96,20 +98,28 @@ export function followStatus(
 		handlers.status(nudge, first);
 		first = false;
 	});
-	source.addEventListener('gone', () => {
+	source.addEventListener('gone', (event) => {
 		source.close();
-		handlers.gone?.();
+		handlers.gone?.({ erased: readGone((event as MessageEvent).data).erased === true });
 	});
 	// A newer page of the same device took this stream's place: reconnecting would only push that one out.
 	source.addEventListener('superseded', () => source.close());
 	return () => source.close();
 }
 
+function readGone(data: unknown): { erased?: unknown } {
+	try {
+		return (JSON.parse(String(data)) as { erased?: unknown } | null) ?? {};
+	} catch {
+		return {};
+	}
+}
+
 export type BoardStateOptions = {
 	/** Loads the page data again (SvelteKit's `invalidateAll`); access() filters what comes back. */
 	reload: () => unknown;
 	/** Where a device goes once it has been removed from the conference and wiped. */
-	removed: () => unknown;
+	removed: (info: GoneInfo) => unknown;
 	openDocument?: OpenDocument;
 	openEvents?: OpenEvents;
 	wipe?: () => Promise<void>;
@@ -208,10 +218,10 @@ export class BoardState {
 				status: (nudge, first) => {
 					if (!first || (nudge.phase ?? null) !== this.phase) void this.#options.reload();
 				},
-				gone: async () => {
-					// Removed or turned away: nothing of the conference stays on this device.
+				gone: async (info) => {
+					// Removed, turned away or erased: nothing of the conference stays on this device.
 					await (this.#options.wipe ?? wipeDevice)();
-					await this.#options.removed();
+					await this.#options.removed(info);
 				}
 			},
 			this.#options.openEvents

@@ -32,6 +32,7 @@ describe('loadConfig', () => {
 			socketMessagesPerSecond: 100,
 			socketBytesPerSecond: 1024 * 1024,
 			closeAcceptedAfterMs: 30 * 24 * 3600_000,
+			eraseClosedAfterMs: 90 * 24 * 3600_000,
 			housekeepingIntervalMs: 3600_000,
 			compactAfter: 500
 		});
@@ -54,6 +55,7 @@ describe('loadConfig', () => {
 				KRING_SOCKET_MESSAGE_RATE: '30',
 				KRING_SOCKET_BYTE_RATE: '65536',
 				KRING_CLOSE_ACCEPTED_AFTER_DAYS: '7',
+				KRING_ERASE_CLOSED_AFTER_DAYS: '180',
 				KRING_HOUSEKEEPING_INTERVAL_MS: '60000',
 				KRING_COMPACT_AFTER: '25'
 			})
@@ -73,6 +75,7 @@ describe('loadConfig', () => {
 			socketMessagesPerSecond: 30,
 			socketBytesPerSecond: 65536,
 			closeAcceptedAfterMs: 7 * 24 * 3600_000,
+			eraseClosedAfterMs: 180 * 24 * 3600_000,
 			housekeepingIntervalMs: 60_000,
 			compactAfter: 25
 		});
@@ -110,6 +113,15 @@ describe('loadConfig', () => {
 	it('lets the milliseconds win over the days for closing accepted conferences', () => {
 		const env = { KRING_CLOSE_ACCEPTED_AFTER_DAYS: '7', KRING_CLOSE_ACCEPTED_AFTER_MS: '2000' };
 		expect(loadConfig(env).closeAcceptedAfterMs).toBe(2000);
+	});
+
+	it('erases closed conferences after at most a year, and lets the milliseconds win over the days', () => {
+		expect(problemsOf({ KRING_ERASE_CLOSED_AFTER_DAYS: '366' })).toEqual([
+			"KRING_ERASE_CLOSED_AFTER_DAYS must be a whole number of days between 1 and 365, got '366'"
+		]);
+		expect(problemsOf({ KRING_ERASE_CLOSED_AFTER_DAYS: '0' })).toHaveLength(1);
+		const env = { KRING_ERASE_CLOSED_AFTER_DAYS: '30', KRING_ERASE_CLOSED_AFTER_MS: '1500' };
+		expect(loadConfig(env).eraseClosedAfterMs).toBe(1500);
 	});
 
 	describe('ORIGIN', () => {

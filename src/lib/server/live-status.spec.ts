@@ -18,6 +18,7 @@ function setUp(people: Record<string, { role: Role; status: ParticipantStatus }>
 	const reads: string[] = [];
 	let hold: Promise<void> | null = null;
 	let fail = false;
+	let erased = false;
 	const published: string[][] = [];
 	bus.subscribe((message) => {
 		if (message.type === 'presence') published.push(message.participantIds);
@@ -26,6 +27,7 @@ function setUp(people: Record<string, { role: Role; status: ParticipantStatus }>
 		reads.push(conferenceId);
 		if (hold) await hold;
 		if (fail) throw new Error('the database is away');
+		if (erased) return null;
 		const participants = new Map([...conference.people].map(([id, person]) => [id, person.status]));
 		return { phase: conference.phase, participants };
 	};
@@ -38,6 +40,7 @@ function setUp(people: Record<string, { role: Role; status: ParticipantStatus }>
 		reads,
 		published,
 		failReads: (value: boolean) => void (fail = value),
+		erase: () => void (erased = true),
 		/** Reads wait until the returned function is called. */
 		holdReads() {
 			let release!: () => void;
@@ -160,7 +163,7 @@ describe('LiveStatus', () => {
 		});
 		expect(other.heard).toEqual([
 			{ event: 'status', data: { status: 'waiting' } },
-			{ event: 'gone', data: {} }
+			{ event: 'gone', data: { erased: false } }
 		]);
 		expect(other.closed).toBe(true);
 		expect(status.live.connectedFamily(CONFERENCE)).toBe(2);
@@ -232,12 +235,29 @@ describe('LiveStatus', () => {
 		status.conference.people.set('anna', { role: 'family', status: 'removed' });
 		status.change();
 		await settled();
-		expect(anna.heard.at(-1)).toEqual({ event: 'gone', data: {} });
+		expect(anna.heard.at(-1)).toEqual({ event: 'gone', data: { erased: false } });
 		expect(anna.closed).toBe(true);
 		expect(carla.closed).toBe(false);
 		status.conference.people.delete('carla');
 		status.change();
 		await settled();
-		expect(carla.heard.at(-1)).toEqual({ event: 'gone', data: {} });
+		expect(carla.heard.at(-1)).toEqual({ event: 'gone', data: { erased: false } });
+	});
+
+	it('a conference that was erased ends every stream with `gone` and says so', async () => {
+		const status = setUp({
+			anna: { role: 'family', status: 'active' },
+			carla: { role: 'coordinator', status: 'active' }
+		});
+		closeAll = status.closeAll;
+		const anna = status.open('anna');
+		const carla = status.open('carla');
+		status.erase();
+		status.change();
+		await settled();
+		for (const stream of [anna, carla]) {
+			expect(stream.heard.at(-1)).toEqual({ event: 'gone', data: { erased: true } });
+			expect(stream.closed).toBe(true);
+		}
 	});
 });

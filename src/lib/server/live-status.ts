@@ -154,7 +154,8 @@ export class LiveStatus {
 			const now = standing?.participants.get(listener.participantId);
 			const inThere = now === 'active' || (now === 'waiting' && listener.role === 'family');
 			if (!standing || !inThere) {
-				listener.send('gone', {});
+				// The family's device wipes itself either way; `erased` tells it why (§7).
+				listener.send('gone', { erased: !standing });
 				listener.close();
 				continue;
 			}

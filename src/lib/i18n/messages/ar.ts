@@ -206,6 +206,8 @@ export const ar = {
 	'audit.plan.accepted': 'قبِل الخطة',
 	'audit.plan.exported': 'طبع الخطة أو نزّلها',
 	'audit.account.created': 'أنشأ حسابًا',
+	'audit.data.exported': 'نزّل كل البيانات',
+	'audit.retention.changed': 'غيّر عدد الأيام بعد انتهاء الاجتماع حتى يُمحى كل شيء',
 
 	'error.title': 'حدث خطأ',
 	'error.home': 'العودة إلى البداية',
@@ -238,5 +240,30 @@ export const ar = {
 	'error.too_many_attempts': 'محاولات خاطئة كثيرة جدًا من هذه الشبكة. انتظر 10 دقائق وحاول مرة أخرى.',
 	'error.removed': 'لم تعد تشارك في هذا الاجتماع.',
 	'error.revoked': 'لا يمكنك رؤية هذا الجزء في هذه المرحلة.',
-	'error.too_large': 'هذا أطول من أن يُحفظ. اكتبه بشكل أقصر.'
+	'error.too_large': 'هذا أطول من أن يُحفظ. اكتبه بشكل أقصر.',
+	'error.erase_not_confirmed': 'ضع علامة في المربع أولًا لتقول إنك تفهم أن كل شيء سيُمحى.',
+	'error.retention_invalid': 'اختر عدد أيام من 1 إلى 365.',
+
+	'retention.after_closing': 'عدد الأيام بعد انتهاء الاجتماع حتى يُمحى كل شيء عنه، والخطة أيضًا: {days}',
+	'retention.latest': 'يُمحى كل شيء عن هذا الاجتماع، والخطة أيضًا، في موعد أقصاه {date}.',
+	'retention.on': 'يُمحى كل شيء عن هذا الاجتماع، والخطة أيضًا، في {date}.',
+	'retention.days_label': 'المحو بعد انتهاء الاجتماع، بالأيام (من 1 إلى 365)',
+	'retention.save': 'احفظ',
+	'my_data.title': 'بياناتكم',
+	'my_data.text':
+		'كل ما يحفظه Kring عن هذا الاجتماع في ملف واحد: السؤال، والمخاوف والشروط، والخطة وكل نسخة تمت الموافقة عليها، ومن يشارك، وما حدث.',
+	'my_data.download': 'نزّل كل شيء',
+	'my_data.about': 'كل ما يحفظه Kring عن هذا الاجتماع.',
+	'my_data.status.active': 'يشارك',
+	'my_data.status.waiting': 'ينتظر عند الباب',
+	'my_data.status.declined': 'لم يُسمح له بالدخول',
+	'my_data.status.removed': 'أُزيل',
+	'erase.title': 'امحُ كل شيء',
+	'erase.warning': 'سيُمحى كل شيء عن هذا الاجتماع، والخطة أيضًا. لا يمكن التراجع عن ذلك.',
+	'erase.family_text':
+		'بعد ذلك لن يستطيع أحد رؤيته: لا العائلة ولا المنسّق ولا المختص. هل تريد الاحتفاظ بالخطة؟ نزّلها أولًا.',
+	'erase.coordinator_text': 'بعد ذلك لن تستطيع العائلة ولا المختص رؤيته أيضًا.',
+	'erase.confirm': 'أفهم ذلك: امحُ كل شيء',
+	'erase.submit': 'امحُ كل شيء',
+	'erase.done': 'مُحي كل شيء عن هذا الاجتماع.'
 } as const satisfies Translation<'ar'>;

@@ -188,6 +188,8 @@ export const en = {
 	'audit.plan.accepted': 'accepted the plan',
 	'audit.plan.exported': 'printed or downloaded the plan',
 	'audit.account.created': 'made an account',
+	'audit.data.exported': 'downloaded all data',
+	'audit.retention.changed': 'changed how many days after closing everything is erased',
 
 	'error.title': 'Something went wrong',
 	'error.home': 'Back to the start',
@@ -221,5 +223,30 @@ export const en = {
 	'error.too_many_attempts': 'Too many wrong tries from this network. Wait 10 minutes and try again.',
 	'error.removed': 'You are no longer taking part in this conference.',
 	'error.revoked': 'You have no access to this part in this phase.',
-	'error.too_large': 'This is too big to save. Make it shorter.'
+	'error.too_large': 'This is too big to save. Make it shorter.',
+	'error.erase_not_confirmed': 'First tick the box to say you understand that everything will be erased.',
+	'error.retention_invalid': 'Choose a number of days from 1 to 365.',
+
+	'retention.after_closing': 'Everything about this conference is erased {days} days after it is closed, the plan too.',
+	'retention.latest': 'Everything about this conference is erased on {date} at the latest, the plan too.',
+	'retention.on': 'Everything about this conference is erased on {date}, the plan too.',
+	'retention.days_label': 'Erase after closing, in days (1 to 365)',
+	'retention.save': 'Save',
+	'my_data.title': 'Your data',
+	'my_data.text':
+		'Everything Kring keeps about this conference, in one file: the question, the concerns and conditions, the plan and every accepted version, who takes part, and what happened.',
+	'my_data.download': 'Download everything',
+	'my_data.about': 'Everything Kring keeps about this conference.',
+	'my_data.status.active': 'takes part',
+	'my_data.status.waiting': 'waiting at the door',
+	'my_data.status.declined': 'not let in',
+	'my_data.status.removed': 'removed',
+	'erase.title': 'Erase everything',
+	'erase.warning': 'Everything about this conference will be erased, the plan too. This cannot be undone.',
+	'erase.family_text':
+		'After that nobody can see it: not the family, not the coordinator, not the professional. Want to keep the plan? Download it first.',
+	'erase.coordinator_text': 'After that the family and the professional cannot see it either.',
+	'erase.confirm': 'I understand: erase everything',
+	'erase.submit': 'Erase everything',
+	'erase.done': 'Everything about this conference has been erased.'
 } as const satisfies Translation<'en'>;

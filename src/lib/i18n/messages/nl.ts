@@ -1,4 +1,4 @@
-import type { PluralForms } from '../catalogue';
+import type { PluralForms } from '../plural-forms';
 
 /**
  * Dutch, the default: every key Kring shows lives here first, and its `{placeholders}` are the
@@ -192,6 +192,8 @@ export const nl = {
 	'audit.plan.accepted': 'heeft het plan aanvaard',
 	'audit.plan.exported': 'heeft het plan afgedrukt of gedownload',
 	'audit.account.created': 'heeft een account gemaakt',
+	'audit.data.exported': 'heeft alle gegevens gedownload',
+	'audit.retention.changed': 'heeft veranderd hoeveel dagen na het afsluiten alles wordt gewist',
 
 	'error.title': 'Er ging iets mis',
 	'error.home': 'Naar het begin',
@@ -226,5 +228,30 @@ export const nl = {
 		'Vanaf dit netwerk is te vaak iets verkeerds ingevuld. Wacht 10 minuten en probeer het opnieuw.',
 	'error.removed': 'Je doet niet meer mee aan deze conferentie.',
 	'error.revoked': 'Je hebt in deze fase geen toegang tot dit deel.',
-	'error.too_large': 'Dit is te groot om op te slaan. Maak het korter.'
+	'error.too_large': 'Dit is te groot om op te slaan. Maak het korter.',
+	'error.erase_not_confirmed': 'Vink eerst aan dat je begrijpt dat alles wordt gewist.',
+	'error.retention_invalid': 'Kies een aantal dagen van 1 tot 365.',
+
+	'retention.after_closing': 'Alles van deze conferentie wordt {days} dagen na het afsluiten gewist, ook het plan.',
+	'retention.latest': 'Alles van deze conferentie wordt uiterlijk op {date} gewist, ook het plan.',
+	'retention.on': 'Alles van deze conferentie wordt op {date} gewist, ook het plan.',
+	'retention.days_label': 'Wissen na het afsluiten, in dagen (1 tot 365)',
+	'retention.save': 'Opslaan',
+	'my_data.title': 'Jullie gegevens',
+	'my_data.text':
+		'Alles wat Kring over deze conferentie bewaart, in één bestand: de vraag, de zorgen en voorwaarden, het plan en elke aanvaarde versie, wie er meedoet en wat er is gebeurd.',
+	'my_data.download': 'Alles downloaden',
+	'my_data.about': 'Alles wat Kring over deze conferentie bewaart.',
+	'my_data.status.active': 'doet mee',
+	'my_data.status.waiting': 'wacht voor de deur',
+	'my_data.status.declined': 'niet binnengelaten',
+	'my_data.status.removed': 'verwijderd',
+	'erase.title': 'Alles wissen',
+	'erase.warning': 'Alles van deze conferentie wordt gewist, ook het plan. Dit kan niet ongedaan worden.',
+	'erase.family_text':
+		'Daarna kan niemand er nog bij: niet de familie, niet de coördinator en niet de professional. Wil je het plan houden? Download het eerst.',
+	'erase.coordinator_text': 'Daarna kunnen ook de familie en de professional er niet meer bij.',
+	'erase.confirm': 'Ik begrijp het: wis alles',
+	'erase.submit': 'Alles wissen',
+	'erase.done': 'Alles van deze conferentie is gewist.'
 } as const satisfies { readonly [key: string]: string | PluralForms<'nl'> };

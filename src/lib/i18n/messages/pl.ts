@@ -195,6 +195,8 @@ export const pl = {
 	'audit.plan.accepted': 'przyjął/przyjęła plan',
 	'audit.plan.exported': 'wydrukował(a) lub pobrał(a) plan',
 	'audit.account.created': 'utworzył(a) konto',
+	'audit.data.exported': 'pobrał(a) wszystkie dane',
+	'audit.retention.changed': 'zmienił(a), po ilu dniach od zakończenia wszystko zostanie usunięte',
 
 	'error.title': 'Coś poszło nie tak',
 	'error.home': 'Wróć na początek',
@@ -228,5 +230,31 @@ export const pl = {
 	'error.too_many_attempts': 'Za dużo błędnych prób z tej sieci. Poczekaj 10 minut i spróbuj jeszcze raz.',
 	'error.removed': 'Nie bierzesz już udziału w tej konferencji.',
 	'error.revoked': 'Na tym etapie nie masz dostępu do tej części.',
-	'error.too_large': 'To jest za długie, żeby zapisać. Napisz krócej.'
+	'error.too_large': 'To jest za długie, żeby zapisać. Napisz krócej.',
+	'error.erase_not_confirmed': 'Najpierw zaznacz, że rozumiesz, że wszystko zostanie usunięte.',
+	'error.retention_invalid': 'Wybierz liczbę dni od 1 do 365.',
+
+	'retention.after_closing':
+		'Dni od zakończenia, po których wszystko o tej konferencji zostanie usunięte, także plan: {days}',
+	'retention.latest': 'Wszystko o tej konferencji, także plan, zostanie usunięte najpóźniej {date}.',
+	'retention.on': 'Wszystko o tej konferencji, także plan, zostanie usunięte {date}.',
+	'retention.days_label': 'Usuń po zakończeniu, w dniach (od 1 do 365)',
+	'retention.save': 'Zapisz',
+	'my_data.title': 'Wasze dane',
+	'my_data.text':
+		'Wszystko, co Kring przechowuje o tej konferencji, w jednym pliku: pytanie, obawy i warunki, plan i każda przyjęta wersja, kto bierze udział i co się wydarzyło.',
+	'my_data.download': 'Pobierz wszystko',
+	'my_data.about': 'Wszystko, co Kring przechowuje o tej konferencji.',
+	'my_data.status.active': 'bierze udział',
+	'my_data.status.waiting': 'czeka przy drzwiach',
+	'my_data.status.declined': 'nie wpuszczono',
+	'my_data.status.removed': 'usunięto',
+	'erase.title': 'Usuń wszystko',
+	'erase.warning': 'Wszystko o tej konferencji zostanie usunięte, także plan. Tego nie można cofnąć.',
+	'erase.family_text':
+		'Potem nikt nie będzie miał do tego dostępu: ani rodzina, ani koordynator, ani specjalista. Chcesz zachować plan? Najpierw go pobierz.',
+	'erase.coordinator_text': 'Potem rodzina i specjalista też nie będą mieli do tego dostępu.',
+	'erase.confirm': 'Rozumiem: usuń wszystko',
+	'erase.submit': 'Usuń wszystko',
+	'erase.done': 'Wszystko o tej konferencji zostało usunięte.'
 } as const satisfies Translation<'pl'>;

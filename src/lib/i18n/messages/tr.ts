@@ -189,6 +189,8 @@ export const tr = {
 	'audit.plan.accepted': 'planı kabul etti',
 	'audit.plan.exported': 'planı yazdırdı veya indirdi',
 	'audit.account.created': 'hesap oluşturdu',
+	'audit.data.exported': 'tüm verileri indirdi',
+	'audit.retention.changed': 'kapandıktan kaç gün sonra her şeyin silineceğini değiştirdi',
 
 	'error.title': 'Bir sorun oldu',
 	'error.home': 'Başa dön',
@@ -221,5 +223,30 @@ export const tr = {
 	'error.too_many_attempts': 'Bu ağdan çok fazla yanlış deneme yapıldı. 10 dakika bekle ve tekrar dene.',
 	'error.removed': 'Artık bu konferansa katılmıyorsun.',
 	'error.revoked': 'Bu aşamada bu bölümü göremezsin.',
-	'error.too_large': 'Bu, kaydetmek için çok büyük. Daha kısa yaz.'
+	'error.too_large': 'Bu, kaydetmek için çok büyük. Daha kısa yaz.',
+	'error.erase_not_confirmed': 'Önce her şeyin silineceğini anladığını işaretle.',
+	'error.retention_invalid': '1 ile 365 arasında bir gün sayısı seç.',
+
+	'retention.after_closing': 'Bu konferansla ilgili her şey, plan da dahil, kapandıktan {days} gün sonra silinir.',
+	'retention.latest': 'Bu konferansla ilgili her şey, plan da dahil, en geç {date} tarihinde silinir.',
+	'retention.on': 'Bu konferansla ilgili her şey, plan da dahil, {date} tarihinde silinir.',
+	'retention.days_label': 'Kapandıktan sonra silme, gün olarak (1 ile 365 arası)',
+	'retention.save': 'Kaydet',
+	'my_data.title': 'Verileriniz',
+	'my_data.text':
+		'Kring’in bu konferans hakkında sakladığı her şey tek bir dosyada: soru, endişeler ve koşullar, plan ve kabul edilen her sürüm, kimlerin katıldığı ve neler olduğu.',
+	'my_data.download': 'Her şeyi indir',
+	'my_data.about': 'Kring’in bu konferans hakkında sakladığı her şey.',
+	'my_data.status.active': 'katılıyor',
+	'my_data.status.waiting': 'kapıda bekliyor',
+	'my_data.status.declined': 'içeri alınmadı',
+	'my_data.status.removed': 'çıkarıldı',
+	'erase.title': 'Her şeyi sil',
+	'erase.warning': 'Bu konferansla ilgili her şey silinecek, plan da. Bu geri alınamaz.',
+	'erase.family_text':
+		'Bundan sonra kimse göremez: ne aile, ne koordinatör, ne de uzman. Planı saklamak mı istiyorsun? Önce indir.',
+	'erase.coordinator_text': 'Bundan sonra aile ve uzman da göremez.',
+	'erase.confirm': 'Anlıyorum: her şeyi sil',
+	'erase.submit': 'Her şeyi sil',
+	'erase.done': 'Bu konferansla ilgili her şey silindi.'
 } as const satisfies Translation<'tr'>;

@@ -5,15 +5,9 @@ import * as Y from 'yjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { access } from '$lib/conference/access';
 import type { DocumentName, Phase, Role } from '$lib/conference/phases';
-import {
-	liveDocs,
-	rawSocket,
-	upgradeStatus,
-	waitForClose,
-	waitForConvergence,
-	waitUntil,
-	type RawSocket
-} from '../../../../tests/support/yjs-client';
+import { Browser } from '../../../../tests/support/http-client';
+import { openRawSocket, upgradeStatus, type RawSocket } from '../../../../tests/support/raw-socket';
+import { liveDocs, waitForClose, waitForConvergence, waitUntil } from '../../../../tests/support/yjs-client';
 import { Bus } from '../bus';
 import { CollabServer } from './collab-server';
 import type { CollabServerOptions, DocumentStore, RevocationEvent, UpgradeRequest } from './hooks';
@@ -61,8 +55,8 @@ type Live = {
 	logged: string[];
 	loads: string[];
 	stored: (documentName: DocumentName) => Y.Doc;
-	/** A cookie jar for `openDoc` / `rawSocket`. */
-	as(session: string): { cookieHeader(): string };
+	/** A browser holding this session cookie, for `openDoc` / `openRawSocket`; null: no cookie. */
+	as(session: string | null): Browser;
 	/** What the conference service does on a phase change: store it, then publish it. */
 	changePhase(phase: Phase): void;
 	close(): Promise<void>;
@@ -123,7 +117,11 @@ async function startLive(
 		logged,
 		loads,
 		stored,
-		as: (session) => ({ cookieHeader: () => `kring_session=${session}` }),
+		as(session) {
+			const browser = new Browser({ url, origin: url }, session ?? 'nobody');
+			if (session) browser.jar.set('kring_session', session);
+			return browser;
+		},
 		changePhase(next) {
 			conference.phase = next;
 			conference.changedAt++;
@@ -155,7 +153,7 @@ function updateWriting(text: string): Uint8Array {
 }
 
 function permissionDenied(socket: RawSocket): string | null {
-	for (const message of socket.received) {
+	for (const message of socket.messages) {
 		const decoder = decoding.createDecoder(message);
 		if (decoding.readVarUint(decoder) !== MESSAGE_AUTH) continue;
 		decoding.readVarUint(decoder);
@@ -172,15 +170,13 @@ const sockets: RawSocket[] = [];
 
 afterEach(async () => {
 	docs.closeAll();
-	for (const socket of sockets.splice(0)) socket.close();
+	for (const socket of sockets.splice(0)) socket.destroy();
 	await live?.close();
 	live = undefined;
 });
 
 async function openRaw(session: string | null, documentName: DocumentName | string, origin?: string | null) {
-	const socket = await rawSocket(live!.address, session ? live!.as(session) : null, CONFERENCE, documentName, {
-		origin
-	});
+	const socket = await openRawSocket(live!.as(session), CONFERENCE, documentName, { origin });
 	sockets.push(socket);
 	return socket;
 }
@@ -188,8 +184,8 @@ async function openRaw(session: string | null, documentName: DocumentName | stri
 describe('CollabServer', () => {
 	it('two family phones writing the plan at once end with the same plan, and the store holds it', async () => {
 		live = await startLive('information', { ...FAMILY });
-		const anna = docs.open(live.address, live.as('anna'), CONFERENCE, 'plan');
-		const bob = docs.open(live.address, live.as('bob'), CONFERENCE, 'plan');
+		const anna = docs.open(live.as('anna'), CONFERENCE, 'plan');
+		const bob = docs.open(live.as('bob'), CONFERENCE, 'plan');
 		await Promise.all([anna.synced, bob.synced]);
 
 		anna.doc.getText('notes').insert(0, 'Anna kookt op maandag. ');
@@ -203,8 +199,8 @@ describe('CollabServer', () => {
 
 	it("a read-only socket's edit is refused, stored nowhere and sent to nobody", async () => {
 		live = await startLive('presentation', { ...FAMILY, ...STAFF });
-		const anna = docs.open(live.address, live.as('anna'), CONFERENCE, 'plan');
-		const bob = docs.open(live.address, live.as('bob'), CONFERENCE, 'plan');
+		const anna = docs.open(live.as('anna'), CONFERENCE, 'plan');
+		const bob = docs.open(live.as('bob'), CONFERENCE, 'plan');
 		await Promise.all([anna.synced, bob.synced]);
 		const carla = await openRaw('carla', 'plan');
 		expect(carla.status).toBe(101);
@@ -230,7 +226,7 @@ describe('CollabServer', () => {
 		const anna = await openRaw('anna', 'brief');
 		// A writer is let in with the server's own sync request: every socket has heard from it.
 		await waitUntil(
-			() => [carla, piet, anna].every((socket) => socket.received.length > 0),
+			() => [carla, piet, anna].every((socket) => socket.messages.length > 0),
 			'not all three sockets joined the brief'
 		);
 
@@ -251,10 +247,10 @@ describe('CollabServer', () => {
 
 	it('refuses an upgrade with 401 or 403 before any document is opened', async () => {
 		live = await startLive('private', { ...FAMILY, ...STAFF });
-		expect(await upgradeStatus(live.address, null, CONFERENCE, 'plan')).toBe(401);
-		expect(await upgradeStatus(live.address, live.as('stranger'), CONFERENCE, 'plan')).toBe(401);
-		expect(await upgradeStatus(live.address, live.as('carla'), CONFERENCE, 'plan')).toBe(403);
-		expect(await upgradeStatus(live.address, live.as('piet'), CONFERENCE, 'brief')).toBe(403);
+		expect(await upgradeStatus(live.as(null), CONFERENCE, 'plan')).toBe(401);
+		expect(await upgradeStatus(live.as('stranger'), CONFERENCE, 'plan')).toBe(401);
+		expect(await upgradeStatus(live.as('carla'), CONFERENCE, 'plan')).toBe(403);
+		expect(await upgradeStatus(live.as('piet'), CONFERENCE, 'brief')).toBe(403);
 		expect(live.authorizations.map((request) => request.documentName)).toEqual(['plan', 'plan', 'plan', 'brief']);
 
 		// Refused by the server itself, without asking the hooks: another site, or no such document.
@@ -268,8 +264,8 @@ describe('CollabServer', () => {
 
 	it('a message over the limit closes only the socket that sent it', async () => {
 		live = await startLive('information', { ...FAMILY }, { maxMessageBytes: 1024 });
-		const anna = docs.open(live.address, live.as('anna'), CONFERENCE, 'plan');
-		const bob = docs.open(live.address, live.as('bob'), CONFERENCE, 'plan');
+		const anna = docs.open(live.as('anna'), CONFERENCE, 'plan');
+		const bob = docs.open(live.as('bob'), CONFERENCE, 'plan');
 		await Promise.all([anna.synced, bob.synced]);
 		const cleo = await openRaw('cleo', 'plan');
 
@@ -295,14 +291,14 @@ describe('CollabServer limits', () => {
 		const first = await openRaw('anna', 'plan');
 		const second = await openRaw('anna', 'brief');
 		const bob = await openRaw('bob', 'plan');
-		await waitUntil(() => [first, second, bob].every((s) => s.received.length > 0), 'the sockets to join');
+		await waitUntil(() => [first, second, bob].every((s) => s.messages.length > 0), 'the sockets to join');
 
 		const third = await openRaw('anna', 'plan');
 		const close = await waitForClose(first.closed, 'the oldest socket of the session stayed open');
 		expect(close).toMatchObject({ code: CLOSE.superseded.code, reason: CLOSE.superseded.reason });
 		// The newest is in, and nobody else's socket was touched.
 		third.send(QUERY_AWARENESS);
-		await waitUntil(() => third.received.length > 1, 'the newest socket to be answered');
+		await waitUntil(() => third.messages.length > 1, 'the newest socket to be answered');
 		expect(live.collab.connectionCount(CONFERENCE)).toBe(3);
 	});
 
@@ -311,7 +307,7 @@ describe('CollabServer limits', () => {
 		const anna = await openRaw('anna', 'plan');
 		const bob = await openRaw('bob', 'plan');
 		expect([anna.status, bob.status]).toEqual([101, 101]);
-		expect(await upgradeStatus(live.address, live.as('cleo'), CONFERENCE, 'plan')).toBe(503);
+		expect(await upgradeStatus(live.as('cleo'), CONFERENCE, 'plan')).toBe(503);
 		// Another document is another room.
 		expect((await openRaw('cleo', 'brief')).status).toBe(101);
 
@@ -345,7 +341,7 @@ describe('CollabServer limits', () => {
 			CLOSE.flooded.code
 		);
 
-		const anna = docs.open(live.address, live.as('anna'), CONFERENCE, 'plan');
+		const anna = docs.open(live.as('anna'), CONFERENCE, 'plan');
 		open();
 		await anna.synced;
 		anna.doc.getText('notes').insert(0, 'Anna kookt.');
@@ -355,19 +351,19 @@ describe('CollabServer limits', () => {
 
 	it('a socket that floods is read at its rate, losing nothing, while the family’s edits pass it by', async () => {
 		live = await startLive('information', { ...FAMILY }, { limits: { messagesPerSecond: 50 } });
-		const anna = docs.open(live.address, live.as('anna'), CONFERENCE, 'plan');
-		const bob = docs.open(live.address, live.as('bob'), CONFERENCE, 'plan');
+		const anna = docs.open(live.as('anna'), CONFERENCE, 'plan');
+		const bob = docs.open(live.as('bob'), CONFERENCE, 'plan');
 		await Promise.all([anna.synced, bob.synced]);
 		const flood = await openRaw('cleo', 'plan');
-		await waitUntil(() => flood.received.length > 0, 'the flooding socket to join');
-		const before = flood.received.length;
+		await waitUntil(() => flood.messages.length > 0, 'the flooding socket to join');
+		const before = flood.messages.length;
 
 		for (let i = 0; i < 100; i++) flood.send(QUERY_AWARENESS);
 		anna.doc.getText('notes').insert(0, 'Anna kookt.');
 		await waitUntil(() => textOf(bob.doc) === 'Anna kookt.', "Anna's edit did not reach Bob", { docs: [bob.doc] });
 		// Bob has Anna's edit while most of the flood is still waiting to be read.
-		expect(flood.received.length - before).toBeLessThan(100);
-		await waitUntil(() => flood.received.length - before >= 100, 'every query of the flood to be answered in the end', {
+		expect(flood.messages.length - before).toBeLessThan(100);
+		await waitUntil(() => flood.messages.length - before >= 100, 'every query of the flood to be answered in the end', {
 			timeoutMs: 30_000
 		});
 		expect(live.collab.connectionCount(CONFERENCE)).toBe(3);
@@ -375,8 +371,8 @@ describe('CollabServer limits', () => {
 
 	it('with the default limits, fast typing and a phone’s catch-up after working offline pass untouched', async () => {
 		live = await startLive('information', { ...FAMILY });
-		const anna = docs.open(live.address, live.as('anna'), CONFERENCE, 'plan');
-		const bob = docs.open(live.address, live.as('bob'), CONFERENCE, 'plan');
+		const anna = docs.open(live.as('anna'), CONFERENCE, 'plan');
+		const bob = docs.open(live.as('bob'), CONFERENCE, 'plan');
 		await Promise.all([anna.synced, bob.synced]);
 
 		// Typing: a keystroke at a time, every one its own update, as the editor sends them.
@@ -391,9 +387,9 @@ describe('CollabServer limits', () => {
 		const text = offline.getText('notes');
 		for (let i = 0; i < 3000; i++) text.insert(text.length, 'y');
 		text.insert(text.length, 'z'.repeat(512 * 1024));
-		const back = docs.open(live.address, live.as('bob'), CONFERENCE, 'plan', { doc: offline });
+		const back = docs.open(live.as('bob'), CONFERENCE, 'plan', { doc: offline });
 		await back.synced;
-		await waitForConvergence([anna.doc, offline], 'the catch-up did not reach Anna', 20_000);
+		await waitForConvergence([anna.doc, offline], 'the catch-up did not reach Anna');
 		expect(textOf(anna.doc)).toHaveLength(150 + 3000 + 512 * 1024);
 		expect([...anna.closeEvents, ...back.closeEvents]).toEqual([]);
 	});

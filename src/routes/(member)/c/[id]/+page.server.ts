@@ -8,6 +8,7 @@ import { failWith, formText } from '$lib/server/forms';
 import { createFamilyInvite, createProfessionalInvite } from '$lib/server/invites';
 import { requireMember, type Member } from '$lib/server/members';
 import { answerKnock, changePhase, knock } from '$lib/server/phase-changes';
+import { eraseOnRequest, setRetention } from '$lib/server/retention';
 import { deleteSessionCookie, invalidateSession } from '$lib/server/sessions';
 import { isEmail } from '$lib/server/users';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';
@@ -93,6 +94,18 @@ export const actions: Actions = {
 			if (!isEmail(values.email)) return fail(400, { error: 'email_invalid', values });
 			const token = await createProfessionalInvite(member, values);
 			return { done: 'professionalInvite', link: `${event.url.origin}/invite/${token}`, name: values.name };
+		}),
+	retention: (event) =>
+		asMember(event, async (member, form) => {
+			await setRetention(member, formText(form, 'days', 10));
+			return { done: 'retention' };
+		}),
+	/** Everything about the conference is erased; the family's device session goes with it. */
+	erase: (event) =>
+		asMember(event, async (member, form) => {
+			await eraseOnRequest(member, formText(form, 'confirm', 10) === 'yes');
+			if (member.role === 'family') deleteSessionCookie(event.cookies);
+			redirect(303, member.role === 'family' ? '/?erased=1' : '/staff?erased=1');
 		}),
 	/** A family member leaves this device: the session ends here; the browser wipes its local copy. */
 	leave: async ({ locals, cookies }) => {
