@@ -151,6 +151,14 @@ test('a conference goes from invitation to an accepted plan, and the coordinator
 	await print.goto(e.url() + '/print');
 	await expect(print.getByTestId('accepted-plan')).toContainText(PLAN_TEXT);
 	await expect(print.getByTestId('sha256')).toHaveText(sha);
+	// What the agreement answers is written out, not only "Z1".
+	await expect(print.getByTestId('answered').first()).toContainText(/Z1\s*Vader gebruikt veel softdrugs\./);
+
+	// The PDF button next to print and download brings the same plan as a PDF, made on the server.
+	const pdfLink = e.getByRole('link', { name: 'PDF' });
+	const pdf = await edith.context.request.get(new URL((await pdfLink.getAttribute('href'))!, e.url()).href);
+	expect(pdf.headers()['content-type']).toBe('application/pdf');
+	expect((await pdf.body()).subarray(0, 5).toString('latin1')).toBe('%PDF-');
 
 	for (const person of [coordinator, professional, edith, wim]) await person.context.close();
 	expect(pageErrors).toEqual([]);

@@ -3,6 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLOSE } from '$lib/collab/close-codes';
+import { acceptedConference, type Markers } from '../support/conference-with-everything';
+import { dumpDatabase, type DatabaseDump } from '../support/database-dump';
+import { addAgreement, fieldText } from '../support/edits';
+import type { Browser } from '../support/http-client';
+import { upgradeStatus } from '../support/raw-socket';
+import { kringForThisFile } from '../support/server';
 import {
 	acceptPlan,
 	boardData,
@@ -10,14 +16,9 @@ import {
 	createConference,
 	inviteFamily,
 	joinByLink,
-	unique,
-	type KringClient
-} from '../support/client';
-import { acceptedConference, type Markers } from '../support/conference-with-everything';
-import { dumpDatabase, type DatabaseDump } from '../support/database-dump';
-import { kringForThisFile } from '../support/kring-for-this-file';
-import { addAgreement, fieldText } from '../support/plan';
-import { upgradeStatus, waitForClose, waitUntil } from '../support/yjs-client';
+	unique
+} from '../support/steps';
+import { waitForClose, waitUntil } from '../support/yjs-client';
 import { metaText } from '../../src/lib/plan/shape';
 
 /**
@@ -37,26 +38,24 @@ function placesOfEach(dump: DatabaseDump, conference: { markers: Markers }): Rec
 	return Object.fromEntries(everyMarker(conference).map((marker) => [marker, dump.placesOf(marker)]));
 }
 
-/** The server-sent event stream of a board, read until it says `gone`. */
-async function boardStream(client: KringClient, conferenceId: string) {
-	const response = await client.get(`/c/${conferenceId}/events`);
-	expect(response.status).toBe(200);
-	const reader = response.body!.getReader();
-	let text = '';
-	const gone = (async () => {
-		for (;;) {
-			const { done, value } = await reader.read();
-			if (done) return null;
-			text += new TextDecoder().decode(value);
-			const match = /event: gone\ndata: (.*)\n/.exec(text);
-			if (match) return JSON.parse(match[1]) as { erased?: boolean };
-		}
-	})();
+/** The server-sent event stream of a board; `gone` resolves with what it says when it says `gone`. */
+async function boardStream(client: Browser, conferenceId: string) {
+	const stream = await client.events(`/c/${conferenceId}/events`);
+	expect(stream.status).toBe(200);
+	const gone = waitUntil(
+		() => stream.events.find((event) => event.event === 'gone'),
+		`the board of ${conferenceId} says it is gone`
+	).then((event) => {
+		stream.close();
+		return event.data;
+	});
+	// Nobody has to wait for a stream that is never meant to end.
+	gone.catch(() => stream.close());
 	return { gone };
 }
 
 /** What `client` gets when opening the board: 200, or 404 once the conference is gone. */
-async function boardStatus(client: KringClient, conferenceId: string): Promise<number> {
+async function boardStatus(client: Browser, conferenceId: string): Promise<number> {
 	return (await client.pageData(`/c/${conferenceId}`)).status;
 }
 
@@ -78,13 +77,13 @@ describe.each(['pglite', 'postgres'] as const)('on %s', (database) => {
 		const mother = (await joinByLink(server, await inviteFamily(carla, id), 'Moeder')).client;
 		await changePhase(carla, id, 'information');
 		await changePhase(carla, id, 'private');
-		const plan = docs.open(server, mother, id, 'plan');
+		const plan = docs.open(mother, id, 'plan');
 		await plan.synced;
 		addAgreement(plan.doc, kept);
 		metaText(plan.doc, 'contingency').insert(0, draft);
 		metaText(plan.doc, 'contingency').delete(0, draft.length);
 		metaText(plan.doc, 'contingency').insert(0, 'Dan bellen we de coördinator.');
-		const reader = docs.open(server, mother, id, 'plan');
+		const reader = docs.open(mother, id, 'plan');
 		await reader.synced;
 		await waitUntil(() => fieldText(reader.doc, 'contingency') === 'Dan bellen we de coördinator.', 'stored');
 		plan.destroy();
@@ -120,7 +119,7 @@ describe.each(['pglite', 'postgres'] as const)('on %s', (database) => {
 			[kept, '365'],
 			[byCoordinator, '30']
 		] as const)
-			expect((await carla.postAction(`/c/${conference.id}`, 'retention', { days })).type).toBe('success');
+			expect((await carla.action(`/c/${conference.id}`, 'retention', { days })).action?.type).toBe('success');
 		await changePhase(carla, kept.id, 'closed');
 		const keptBoard = (await boardData(kept.mother, kept.id)).board!;
 		expect(keptBoard.retention.latest).toBe(false);
@@ -142,8 +141,8 @@ describe.each(['pglite', 'postgres'] as const)('on %s', (database) => {
 		// open board is told, and its socket closes like a removed device's, never to open again.
 		const board = await boardStream(timed.mother, timed.id);
 		const { docs } = kring;
-		const phone = docs.open(server, timed.mother, timed.id, 'plan');
-		const professionalScreen = docs.open(server, timed.professional, timed.id, 'plan');
+		const phone = docs.open(timed.mother, timed.id, 'plan');
+		const professionalScreen = docs.open(timed.professional, timed.id, 'plan');
 		await Promise.all([phone.synced, professionalScreen.synced]);
 		const familyBoard = (await boardData(timed.mother, timed.id)).board!;
 		expect(familyBoard.retention.latest).toBe(true);
@@ -154,20 +153,20 @@ describe.each(['pglite', 'postgres'] as const)('on %s', (database) => {
 			CLOSE.removed.code
 		);
 		expect(await boardStatus(carla, timed.id)).toBe(404);
-		expect(await upgradeStatus(server, timed.mother, timed.id, 'plan')).toBe(401);
-		expect(await upgradeStatus(server, timed.professional, timed.id, 'plan')).toBe(403);
+		expect(await upgradeStatus(timed.mother, timed.id, 'plan')).toBe(401);
+		expect(await upgradeStatus(timed.professional, timed.id, 'plan')).toBe(403);
 		expect((await timed.professional.get(`/c/${timed.id}/export`)).status).toBe(404);
 		phone.destroy();
 		professionalScreen.destroy();
 
 		// 2. The family asks, once the plan is accepted: without confirming nothing happens.
-		expect(await byFamily.uncle.postAction(`/c/${byFamily.id}`, 'erase', {})).toMatchObject({
+		expect((await byFamily.uncle.action(`/c/${byFamily.id}`, 'erase', {})).action).toMatchObject({
 			type: 'failure',
 			data: { error: 'erase_not_confirmed' }
 		});
 		expect((await boardData(byFamily.uncle, byFamily.id)).board?.accepted?.version).toBe(1);
 		const otherPhone = await boardStream(byFamily.mother, byFamily.id);
-		expect(await byFamily.uncle.postAction(`/c/${byFamily.id}`, 'erase', { confirm: 'yes' })).toEqual({
+		expect((await byFamily.uncle.action(`/c/${byFamily.id}`, 'erase', { confirm: 'yes' })).action).toEqual({
 			type: 'redirect',
 			status: 303,
 			location: '/?erased=1'
@@ -178,7 +177,7 @@ describe.each(['pglite', 'postgres'] as const)('on %s', (database) => {
 
 		// 3. The coordinator asks, once she has closed the conference.
 		await changePhase(carla, byCoordinator.id, 'closed');
-		expect(await carla.postAction(`/c/${byCoordinator.id}`, 'erase', { confirm: 'yes' })).toEqual({
+		expect((await carla.action(`/c/${byCoordinator.id}`, 'erase', { confirm: 'yes' })).action).toEqual({
 			type: 'redirect',
 			status: 303,
 			location: '/staff?erased=1'

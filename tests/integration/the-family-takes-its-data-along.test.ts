@@ -1,7 +1,8 @@
 import { expect, it } from 'vitest';
-import { boardData, joinByLink, unique, type KringClient } from '../support/client';
 import { acceptedConference } from '../support/conference-with-everything';
-import { kringForThisFile } from '../support/kring-for-this-file';
+import type { Browser } from '../support/http-client';
+import { kringForThisFile } from '../support/server';
+import { boardData, joinByLink, unique } from '../support/steps';
 
 /**
  * The family can download everything Kring holds about its conference, in one readable file:
@@ -11,9 +12,8 @@ import { kringForThisFile } from '../support/kring-for-this-file';
  */
 const kring = kringForThisFile();
 
-async function download(who: KringClient, conferenceId: string) {
-	const response = await who.get(`/c/${conferenceId}/my-data`);
-	return { status: response.status, headers: response.headers, text: await response.text() };
+function download(who: Browser, conferenceId: string) {
+	return who.get(`/c/${conferenceId}/my-data`);
 }
 
 it('the family downloads everything about its own conference and nothing about another; staff cannot', async () => {

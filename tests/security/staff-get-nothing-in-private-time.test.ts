@@ -90,8 +90,15 @@ describe('staff get nothing in private time', () => {
 
 	it('walks every route and its __data.json with every staff session and finds nothing', async () => {
 		const patterns = routeTree().map((r) => r.pattern);
-		// The walk must cover the board, its live stream, exports, print and the big screen.
-		for (const required of ['/c/[id]', '/c/[id]/events', '/c/[id]/export', '/c/[id]/print', '/c/[id]/present'])
+		// The walk must cover the board, its live stream, exports, print, the PDF and the big screen.
+		for (const required of [
+			'/c/[id]',
+			'/c/[id]/events',
+			'/c/[id]/export',
+			'/c/[id]/print',
+			'/c/[id]/plan.pdf',
+			'/c/[id]/present'
+		])
 			expect(patterns).toContain(required);
 		const values = {
 			id: [conference.id, conference.id.toUpperCase()],
@@ -234,11 +241,13 @@ describe('staff get nothing in private time', () => {
 		}
 	});
 
-	it('export, print, present and the live stream carry nothing of the plan for staff', async () => {
+	it('export, print, PDF, present and the live stream carry nothing of the plan for staff', async () => {
 		const { id } = conference;
 		for (const { who, browser } of staff()) {
 			const exported = await browser.get(`/c/${id}/export`);
 			expect(exported.status, `${who} export`).toBe(404);
+			// A PDF's text is not searchable in its bytes, so the walk cannot see into one: no PDF at all.
+			expect((await browser.get(`/c/${id}/plan.pdf`)).status, `${who} PDF`).toBe(404);
 			const print = await browser.pageData(`/c/${id}/print`);
 			expect(print.data.frozen, `${who} print`).toBeUndefined();
 			const present = await browser.pageData(`/c/${id}/present`);
@@ -378,6 +387,7 @@ describe('staff get nothing in private time', () => {
 		);
 		expect(problems).toEqual([]);
 		expect((await coordinator.get(`/c/${id}/export`)).status).toBe(404);
+		expect((await coordinator.get(`/c/${id}/plan.pdf`)).status).toBe(404);
 		for (const doc of ['plan', 'brief']) {
 			const socket = await openRawSocket(coordinator, id, doc);
 			socket.send(syncStep1());
@@ -390,6 +400,7 @@ describe('staff get nothing in private time', () => {
 		expect(kept.status).toBe(200);
 		expect(found(kept.text, [conference.secret])).toEqual([conference.secret]);
 		expect((await anna.get(`/c/${id}/export`)).status).toBe(200);
+		expect((await professional.get(`/c/${id}/plan.pdf`)).status).toBe(200);
 	});
 
 	it('leaves no family content in the server logs', () => {

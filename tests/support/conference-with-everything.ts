@@ -2,6 +2,10 @@
  * A conference that has left something of itself in every place Kring keeps data, each piece a
  * string that occurs nowhere else: for tests that look for it later, or make sure it is gone.
  */
+import { readBrief } from '../../src/lib/plan/shape';
+import { addAgreement, addConcern, agreementTexts, fieldText, typeInto } from './edits';
+import type { Browser } from './http-client';
+import type { KringForThisFile } from './server';
 import {
 	acceptPlan,
 	changePhase,
@@ -10,14 +14,9 @@ import {
 	inviteProfessional,
 	joinByLink,
 	registerProfessional,
-	StepFailed,
-	unique,
-	type KringClient
-} from './client';
-import type { KringForThisFile } from './kring-for-this-file';
-import { addAgreement, addConcern, agreementTexts, fieldText, typeInto } from './plan';
+	unique
+} from './steps';
 import { waitUntil } from './yjs-client';
-import { readBrief } from '../../src/lib/plan/shape';
 
 /** What one conference wrote everywhere Kring keeps something; each string occurs nowhere else. */
 export function markersOf(tag: string) {
@@ -40,9 +39,9 @@ export type Accepted = {
 	id: string;
 	markers: Markers;
 	familyLink: string;
-	mother: KringClient;
-	uncle: KringClient;
-	professional: KringClient;
+	mother: Browser;
+	uncle: Browser;
+	professional: Browser;
 };
 
 /**
@@ -66,10 +65,10 @@ export async function acceptedConference(kring: KringForThisFile, tag: string): 
 	const professional = (await registerProfessional(server, link, { name: 'Jeugdzorg Pieter' })).client;
 
 	await changePhase(carla, id, 'information');
-	const brief = docs.open(server, professional, id, 'brief');
+	const brief = docs.open(professional, id, 'brief');
 	await brief.synced;
 	addConcern(brief.doc, markers.concern);
-	const briefOnPhone = docs.open(server, mother, id, 'brief');
+	const briefOnPhone = docs.open(mother, id, 'brief');
 	await briefOnPhone.synced;
 	await waitUntil(
 		() => readBrief(briefOnPhone.doc).concerns.some((concern) => concern.text === markers.concern),
@@ -77,11 +76,11 @@ export async function acceptedConference(kring: KringForThisFile, tag: string): 
 	);
 
 	await changePhase(carla, id, 'private');
-	const plan = docs.open(server, mother, id, 'plan');
+	const plan = docs.open(mother, id, 'plan');
 	await plan.synced;
 	addAgreement(plan.doc, markers.agreement);
 	await typeInto(plan.doc, 'monitor', markers.typed);
-	const planOnPhone = docs.open(server, uncle, id, 'plan');
+	const planOnPhone = docs.open(uncle, id, 'plan');
 	await planOnPhone.synced;
 	await waitUntil(
 		() =>
@@ -96,11 +95,13 @@ export async function acceptedConference(kring: KringForThisFile, tag: string): 
 
 	// Someone unknown knocks after acceptance; the family does not let them in.
 	const stranger = await joinByLink(server, familyLink, markers.stranger);
-	const decided = await mother.postAction(`/c/${id}`, 'door', {
+	const decided = await mother.action(`/c/${id}`, 'door', {
 		participantId: stranger.participantId,
 		decision: 'decline'
 	});
-	if (stranger.status !== 'waiting' || decided.type !== 'success')
-		throw new StepFailed(`the stranger was not turned away at the door: ${JSON.stringify(decided)}`);
+	if (stranger.status !== 'waiting' || decided.action?.type !== 'success')
+		throw new Error(
+			`the stranger was not turned away at the door: HTTP ${decided.status} ${decided.text.slice(0, 300)}`
+		);
 	return { id, markers, familyLink, mother, uncle, professional };
 }

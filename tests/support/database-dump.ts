@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path';
 import * as Y from 'yjs';
-import type { KringServer } from './kring-server';
+import type { KringServer } from './server';
 
 type Query = (statement: string) => Promise<Record<string, unknown>[]>;
 

@@ -9,19 +9,28 @@ import {
 	concernsOf,
 	createAgreement,
 	createBriefItem,
+	createGroundRule,
+	groundRulesOf,
 	metaText,
 	readPlan,
 	type MetaField
 } from '../../src/lib/plan/shape';
 
-/** Adds an agreement whose rich text is one paragraph; returns its id. */
-export function addAgreement(doc: Y.Doc, text: string, fields: { theme?: string; createdBy?: string } = {}): string {
+/** Adds an agreement whose rich text is one paragraph, with who, when and what it answers; returns its id. */
+export function addAgreement(
+	doc: Y.Doc,
+	text: string,
+	fields: { theme?: string; createdBy?: string; who?: string[]; when?: string; answers?: string[] } = {}
+): string {
 	const agreement = createAgreement({ theme: fields.theme ?? 'other', createdBy: fields.createdBy ?? 'test' });
 	doc.transact(() => {
 		agreementsOf(doc).push([agreement]);
 		const paragraph = new Y.XmlElement('paragraph');
 		(agreement.get('text') as Y.XmlFragment).insert(0, [paragraph]);
 		paragraph.insert(0, [new Y.XmlText(text)]);
+		if (fields.who?.length) (agreement.get('who') as Y.Array<string>).push(fields.who);
+		if (fields.when) (agreement.get('when') as Y.Text).insert(0, fields.when);
+		if (fields.answers?.length) (agreement.get('answers') as Y.Array<string>).push(fields.answers);
 	});
 	return String(agreement.get('id'));
 }
@@ -45,6 +54,27 @@ export function addCondition(doc: Y.Doc, text: string, by = 'Jeugdzorg', theme?:
 export function appendToField(doc: Y.Doc, field: MetaField, text: string): void {
 	const target = metaText(doc, field);
 	target.insert(target.length, text);
+}
+
+/** Adds a concern or a condition with its theme; returns its id, which agreements answer. */
+export function addBriefItem(
+	doc: Y.Doc,
+	kind: 'concern' | 'condition',
+	fields: { by: string; text: string; theme?: string }
+): string {
+	const item = createBriefItem(fields);
+	(kind === 'concern' ? concernsOf(doc) : conditionsOf(doc)).push([item]);
+	return String(item.get('id'));
+}
+
+/** Adds a ground rule to the plan. */
+export function addGroundRule(doc: Y.Doc, text: string): void {
+	groundRulesOf(doc).push([createGroundRule(text)]);
+}
+
+/** Writes a plan-wide field (who watches over the plan, when to evaluate, what if not) at once. */
+export function setField(doc: Y.Doc, field: MetaField, text: string): void {
+	metaText(doc, field).insert(0, text);
 }
 
 /**

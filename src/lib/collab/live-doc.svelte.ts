@@ -1,9 +1,11 @@
+import * as decoding from 'lib0/decoding';
 import { IndexeddbPersistence } from 'y-indexeddb';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import type { Access } from '$lib/conference/access';
 import type { DocumentName } from '$lib/conference/phases';
 import { CLOSE } from './close-codes';
+import { MESSAGE_SAVING, SAVING_PAUSED } from './saving';
 
 export type PresenceEntry = {
 	clientId: number;
@@ -42,6 +44,10 @@ export class LiveDoc {
 	/** Why the server closed the socket, when it did so on purpose (phase change, removal, too large, …). */
 	closedBy = $state<ClosedBy | null>(null);
 	presence = $state<PresenceEntry[]>([]);
+	/** The server cannot store edits right now (its database is stuck); they wait here and on the server. */
+	savingPaused = $state(false);
+	/** The server could not read what it stored of this document: nothing opens until that is repaired. */
+	unreadable = $state(false);
 
 	constructor(
 		readonly conferenceId: string,
@@ -63,8 +69,16 @@ export class LiveDoc {
 		});
 		this.provider.on('sync', (isSynced: boolean) => {
 			this.synced = isSynced;
+			if (isSynced) this.unreadable = false;
 		});
+		this.provider.messageHandlers[MESSAGE_SAVING] = (_encoder, decoder) => {
+			this.savingPaused = decoding.readVarUint(decoder) === SAVING_PAUSED;
+		};
 		this.provider.on('connection-close', (event: CloseEvent | null) => {
+			// The next connection is told again if saving is still paused.
+			this.savingPaused = false;
+			// Not a refusal for good: once the stored document is repaired, the next attempt opens it.
+			if (event?.code === CLOSE.unreadable.code) this.unreadable = true;
 			const closedBy = event ? CLOSED_BY.get(event.code) : undefined;
 			if (closedBy) {
 				this.closedBy = closedBy;

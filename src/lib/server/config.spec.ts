@@ -34,7 +34,11 @@ describe('loadConfig', () => {
 			closeAcceptedAfterMs: 30 * 24 * 3600_000,
 			eraseClosedAfterMs: 90 * 24 * 3600_000,
 			housekeepingIntervalMs: 3600_000,
-			compactAfter: 500
+			compactAfter: 500,
+			statementTimeoutMs: 30_000,
+			commitTimeoutMs: 35_000,
+			savingPausedAfterMs: 3_000,
+			shutdownDrainMs: 30_000
 		});
 	});
 
@@ -57,7 +61,11 @@ describe('loadConfig', () => {
 				KRING_CLOSE_ACCEPTED_AFTER_DAYS: '7',
 				KRING_ERASE_CLOSED_AFTER_DAYS: '180',
 				KRING_HOUSEKEEPING_INTERVAL_MS: '60000',
-				KRING_COMPACT_AFTER: '25'
+				KRING_COMPACT_AFTER: '25',
+				KRING_STATEMENT_TIMEOUT_MS: '0',
+				KRING_COMMIT_TIMEOUT_MS: '10000',
+				KRING_SAVING_PAUSED_AFTER_MS: '500',
+				KRING_SHUTDOWN_DRAIN_MS: '60000'
 			})
 		).toEqual({
 			port: 8080,
@@ -77,7 +85,11 @@ describe('loadConfig', () => {
 			closeAcceptedAfterMs: 7 * 24 * 3600_000,
 			eraseClosedAfterMs: 180 * 24 * 3600_000,
 			housekeepingIntervalMs: 60_000,
-			compactAfter: 25
+			compactAfter: 25,
+			statementTimeoutMs: 0,
+			commitTimeoutMs: 10_000,
+			savingPausedAfterMs: 500,
+			shutdownDrainMs: 60_000
 		});
 	});
 

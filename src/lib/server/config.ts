@@ -31,6 +31,14 @@ export type Config = {
 	eraseClosedAfterMs: number;
 	housekeepingIntervalMs: number;
 	compactAfter: number;
+	/** PostgreSQL cancels a statement that runs longer; 0: never. */
+	statementTimeoutMs: number;
+	/** A commit of live edits that takes longer is given up and tried again; 0: never. */
+	commitTimeoutMs: number;
+	/** How long storing may stall before the boards say "saving is paused". */
+	savingPausedAfterMs: number;
+	/** How long a stopping server waits for the edits it received to be stored. */
+	shutdownDrainMs: number;
 };
 
 export type Env = Record<string, string | undefined>;
@@ -125,6 +133,27 @@ export const VARIABLES = [
 		name: 'KRING_COMPACT_AFTER',
 		fallback: '500',
 		meaning: 'Stored updates of one document after which they are folded into one snapshot.'
+	},
+	{
+		name: 'KRING_STATEMENT_TIMEOUT_MS',
+		fallback: '30000',
+		meaning:
+			'PostgreSQL cancels a statement that runs longer, and a transaction left open twice as long (0: never). Only with DATABASE_URL.'
+	},
+	{
+		name: 'KRING_COMMIT_TIMEOUT_MS',
+		fallback: '35000',
+		meaning: 'A commit of live edits that takes longer is given up and tried again (0: never).'
+	},
+	{
+		name: 'KRING_SAVING_PAUSED_AFTER_MS',
+		fallback: '3000',
+		meaning: 'How long storing live edits may stall before the boards say “saving is paused”.'
+	},
+	{
+		name: 'KRING_SHUTDOWN_DRAIN_MS',
+		fallback: '30000',
+		meaning: 'How long a stopping server (SIGTERM) waits for the edits it received to be stored.'
 	}
 ] as const;
 
@@ -143,6 +172,7 @@ export const MAX_RETENTION_DAYS = 365;
 const MIB = 1024 * 1024;
 /** setInterval treats a longer delay as 1 ms. */
 const LONGEST_TIMER_MS = 2 ** 31 - 1;
+const MS = 'a whole number of milliseconds';
 
 /**
  * Reads and checks the configuration from `env`. Pure apart from resolving relative paths
@@ -207,7 +237,11 @@ export function loadConfig(env: Env = process.env): Config {
 			LONGEST_TIMER_MS,
 			'a whole number of milliseconds'
 		),
-		compactAfter: read.wholeNumber('KRING_COMPACT_AFTER', 500, 1, 1_000_000_000, 'a whole number of updates')
+		compactAfter: read.wholeNumber('KRING_COMPACT_AFTER', 500, 1, 1_000_000_000, 'a whole number of updates'),
+		statementTimeoutMs: read.wholeNumber('KRING_STATEMENT_TIMEOUT_MS', 30_000, 0, LONGEST_TIMER_MS, MS),
+		commitTimeoutMs: read.wholeNumber('KRING_COMMIT_TIMEOUT_MS', 35_000, 0, LONGEST_TIMER_MS, MS),
+		savingPausedAfterMs: read.wholeNumber('KRING_SAVING_PAUSED_AFTER_MS', 3_000, 0, LONGEST_TIMER_MS, MS),
+		shutdownDrainMs: read.wholeNumber('KRING_SHUTDOWN_DRAIN_MS', 30_000, 0, LONGEST_TIMER_MS, MS)
 	};
 	if (problems.length > 0) throw new ConfigError(problems);
 	return Object.freeze(config);

@@ -157,6 +157,7 @@ export const ar = {
 	'action.present': 'اعرض على الشاشة الكبيرة',
 	'action.print': 'اطبع',
 	'action.download': 'نزّل',
+	'action.pdf': 'ملف PDF',
 
 	'private.staff_title': 'العائلة الآن في وقتها الخاص',
 	'private.staff_text': 'لا ترى شيئًا من الخطة. ستخبرك العائلة عندما تكون جاهزة.',
@@ -187,8 +188,13 @@ export const ar = {
 
 	'accepted.title': 'تمت الموافقة على الخطة — النسخة {version}',
 	'accepted.by': 'وافق عليها: {name}، في {date}',
-	'accepted.conditions': 'الشروط',
+	'accepted.by_role': 'وافق عليها: {name} ({role})، في {date}',
+	'accepted.conditions': 'شروط الموافقة',
 	'accepted.hash': 'البصمة الرقمية (SHA-256)',
+	'accepted.date': 'التاريخ',
+	'accepted.people': 'مَن شارك',
+	'accepted.person': '{name} — {how}',
+	'accepted.footer': '{title} · النسخة {version} · الصفحة {page} من {pages}',
 
 	'audit.title': 'السجل',
 	'audit.conference.created': 'أنشأ الاجتماع',
@@ -265,5 +271,12 @@ export const ar = {
 	'erase.coordinator_text': 'بعد ذلك لن تستطيع العائلة ولا المختص رؤيته أيضًا.',
 	'erase.confirm': 'أفهم ذلك: امحُ كل شيء',
 	'erase.submit': 'امحُ كل شيء',
-	'erase.done': 'مُحي كل شيء عن هذا الاجتماع.'
+	'erase.done': 'مُحي كل شيء عن هذا الاجتماع.',
+
+	'store.saving_paused':
+		'الحفظ متوقف للحظة. تبقى تغييراتك على هذا الجهاز وتُحفظ بمجرد أن يعمل من جديد. يمكنك المتابعة.',
+	'store.unreadable_brief':
+		'لا يمكن فتح «السؤال والمخاوف» الآن: هناك خلل فيما حفظه Kring منه. لم يُحذف أي شيء. اطلب المساعدة من المنسق؛ Kring يحاول من جديد باستمرار.',
+	'store.unreadable_plan':
+		'لا يمكن فتح «خطتنا» الآن: هناك خلل فيما حفظه Kring منها. لم يُحذف أي شيء. اطلب المساعدة من المنسق؛ Kring يحاول من جديد باستمرار.'
 } as const satisfies Translation<'ar'>;

@@ -146,6 +146,7 @@ export const en = {
 	'action.present': 'Show on the big screen',
 	'action.print': 'Print',
 	'action.download': 'Download',
+	'action.pdf': 'PDF',
 
 	'private.staff_title': 'The family is having private family time',
 	'private.staff_text': 'You see nothing of the plan. The family will tell you when they are ready.',
@@ -169,8 +170,13 @@ export const en = {
 
 	'accepted.title': 'Plan accepted — version {version}',
 	'accepted.by': 'Accepted by {name} on {date}',
-	'accepted.conditions': 'Conditions',
+	'accepted.by_role': 'Accepted by {name} ({role}) on {date}',
+	'accepted.conditions': 'Conditions given at acceptance',
 	'accepted.hash': 'Fingerprint (SHA-256)',
+	'accepted.date': 'Date',
+	'accepted.people': 'Who took part',
+	'accepted.person': '{name} — {how}',
+	'accepted.footer': '{title} · version {version} · page {page} of {pages}',
 
 	'audit.title': 'Log',
 	'audit.conference.created': 'created the conference',
@@ -248,5 +254,12 @@ export const en = {
 	'erase.coordinator_text': 'After that the family and the professional cannot see it either.',
 	'erase.confirm': 'I understand: erase everything',
 	'erase.submit': 'Erase everything',
-	'erase.done': 'Everything about this conference has been erased.'
+	'erase.done': 'Everything about this conference has been erased.',
+
+	'store.saving_paused':
+		'Saving is paused for a moment. Your changes stay on this device and are saved as soon as it works again. You can carry on.',
+	'store.unreadable_brief':
+		'“Question and worries” cannot be opened right now: something is wrong with what Kring stored of it. Nothing has been thrown away. Ask the coordinator for help; Kring keeps trying.',
+	'store.unreadable_plan':
+		'“Our plan” cannot be opened right now: something is wrong with what Kring stored of it. Nothing has been thrown away. Ask the coordinator for help; Kring keeps trying.'
 } as const satisfies Translation<'en'>;

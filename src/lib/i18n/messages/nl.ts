@@ -150,6 +150,7 @@ export const nl = {
 	'action.present': 'Presentatie op groot scherm',
 	'action.print': 'Afdrukken',
 	'action.download': 'Downloaden',
+	'action.pdf': 'PDF',
 
 	'private.staff_title': 'De familie is in het besloten gedeelte',
 	'private.staff_text': 'Je ziet niets van het plan. De familie laat weten wanneer ze klaar is.',
@@ -173,8 +174,13 @@ export const nl = {
 
 	'accepted.title': 'Plan aanvaard — versie {version}',
 	'accepted.by': 'Aanvaard door {name} op {date}',
-	'accepted.conditions': 'Voorwaarden',
+	'accepted.by_role': 'Aanvaard door {name} ({role}) op {date}',
+	'accepted.conditions': 'Voorwaarden bij het aanvaarden',
 	'accepted.hash': 'Vingerafdruk (SHA-256)',
+	'accepted.date': 'Datum',
+	'accepted.people': 'Wie waren erbij',
+	'accepted.person': '{name} — {how}',
+	'accepted.footer': '{title} · versie {version} · pagina {page} van {pages}',
 
 	'audit.title': 'Logboek',
 	'audit.conference.created': 'heeft de conferentie aangemaakt',
@@ -253,5 +259,12 @@ export const nl = {
 	'erase.coordinator_text': 'Daarna kunnen ook de familie en de professional er niet meer bij.',
 	'erase.confirm': 'Ik begrijp het: wis alles',
 	'erase.submit': 'Alles wissen',
-	'erase.done': 'Alles van deze conferentie is gewist.'
+	'erase.done': 'Alles van deze conferentie is gewist.',
+
+	'store.saving_paused':
+		'Opslaan lukt even niet. Je wijzigingen blijven op dit apparaat en worden opgeslagen zodra het weer kan. Je kunt gewoon doorgaan.',
+	'store.unreadable_brief':
+		'„Vraag en zorgen” kan nu niet worden geopend: er is iets mis met wat Kring ervan heeft bewaard. Er is niets weggegooid. Vraag de coördinator om hulp; Kring probeert het steeds opnieuw.',
+	'store.unreadable_plan':
+		'„Ons plan” kan nu niet worden geopend: er is iets mis met wat Kring ervan heeft bewaard. Er is niets weggegooid. Vraag de coördinator om hulp; Kring probeert het steeds opnieuw.'
 } as const satisfies { readonly [key: string]: string | PluralForms<'nl'> };

@@ -149,6 +149,7 @@ export const pl = {
 	'action.present': 'Pokaż na dużym ekranie',
 	'action.print': 'Drukuj',
 	'action.download': 'Pobierz',
+	'action.pdf': 'PDF',
 
 	'private.staff_title': 'Rodzina ma czas tylko dla siebie',
 	'private.staff_text': 'Nie widzisz nic z planu. Rodzina da znać, gdy będzie gotowa.',
@@ -176,8 +177,13 @@ export const pl = {
 
 	'accepted.title': 'Plan przyjęty — wersja {version}',
 	'accepted.by': 'Kto przyjął: {name}. Kiedy: {date}.',
-	'accepted.conditions': 'Warunki',
+	'accepted.by_role': 'Kto przyjął: {name} ({role}). Kiedy: {date}.',
+	'accepted.conditions': 'Warunki przyjęcia',
 	'accepted.hash': 'Odcisk cyfrowy (SHA-256)',
+	'accepted.date': 'Data',
+	'accepted.people': 'Kto brał udział',
+	'accepted.person': '{name} — {how}',
+	'accepted.footer': '{title} · wersja {version} · strona {page} z {pages}',
 
 	'audit.title': 'Dziennik',
 	'audit.conference.created': 'utworzył(a) spotkanie',
@@ -256,5 +262,12 @@ export const pl = {
 	'erase.coordinator_text': 'Potem rodzina i specjalista też nie będą mieli do tego dostępu.',
 	'erase.confirm': 'Rozumiem: usuń wszystko',
 	'erase.submit': 'Usuń wszystko',
-	'erase.done': 'Wszystko o tej konferencji zostało usunięte.'
+	'erase.done': 'Wszystko o tej konferencji zostało usunięte.',
+
+	'store.saving_paused':
+		'Zapisywanie jest na chwilę wstrzymane. Twoje zmiany zostają na tym urządzeniu i zostaną zapisane, gdy tylko znów będzie to możliwe. Możesz pisać dalej.',
+	'store.unreadable_brief':
+		'„Pytanie i obawy” nie da się teraz otworzyć: coś jest nie tak z tym, co Kring z tego zapisał. Nic nie zostało usunięte. Poproś koordynatora o pomoc; Kring próbuje dalej.',
+	'store.unreadable_plan':
+		'„Nasz plan” nie da się teraz otworzyć: coś jest nie tak z tym, co Kring z niego zapisał. Nic nie zostało usunięte. Poproś koordynatora o pomoc; Kring próbuje dalej.'
 } as const satisfies Translation<'pl'>;

@@ -147,6 +147,7 @@ export const tr = {
 	'action.present': 'Büyük ekranda göster',
 	'action.print': 'Yazdır',
 	'action.download': 'İndir',
+	'action.pdf': 'PDF',
 
 	'private.staff_title': 'Aile şu an kendi zamanında',
 	'private.staff_text': 'Plandan hiçbir şey görmezsin. Aile hazır olunca sana haber verir.',
@@ -170,8 +171,13 @@ export const tr = {
 
 	'accepted.title': 'Plan kabul edildi — sürüm {version}',
 	'accepted.by': 'Kabul eden: {name} — {date}',
-	'accepted.conditions': 'Şartlar',
+	'accepted.by_role': 'Kabul eden: {name} ({role}) — {date}',
+	'accepted.conditions': 'Kabul şartları',
 	'accepted.hash': 'Parmak izi (SHA-256)',
+	'accepted.date': 'Tarih',
+	'accepted.people': 'Kimler katıldı',
+	'accepted.person': '{name} — {how}',
+	'accepted.footer': '{title} · sürüm {version} · sayfa {page}/{pages}',
 
 	'audit.title': 'Kayıt defteri',
 	'audit.conference.created': 'toplantıyı oluşturdu',
@@ -248,5 +254,12 @@ export const tr = {
 	'erase.coordinator_text': 'Bundan sonra aile ve uzman da göremez.',
 	'erase.confirm': 'Anlıyorum: her şeyi sil',
 	'erase.submit': 'Her şeyi sil',
-	'erase.done': 'Bu konferansla ilgili her şey silindi.'
+	'erase.done': 'Bu konferansla ilgili her şey silindi.',
+
+	'store.saving_paused':
+		'Kaydetme bir süreliğine duraklatıldı. Değişikliklerin bu cihazda kalır ve yeniden çalışır çalışmaz kaydedilir. Devam edebilirsin.',
+	'store.unreadable_brief':
+		'“Soru ve endişeler” şu anda açılamıyor: Kring’in bundan sakladıklarında bir sorun var. Hiçbir şey silinmedi. Koordinatörden yardım iste; Kring yeniden denemeye devam ediyor.',
+	'store.unreadable_plan':
+		'“Planımız” şu anda açılamıyor: Kring’in bundan sakladıklarında bir sorun var. Hiçbir şey silinmedi. Koordinatörden yardım iste; Kring yeniden denemeye devam ediyor.'
 } as const satisfies Translation<'tr'>;

@@ -34,7 +34,11 @@ function memoryStore() {
 		async appendUpdate(conferenceId, documentName, update) {
 			const key = `${conferenceId}/${documentName}`;
 			updates.set(key, [...(updates.get(key) ?? []), update]);
-		}
+		},
+		// Saving never stalls here, and every stored document reads.
+		onSaving: () => () => {},
+		isSavingPaused: () => false,
+		isUnreadable: () => false
 	};
 	/** The document as stored, for reading what reached the store. */
 	const stored = (documentName: DocumentName): Y.Doc => {

@@ -37,12 +37,16 @@ export class CollabServer<Who = unknown> {
 	private readonly unsubscribe: () => void;
 	private readonly limits: CollabLimits;
 	private readonly sessions: SessionSockets<HeldSocket>;
+	private readonly unsubscribeSaving: () => void;
 
 	constructor(private readonly options: CollabServerOptions<Who>) {
 		this.limits = { ...DEFAULT_LIMITS, pendingBytes: options.maxMessageBytes, ...options.limits };
 		this.sessions = new SessionSockets(this.limits.socketsPerSession);
 		this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes });
 		this.unsubscribe = options.bus.subscribe((message, local) => this.onBus(message, local));
+		this.unsubscribeSaving = options.store.onSaving((conferenceId, documentName, paused) =>
+			this.rooms.get(`${conferenceId}/${documentName}`)?.tellSaving(paused)
+		);
 	}
 
 	/** Returns false when the request is not for the collab endpoint, so others may take it. */
@@ -59,7 +63,8 @@ export class CollabServer<Who = unknown> {
 				this.wss.handleUpgrade(request, socket, head, (ws) => {
 					this.attach(ws, grant).catch((error: Error) => {
 						this.options.log('[collab] could not open document:', error);
-						ws.close(CLOSE.storageFailed.code, CLOSE.storageFailed.reason);
+						const why = this.options.store.isUnreadable(error) ? CLOSE.unreadable : CLOSE.storageFailed;
+						ws.close(why.code, why.reason);
 					});
 				});
 			},
@@ -297,12 +302,19 @@ export class CollabServer<Who = unknown> {
 		return this.roomsOf(conferenceId).reduce((sum, room) => sum + room.connections.size, 0);
 	}
 
+	/** Closes every socket with 1012 and resolves once they are closed; their last edits are handed to the store. */
 	async close(): Promise<void> {
 		this.unsubscribe();
-		for (const room of this.rooms.values()) {
-			for (const connection of room.connections) connection.close(CLOSE.shuttingDown.code, CLOSE.shuttingDown.reason);
-			room.destroy();
-		}
+		this.unsubscribeSaving();
+		const rooms = [...this.rooms.values()];
+		await Promise.all(
+			rooms.flatMap((room) =>
+				[...room.connections].map((connection) =>
+					connection.closeForRestart(CLOSE.shuttingDown.code, CLOSE.shuttingDown.reason)
+				)
+			)
+		);
+		for (const room of rooms) room.destroy();
 		this.rooms.clear();
 		this.wss.close();
 	}

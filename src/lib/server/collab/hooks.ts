@@ -11,8 +11,16 @@ import type { DocStore } from '../doc-store';
 /** The bus between instances: the live server publishes edits and presence, and hears phase changes. */
 export type CollabBus = Pick<Bus, 'publish' | 'subscribe'>;
 
-/** Where a document's updates are kept; `appendUpdate` resolves once the update is durable. */
-export type DocumentStore = Pick<DocStore, 'loadState' | 'appendUpdate'>;
+/**
+ * Where a document's updates are kept; `appendUpdate` resolves once the update is durable (and
+ * waits, retrying, while the database is stuck: `onSaving` and `isSavingPaused` say so).
+ * `isUnreadable` tells a load that failed because a stored part cannot be read (repair it) from
+ * one that failed because the database did (try again).
+ */
+export type DocumentStore = Pick<
+	DocStore,
+	'loadState' | 'appendUpdate' | 'onSaving' | 'isSavingPaused' | 'isUnreadable'
+>;
 
 /** What the live server knows of an upgrade request before it opens anything. */
 export type UpgradeRequest = {
