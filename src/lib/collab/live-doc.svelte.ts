@@ -16,13 +16,18 @@ export type PresenceEntry = {
 	focus?: string;
 };
 export type LinkState = 'connecting' | 'connected' | 'offline' | 'closed';
+export type ClosedBy = 'revoked' | 'removed' | 'too_large' | 'superseded' | 'flooded';
 
 /** Close codes by which the server says no on purpose, and what the board tells its user. */
-const CLOSED_BY = new Map<number, 'revoked' | 'removed' | 'too_large'>([
+const CLOSED_BY = new Map<number, ClosedBy>([
 	[CLOSE.revoked.code, 'revoked'],
 	// also a session signed out elsewhere (CLOSE.signedOut): the same code
 	[CLOSE.removed.code, 'removed'],
-	[CLOSE.tooLarge.code, 'too_large']
+	[CLOSE.tooLarge.code, 'too_large'],
+	// this device opened the board again elsewhere (another tab): this page makes way
+	[CLOSE.superseded.code, 'superseded'],
+	// more was sent before the document was open than the server holds
+	[CLOSE.flooded.code, 'flooded']
 ]);
 
 /**
@@ -36,8 +41,8 @@ export class LiveDoc {
 	private local: IndexeddbPersistence | null = null;
 	link = $state<LinkState>('connecting');
 	synced = $state(false);
-	/** Why the server closed the socket, when it did so on purpose (phase change, removal, too large). */
-	closedBy = $state<'revoked' | 'removed' | 'too_large' | null>(null);
+	/** Why the server closed the socket, when it did so on purpose (phase change, removal, too large, …). */
+	closedBy = $state<ClosedBy | null>(null);
 	presence = $state<PresenceEntry[]>([]);
 	/** The server cannot store edits right now (its database is stuck); they wait here and on the server. */
 	savingPaused = $state(false);
@@ -58,6 +63,8 @@ export class LiveDoc {
 			maxBackoffTime: 5000
 		});
 		this.provider.on('status', ({ status }: { status: string }) => {
+			// Closed on purpose stays closed: the provider's 'disconnected' follows the close itself.
+			if (this.closedBy) return;
 			this.link = status === 'connected' ? 'connected' : status === 'connecting' ? 'connecting' : 'offline';
 		});
 		this.provider.on('sync', (isSynced: boolean) => {

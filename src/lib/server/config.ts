@@ -22,6 +22,10 @@ export type Config = {
 	/** Absolute path. */
 	migrationsDir: string;
 	maxMessageBytes: number;
+	socketsPerSession: number;
+	socketsPerRoom: number;
+	socketMessagesPerSecond: number;
+	socketBytesPerSecond: number;
 	closeAcceptedAfterMs: number;
 	/** How long after closing everything about a conference is kept, unless its coordinator set another time. */
 	eraseClosedAfterMs: number;
@@ -75,6 +79,28 @@ export const VARIABLES = [
 		name: 'KRING_MAX_MESSAGE_BYTES',
 		fallback: '4194304 (4 MiB)',
 		meaning: 'Largest live message accepted; a larger one closes its socket.'
+	},
+	{
+		name: 'KRING_SOCKETS_PER_SESSION',
+		fallback: '8',
+		meaning: 'Live connections one browser session holds at once; one more closes its oldest.'
+	},
+	{
+		name: 'KRING_SOCKETS_PER_ROOM',
+		fallback: '200',
+		meaning: 'Live connections on one document of one conference, per instance; one more is refused (HTTP 503).'
+	},
+	{
+		name: 'KRING_SOCKET_MESSAGE_RATE',
+		fallback: '100',
+		meaning:
+			'Messages per second one live connection is read at, after a burst of one second’s worth; faster senders wait.'
+	},
+	{
+		name: 'KRING_SOCKET_BYTE_RATE',
+		fallback: '1048576 (1 MiB)',
+		meaning:
+			'Bytes per second one live connection is read at, after a burst of one largest message; faster senders wait.'
 	},
 	{
 		name: 'KRING_CLOSE_ACCEPTED_AFTER_DAYS',
@@ -192,6 +218,16 @@ export function loadConfig(env: Env = process.env): Config {
 		dataDir: resolve(read.text('KRING_DATA_DIR') ?? 'data'),
 		migrationsDir: resolve(read.text('KRING_MIGRATIONS') ?? 'drizzle'),
 		maxMessageBytes: read.wholeNumber('KRING_MAX_MESSAGE_BYTES', 4 * MIB, 1024, 64 * MIB, 'a whole number of bytes'),
+		socketsPerSession: read.wholeNumber('KRING_SOCKETS_PER_SESSION', 8, 1, 1000, 'a whole number of connections'),
+		socketsPerRoom: read.wholeNumber('KRING_SOCKETS_PER_ROOM', 200, 1, 100_000, 'a whole number of connections'),
+		socketMessagesPerSecond: read.wholeNumber(
+			'KRING_SOCKET_MESSAGE_RATE',
+			100,
+			1,
+			1_000_000,
+			'a whole number of messages'
+		),
+		socketBytesPerSecond: read.wholeNumber('KRING_SOCKET_BYTE_RATE', MIB, 1024, 1024 * MIB, 'a whole number of bytes'),
 		closeAcceptedAfterMs: closeAfterMs ?? closeAfterDays * DAY_MS,
 		eraseClosedAfterMs: eraseAfterMs ?? eraseAfterDays * DAY_MS,
 		housekeepingIntervalMs: read.wholeNumber(

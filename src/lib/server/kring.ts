@@ -8,7 +8,7 @@ import { config } from './config';
 import { DocStore } from './doc-store';
 import { describeError } from './errors';
 import { LiveStatus } from './live-status';
-import { documentAccess, resolveMember } from './members';
+import { conferenceStanding, documentAccess, resolveMember } from './members';
 import { registry, type Runtime } from './registry';
 import { readSessionCookie, validateSessionToken, type Identity } from './sessions';
 
@@ -29,6 +29,13 @@ export function buildRuntime(): Runtime {
 		allowedOrigins: settings.origin ? [settings.origin] : [],
 		// A plan is text; a live message over this size is refused and its socket closed (code 1009).
 		maxMessageBytes: settings.maxMessageBytes,
+		// docs/design.md §5.2, "Limits"; what is held before a socket is settled stays at its defaults.
+		limits: {
+			socketsPerSession: settings.socketsPerSession,
+			socketsPerRoom: settings.socketsPerRoom,
+			messagesPerSecond: settings.socketMessagesPerSecond,
+			bytesPerSecond: settings.socketBytesPerSecond
+		},
 		authorize: authorizeLiveConnection,
 		currentAccess: currentLiveAccess,
 		currentPhase,
@@ -41,7 +48,9 @@ export function buildRuntime(): Runtime {
 		bus,
 		docStore,
 		collab,
-		liveStatus: new LiveStatus(bus),
+		liveStatus: new LiveStatus(bus, conferenceStanding, {
+			log: (message, error) => console.error(message, describeError(error))
+		}),
 		ready: bus.connect(settings.redisUrl ?? undefined)
 	};
 	return held.runtime;

@@ -98,6 +98,9 @@ export const ar = {
 	'board.connecting': 'جارٍ الاتصال…',
 	'board.offline': 'لا يوجد اتصال — تغييراتك محفوظة وستُرسل لاحقًا.',
 	'board.online': 'متصل',
+	'board.opened_elsewhere':
+		'فُتح Kring مرة أخرى على هذا الجهاز (في علامة تبويب أو نافذة أخرى). أعد تحميل هذه الصفحة لتتابع هنا.',
+	'board.too_much_at_once': 'أُرسل الكثير دفعة واحدة، لذلك أُغلق الاتصال. أعد تحميل هذه الصفحة.',
 	'board.here': 'هنا الآن',
 	'board.you': 'أنت',
 	'board.participants': 'مَن يشارك',

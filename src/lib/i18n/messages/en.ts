@@ -94,6 +94,9 @@ export const en = {
 	'board.connecting': 'Connecting…',
 	'board.offline': 'No connection — your changes are kept and sent later.',
 	'board.online': 'Connected',
+	'board.opened_elsewhere':
+		'Kring was opened again on this device (in another tab or window). Reload this page to go on here.',
+	'board.too_much_at_once': 'Too much was sent at once, so the connection was closed. Reload this page.',
 	'board.here': 'Here now',
 	'board.you': 'you',
 	'board.participants': 'Who is taking part',

@@ -97,6 +97,10 @@ export const nl = {
 	'board.connecting': 'Verbinden…',
 	'board.offline': 'Geen verbinding — je wijzigingen worden bewaard en later verstuurd.',
 	'board.online': 'Verbonden',
+	'board.opened_elsewhere':
+		'Kring is op dit apparaat opnieuw geopend (in een ander tabblad of venster). Laad deze pagina opnieuw om hier verder te gaan.',
+	'board.too_much_at_once':
+		'Er werd te veel tegelijk verstuurd, daarom is de verbinding gesloten. Laad deze pagina opnieuw.',
 	'board.here': 'Nu hier',
 	'board.you': 'jij',
 	'board.participants': 'Wie doen er mee',

@@ -97,6 +97,9 @@ export const pl = {
 	'board.connecting': 'Łączenie…',
 	'board.offline': 'Brak połączenia — twoje zmiany są zapisane i zostaną wysłane później.',
 	'board.online': 'Połączono',
+	'board.opened_elsewhere':
+		'Kring został ponownie otwarty na tym urządzeniu (w innej karcie lub oknie). Odśwież tę stronę, żeby kontynuować tutaj.',
+	'board.too_much_at_once': 'Wysłano za dużo naraz, więc połączenie zostało zamknięte. Odśwież tę stronę.',
 	'board.here': 'Teraz tutaj',
 	'board.you': 'ty',
 	'board.participants': 'Kto bierze udział',

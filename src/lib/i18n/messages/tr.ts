@@ -94,6 +94,10 @@ export const tr = {
 	'board.connecting': 'Bağlanıyor…',
 	'board.offline': 'Bağlantı yok — değişikliklerin saklanır ve sonra gönderilir.',
 	'board.online': 'Bağlı',
+	'board.opened_elsewhere':
+		'Kring bu cihazda yeniden açıldı (başka bir sekmede veya pencerede). Burada devam etmek için bu sayfayı yeniden yükle.',
+	'board.too_much_at_once':
+		'Aynı anda çok fazla şey gönderildi, bu yüzden bağlantı kapatıldı. Bu sayfayı yeniden yükle.',
 	'board.here': 'Şu an burada',
 	'board.you': 'sen',
 	'board.participants': 'Kimler katılıyor',

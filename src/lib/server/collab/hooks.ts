@@ -58,6 +58,8 @@ export type CollabServerOptions<Who> = {
 	allowedOrigins: string[];
 	/** A message over this size closes its socket (1009). */
 	maxMessageBytes: number;
+	/** What one socket, session and room may take (docs/design.md §5.2); each missing one has its default. */
+	limits?: Partial<CollabLimits>;
 	/** Who is asking, from the upgrade request alone: a grant, or why not. */
 	authorize(request: UpgradeRequest): Promise<Grant<Who> | Refusal>;
 	/**
@@ -71,4 +73,19 @@ export type CollabServerOptions<Who> = {
 	onRevocation?(event: RevocationEvent): void;
 	/** Logs a failure; `error` may carry a family's content, so the hook decides what is written. */
 	log(message: string, error: unknown): void;
+};
+
+export type CollabLimits = {
+	/** Sockets one session holds at once; one more pushes out its oldest (4409). */
+	socketsPerSession: number;
+	/** Sockets on one document of one conference, per instance; one more is refused (HTTP 503). */
+	socketsPerRoom: number;
+	/** A socket is read at this many messages per second once its burst (one second's worth) is spent. */
+	messagesPerSecond: number;
+	/** A socket is read at this many bytes per second once its burst is spent. */
+	bytesPerSecond: number;
+	/** Messages held for a socket that is not settled yet; one more closes it (4429). */
+	pendingMessages: number;
+	/** Bytes held for a socket that is not settled yet; more closes it (4429). */
+	pendingBytes: number;
 };
