@@ -57,6 +57,8 @@ const CONDITIONS = 'Over drie maanden evalueren met de gezinsvoogd.';
 
 const oneSpace = (text: string) => text.replace(/\s+/g, ' ').trim();
 const arabicAsSpelled = (text: string) =>
+	// Direction marks and Arabic vowel marks, which pdftotext places apart from their letters, one at a time.
+	// eslint-disable-next-line no-misleading-character-class
 	oneSpace(text.replace(/[\u202a-\u202e\u064b-\u065f\u0670]/g, '').normalize('NFC'));
 
 function pdfOf(client: Browser, conferenceId: string, language: string) {

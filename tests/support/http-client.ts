@@ -41,6 +41,8 @@ export type EventStream = {
 	headers: Headers;
 	text: string;
 	events: { event: string; data: unknown }[];
+	/** The server ended the stream (or it was closed here). */
+	ended: boolean;
 	close: () => void;
 };
 
@@ -198,10 +200,12 @@ export class Browser {
 			headers: response.headers,
 			text: '',
 			events: [],
+			ended: false,
 			close: () => controller.abort()
 		};
 		if (!response.body || !response.headers.get('content-type')?.startsWith('text/event-stream')) {
 			stream.text = await response.text();
+			stream.ended = true;
 			return stream;
 		}
 		void (async () => {
@@ -217,6 +221,7 @@ export class Browser {
 			} catch {
 				// Aborted by close().
 			}
+			stream.ended = true;
 		})();
 		return stream;
 	}

@@ -17,6 +17,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type postgres from 'postgres';
 import { afterAll, beforeAll } from 'vitest';
 import { createCoordinator, type Account, type Staff } from './steps';
 import { liveDocs } from './yjs-client';
@@ -50,6 +51,8 @@ export type KringServer = {
 	readonly url: string;
 	readonly origin: string;
 	readonly port: number;
+	/** The process id of the running server (null while it is stopped). */
+	readonly pid: number | null;
 	/** The one-time first-account link's path, `/setup/<token>`, or null once an account exists. */
 	readonly setupPath: string | null;
 	readonly database: Database;
@@ -153,6 +156,9 @@ export async function startKring(options: StartOptions = {}): Promise<KringServe
 		url: origin,
 		origin,
 		port,
+		get pid() {
+			return child?.pid ?? null;
+		},
 		get setupPath() {
 			return setupPath;
 		},
@@ -196,7 +202,7 @@ async function createDatabase(options: StartOptions): Promise<Database> {
  * seconds, copying one takes milliseconds. Made once (by starting and stopping the real server)
  * for each version of the migrations and of PGlite, and kept in the temp dir.
  */
-async function pgliteTemplate(): Promise<string> {
+export async function pgliteTemplate(): Promise<string> {
 	const hash = createHash('sha256');
 	const migrations = join(REPO_ROOT, 'drizzle');
 	for (const file of readdirSync(migrations, { recursive: true, encoding: 'utf8' }).sort()) {
@@ -264,6 +270,17 @@ export function freePort(): Promise<number> {
 			);
 		});
 	});
+}
+
+/**
+ * A connection of the test's own to a PostgreSQL-backed server's database, to look at or damage
+ * what Kring stored (start the server with `database: 'postgres'`); `end()` it when done.
+ */
+export async function databaseOf(server: KringServer): Promise<postgres.Sql> {
+	const database = server.database;
+	if (database.kind !== 'postgres') throw new Error('databaseOf needs a server started with database: "postgres"');
+	const { default: connect } = await import('postgres');
+	return connect(database.url, { max: 2, onnotice: () => {} });
 }
 
 export type HeldTables = {

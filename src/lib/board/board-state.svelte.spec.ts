@@ -101,7 +101,7 @@ function setUp(first: BoardPageData) {
 			params = { id: 'conf-1' };
 			flushSync();
 		},
-		send(name: 'status' | 'gone', payload: object = {}) {
+		send(name: 'status' | 'gone' | 'superseded', payload: object = {}) {
 			streams.at(-1)!.listeners.get(name)!(new MessageEvent(name, { data: JSON.stringify(payload) }));
 		}
 	};
@@ -266,6 +266,22 @@ describe('the live status', () => {
 		await Promise.resolve();
 		expect(streams[0].closed).toBe(true);
 		expect(calls).toEqual(['wipe', 'removed']);
+	});
+
+	it('a device at the door reloads only once its own status changes', () => {
+		const { streams, calls, send } = setUp({ waiting: true, title: 'Johan' });
+		send('status', { status: 'waiting' });
+		expect(calls).toEqual([]);
+		send('status', { phase: 'private', status: 'active', connectedFamily: 3 });
+		expect(calls).toEqual(['reload']);
+		expect(streams[0].closed).toBe(false);
+	});
+
+	it('stops for good when a newer page of this device takes the stream’s place', () => {
+		const { streams, calls, send } = setUp(page(boardFor('family', 'private')));
+		send('superseded');
+		expect(streams[0].closed).toBe(true);
+		expect(calls).toEqual([]);
 	});
 
 	it('stops listening when the page goes', () => {

@@ -92,8 +92,11 @@ export class LiveDocuments {
 	}
 }
 
-/** The nudge the events endpoint sends whenever something about the conference changes. */
-export type StatusNudge = { phase: string; status: string; connectedFamily: number };
+/**
+ * The nudge the events endpoint sends whenever something about the conference changes. A device
+ * waiting at the door hears its own status only, without the phase or the family count.
+ */
+export type StatusNudge = { status: string; phase?: string; connectedFamily?: number };
 /** Why a member lost their place: removed or declined, or the whole conference was erased. */
 export type GoneInfo = { erased: boolean };
 export type EventStream = Pick<EventSource, 'addEventListener' | 'close'>;
@@ -122,6 +125,8 @@ export function followStatus(
 		source.close();
 		handlers.gone?.({ erased: readGone((event as MessageEvent).data).erased === true });
 	});
+	// A newer page of the same device took this stream's place: reconnecting would only push that one out.
+	source.addEventListener('superseded', () => source.close());
 	return () => source.close();
 }
 
@@ -234,7 +239,7 @@ export class BoardState {
 			url,
 			{
 				status: (nudge, first) => {
-					if (!first || nudge.phase !== this.phase) void this.#options.reload();
+					if (!first || (nudge.phase ?? null) !== this.phase) void this.#options.reload();
 				},
 				gone: async (info) => {
 					// Removed, turned away or erased: nothing of the conference stays on this device.

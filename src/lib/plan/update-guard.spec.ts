@@ -30,8 +30,8 @@ import {
 	strangerId
 } from '../../../tests/support/hostile-updates';
 import { addAgreement, typeForAnHour } from '../../../tests/support/edits';
-import { UnreadableUpdateError } from './update-reader';
-import { applyStoredUpdate, assertWellFormedUpdate, UpdateGuard, type RefusalRule } from './update-guard';
+import { applyStoredUpdate, UnreadableUpdateError } from './update-reader';
+import { assertWellFormedUpdate, UpdateGuard, type RefusalRule } from './update-guard';
 
 /**
  * A room's document with its guard, and phones that edit with Yjs: every update a phone makes

@@ -60,12 +60,6 @@ export const GUARD_LIMITS: Readonly<GuardLimits> = {
 	maxFieldLength: 1_000
 };
 
-/**
- * Stored updates nested deeper than this are not handed to Yjs: its decoder recurses, and a few
- * thousand levels overflow the stack of a cold process. Far above anything the guard lets in.
- */
-export const STORED_JSON_DEPTH_LIMIT = 1_000;
-
 export type RefusalRule = ReadProblem | 'too-many-new-clients' | 'missing-history' | 'shape' | 'document-too-large';
 
 /**
@@ -222,16 +216,6 @@ export class UpdateGuard {
 		this.trial?.destroy();
 		this.base = this.trial = null;
 	}
-}
-
-/**
- * Applies a stored update to a document, refusing (UnreadableUpdateError) bytes that Yjs could
- * not decode without risking the stack: stored before the guard existed, such a row must fail
- * the same way every time, not only when the process happens to be cold.
- */
-export function applyStoredUpdate(doc: Y.Doc, update: Uint8Array, origin?: unknown): void {
-	assertDecodable(update, STORED_JSON_DEPTH_LIMIT);
-	Y.applyUpdate(doc, update, origin);
 }
 
 /** Throws when bytes are not a Yjs update; reads without recursion, however deep they nest. */

@@ -1,3 +1,5 @@
+import * as Y from 'yjs';
+
 /**
  * Reads a Yjs update (format v1, as the y-websocket protocol carries it) without applying it:
  * which clients write which clocks, where, with what, how deep, and what it deletes.
@@ -251,6 +253,22 @@ export function readUpdate(update: Uint8Array, limits: Partial<ReadLimits> = {})
 export function assertDecodable(update: Uint8Array, maxJsonDepth: number): void {
 	const result = readUpdate(update, { maxJsonDepth });
 	if (!result.ok) throw new UnreadableUpdateError(result.detail);
+}
+
+/**
+ * Stored updates nested deeper than this are not handed to Yjs: its decoder recurses, and a few
+ * thousand levels overflow the stack of a cold process. Far above anything the guard lets in.
+ */
+export const STORED_JSON_DEPTH_LIMIT = 1_000;
+
+/**
+ * Applies a stored update to a document, refusing (UnreadableUpdateError) bytes that Yjs could
+ * not decode without risking the stack: stored before the update guard existed, such a row must fail
+ * the same way every time, not only when the process happens to be cold.
+ */
+export function applyStoredUpdate(doc: Y.Doc, update: Uint8Array, origin?: unknown): void {
+	assertDecodable(update, STORED_JSON_DEPTH_LIMIT);
+	Y.applyUpdate(doc, update, origin);
 }
 
 export class UnreadableUpdateError extends Error {

@@ -27,10 +27,18 @@ describe('loadConfig', () => {
 			dataDir: resolve('data'),
 			migrationsDir: resolve('drizzle'),
 			maxMessageBytes: 512 * 1024,
+			socketsPerSession: 8,
+			socketsPerRoom: 200,
+			socketMessagesPerSecond: 100,
+			socketBytesPerSecond: 1024 * 1024,
 			closeAcceptedAfterMs: 30 * 24 * 3600_000,
 			eraseClosedAfterMs: 90 * 24 * 3600_000,
 			housekeepingIntervalMs: 3600_000,
-			compactAfter: 500
+			compactAfter: 500,
+			statementTimeoutMs: 30_000,
+			commitTimeoutMs: 35_000,
+			savingPausedAfterMs: 3_000,
+			shutdownDrainMs: 30_000
 		});
 	});
 
@@ -46,10 +54,18 @@ describe('loadConfig', () => {
 				KRING_DATA_DIR: '/var/lib/kring',
 				KRING_MIGRATIONS: '/opt/kring/drizzle',
 				KRING_MAX_MESSAGE_BYTES: '65536',
+				KRING_SOCKETS_PER_SESSION: '4',
+				KRING_SOCKETS_PER_ROOM: '50',
+				KRING_SOCKET_MESSAGE_RATE: '30',
+				KRING_SOCKET_BYTE_RATE: '65536',
 				KRING_CLOSE_ACCEPTED_AFTER_DAYS: '7',
 				KRING_ERASE_CLOSED_AFTER_DAYS: '180',
 				KRING_HOUSEKEEPING_INTERVAL_MS: '60000',
-				KRING_COMPACT_AFTER: '25'
+				KRING_COMPACT_AFTER: '25',
+				KRING_STATEMENT_TIMEOUT_MS: '0',
+				KRING_COMMIT_TIMEOUT_MS: '10000',
+				KRING_SAVING_PAUSED_AFTER_MS: '500',
+				KRING_SHUTDOWN_DRAIN_MS: '60000'
 			})
 		).toEqual({
 			port: 8080,
@@ -62,10 +78,18 @@ describe('loadConfig', () => {
 			dataDir: '/var/lib/kring',
 			migrationsDir: '/opt/kring/drizzle',
 			maxMessageBytes: 65536,
+			socketsPerSession: 4,
+			socketsPerRoom: 50,
+			socketMessagesPerSecond: 30,
+			socketBytesPerSecond: 65536,
 			closeAcceptedAfterMs: 7 * 24 * 3600_000,
 			eraseClosedAfterMs: 180 * 24 * 3600_000,
 			housekeepingIntervalMs: 60_000,
-			compactAfter: 25
+			compactAfter: 25,
+			statementTimeoutMs: 0,
+			commitTimeoutMs: 10_000,
+			savingPausedAfterMs: 500,
+			shutdownDrainMs: 60_000
 		});
 	});
 

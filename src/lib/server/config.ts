@@ -22,11 +22,23 @@ export type Config = {
 	/** Absolute path. */
 	migrationsDir: string;
 	maxMessageBytes: number;
+	socketsPerSession: number;
+	socketsPerRoom: number;
+	socketMessagesPerSecond: number;
+	socketBytesPerSecond: number;
 	closeAcceptedAfterMs: number;
 	/** How long after closing everything about a conference is kept, unless its coordinator set another time. */
 	eraseClosedAfterMs: number;
 	housekeepingIntervalMs: number;
 	compactAfter: number;
+	/** PostgreSQL cancels a statement that runs longer; 0: never. */
+	statementTimeoutMs: number;
+	/** A commit of live edits that takes longer is given up and tried again; 0: never. */
+	commitTimeoutMs: number;
+	/** How long storing may stall before the boards say "saving is paused". */
+	savingPausedAfterMs: number;
+	/** How long a stopping server waits for the edits it received to be stored. */
+	shutdownDrainMs: number;
 };
 
 export type Env = Record<string, string | undefined>;
@@ -70,6 +82,28 @@ export const VARIABLES = [
 			'Largest live message accepted; a larger one closes its socket. A plan with its history fits in a few hundred KB, and so does an hour of offline typing.'
 	},
 	{
+		name: 'KRING_SOCKETS_PER_SESSION',
+		fallback: '8',
+		meaning: 'Live connections one browser session holds at once; one more closes its oldest.'
+	},
+	{
+		name: 'KRING_SOCKETS_PER_ROOM',
+		fallback: '200',
+		meaning: 'Live connections on one document of one conference, per instance; one more is refused (HTTP 503).'
+	},
+	{
+		name: 'KRING_SOCKET_MESSAGE_RATE',
+		fallback: '100',
+		meaning:
+			'Messages per second one live connection is read at, after a burst of one second’s worth; faster senders wait.'
+	},
+	{
+		name: 'KRING_SOCKET_BYTE_RATE',
+		fallback: '1048576 (1 MiB)',
+		meaning:
+			'Bytes per second one live connection is read at, after a burst of one largest message; faster senders wait.'
+	},
+	{
 		name: 'KRING_CLOSE_ACCEPTED_AFTER_DAYS',
 		fallback: '30',
 		meaning: 'Days after which an accepted conference closes by itself and the coordinator’s access ends.'
@@ -100,6 +134,27 @@ export const VARIABLES = [
 		name: 'KRING_COMPACT_AFTER',
 		fallback: '500',
 		meaning: 'Stored updates of one document after which they are folded into one snapshot.'
+	},
+	{
+		name: 'KRING_STATEMENT_TIMEOUT_MS',
+		fallback: '30000',
+		meaning:
+			'PostgreSQL cancels a statement that runs longer, and a transaction left open twice as long (0: never). Only with DATABASE_URL.'
+	},
+	{
+		name: 'KRING_COMMIT_TIMEOUT_MS',
+		fallback: '35000',
+		meaning: 'A commit of live edits that takes longer is given up and tried again (0: never).'
+	},
+	{
+		name: 'KRING_SAVING_PAUSED_AFTER_MS',
+		fallback: '3000',
+		meaning: 'How long storing live edits may stall before the boards say “saving is paused”.'
+	},
+	{
+		name: 'KRING_SHUTDOWN_DRAIN_MS',
+		fallback: '30000',
+		meaning: 'How long a stopping server (SIGTERM) waits for the edits it received to be stored.'
 	}
 ] as const;
 
@@ -119,6 +174,7 @@ const KIB = 1024;
 const MIB = 1024 * KIB;
 /** setInterval treats a longer delay as 1 ms. */
 const LONGEST_TIMER_MS = 2 ** 31 - 1;
+const MS = 'a whole number of milliseconds';
 
 /**
  * Reads and checks the configuration from `env`. Pure apart from resolving relative paths
@@ -164,6 +220,16 @@ export function loadConfig(env: Env = process.env): Config {
 		dataDir: resolve(read.text('KRING_DATA_DIR') ?? 'data'),
 		migrationsDir: resolve(read.text('KRING_MIGRATIONS') ?? 'drizzle'),
 		maxMessageBytes: read.wholeNumber('KRING_MAX_MESSAGE_BYTES', 512 * KIB, 1024, 64 * MIB, 'a whole number of bytes'),
+		socketsPerSession: read.wholeNumber('KRING_SOCKETS_PER_SESSION', 8, 1, 1000, 'a whole number of connections'),
+		socketsPerRoom: read.wholeNumber('KRING_SOCKETS_PER_ROOM', 200, 1, 100_000, 'a whole number of connections'),
+		socketMessagesPerSecond: read.wholeNumber(
+			'KRING_SOCKET_MESSAGE_RATE',
+			100,
+			1,
+			1_000_000,
+			'a whole number of messages'
+		),
+		socketBytesPerSecond: read.wholeNumber('KRING_SOCKET_BYTE_RATE', MIB, 1024, 1024 * MIB, 'a whole number of bytes'),
 		closeAcceptedAfterMs: closeAfterMs ?? closeAfterDays * DAY_MS,
 		eraseClosedAfterMs: eraseAfterMs ?? eraseAfterDays * DAY_MS,
 		housekeepingIntervalMs: read.wholeNumber(
@@ -173,7 +239,11 @@ export function loadConfig(env: Env = process.env): Config {
 			LONGEST_TIMER_MS,
 			'a whole number of milliseconds'
 		),
-		compactAfter: read.wholeNumber('KRING_COMPACT_AFTER', 500, 1, 1_000_000_000, 'a whole number of updates')
+		compactAfter: read.wholeNumber('KRING_COMPACT_AFTER', 500, 1, 1_000_000_000, 'a whole number of updates'),
+		statementTimeoutMs: read.wholeNumber('KRING_STATEMENT_TIMEOUT_MS', 30_000, 0, LONGEST_TIMER_MS, MS),
+		commitTimeoutMs: read.wholeNumber('KRING_COMMIT_TIMEOUT_MS', 35_000, 0, LONGEST_TIMER_MS, MS),
+		savingPausedAfterMs: read.wholeNumber('KRING_SAVING_PAUSED_AFTER_MS', 3_000, 0, LONGEST_TIMER_MS, MS),
+		shutdownDrainMs: read.wholeNumber('KRING_SHUTDOWN_DRAIN_MS', 30_000, 0, LONGEST_TIMER_MS, MS)
 	};
 	if (problems.length > 0) throw new ConfigError(problems);
 	return Object.freeze(config);

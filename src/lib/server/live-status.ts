@@ -1,18 +1,65 @@
-import type { Role } from '$lib/conference/phases';
+import type { ParticipantStatus } from '$lib/conference/participants';
+import type { Phase, Role } from '$lib/conference/phases';
 import type { Bus } from './bus';
 
-type Listener = { participantId: string; role: Role; push: () => void };
+/**
+ * What one read of the database says about a conference: its phase and where each of its
+ * participants stands; null when the conference is gone.
+ */
+export type ConferenceStanding = { phase: Phase; participants: Map<string, ParticipantStatus> } | null;
+
+export type StatusEvent = 'status' | 'gone' | 'superseded';
+
+/** One open status line (a server-sent event stream). */
+export type StatusListener = {
+	/** The session behind the stream: it keeps a few streams per conference, no more. */
+	sessionId: string;
+	participantId: string;
+	role: Role;
+	/** Where the participant stood when the stream opened; a device at the door hears only its own answer. */
+	status: 'active' | 'waiting';
+	send(event: StatusEvent, data: object): void;
+	/** Ends the stream; the stream's own stop calls the function `listen` returned. */
+	close(): void;
+};
+
+export type LiveStatusOptions = {
+	/** Streams one session keeps open on one conference; a new one beyond it closes the oldest. */
+	streamsPerSession: number;
+	/** Changes within this time share one read of the database and one nudge. */
+	settleMs: number;
+	log?: (message: string, error: unknown) => void;
+};
+
+const DEFAULTS: LiveStatusOptions = { streamsPerSession: 4, settleMs: 25 };
+
+type Refresh = { timer: ReturnType<typeof setTimeout> | null; running: boolean; again: boolean };
 
 /**
  * Who has a board open, and a nudge to every open board of a conference when something about
  * it changed. Counts are shared between instances over the bus; content never goes through here.
+ *
+ * A change costs one read of the database per conference, shared by all its listeners, however
+ * many there are (docs/design.md §5.2): changes are gathered for `settleMs`, and while a read
+ * runs, the next changes wait for one more read after it.
  */
 export class LiveStatus {
-	private readonly listeners = new Map<string, Set<Listener>>();
+	private readonly listeners = new Map<string, Set<StatusListener>>();
+	/** `session/conference` → its listeners, oldest first */
+	private readonly bySession = new Map<string, StatusListener[]>();
 	/** conference → instance → family participants with a board open there */
 	private readonly presence = new Map<string, Map<string, Set<string>>>();
+	/** conference → the set this instance published last, so that an unchanged set is not sent again */
+	private readonly published = new Map<string, string>();
+	private readonly refreshes = new Map<string, Refresh>();
+	private readonly options: LiveStatusOptions;
 
-	constructor(private readonly bus: Bus) {
+	constructor(
+		private readonly bus: Bus,
+		private readonly read: (conferenceId: string) => Promise<ConferenceStanding>,
+		options: Partial<LiveStatusOptions> = {}
+	) {
+		this.options = { ...DEFAULTS, ...options };
 		bus.subscribe((message) => {
 			if (message.type === 'presence') {
 				const byInstance = this.presence.get(message.conferenceId) ?? new Map<string, Set<string>>();
@@ -27,28 +74,113 @@ export class LiveStatus {
 				message.type !== 'participant-removed'
 			)
 				return;
-			for (const listener of this.listeners.get(message.conferenceId) ?? []) listener.push();
+			this.schedule(message.conferenceId);
 		});
 	}
 
-	listen(conferenceId: string, listener: Listener): () => void {
-		const set = this.listeners.get(conferenceId) ?? new Set<Listener>();
+	/**
+	 * Opens a status line: it hears `first` at once, and from then on a nudge per change. Returns
+	 * the function that closes it again (safe to call twice).
+	 */
+	listen(conferenceId: string, listener: StatusListener, first: { phase: Phase }): () => void {
+		const set = this.listeners.get(conferenceId) ?? new Set<StatusListener>();
 		set.add(listener);
 		this.listeners.set(conferenceId, set);
-		this.publishPresence(conferenceId);
-		return () => {
+		const key = `${listener.sessionId}/${conferenceId}`;
+		const own = this.bySession.get(key) ?? [];
+		own.push(listener);
+		this.bySession.set(key, own);
+		let open = true;
+		const unlisten = () => {
+			if (!open) return;
+			open = false;
 			set.delete(listener);
-			if (set.size === 0) this.listeners.delete(conferenceId);
+			if (set.size === 0 && this.listeners.get(conferenceId) === set) this.listeners.delete(conferenceId);
+			const index = own.indexOf(listener);
+			if (index >= 0) own.splice(index, 1);
+			if (own.length === 0 && this.bySession.get(key) === own) this.bySession.delete(key);
 			this.publishPresence(conferenceId);
 		};
+		// A phone that reloads, or a script that opens stream after stream: the newest always gets in.
+		while (own.length > this.options.streamsPerSession) {
+			const oldest = own[0];
+			oldest.send('superseded', {});
+			oldest.close();
+			// The stream's own stop normally did this already.
+			if (own[0] === oldest) own.shift();
+			set.delete(oldest);
+		}
+		this.publishPresence(conferenceId);
+		listener.send('status', this.statusOf(conferenceId, listener, first.phase));
+		return unlisten;
 	}
 
+	/** A device at the door hears its own standing only: no phase, no count, nothing of the family. */
+	private statusOf(conferenceId: string, listener: StatusListener, phase: Phase): object {
+		if (listener.status === 'waiting') return { status: 'waiting' };
+		return { phase, status: listener.status, connectedFamily: this.connectedFamily(conferenceId) };
+	}
+
+	private schedule(conferenceId: string): void {
+		if (!this.listeners.has(conferenceId)) return;
+		const refresh = this.refreshes.get(conferenceId) ?? { timer: null, running: false, again: false };
+		this.refreshes.set(conferenceId, refresh);
+		if (refresh.running) {
+			refresh.again = true;
+			return;
+		}
+		if (refresh.timer) return;
+		refresh.timer = setTimeout(() => void this.refresh(conferenceId, refresh), this.options.settleMs);
+		refresh.timer.unref?.();
+	}
+
+	private async refresh(conferenceId: string, refresh: Refresh): Promise<void> {
+		refresh.timer = null;
+		refresh.running = true;
+		try {
+			if (this.listeners.has(conferenceId)) this.nudge(conferenceId, await this.read(conferenceId));
+		} catch (error) {
+			// The next change reads again; nobody is told they are gone because the database hiccupped.
+			this.options.log?.('[live-status] could not read the conference:', error);
+		} finally {
+			refresh.running = false;
+			this.refreshes.delete(conferenceId);
+			if (refresh.again) this.schedule(conferenceId);
+		}
+	}
+
+	private nudge(conferenceId: string, standing: ConferenceStanding): void {
+		for (const listener of [...(this.listeners.get(conferenceId) ?? [])]) {
+			const now = standing?.participants.get(listener.participantId);
+			const inThere = now === 'active' || (now === 'waiting' && listener.role === 'family');
+			if (!standing || !inThere) {
+				// The family's device wipes itself either way; `erased` tells it why (§7).
+				listener.send('gone', { erased: !standing });
+				listener.close();
+				continue;
+			}
+			// Still at the door: nothing happened that is this device's business.
+			if (now === 'waiting') continue;
+			const wasWaiting = listener.status === 'waiting';
+			listener.status = 'active';
+			if (wasWaiting) this.publishPresence(conferenceId);
+			listener.send('status', this.statusOf(conferenceId, listener, standing.phase));
+		}
+	}
+
+	/** Tells the other instances (and this one) who has a board open here, when that changed. */
 	private publishPresence(conferenceId: string): void {
 		const participantIds = [
 			...new Set(
-				[...(this.listeners.get(conferenceId) ?? [])].filter((l) => l.role === 'family').map((l) => l.participantId)
+				[...(this.listeners.get(conferenceId) ?? [])]
+					.filter((l) => l.role === 'family' && l.status === 'active')
+					.map((l) => l.participantId)
 			)
-		];
+		].sort();
+		const published = participantIds.join(' ');
+		if ((this.published.get(conferenceId) ?? '') === published) return;
+		if (participantIds.length > 0) this.published.set(conferenceId, published);
+		else this.published.delete(conferenceId);
 		this.bus.publish({ type: 'presence', conferenceId, participantIds });
 	}
 

@@ -6,6 +6,7 @@ import type { DocumentName, Role } from '$lib/conference/phases';
 import type { Actor } from './audit';
 import { getDb, schema } from './db';
 import type { Conference, Participant } from './db/schema';
+import type { ConferenceStanding } from './live-status';
 import type { Identity } from './sessions';
 
 export type { Participant };
@@ -126,4 +127,28 @@ export async function countActiveFamily(conferenceId: string): Promise<number> {
 			)
 		);
 	return row?.n ?? 0;
+}
+
+/**
+ * The conference's phase and who in it is active or waiting at the door, in one read: what every
+ * open status line of the conference is told after a change (live-status.ts), read once for all.
+ * Someone not in the answer has lost their place.
+ */
+export async function conferenceStanding(conferenceId: string): Promise<ConferenceStanding> {
+	const db = await getDb();
+	const rows = await db
+		.select({ phase: schema.conferences.phase, id: schema.participants.id, status: schema.participants.status })
+		.from(schema.conferences)
+		.leftJoin(
+			schema.participants,
+			and(
+				eq(schema.participants.conferenceId, schema.conferences.id),
+				inArray(schema.participants.status, ['active', 'waiting'])
+			)
+		)
+		.where(eq(schema.conferences.id, conferenceId));
+	if (rows.length === 0) return null;
+	const participants = new Map<string, Participant['status']>();
+	for (const row of rows) if (row.id && row.status) participants.set(row.id, row.status);
+	return { phase: rows[0].phase, participants };
 }

@@ -94,6 +94,7 @@ export async function eraseConference(
 		if (ids.length > 0) await tx.delete(schema.sessions).where(inArray(schema.sessions.participantId, ids));
 		await tx.delete(schema.docUpdates).where(eq(schema.docUpdates.conferenceId, conferenceId));
 		await tx.delete(schema.docSnapshots).where(eq(schema.docSnapshots.conferenceId, conferenceId));
+		await tx.delete(schema.docQuarantine).where(eq(schema.docQuarantine.conferenceId, conferenceId));
 		await tx.delete(schema.planVersions).where(eq(schema.planVersions.conferenceId, conferenceId));
 		await tx.delete(schema.invites).where(eq(schema.invites.conferenceId, conferenceId));
 		await tx.delete(schema.auditLog).where(eq(schema.auditLog.conferenceId, conferenceId));

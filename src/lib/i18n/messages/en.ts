@@ -94,6 +94,9 @@ export const en = {
 	'board.connecting': 'Connecting…',
 	'board.offline': 'No connection — your changes are kept and sent later.',
 	'board.online': 'Connected',
+	'board.opened_elsewhere':
+		'Kring was opened again on this device (in another tab or window). Reload this page to go on here.',
+	'board.too_much_at_once': 'Too much was sent at once, so the connection was closed. Reload this page.',
 	'board.here': 'Here now',
 	'board.you': 'you',
 	'board.participants': 'Who is taking part',
@@ -252,5 +255,12 @@ export const en = {
 	'erase.confirm': 'I understand: erase everything',
 	'erase.submit': 'Erase everything',
 	'erase.done': 'Everything about this conference has been erased.',
+
+	'store.saving_paused':
+		'Saving is paused for a moment. Your changes stay on this device and are saved as soon as it works again. You can carry on.',
+	'store.unreadable_brief':
+		'“Question and worries” cannot be opened right now: something is wrong with what Kring stored of it. Nothing has been thrown away. Ask the coordinator for help; Kring keeps trying.',
+	'store.unreadable_plan':
+		'“Our plan” cannot be opened right now: something is wrong with what Kring stored of it. Nothing has been thrown away. Ask the coordinator for help; Kring keeps trying.',
 	'board.change_refused': 'Your last change could not be saved and has been undone. You now see what is saved.'
 } as const satisfies Translation<'en'>;

@@ -97,6 +97,10 @@ export const nl = {
 	'board.connecting': 'Verbinden…',
 	'board.offline': 'Geen verbinding — je wijzigingen worden bewaard en later verstuurd.',
 	'board.online': 'Verbonden',
+	'board.opened_elsewhere':
+		'Kring is op dit apparaat opnieuw geopend (in een ander tabblad of venster). Laad deze pagina opnieuw om hier verder te gaan.',
+	'board.too_much_at_once':
+		'Er werd te veel tegelijk verstuurd, daarom is de verbinding gesloten. Laad deze pagina opnieuw.',
 	'board.here': 'Nu hier',
 	'board.you': 'jij',
 	'board.participants': 'Wie doen er mee',
@@ -256,6 +260,13 @@ export const nl = {
 	'erase.confirm': 'Ik begrijp het: wis alles',
 	'erase.submit': 'Alles wissen',
 	'erase.done': 'Alles van deze conferentie is gewist.',
+
+	'store.saving_paused':
+		'Opslaan lukt even niet. Je wijzigingen blijven op dit apparaat en worden opgeslagen zodra het weer kan. Je kunt gewoon doorgaan.',
+	'store.unreadable_brief':
+		'„Vraag en zorgen” kan nu niet worden geopend: er is iets mis met wat Kring ervan heeft bewaard. Er is niets weggegooid. Vraag de coördinator om hulp; Kring probeert het steeds opnieuw.',
+	'store.unreadable_plan':
+		'„Ons plan” kan nu niet worden geopend: er is iets mis met wat Kring ervan heeft bewaard. Er is niets weggegooid. Vraag de coördinator om hulp; Kring probeert het steeds opnieuw.',
 	'board.change_refused':
 		'Je laatste wijziging kon niet worden bewaard en is teruggedraaid. Je ziet nu wat er bewaard is.'
 } as const satisfies { readonly [key: string]: string | PluralForms<'nl'> };

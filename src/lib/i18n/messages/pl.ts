@@ -97,6 +97,9 @@ export const pl = {
 	'board.connecting': 'Łączenie…',
 	'board.offline': 'Brak połączenia — twoje zmiany są zapisane i zostaną wysłane później.',
 	'board.online': 'Połączono',
+	'board.opened_elsewhere':
+		'Kring został ponownie otwarty na tym urządzeniu (w innej karcie lub oknie). Odśwież tę stronę, żeby kontynuować tutaj.',
+	'board.too_much_at_once': 'Wysłano za dużo naraz, więc połączenie zostało zamknięte. Odśwież tę stronę.',
 	'board.here': 'Teraz tutaj',
 	'board.you': 'ty',
 	'board.participants': 'Kto bierze udział',
@@ -260,6 +263,13 @@ export const pl = {
 	'erase.confirm': 'Rozumiem: usuń wszystko',
 	'erase.submit': 'Usuń wszystko',
 	'erase.done': 'Wszystko o tej konferencji zostało usunięte.',
+
+	'store.saving_paused':
+		'Zapisywanie jest na chwilę wstrzymane. Twoje zmiany zostają na tym urządzeniu i zostaną zapisane, gdy tylko znów będzie to możliwe. Możesz pisać dalej.',
+	'store.unreadable_brief':
+		'„Pytanie i obawy” nie da się teraz otworzyć: coś jest nie tak z tym, co Kring z tego zapisał. Nic nie zostało usunięte. Poproś koordynatora o pomoc; Kring próbuje dalej.',
+	'store.unreadable_plan':
+		'„Nasz plan” nie da się teraz otworzyć: coś jest nie tak z tym, co Kring z niego zapisał. Nic nie zostało usunięte. Poproś koordynatora o pomoc; Kring próbuje dalej.',
 	'board.change_refused':
 		'Nie udało się zapisać twojej ostatniej zmiany, więc została cofnięta. Widzisz teraz to, co jest zapisane.'
 } as const satisfies Translation<'pl'>;

@@ -94,6 +94,10 @@ export const tr = {
 	'board.connecting': 'Bağlanıyor…',
 	'board.offline': 'Bağlantı yok — değişikliklerin saklanır ve sonra gönderilir.',
 	'board.online': 'Bağlı',
+	'board.opened_elsewhere':
+		'Kring bu cihazda yeniden açıldı (başka bir sekmede veya pencerede). Burada devam etmek için bu sayfayı yeniden yükle.',
+	'board.too_much_at_once':
+		'Aynı anda çok fazla şey gönderildi, bu yüzden bağlantı kapatıldı. Bu sayfayı yeniden yükle.',
 	'board.here': 'Şu an burada',
 	'board.you': 'sen',
 	'board.participants': 'Kimler katılıyor',
@@ -251,5 +255,12 @@ export const tr = {
 	'erase.confirm': 'Anlıyorum: her şeyi sil',
 	'erase.submit': 'Her şeyi sil',
 	'erase.done': 'Bu konferansla ilgili her şey silindi.',
+
+	'store.saving_paused':
+		'Kaydetme bir süreliğine duraklatıldı. Değişikliklerin bu cihazda kalır ve yeniden çalışır çalışmaz kaydedilir. Devam edebilirsin.',
+	'store.unreadable_brief':
+		'“Soru ve endişeler” şu anda açılamıyor: Kring’in bundan sakladıklarında bir sorun var. Hiçbir şey silinmedi. Koordinatörden yardım iste; Kring yeniden denemeye devam ediyor.',
+	'store.unreadable_plan':
+		'“Planımız” şu anda açılamıyor: Kring’in bundan sakladıklarında bir sorun var. Hiçbir şey silinmedi. Koordinatörden yardım iste; Kring yeniden denemeye devam ediyor.',
 	'board.change_refused': 'Son değişikliğin kaydedilemedi ve geri alındı. Şimdi kaydedilmiş olanı görüyorsun.'
 } as const satisfies Translation<'tr'>;

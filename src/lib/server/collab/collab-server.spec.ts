@@ -34,7 +34,11 @@ function memoryStore() {
 		async appendUpdate(conferenceId, documentName, update) {
 			const key = `${conferenceId}/${documentName}`;
 			updates.set(key, [...(updates.get(key) ?? []), update]);
-		}
+		},
+		// Saving never stalls here, and every stored document reads.
+		onSaving: () => () => {},
+		isSavingPaused: () => false,
+		isUnreadable: () => false
 	};
 	/** The document as stored, for reading what reached the store. */
 	const stored = (documentName: DocumentName): Y.Doc => {
@@ -80,7 +84,8 @@ async function startLive(
 		bus,
 		store,
 		allowedOrigins: [],
-		maxMessageBytes: 4 * 1024 * 1024,
+		// Kring's default (KRING_MAX_MESSAGE_BYTES).
+		maxMessageBytes: 512 * 1024,
 		async authorize(request) {
 			authorizations.push(request);
 			const session = /kring_session=(\w+)/.exec(request.cookie ?? '')?.[1];
@@ -280,5 +285,118 @@ describe('CollabServer', () => {
 		expect(anna.closeEvents).toEqual([]);
 		expect(bob.closeEvents).toEqual([]);
 		expect(live.stored('plan').getText('intruder').toString()).toBe('');
+	});
+});
+
+/** A query for everyone's presence: the server answers each one, so every answer is one message read. */
+const QUERY_AWARENESS = new Uint8Array([3]);
+
+describe('CollabServer limits', () => {
+	it('one session holds a bounded number of sockets: one more pushes out its oldest with 4409', async () => {
+		live = await startLive('information', { ...FAMILY }, { limits: { socketsPerSession: 2 } });
+		const first = await openRaw('anna', 'plan');
+		const second = await openRaw('anna', 'brief');
+		const bob = await openRaw('bob', 'plan');
+		await waitUntil(() => [first, second, bob].every((s) => s.messages.length > 0), 'the sockets to join');
+
+		const third = await openRaw('anna', 'plan');
+		const close = await waitForClose(first.closed, 'the oldest socket of the session stayed open');
+		expect(close).toMatchObject({ code: CLOSE.superseded.code, reason: CLOSE.superseded.reason });
+		// The newest is in, and nobody else's socket was touched.
+		third.send(QUERY_AWARENESS);
+		await waitUntil(() => third.messages.length > 1, 'the newest socket to be answered');
+		expect(live.collab.connectionCount(CONFERENCE)).toBe(3);
+	});
+
+	it('a full room refuses one more socket with 503 before opening it, and takes one again once a place is free', async () => {
+		live = await startLive('information', { ...FAMILY }, { limits: { socketsPerRoom: 2 } });
+		const anna = await openRaw('anna', 'plan');
+		const bob = await openRaw('bob', 'plan');
+		expect([anna.status, bob.status]).toEqual([101, 101]);
+		expect(await upgradeStatus(live.as('cleo'), CONFERENCE, 'plan')).toBe(503);
+		// Another document is another room.
+		expect((await openRaw('cleo', 'brief')).status).toBe(101);
+
+		bob.close();
+		await bob.closed;
+		await waitUntil(() => live!.collab.connectionCount(CONFERENCE) === 2, 'Bob’s place to be free');
+		expect((await openRaw('cleo', 'plan')).status).toBe(101);
+	});
+
+	it('a socket that sends more than is held before its room is open is closed with 4429; the room opens for the rest', async () => {
+		const { store, stored } = memoryStore();
+		let open!: () => void;
+		const gate = new Promise<void>((resolve) => (open = resolve));
+		const slowStore: DocumentStore = { ...store, loadState: async (...args) => (await gate, store.loadState(...args)) };
+		live = await startLive(
+			'information',
+			{ ...FAMILY },
+			{ store: slowStore, limits: { pendingMessages: 10, pendingBytes: 4096 } }
+		);
+		const flood = await openRaw('cleo', 'plan');
+		for (let i = 0; i < 11; i++) flood.send(QUERY_AWARENESS);
+		// Closed while the room is still loading: nothing of it was held past the bound.
+		const close = await waitForClose(flood.closed, 'the socket that flooded the loading room stayed open');
+		expect(close).toMatchObject({ code: CLOSE.flooded.code, reason: CLOSE.flooded.reason });
+		const big = await openRaw('bob', 'plan');
+		// One message of more bytes than are held: a presence query padded with zeros.
+		const padded = new Uint8Array(5000);
+		padded[0] = QUERY_AWARENESS[0];
+		big.send(padded);
+		expect((await waitForClose(big.closed, 'the socket that sent too many bytes stayed open')).code).toBe(
+			CLOSE.flooded.code
+		);
+
+		const anna = docs.open(live.as('anna'), CONFERENCE, 'plan');
+		open();
+		await anna.synced;
+		anna.doc.getText('contingency').insert(0, 'Anna kookt.');
+		await waitUntil(() => textOf(stored('plan')) === 'Anna kookt.', 'Anna’s edit to be stored');
+		expect(anna.closeEvents).toEqual([]);
+	});
+
+	it('a socket that floods is read at its rate, losing nothing, while the family’s edits pass it by', async () => {
+		live = await startLive('information', { ...FAMILY }, { limits: { messagesPerSecond: 50 } });
+		const anna = docs.open(live.as('anna'), CONFERENCE, 'plan');
+		const bob = docs.open(live.as('bob'), CONFERENCE, 'plan');
+		await Promise.all([anna.synced, bob.synced]);
+		const flood = await openRaw('cleo', 'plan');
+		await waitUntil(() => flood.messages.length > 0, 'the flooding socket to join');
+		const before = flood.messages.length;
+
+		for (let i = 0; i < 100; i++) flood.send(QUERY_AWARENESS);
+		anna.doc.getText('contingency').insert(0, 'Anna kookt.');
+		await waitUntil(() => textOf(bob.doc) === 'Anna kookt.', "Anna's edit did not reach Bob", { docs: [bob.doc] });
+		// Bob has Anna's edit while most of the flood is still waiting to be read.
+		expect(flood.messages.length - before).toBeLessThan(100);
+		await waitUntil(() => flood.messages.length - before >= 100, 'every query of the flood to be answered in the end', {
+			timeoutMs: 30_000
+		});
+		expect(live.collab.connectionCount(CONFERENCE)).toBe(3);
+	});
+
+	it('with the default limits, fast typing and a phone’s catch-up after working offline pass untouched', async () => {
+		live = await startLive('information', { ...FAMILY });
+		const anna = docs.open(live.as('anna'), CONFERENCE, 'plan');
+		const bob = docs.open(live.as('bob'), CONFERENCE, 'plan');
+		await Promise.all([anna.synced, bob.synced]);
+
+		// Typing: a keystroke at a time, every one its own update, as the editor sends them.
+		const notes = anna.doc.getText('contingency');
+		for (let i = 0; i < 150; i++) notes.insert(notes.length, 'x');
+		await waitForConvergence([anna.doc, bob.doc]);
+
+		// Offline on a train: 3000 keystrokes and a large pasted text, then the phone reconnects.
+		const offline = new Y.Doc();
+		Y.applyUpdate(offline, Y.encodeStateAsUpdate(bob.doc));
+		bob.destroy();
+		const text = offline.getText('contingency');
+		for (let i = 0; i < 3000; i++) text.insert(text.length, 'y');
+		text.insert(text.length, 'z'.repeat(256 * 1024));
+		const back = docs.open(live.as('bob'), CONFERENCE, 'plan', { doc: offline });
+		await back.synced;
+		await waitForConvergence([anna.doc, offline], 'the catch-up did not reach Anna');
+		expect(textOf(anna.doc)).toHaveLength(150 + 3000 + 256 * 1024);
+		expect([...anna.closeEvents, ...back.closeEvents]).toEqual([]);
 	});
 });

@@ -42,7 +42,11 @@ function heldStore(initial: Uint8Array | null = null) {
 			else waiting.push({ update, commit });
 			await commit.promise;
 			committed.push(update);
-		}
+		},
+		// Saving never stalls here, and every stored document reads.
+		onSaving: () => () => {},
+		isSavingPaused: () => false,
+		isUnreadable: () => false
 	};
 	return {
 		store,

@@ -127,6 +127,29 @@ export const docSnapshots = pgTable(
 	(table) => [primaryKey({ columns: [table.conferenceId, table.documentName] })]
 );
 
+/**
+ * Stored Yjs bytes that could not be read, set aside by `scripts/doc-repair.ts` when it writes a
+ * repaired snapshot without them: kept for a later look, never folded into a document.
+ */
+export const docQuarantine = pgTable(
+	'doc_quarantine',
+	{
+		id: bigserial('id', { mode: 'number' }).primaryKey(),
+		conferenceId: text('conference_id')
+			.notNull()
+			.references(() => conferences.id, { onDelete: 'cascade' }),
+		documentName: text('document_name', { enum: ['brief', 'plan'] }).notNull(),
+		source: text('source', { enum: ['update', 'snapshot'] }).notNull(),
+		/** The doc_updates id of the row, or the snapshot's up_to_update_id. */
+		sourceId: bigint('source_id', { mode: 'number' }).notNull(),
+		bytes: bytea('bytes').notNull(),
+		storedAt: timestamp('stored_at', { withTimezone: true }).notNull(),
+		quarantinedAt: timestamp('quarantined_at', { withTimezone: true }).notNull().defaultNow(),
+		reason: text('reason').notNull()
+	},
+	(table) => [index('doc_quarantine_doc_idx').on(table.conferenceId, table.documentName)]
+);
+
 /** The accepted plan, frozen: never updated, only added to. */
 export const planVersions = pgTable(
 	'plan_versions',
