@@ -710,8 +710,42 @@ export async function seedConference(server: KringServer, options: { accountPass
 			conference.clients.push(client);
 			return client;
 		},
+		/**
+		 * Moves the conference on. After the hand-over the family confirms its circle, as it does in
+		 * the room, and its open documents come back once confirmed.
+		 */
 		async phase(by: Browser, to: string) {
-			return expectAction(await by.action(`/c/${id}`, 'phase', { to }), 'success');
+			const family = conference.familyClients();
+			const closesBefore = family.map((c) => c.closes.length);
+			const reply = expectAction(await by.action(`/c/${id}`, 'phase', { to }), 'success');
+			if (to !== 'private' || !(await conference.confirmCircle())) return reply;
+			await until(
+				() => family.every((c, i) => c.closes.length > closesBefore[i]),
+				"the family's documents to close at the hand-over"
+			);
+			await conference.reconnectFamily();
+			return reply;
+		},
+		/** Anna confirms every other device of the circle and Bram confirms Anna; false when nobody waited. */
+		async confirmCircle(): Promise<boolean> {
+			const me = (await anna.pageData(`/c/${id}`)).data.member as { participantId: string; status: string };
+			if (me.status !== 'unconfirmed') return false;
+			expectAction(await anna.action(`/c/${id}`, 'confirm', { all: 'yes' }), 'success');
+			expectAction(await bram.action(`/c/${id}`, 'confirm', { participantId: me.participantId }), 'success');
+			return true;
+		},
+		/** Anna's and Bram's open documents. */
+		familyClients(): DocClient[] {
+			return conference.clients.filter((c) => c.browser === anna || c.browser === bram);
+		},
+		/**
+		 * Opens the family's documents again once they are confirmed, as the board does when its data
+		 * says it may read them again (the server closed them with 4401, after which a client stops).
+		 */
+		async reconnectFamily() {
+			const family = conference.familyClients();
+			for (const client of family) client.provider.connect();
+			await until(() => family.every((c) => c.provider.synced), "the family's documents to be back");
 		},
 		async currentPhase(): Promise<string> {
 			const data = (await anna.pageData(`/c/${id}`)).data as { board: { conference: { phase: string } } };
