@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { changePhase, conferenceWithFamily } from '../support/client';
+import { changePhase, conferenceWithFamily, handOver } from '../support/client';
 import { kringForThisFile } from '../support/kring-for-this-file';
 import { holdTables } from '../support/kring-server';
 import { addAgreement, agreementTexts } from '../support/plan';
@@ -16,7 +16,7 @@ it('a phone that gives up while the plan is still loading does not take the plan
 	]);
 	const [riet, sem] = family;
 	await changePhase(coordinator.client, conferenceId, 'information');
-	await changePhase(coordinator.client, conferenceId, 'private');
+	await handOver(coordinator.client, conferenceId, family);
 
 	// Both phones open the plan at the same moment on bad Wi-Fi; Sem's drops before it has loaded.
 	const documents = await holdTables(server, ['doc_snapshots', 'doc_updates']);

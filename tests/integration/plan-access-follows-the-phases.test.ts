@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { CLOSE } from '$lib/collab/close-codes';
-import { acceptPlan, changePhase, conferenceWithFamily } from '../support/client';
+import { acceptPlan, changePhase, conferenceWithFamily, handOver } from '../support/client';
 import { kringForThisFile } from '../support/kring-for-this-file';
 import { addAgreement, agreementTexts } from '../support/plan';
 import { containsText, upgradeStatus, waitForClose, waitForConvergence, waitUntil } from '../support/yjs-client';
@@ -14,7 +14,7 @@ it('when the family takes more time, the big screen goes dark; after acceptance 
 	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Dochter Eva']);
 	const [eva] = family;
 	await changePhase(coordinator.client, conferenceId, 'information');
-	await changePhase(coordinator.client, conferenceId, 'private');
+	await handOver(coordinator.client, conferenceId, family);
 	const evaPhone = docs.open(server, eva.client, conferenceId, 'plan');
 	await evaPhone.synced;
 	addAgreement(evaPhone.doc, 'Eva belt de school over de verzuimregeling', { theme: 'school' });

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { CLOSE } from '$lib/collab/close-codes';
-import { boardData, changePhase, conferenceWithFamily, removeParticipant } from '../support/client';
+import { boardData, changePhase, conferenceWithFamily, handOver, removeParticipant } from '../support/client';
 import { kringForThisFile } from '../support/kring-for-this-file';
 import { addAgreement, agreementTexts } from '../support/plan';
 import { containsText, upgradeStatus, waitForClose, waitUntil, type LiveDoc } from '../support/yjs-client';
@@ -20,7 +20,7 @@ it('a family member removed by another family member loses both documents at onc
 	]);
 	const [yara, rob] = family;
 	await changePhase(coordinator.client, conferenceId, 'information');
-	await changePhase(coordinator.client, conferenceId, 'private');
+	await handOver(coordinator.client, conferenceId, family);
 
 	const yaraPlan = docs.open(server, yara.client, conferenceId, 'plan');
 	const robPlan = docs.open(server, rob.client, conferenceId, 'plan', { presence: { name: 'Rob' } });

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { CLOSE } from '$lib/collab/close-codes';
-import { changePhase, conferenceWithFamily, removeParticipant } from '../support/client';
+import { changePhase, conferenceWithFamily, handOver, removeParticipant } from '../support/client';
 import { kringForThisFile } from '../support/kring-for-this-file';
 import { holdTables } from '../support/kring-server';
 import { rawSocket, upgradeStatus, waitForClose } from '../support/yjs-client';
@@ -17,7 +17,7 @@ it('a family member removed while their phone is still connecting gets no docume
 	]);
 	const [yara, rob] = family;
 	await changePhase(coordinator.client, conferenceId, 'information');
-	await changePhase(coordinator.client, conferenceId, 'private');
+	await handOver(coordinator.client, conferenceId, family);
 
 	// Rob's phone opens the plan; the plan is still being loaded for it when Yara removes him.
 	const documents = await holdTables(server, ['doc_snapshots', 'doc_updates']);

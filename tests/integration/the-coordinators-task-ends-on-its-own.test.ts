@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { CLOSE } from '$lib/collab/close-codes';
-import { acceptPlan, boardData, changePhase, conferenceWithFamily } from '../support/client';
+import { acceptPlan, boardData, changePhase, conferenceWithFamily, handOver } from '../support/client';
 import { kringForThisFile } from '../support/kring-for-this-file';
 import { addAgreement, agreementTexts } from '../support/plan';
 import { upgradeStatus, waitForClose, waitUntil } from '../support/yjs-client';
@@ -15,7 +15,7 @@ it('some time after acceptance the conference closes by itself: the coordinator 
 	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Moeder Ans']);
 	const [ans] = family;
 	await changePhase(coordinator.client, conferenceId, 'information');
-	await changePhase(coordinator.client, conferenceId, 'private');
+	await handOver(coordinator.client, conferenceId, family);
 	const phone = docs.open(server, ans.client, conferenceId, 'plan');
 	await phone.synced;
 	addAgreement(phone.doc, 'Ans meldt Dennis aan bij de gemeente', { theme: 'housing' });

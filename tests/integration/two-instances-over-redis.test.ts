@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CLOSE } from '$lib/collab/close-codes';
-import { changePhase, conferenceWithFamily, createCoordinator, type Staff } from '../support/client';
+import { changePhase, conferenceWithFamily, confirmCircle, createCoordinator, type Staff } from '../support/client';
 import { startKring, type KringServer } from '../support/kring-server';
 import { addAgreement, agreementTexts, fieldText, typeInto } from '../support/plan';
 import { metaText } from '../../src/lib/plan/shape';
@@ -122,6 +122,13 @@ it('a hand-over made on one instance closes the coordinator’s brief socket on 
 	console.log(
 		`[revocation over Redis] hand-over on instance 1 → coordinator socket on instance 2 closed: ${(closed.at - requested).toFixed(1)} ms ` +
 			`(HTTP answer after ${(answered - requested).toFixed(1)} ms)`
+	);
+	// Wil is the family's only device: she confirms herself, and her documents come back (§6).
+	await confirmCircle(conferenceId, family);
+	for (const familyDoc of [familyBrief, familyPlan]) familyDoc.provider.connect();
+	await waitUntil(
+		() => familyBrief.provider.synced && familyPlan.provider.synced,
+		'the family’s documents are back once confirmed'
 	);
 	await waitUntil(
 		() => !rolesIn(familyBrief).includes('coordinator'),

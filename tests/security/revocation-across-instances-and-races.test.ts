@@ -209,9 +209,9 @@ describe('a staff socket that closes while its edit is still being stored', () =
 		const PROFESSIONAL_CLIENT = 424_242;
 		const WATCHER_CLIENT = 434_343;
 		/** What Bram's device was last told about a client's presence (undefined: never; null: gone). */
-		const seen = (clientId: number) => {
+		const seen = (clientId: number, on = watcher) => {
 			let last: unknown;
-			for (const message of watcher.messages) {
+			for (const message of on.messages) {
 				const decoded = decodeMessage(message);
 				if (decoded.kind === 'awareness')
 					for (const entry of decoded.states) if (entry.clientId === clientId) last = entry.state;
@@ -222,6 +222,7 @@ describe('a staff socket that closes while its edit is still being stored', () =
 		await until(() => seen(PROFESSIONAL_CLIENT)?.focus === 'conditions', 'Bram to see the professional on the brief');
 
 		const lastWords = conference.newBrief('typed-just-before-hand-over');
+		const familyBack = conference.familyBackAfterHandOver();
 		const lock = await database.reserve();
 		try {
 			await lock`begin`;
@@ -241,20 +242,27 @@ describe('a staff socket that closes while its edit is still being stored', () =
 					await database`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike '%doc_updates%'`;
 				return row.n > 0;
 			}, 'the edit to wait for the store');
-			await conference.phase(coordinator, 'private');
+			expectAction(await coordinator.action(`/c/${id}`, 'phase', { to: 'private' }), 'success');
 			await lock`rollback`;
 		} finally {
 			lock.release();
 		}
-		// The edit typed before the hand-over lands (it was stored, so it is kept); after it,
-		// Bram's own presence comes back to him behind everything the server sent before it.
+		// The family's devices are closed at the hand-over and come back once the family has confirmed
+		// its circle (§6). The edit typed before the hand-over lands (it was stored, so it is kept);
+		// behind it Bram's own presence comes back to him, and no staff presence is left in the room.
+		await watcher.closed();
+		expect(watcher.closeFrame?.code).toBe(CLOSE.removed.code);
+		await familyBack();
+		const again = await rawDocSocket(bram, id, 'brief');
+		again.send(syncStep1());
 		await until(
-			() => found(docBytes(docFromMessages(watcher.messages)), [lastWords]).length === 1,
+			() => found(docBytes(docFromMessages(again.messages)), [lastWords]).length === 1,
 			'the last edit to land'
 		);
-		watcher.send(awarenessMessage([{ clientId: WATCHER_CLIENT, clock: 1, state: { focus: 'barrier' } }]));
-		await until(() => seen(WATCHER_CLIENT)?.focus === 'barrier', "Bram's own presence");
-		expect(seen(PROFESSIONAL_CLIENT), 'a staff member present on the brief in private time').toBeNull();
+		again.send(awarenessMessage([{ clientId: WATCHER_CLIENT, clock: 1, state: { focus: 'barrier' } }]));
+		await until(() => seen(WATCHER_CLIENT, again)?.focus === 'barrier', "Bram's own presence");
+		expect(seen(PROFESSIONAL_CLIENT, again), 'a staff member present on the brief in private time').toBeFalsy();
+		await again.close();
 		await socket.close();
 		await watcher.close();
 	});

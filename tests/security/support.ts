@@ -715,16 +715,26 @@ export async function seedConference(server: KringServer, options: { accountPass
 		 * the room, and its open documents come back once confirmed.
 		 */
 		async phase(by: Browser, to: string) {
+			const familyBack = conference.familyBackAfterHandOver();
+			const reply = expectAction(await by.action(`/c/${id}`, 'phase', { to }), 'success');
+			if (to === 'private') await familyBack();
+			return reply;
+		},
+		/**
+		 * Called before a hand-over; what it returns confirms the family's circle once the family's
+		 * documents have closed, and opens them again (nothing when no device waited).
+		 */
+		familyBackAfterHandOver() {
 			const family = conference.familyClients();
 			const closesBefore = family.map((c) => c.closes.length);
-			const reply = expectAction(await by.action(`/c/${id}`, 'phase', { to }), 'success');
-			if (to !== 'private' || !(await conference.confirmCircle())) return reply;
-			await until(
-				() => family.every((c, i) => c.closes.length > closesBefore[i]),
-				"the family's documents to close at the hand-over"
-			);
-			await conference.reconnectFamily();
-			return reply;
+			return async () => {
+				if (!(await conference.confirmCircle())) return;
+				await until(
+					() => family.every((c, i) => c.closes.length > closesBefore[i]),
+					"the family's documents to close at the hand-over"
+				);
+				await conference.reconnectFamily();
+			};
 		},
 		/** Anna confirms every other device of the circle and Bram confirms Anna; false when nobody waited. */
 		async confirmCircle(): Promise<boolean> {
@@ -736,7 +746,8 @@ export async function seedConference(server: KringServer, options: { accountPass
 		},
 		/** Anna's and Bram's open documents. */
 		familyClients(): DocClient[] {
-			return conference.clients.filter((c) => c.browser === anna || c.browser === bram);
+			const sessions = [anna.session, bram.session];
+			return conference.clients.filter((c) => sessions.includes(c.browser.session));
 		},
 		/**
 		 * Opens the family's documents again once they are confirmed, as the board does when its data

@@ -288,6 +288,34 @@ export async function changePhase(client: KringClient, conferenceId: string, to:
 	expectSuccess(`phase → ${to}`, await client.postAction(`/c/${conferenceId}`, 'phase', { to }));
 }
 
+/**
+ * The coordinator hands over (information → private) and the family confirms its circle, as it
+ * does in the room (docs/design.md §6).
+ */
+export async function handOver(coordinator: KringClient, conferenceId: string, family: FamilyMember[]): Promise<void> {
+	await changePhase(coordinator, conferenceId, 'private');
+	await confirmCircle(conferenceId, family);
+}
+
+/**
+ * After the hand-over each family device is confirmed by the one after it (the last by the
+ * first); a lone device confirms itself, with its statement that it is the only one.
+ */
+export async function confirmCircle(conferenceId: string, family: FamilyMember[]): Promise<void> {
+	const path = `/c/${conferenceId}`;
+	if (family.length === 1) {
+		const [alone] = family;
+		const fields = { participantId: alone.participantId, alone: 'yes' };
+		expectSuccess(`${alone.name} confirms itself`, await alone.client.postAction(path, 'confirm', fields));
+		return;
+	}
+	for (const [i, device] of family.entries()) {
+		const by = family[(i + 1) % family.length];
+		const fields = { participantId: device.participantId };
+		expectSuccess(`${by.name} confirms ${device.name}`, await by.client.postAction(path, 'confirm', fields));
+	}
+}
+
 /** The professional or coordinator accepts the plan; returns the frozen version's number. */
 export async function acceptPlan(client: KringClient, conferenceId: string, conditions = ''): Promise<number> {
 	const data = expectSuccess('accept plan', await client.postAction(`/c/${conferenceId}`, 'accept', { conditions }));
