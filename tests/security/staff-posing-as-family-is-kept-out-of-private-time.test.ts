@@ -159,8 +159,11 @@ describe('a professional who joined as family before private time is seen and ke
 		expect(me.waiting).toBe(true);
 		expect(me.member.status).toBe('waiting');
 		expect(me.circle, 'at the door there is no circle to confirm').toBeNull();
-		const door = (await page(anna)).board!.waiting;
+		const { waiting: door, audit } = (await page(anna)).board!;
 		expect(door.map((d) => d.name)).toEqual(['Tante Els']);
+		expect(audit).toContainEqual(
+			expect.objectContaining({ actor: 'Kring', action: 'device.to_door', detail: 'Tante Els' })
+		);
 		expectAction(await anna.action(`/c/${id}`, 'door', { participantId: elsId, decision: 'decline' }), 'success');
 		expect((await els.pageData(`/c/${id}`)).data.__redirect, 'Els is told once that she was not let in').toBe(
 			'/?removed=1'

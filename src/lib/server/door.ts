@@ -1,7 +1,7 @@
 import { and, count, eq, inArray, isNull, ne } from 'drizzle-orm';
 import type { ParticipantStatus } from '$lib/conference/participants';
 import { familyCanJoin, joinsAtTheDoor, mayConfirm, maySendAwayAlone } from '$lib/conference/permissions';
-import { recordAudit } from './audit';
+import { recordAudit, SYSTEM_ACTOR } from './audit';
 import type { Conference } from './conferences';
 import { getDb, schema, type Transaction } from './db';
 import { KringError } from './errors';
@@ -305,9 +305,8 @@ export async function confirmAllOthers(member: Member): Promise<void> {
 }
 
 /** When private time ends, the devices nobody confirmed go to the door, where the family decides. */
-export async function sendTheUnconfirmedToTheDoor(member: Member): Promise<void> {
-	const conferenceId = member.conference.id;
+export async function sendTheUnconfirmedToTheDoor(conferenceId: string): Promise<void> {
 	const moved = await moveFamilyDevices(conferenceId, 'all', 'waiting', ['unconfirmed']);
-	for (const device of moved) await recordAudit(conferenceId, actorOf(member), 'device.to_door', device.displayName);
+	for (const device of moved) await recordAudit(conferenceId, SYSTEM_ACTOR, 'device.to_door', device.displayName);
 	if (moved.length > 0) runtime().bus.publish({ type: 'status', conferenceId });
 }

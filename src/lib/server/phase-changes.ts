@@ -38,7 +38,7 @@ export async function changePhase(member: Member, to: Phase): Promise<Conference
 	for (const participantId of unconfirmed)
 		runtime().bus.publish({ type: 'participant-removed', conferenceId, participantId });
 	await recordAudit(conferenceId, actorOf(member), 'phase.changed', `${from} → ${to}`);
-	if (sendsTheUnconfirmedToTheDoor(action)) await sendTheUnconfirmedToTheDoor(member);
+	if (sendsTheUnconfirmedToTheDoor(action)) await sendTheUnconfirmedToTheDoor(conferenceId);
 	return updated;
 }
 
