@@ -1,8 +1,8 @@
+import { fileURLToPath } from 'node:url';
 import { sveltekit } from '@sveltejs/kit/vite';
 import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
-
-const UPGRADE_KEY = Symbol.for('kring.upgrade');
+import { registry } from './src/lib/server/registry.js';
 
 /** In `vite dev`, the collab WebSocket is served on the same port, as in production. */
 function kringCollab(): Plugin {
@@ -14,8 +14,7 @@ function kringCollab(): Plugin {
 				try {
 					const startup = await server.ssrLoadModule('/src/lib/server/startup.ts');
 					await startup.startKring();
-					const upgrade = (globalThis as Record<symbol, unknown>)[UPGRADE_KEY] as (...args: unknown[]) => boolean;
-					upgrade(request, socket, head);
+					if (!registry().upgrade?.(request, socket, head)) socket.destroy();
 				} catch (error) {
 					console.error('[kring] collab upgrade failed in dev:', (error as Error).message);
 					socket.destroy();
@@ -40,6 +39,16 @@ export default defineConfig({
 		projects: [
 			{
 				extends: true,
+				// A spec that runs runes (`*.svelte.spec.ts`) starts with `// @vitest-environment svelte-client`:
+				// Svelte then compiles it as browser code, with the client runtime, so effects run.
+				environments: { client: { resolve: { conditions: ['browser'] } } },
+				resolve: {
+					alias: {
+						'vitest-environment-svelte-client': fileURLToPath(
+							new URL('./tests/support/svelte-client-environment.ts', import.meta.url)
+						)
+					}
+				},
 				test: { name: 'unit', include: ['src/**/*.spec.ts', 'tests/unit/**/*.test.ts'], environment: 'node' }
 			},
 			{

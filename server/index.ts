@@ -3,13 +3,8 @@
  * (/collab/<conference>/<brief|plan>) on the same port.
  */
 import { createServer } from 'node:http';
-import type { IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
 import { config, type Config } from '../src/lib/server/config';
-
-const UPGRADE_KEY = Symbol.for('kring.upgrade');
-const SHUTDOWN_KEY = Symbol.for('kring.shutdown');
-type Registry = Record<symbol, unknown>;
+import { registry } from '../src/lib/server/registry';
 
 let settings: Config;
 try {
@@ -34,10 +29,8 @@ const server = createServer((request, response) => {
 	if (!settings.origin) request.headers['x-forwarded-proto'] ??= 'http';
 	handler(request, response);
 });
-server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-	const upgrade = (globalThis as Registry)[UPGRADE_KEY] as
-		| ((r: IncomingMessage, s: Duplex, h: Buffer) => boolean)
-		| undefined;
+server.on('upgrade', (request, socket, head) => {
+	const upgrade = registry().upgrade;
 	if (!upgrade || !upgrade(request, socket, head)) socket.destroy();
 });
 
@@ -52,7 +45,7 @@ async function stop(signal: string): Promise<void> {
 	console.log(`[kring] ${signal}: closing`);
 	server.close();
 	server.closeAllConnections();
-	const shutdown = (globalThis as Registry)[SHUTDOWN_KEY] as (() => Promise<void>) | undefined;
+	const shutdown = registry().shutdown;
 	await shutdown?.().catch((error: Error) => console.error('[kring] shutdown:', error.message));
 	process.exit(0);
 }

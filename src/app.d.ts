@@ -1,5 +1,5 @@
 import type { Identity } from '$lib/server/sessions';
-import type { Locale } from '$lib/i18n';
+import type { ErrorCode, Locale } from '$lib/i18n';
 
 declare global {
 	namespace App {
@@ -11,7 +11,7 @@ declare global {
 		}
 		interface Error {
 			message: string;
-			code?: string;
+			code?: ErrorCode;
 		}
 	}
 }

@@ -1,4 +1,6 @@
 import { expect, it } from 'vitest';
+import { Browser, type ActionResult } from '../support/http-client';
+import { kringForThisFile } from '../support/server';
 import {
 	boardData,
 	changePhase,
@@ -6,12 +8,9 @@ import {
 	handOver,
 	inviteProfessional,
 	joinByLink,
-	KringClient,
 	registerProfessional,
-	unique,
-	type ActionResult
-} from '../support/client';
-import { kringForThisFile } from '../support/kring-for-this-file';
+	unique
+} from '../support/steps';
 
 /**
  * Every step a person can take on the board is a form action, and every one of them asks the
@@ -47,19 +46,19 @@ async function deVries() {
 	};
 }
 
-const act = (who: KringClient, conferenceId: string, action: string, fields: Record<string, string> = {}) =>
-	who.postAction(`/c/${conferenceId}`, action, fields);
+const act = async (who: Browser, conferenceId: string, action: string, fields: Record<string, string> = {}) =>
+	(await who.action(`/c/${conferenceId}`, action, fields)).action;
 
-function expectAllowed(result: ActionResult): void {
+function expectAllowed(result: ActionResult | undefined): void {
 	expect(result).toMatchObject({ type: 'success' });
 }
 
-function expectRefused(result: ActionResult, error = 'not_allowed', status = 403): void {
+function expectRefused(result: ActionResult | undefined, error = 'not_allowed', status = 403): void {
 	expect(result).toMatchObject({ type: 'failure', status, data: { error } });
 }
 
-const board = async (who: KringClient, conferenceId: string) => (await boardData(who, conferenceId)).board!;
-const offers = async (who: KringClient, conferenceId: string) => (await board(who, conferenceId)).actions;
+const board = async (who: Browser, conferenceId: string) => (await boardData(who, conferenceId)).board!;
+const offers = async (who: Browser, conferenceId: string) => (await board(who, conferenceId)).actions;
 
 it('before private time only the coordinator edits the question, invites, removes a device and moves the conference on', async () => {
 	const { conferenceId, carla, pieter, anna, stranger } = await deVries();
@@ -219,11 +218,56 @@ it('at the presentation the family may go back, the professional accepts, the co
 	expectRefused(await act(carla, conferenceId, 'professionalInvite', professional));
 	expect((await board(carla, conferenceId)).invite).toBeNull();
 	expect(await offers(carla, conferenceId)).not.toContain('create_invite');
-	const lateDevice = new KringClient(kring.server);
+	const lateDevice = new Browser(kring.server);
 	expectRefused(
-		await lateDevice.postAction(new URL(familyLink).pathname, null, { displayName: 'Laatkomer', presence: 'room' }),
+		(await lateDevice.action(new URL(familyLink).pathname, 'default', { displayName: 'Laatkomer', presence: 'room' }))
+			.action,
 		'room_code_unknown',
 		404
 	);
 	expect((await board(anna, conferenceId)).accepted?.version).toBe(1);
+});
+
+it('the coordinator sets how long the conference is kept; the family erases it once its plan is accepted, the coordinator once it is closed, the professional never', async () => {
+	const { conferenceId, carla, pieter, anna } = await deVries();
+
+	// How many days after closing everything is erased: the coordinator's choice, from 1 to 365.
+	expectRefused(await act(anna, conferenceId, 'retention', { days: '1' }));
+	expectRefused(await act(pieter, conferenceId, 'retention', { days: '365' }));
+	for (const days of ['0', '366', 'soon', ''])
+		expectRefused(await act(carla, conferenceId, 'retention', { days }), 'retention_invalid', 400);
+	expect(await offers(carla, conferenceId)).toContain('set_retention');
+	expectAllowed(await act(carla, conferenceId, 'retention', { days: '30' }));
+	expect((await board(anna, conferenceId)).retention).toEqual({ days: 30, erasesOn: null, latest: false });
+
+	// Nobody erases a conference that is still going on.
+	for (const who of [anna, carla, pieter]) {
+		expect(await offers(who, conferenceId)).not.toContain('erase');
+		expectRefused(await act(who, conferenceId, 'erase', { confirm: 'yes' }));
+	}
+	await changePhase(carla, conferenceId, 'information');
+	await changePhase(carla, conferenceId, 'private');
+	expectRefused(await act(anna, conferenceId, 'erase', { confirm: 'yes' }));
+	await changePhase(anna, conferenceId, 'presentation');
+	expectRefused(await act(anna, conferenceId, 'erase', { confirm: 'yes' }));
+	expectAllowed(await act(pieter, conferenceId, 'accept', { conditions: '' }));
+
+	// Accepted: the plan is the family's to erase; not yet the coordinator's, never the professional's.
+	expect(await offers(anna, conferenceId)).toContain('erase');
+	expectRefused(await act(carla, conferenceId, 'erase', { confirm: 'yes' }));
+	expectRefused(await act(pieter, conferenceId, 'erase', { confirm: 'yes' }));
+	const accepted = (await board(anna, conferenceId)).retention;
+	expect(accepted.latest).toBe(true);
+	await changePhase(carla, conferenceId, 'closed');
+	expectRefused(await act(pieter, conferenceId, 'erase', { confirm: 'yes' }));
+	const closed = (await board(pieter, conferenceId)).retention;
+	expect(closed.latest).toBe(false);
+	expect(new Date(closed.erasesOn!).getTime()).toBeLessThan(new Date(accepted.erasesOn!).getTime());
+	expect(await offers(carla, conferenceId)).toContain('erase');
+	expect(await act(carla, conferenceId, 'erase', { confirm: 'yes' })).toEqual({
+		type: 'redirect',
+		status: 303,
+		location: '/staff?erased=1'
+	});
+	for (const who of [anna, carla, pieter]) expect((await who.pageData(`/c/${conferenceId}`)).status).toBe(404);
 });

@@ -1,29 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLOSE } from '$lib/collab/close-codes';
-import {
-	assertFamilyStillSyncs,
-	Browser,
-	expectAction,
-	found,
-	rawDocSocket,
-	seedConference,
-	startKring,
-	syncStep1,
-	until,
-	type KringServer,
-	type Seeded
-} from './support';
-
-type Page = {
-	waiting: boolean;
-	member: { participantId: string; status: string };
-	board?: {
-		participants: { id: string; name: string }[];
-		waiting: { id: string; name: string }[];
-		removals: { id: string; name: string; by: string; mine: boolean }[];
-		audit: { actor: string; action: string; detail: string }[];
-	};
-};
+import { found } from '../support/found';
+import { Browser, expectAction } from '../support/http-client';
+import { openRawSocket } from '../support/raw-socket';
+import { kringForThisFile } from '../support/server';
+import type { BoardPage } from '../support/steps';
+import { syncStep1 } from '../support/y-messages';
+import { waitUntil } from '../support/yjs-client';
+import { assertFamilyStillSyncs, seedConference, type Seeded } from './seeded-conference';
 
 /**
  * The family may send any family device away, at any time. One device that turns against the
@@ -32,17 +16,17 @@ type Page = {
  * one other away on its own; for every further one a second family member must agree.
  */
 describe('one family device cannot lock the rest of the family out', () => {
-	let server: KringServer;
+	const kring = kringForThisFile();
 	let conference: Seeded;
 	let rik: Browser;
 	let cas: Browser;
 	let dirk: Browser;
-	const page = async (browser: Browser) => (await browser.pageData(`/c/${conference.id}`)).data as Page;
+	const page = async (browser: Browser) => (await browser.pageData<BoardPage>(`/c/${conference.id}`)).data;
 	const idOf = async (browser: Browser) => (await page(browser)).member.participantId;
 	const removals = async (browser: Browser) => (await page(browser)).board!.removals;
 	/** A device sent away is told so once, on the home page. */
 	const sentAway = async (browser: Browser) =>
-		(await browser.pageData(`/c/${conference.id}`)).data.__redirect === '/?removed=1';
+		(await browser.pageData(`/c/${conference.id}`)).location === '/?removed=1';
 	const log = async () => (await page(conference.anna)).board!.audit;
 	const join = async (browser: Browser, name: string) =>
 		expectAction(
@@ -51,11 +35,10 @@ describe('one family device cannot lock the rest of the family out', () => {
 		);
 
 	beforeAll(async () => {
-		server = await startKring();
-		conference = await seedConference(server);
-		rik = new Browser(server, 'Rik (family, turns against the others)');
-		cas = new Browser(server, 'Cas (family)');
-		dirk = new Browser(server, 'Dirk (family)');
+		conference = await seedConference(kring);
+		rik = new Browser(kring.server, 'Rik (family, turns against the others)');
+		cas = new Browser(kring.server, 'Cas (family)');
+		dirk = new Browser(kring.server, 'Dirk (family)');
 		await join(rik, 'Rik');
 		await join(cas, 'Cas');
 		await join(dirk, 'Dirk');
@@ -63,10 +46,6 @@ describe('one family device cannot lock the rest of the family out', () => {
 		for (const browser of [rik, cas, dirk]) expect((await page(browser)).member.status, browser.label).toBe('active');
 	});
 	afterEach(async () => assertFamilyStillSyncs(conference));
-	afterAll(async () => {
-		conference?.close();
-		await server?.stop();
-	});
 
 	it('one device sends one other away on its own, and no more', async () => {
 		const { anna, bram, id } = conference;
@@ -133,10 +112,10 @@ describe('one family device cannot lock the rest of the family out', () => {
 			'success'
 		);
 		expect((await page(cas)).member.status).toBe('active');
-		const socket = await rawDocSocket(cas, id, 'plan');
+		const socket = await openRawSocket(cas, id, 'plan');
 		expect(socket.status).toBe(101);
 		socket.send(syncStep1());
-		await until(
+		await waitUntil(
 			() => found(Buffer.concat(socket.messages), [conference.planTexts[0]]).length === 1,
 			'Cas to read the plan again'
 		);
@@ -155,14 +134,14 @@ describe('one family device cannot lock the rest of the family out', () => {
 	it('with a second family member agreeing, a device is sent away, and the log says who agreed', async () => {
 		const { bram, id } = conference;
 		const casId = await idOf(cas);
-		const socket = await rawDocSocket(cas, id, 'plan');
+		const socket = await openRawSocket(cas, id, 'plan');
 		expect(socket.status).toBe(101);
 		socket.send(syncStep1());
 
 		expectAction(await rik.action(`/c/${id}`, 'remove', { participantId: casId }), 'success');
 		expect((await page(cas)).member.status).toBe('active');
 		expectAction(await bram.action(`/c/${id}`, 'answerRemoval', { participantId: casId, answer: 'agree' }), 'success');
-		await socket.closed();
+		await socket.closed;
 		expect(socket.closeFrame).toEqual(CLOSE.removed);
 		expect(await sentAway(cas)).toBe(true);
 		const entries = await log();
@@ -188,6 +167,6 @@ describe('one family device cannot lock the rest of the family out', () => {
 	});
 
 	it('leaves no family content in the server logs', () => {
-		expect(found(server.logs(), [conference.secret])).toEqual([]);
+		expect(found(kring.server.logs(), [conference.secret])).toEqual([]);
 	});
 });

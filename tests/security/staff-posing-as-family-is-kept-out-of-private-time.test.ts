@@ -1,38 +1,15 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLOSE } from '$lib/collab/close-codes';
-import {
-	assertFamilyStillSyncs,
-	Browser,
-	docBytes,
-	docFromMessages,
-	expectAction,
-	found,
-	rawDocSocket,
-	seedConference,
-	startKring,
-	syncStep1,
-	trySockets,
-	until,
-	walkEveryRoute,
-	writeAgreement,
-	type KringServer,
-	type RawSocket,
-	type Seeded
-} from './support';
-
-type Circle = { alone: boolean; others: { id: string; name: string; status: string }[] };
-type Page = {
-	waiting: boolean;
-	member: { participantId: string; status: string };
-	circle?: Circle | null;
-	board?: {
-		conference: { phase: string };
-		circle: { id: string; name: string }[];
-		waiting: { id: string; name: string }[];
-		participants: { id: string; name: string }[];
-		audit: { actor: string; action: string; detail: string }[];
-	};
-};
+import { addAgreement } from '../support/edits';
+import { found } from '../support/found';
+import { Browser, expectAction } from '../support/http-client';
+import { openRawSocket, type RawSocket } from '../support/raw-socket';
+import { kringForThisFile } from '../support/server';
+import { type BoardPage } from '../support/steps';
+import { docBytes, docFromMessages, syncStep1 } from '../support/y-messages';
+import { waitUntil } from '../support/yjs-client';
+import { trySockets, walkEveryRoute } from './every-route';
+import { assertFamilyStillSyncs, seedConference, type Seeded } from './seeded-conference';
 
 /**
  * Before private time a new family device is in at once: the coordinator is with the family. A
@@ -42,7 +19,7 @@ type Page = {
  * by the real family, cannot confirm herself, and is kept out.
  */
 describe('a professional who joined as family before private time is seen and kept out', () => {
-	let server: KringServer;
+	const kring = kringForThisFile();
 	let conference: Seeded;
 	/** The professional, in a second browser profile without her staff session. */
 	let els: Browser;
@@ -51,12 +28,11 @@ describe('a professional who joined as family before private time is seen and ke
 	let elsPlan: RawSocket;
 	/** What the family types in private time: Els must never receive it. */
 	const privateTexts: string[] = [];
-	const page = async (browser: Browser) => (await browser.pageData(`/c/${conference.id}`)).data as Page;
+	const page = async (browser: Browser) => (await browser.pageData<BoardPage>(`/c/${conference.id}`)).data;
 
 	beforeAll(async () => {
-		server = await startKring();
-		conference = await seedConference(server);
-		els = new Browser(server, 'professional posing as Tante Els');
+		conference = await seedConference(kring);
+		els = new Browser(kring.server, 'professional posing as Tante Els');
 		expectAction(
 			await els.action(`/join/${conference.roomCode}`, 'default', { displayName: 'Tante Els', presence: 'room' }),
 			'redirect'
@@ -65,30 +41,26 @@ describe('a professional who joined as family before private time is seen and ke
 		expect(me.member.status, 'before private time a device is in at once').toBe('active');
 		elsId = me.member.participantId;
 		// Positive control: in the information phase she reads the plan, as the access matrix allows.
-		elsPlan = await rawDocSocket(els, conference.id, 'plan');
+		elsPlan = await openRawSocket(els, conference.id, 'plan');
 		expect(elsPlan.status).toBe(101);
 		elsPlan.send(syncStep1());
-		await until(
+		await waitUntil(
 			() => found(Buffer.concat(elsPlan.messages), [conference.planTexts[0]]).length === 1,
 			'Els to read the information-phase plan'
 		);
 	});
 	afterEach(async () => assertFamilyStillSyncs(conference));
-	afterAll(async () => {
-		elsPlan?.destroy();
-		conference?.close();
-		await server?.stop();
-	});
+	afterAll(() => elsPlan?.destroy());
 
 	it('at the hand-over every family device waits to be confirmed; Els cannot confirm herself', async () => {
 		const { coordinator, anna, bram, id } = conference;
 		expectAction(await coordinator.action(`/c/${id}`, 'phase', { to: 'private' }), 'success');
 
 		// Els gets nothing any more: a new socket is refused, the open one is closed.
-		const again = await rawDocSocket(els, id, 'plan');
+		const again = await openRawSocket(els, id, 'plan');
 		again.destroy();
 		expect(again.status, 'a device nobody confirmed opens no plan in private time').toBe(403);
-		await until(() => elsPlan.closeFrame, "Els's open plan socket to close");
+		await elsPlan.closed;
 		expect(elsPlan.closeFrame).toEqual(CLOSE.removed);
 
 		// Nobody is confirmed yet: every family board shows the waiting screen and the circle.
@@ -133,8 +105,8 @@ describe('a professional who joined as family before private time is seen and ke
 		await conference.reconnectFamily();
 		const text = conference.newSecret('private-plan');
 		privateTexts.push(text);
-		writeAgreement(conference.annaPlan, text);
-		await until(() => conference.bramPlan.has(text), 'Bram to receive what Anna typed in private time');
+		addAgreement(conference.annaPlan.doc, text, { theme: 'housing' });
+		await waitUntil(() => conference.bramPlan.has(text), 'Bram to receive what Anna typed in private time');
 		expect(found(Buffer.concat(elsPlan.messages), privateTexts)).toEqual([]);
 		for (const result of await trySockets(els, id, privateTexts))
 			expect(result, `${result.doc} socket`).toEqual({ doc: result.doc, status: 403, frames: 0, leaked: [] });
@@ -165,10 +137,8 @@ describe('a professional who joined as family before private time is seen and ke
 			expect.objectContaining({ actor: 'Kring', action: 'device.to_door', detail: 'Tante Els' })
 		);
 		expectAction(await anna.action(`/c/${id}`, 'door', { participantId: elsId, decision: 'decline' }), 'success');
-		expect((await els.pageData(`/c/${id}`)).data.__redirect, 'Els is told once that she was not let in').toBe(
-			'/?removed=1'
-		);
-		const socket = await rawDocSocket(els, id, 'plan');
+		expect((await els.pageData(`/c/${id}`)).location, 'Els is told once that she was not let in').toBe('/?removed=1');
+		const socket = await openRawSocket(els, id, 'plan');
 		socket.destroy();
 		expect(socket.status).toBe(401);
 		expect(found(docBytes(docFromMessages(elsPlan.messages)), privateTexts)).toEqual([]);
@@ -182,7 +152,7 @@ describe('a professional who joined as family before private time is seen and ke
 		);
 		const id = created.location!.replace('/c/', '');
 		const link = expectAction(await coordinator.action(`/c/${id}`, 'familyInvite'), 'success');
-		const oma = new Browser(server, 'Oma (alone)');
+		const oma = new Browser(kring.server, 'Oma (alone)');
 		expectAction(
 			await oma.action(new URL(String((link.data as { link: string }).link)).pathname, 'default', {
 				displayName: 'Oma',
@@ -192,10 +162,10 @@ describe('a professional who joined as family before private time is seen and ke
 		);
 		expectAction(await coordinator.action(`/c/${id}`, 'phase', { to: 'information' }), 'success');
 		expectAction(await coordinator.action(`/c/${id}`, 'phase', { to: 'private' }), 'success');
-		const me = (await oma.pageData(`/c/${id}`)).data as Page;
+		const me = (await oma.pageData<BoardPage>(`/c/${id}`)).data;
 		expect(me.member.status).toBe('unconfirmed');
 		expect(me.circle).toEqual({ alone: true, others: [] });
-		const refused = await rawDocSocket(oma, id, 'plan');
+		const refused = await openRawSocket(oma, id, 'plan');
 		refused.destroy();
 		expect(refused.status).toBe(403);
 
@@ -203,22 +173,22 @@ describe('a professional who joined as family before private time is seen and ke
 		expect((await oma.action(`/c/${id}`, 'confirm', { participantId: me.member.participantId })).action?.type).toBe(
 			'failure'
 		);
-		expect(((await oma.pageData(`/c/${id}`)).data as Page).member.status).toBe('unconfirmed');
+		expect((await oma.pageData<BoardPage>(`/c/${id}`)).data.member.status).toBe('unconfirmed');
 		expectAction(
 			await oma.action(`/c/${id}`, 'confirm', { participantId: me.member.participantId, alone: 'yes' }),
 			'success'
 		);
-		const after = (await oma.pageData(`/c/${id}`)).data as Page;
+		const after = (await oma.pageData<BoardPage>(`/c/${id}`)).data;
 		expect(after.member.status).toBe('active');
 		expect(after.board!.audit).toContainEqual(
 			expect.objectContaining({ actor: 'Oma', action: 'device.confirmed_self', detail: '' })
 		);
-		const socket = await rawDocSocket(oma, id, 'plan');
+		const socket = await openRawSocket(oma, id, 'plan');
 		expect(socket.status).toBe(101);
 		await socket.close();
 	});
 
 	it('leaves no family content in the server logs', () => {
-		expect(found(server.logs(), [conference.secret])).toEqual([]);
+		expect(found(kring.server.logs(), [conference.secret])).toEqual([]);
 	});
 });

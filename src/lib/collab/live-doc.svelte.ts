@@ -26,13 +26,12 @@ const CLOSED_BY = new Map<number, 'revoked' | 'removed' | 'too_large'>([
 /**
  * One live document in the browser: a Yjs doc synced over the collab WebSocket and, on the
  * family's own devices, kept in IndexedDB so edits survive a reload or a dropped Wi-Fi.
- * `tick` changes on every update so Svelte views re-read the document.
+ * Views read its content through `$lib/collab/reactive-y`, each following only the Y types it shows.
  */
 export class LiveDoc {
 	readonly doc = new Y.Doc();
 	readonly provider: WebsocketProvider;
 	private local: IndexeddbPersistence | null = null;
-	tick = $state(0);
 	link = $state<LinkState>('connecting');
 	synced = $state(false);
 	/** Why the server closed the socket, when it did so on purpose (phase change, removal, too large). */
@@ -52,13 +51,11 @@ export class LiveDoc {
 		this.provider = new WebsocketProvider(`${protocol}://${location.host}/collab/${conferenceId}`, name, this.doc, {
 			maxBackoffTime: 5000
 		});
-		this.doc.on('update', () => queueMicrotask(() => this.tick++));
 		this.provider.on('status', ({ status }: { status: string }) => {
 			this.link = status === 'connected' ? 'connected' : status === 'connecting' ? 'connecting' : 'offline';
 		});
 		this.provider.on('sync', (isSynced: boolean) => {
 			this.synced = isSynced;
-			this.tick++;
 		});
 		this.provider.on('connection-close', (event: CloseEvent | null) => {
 			const closedBy = event ? CLOSED_BY.get(event.code) : undefined;

@@ -43,6 +43,9 @@ const DESIGN_TABLE = `
 | see_log             | prep info pres acc clo       | -                       | all      |
 | see_people          | prep info pres acc           | prep info pres acc clo  | all      |
 | see_door            | -                            | -                       | all      |
+| set_retention       | all                          | -                       | -        |
+| erase               | clo                          | -                       | acc clo  |
+| download_my_data    | -                            | -                       | all      |
 `;
 
 const SHORT: Record<string, Phase> = {

@@ -22,7 +22,10 @@ export const ACTIONS = [
 	'edit_question',
 	'see_log',
 	'see_people',
-	'see_door'
+	'see_door',
+	'set_retention',
+	'erase',
+	'download_my_data'
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -59,7 +62,13 @@ const TABLE: Record<Action, Partial<Record<Role, readonly Phase[]>>> = {
 		coordinator: ['preparation', 'information', 'presentation', 'accepted'],
 		professional: ['preparation', 'information', 'presentation', 'accepted', 'closed']
 	},
-	see_door: { family: ALL }
+	see_door: { family: ALL },
+	// How long after closing everything is kept (docs/design.md §7): the coordinator's, and the board shows it to everyone.
+	set_retention: { coordinator: ALL },
+	// Erasing everything on request: the family once its plan is its own (accepted), the coordinator once her task is over.
+	erase: { family: ['accepted', 'closed'], coordinator: ['closed'] },
+	// Everything Kring holds about the conference is the family's to take along; staff have their own files.
+	download_my_data: { family: ALL }
 };
 
 export function can(role: Role, phase: Phase, action: Action): boolean {

@@ -1,69 +1,56 @@
 import { getContext, setContext } from 'svelte';
-import { nl, type MessageKey } from './messages/nl';
-import { en } from './messages/en';
-import { ar } from './messages/ar';
-import { tr } from './messages/tr';
-import { pl } from './messages/pl';
+import type { Catalogue, MessageKey, Translate } from './catalogue';
+import type { Locale } from './locales';
 
-/** Dutch first; every other language falls back to Dutch for a sentence it lacks. */
-export const LOCALES = ['nl', 'en', 'ar', 'tr', 'pl'] as const;
-export type Locale = (typeof LOCALES)[number];
-export const DEFAULT_LOCALE: Locale = 'nl';
+export { DEFAULT_LOCALE, LOCALES, LOCALE_NAMES, directionOf, isLocale, pickLocale, type Locale } from './locales';
+export type { Catalogue, ErrorCode, MessageKey, Params, Translate } from './catalogue';
 
-export const LOCALE_NAMES: Record<Locale, string> = {
-	nl: 'Nederlands',
-	en: 'English',
-	ar: 'العربية',
-	tr: 'Türkçe',
-	pl: 'Polski'
-};
-
-const RTL: readonly Locale[] = ['ar'];
-const CATALOGUES: Record<Locale, Partial<Record<MessageKey, string>>> = { nl, en, ar, tr, pl };
-
-export function isLocale(value: unknown): value is Locale {
-	return typeof value === 'string' && (LOCALES as readonly string[]).includes(value);
-}
-
-export function directionOf(locale: Locale): 'ltr' | 'rtl' {
-	return RTL.includes(locale) ? 'rtl' : 'ltr';
-}
-
-/** The chosen language (cookie), else the browser's first language Kring speaks, else Dutch. */
-export function pickLocale(cookie: string | undefined, acceptLanguage: string | null): Locale {
-	if (isLocale(cookie)) return cookie;
-	for (const part of (acceptLanguage ?? '').split(',')) {
-		const tag = part.split(';')[0].trim().toLowerCase().split('-')[0];
-		if (isLocale(tag)) return tag;
-	}
-	return DEFAULT_LOCALE;
-}
-
-export type Translate = (key: MessageKey, params?: Record<string, string | number>) => string;
-
-export function translator(locale: Locale): Translate {
-	const catalogue = CATALOGUES[locale];
-	return (key, params) => {
-		let text = catalogue[key] ?? nl[key] ?? key;
-		// Names are isolated (U+2068…U+2069) so a Latin name in an Arabic sentence, or the other way
-		// round, cannot reorder the words around it.
-		if (params)
-			for (const [name, value] of Object.entries(params))
-				text = text.replaceAll(`{${name}}`, typeof value === 'number' ? String(value) : `\u2068${value}\u2069`);
-		return text;
+/**
+ * `t` for one language, from that language's catalogue only (the server hands the page just the one
+ * it speaks). A counted message takes the form `Intl.PluralRules` picks for `params.count`.
+ */
+export function translator(locale: Locale, catalogue: Catalogue): Translate {
+	const plural = new Intl.PluralRules(locale);
+	const translate = (key: MessageKey, params?: Record<string, string | number>): string => {
+		const message = catalogue[key];
+		let text: string | undefined;
+		if (typeof message === 'string') text = message;
+		else if (message) {
+			const count = Number(params?.count ?? 0);
+			text = message[plural.select(count)] ?? message.other;
+		}
+		if (text === undefined) return key;
+		if (!params) return text;
+		// One pass, so a name that reads like a placeholder stays as typed.
+		return text.replace(/\{(\w+)\}/g, (placeholder, name: string) =>
+			Object.hasOwn(params, name) ? isolate(params[name]) : placeholder
+		);
 	};
+	return translate as Translate;
+}
+
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Names are isolated (U+2068…U+2069) so a Latin name in an Arabic sentence, or the other way round,
+ * cannot reorder the words around it; direction marks typed into a name are dropped, so it cannot
+ * close its isolation early and turn the rest of the sentence around.
+ */
+function isolate(value: string | number): string {
+	return typeof value === 'number' ? String(value) : `\u2068${value.replace(BIDI_CONTROLS, '')}\u2069`;
 }
 
 const CONTEXT = Symbol('kring.i18n');
 
-export function provideTranslator(locale: Locale): Translate {
-	const t = translator(locale);
+export function provideTranslator(locale: Locale, catalogue: Catalogue): Translate {
+	const t = translator(locale, catalogue);
 	setContext(CONTEXT, { t, locale });
 	return t;
 }
 
+/** The page's language, provided by the root layout from the catalogue the server sent along. */
 export function useI18n(): { t: Translate; locale: Locale } {
-	return getContext(CONTEXT) ?? { t: translator(DEFAULT_LOCALE), locale: DEFAULT_LOCALE };
+	const i18n = getContext<{ t: Translate; locale: Locale } | undefined>(CONTEXT);
+	if (!i18n) throw new Error('useI18n() needs the root layout, which provides the language');
+	return i18n;
 }
-
-export type { MessageKey };

@@ -24,6 +24,11 @@ export const THEMES = [
 ] as const;
 export type Theme = (typeof THEMES)[number];
 
+/** A theme as read from a document anyone in the conference may write: one Kring knows, else 'other'. */
+export function themeOf(value: unknown): Theme {
+	return THEMES.find((theme) => theme === value) ?? 'other';
+}
+
 export const META_FIELDS = ['monitor', 'evaluation', 'contingency'] as const;
 export type MetaField = (typeof META_FIELDS)[number];
 

@@ -9,6 +9,7 @@ import { KringError } from './errors';
 import { actorOf, memberCan, type Member } from './members';
 import { setPhase } from './phase-changes';
 import { nextPlanVersionNumber } from './plan-versions';
+import { compactFrozenDocuments } from './retention';
 import { runtime } from './runtime';
 
 const OTHER_INSTANCES_GRACE_MS = 250;
@@ -22,6 +23,7 @@ export async function acceptPlan(member: Member, conditions: string): Promise<{ 
 	const trimmedConditions = conditions.trim().slice(0, 4000);
 	const conferenceId = member.conference.id;
 	await setPhase(conferenceId, 'presentation', 'accepted');
+	let frozenVersion: { version: number; sha256: string };
 	try {
 		// Other instances stop taking edits when the phase change reaches them over the bus;
 		// give that a moment, then wait for this instance's last commits.
@@ -68,14 +70,17 @@ export async function acceptPlan(member: Member, conditions: string): Promise<{ 
 			'plan.accepted',
 			`version ${version}, sha256 ${hash.slice(0, 16)}`
 		);
-		// Boards reloaded at the phase change, before the version existed: nudge them again.
-		runtime().bus.publish({ type: 'status', conferenceId });
-		return { version, sha256: hash };
+		frozenVersion = { version, sha256: hash };
 	} catch (error) {
 		// Nothing was frozen: the family can keep working and acceptance can be tried again.
 		await setPhase(conferenceId, 'accepted', 'presentation').catch(() => {});
 		throw error;
 	}
+	// The version is stored: the working drafts go (housekeeping tries again if this fails).
+	await compactFrozenDocuments(conferenceId);
+	// Boards reloaded at the phase change, before the version existed: nudge them again.
+	runtime().bus.publish({ type: 'status', conferenceId });
+	return frozenVersion;
 }
 
 function docFrom(state: Uint8Array | null): Y.Doc {

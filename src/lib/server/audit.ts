@@ -22,6 +22,8 @@ export type AuditAction =
 	| 'professional.joined'
 	| 'plan.accepted'
 	| 'plan.exported'
+	| 'data.exported'
+	| 'retention.changed'
 	| 'account.created';
 
 export type Actor = { name: string; role: string };

@@ -5,6 +5,7 @@ import { listAudit } from './audit';
 import { formatRoomCode } from './ids';
 import { documentAccess, familyCircle, listParticipants, memberCan, type Member } from './members';
 import { latestPlanVersion, parseFrozen } from './plan-versions';
+import { retentionNotice } from './retention';
 import { runtime } from './runtime';
 
 /**
@@ -31,6 +32,8 @@ export async function loadBoard(member: Member, origin: string) {
 			question: briefAccess !== 'none' ? conference.question : null,
 			knocked: conference.knockedAt !== null
 		},
+		// When everything is erased: every member may know it, none of it is content.
+		retention: retentionNotice(conference),
 		me: { participantId: member.participantId, name: member.name, role, status: member.status },
 		access: { brief: briefAccess, plan: planAccess },
 		// The buttons the board may show: the page draws from this list and restates no rule.

@@ -8,7 +8,8 @@ import { memberCan } from '$lib/conference/permissions';
 import type { Member } from './members';
 import { runtime } from './runtime';
 
-export type Conference = typeof schema.conferences.$inferSelect;
+export type { Conference } from './db/schema';
+import type { Conference } from './db/schema';
 
 export async function getConference(conferenceId: string): Promise<Conference | null> {
 	const db = await getDb();

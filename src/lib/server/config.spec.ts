@@ -28,6 +28,7 @@ describe('loadConfig', () => {
 			migrationsDir: resolve('drizzle'),
 			maxMessageBytes: 4 * 1024 * 1024,
 			closeAcceptedAfterMs: 30 * 24 * 3600_000,
+			eraseClosedAfterMs: 90 * 24 * 3600_000,
 			housekeepingIntervalMs: 3600_000,
 			compactAfter: 500
 		});
@@ -46,6 +47,7 @@ describe('loadConfig', () => {
 				KRING_MIGRATIONS: '/opt/kring/drizzle',
 				KRING_MAX_MESSAGE_BYTES: '65536',
 				KRING_CLOSE_ACCEPTED_AFTER_DAYS: '7',
+				KRING_ERASE_CLOSED_AFTER_DAYS: '180',
 				KRING_HOUSEKEEPING_INTERVAL_MS: '60000',
 				KRING_COMPACT_AFTER: '25'
 			})
@@ -61,6 +63,7 @@ describe('loadConfig', () => {
 			migrationsDir: '/opt/kring/drizzle',
 			maxMessageBytes: 65536,
 			closeAcceptedAfterMs: 7 * 24 * 3600_000,
+			eraseClosedAfterMs: 180 * 24 * 3600_000,
 			housekeepingIntervalMs: 60_000,
 			compactAfter: 25
 		});
@@ -98,6 +101,15 @@ describe('loadConfig', () => {
 	it('lets the milliseconds win over the days for closing accepted conferences', () => {
 		const env = { KRING_CLOSE_ACCEPTED_AFTER_DAYS: '7', KRING_CLOSE_ACCEPTED_AFTER_MS: '2000' };
 		expect(loadConfig(env).closeAcceptedAfterMs).toBe(2000);
+	});
+
+	it('erases closed conferences after at most a year, and lets the milliseconds win over the days', () => {
+		expect(problemsOf({ KRING_ERASE_CLOSED_AFTER_DAYS: '366' })).toEqual([
+			"KRING_ERASE_CLOSED_AFTER_DAYS must be a whole number of days between 1 and 365, got '366'"
+		]);
+		expect(problemsOf({ KRING_ERASE_CLOSED_AFTER_DAYS: '0' })).toHaveLength(1);
+		const env = { KRING_ERASE_CLOSED_AFTER_DAYS: '30', KRING_ERASE_CLOSED_AFTER_MS: '1500' };
+		expect(loadConfig(env).eraseClosedAfterMs).toBe(1500);
 	});
 
 	describe('ORIGIN', () => {

@@ -23,6 +23,8 @@ export type Config = {
 	migrationsDir: string;
 	maxMessageBytes: number;
 	closeAcceptedAfterMs: number;
+	/** How long after closing everything about a conference is kept, unless its coordinator set another time. */
+	eraseClosedAfterMs: number;
 	housekeepingIntervalMs: number;
 	compactAfter: number;
 };
@@ -77,9 +79,21 @@ export const VARIABLES = [
 		meaning: 'The same in milliseconds; wins over the days (for tests).'
 	},
 	{
+		name: 'KRING_ERASE_CLOSED_AFTER_DAYS',
+		fallback: '90',
+		meaning:
+			'Days after closing after which everything Kring holds about a conference is erased, the plan included; the coordinator may set another number (1 to 365) for one conference.'
+	},
+	{
+		name: 'KRING_ERASE_CLOSED_AFTER_MS',
+		fallback: 'none',
+		meaning: 'The same in milliseconds; wins over the days (for tests).'
+	},
+	{
 		name: 'KRING_HOUSEKEEPING_INTERVAL_MS',
 		fallback: '3600000 (1 hour)',
-		meaning: 'How often expired sessions are deleted and long-accepted conferences closed.'
+		meaning:
+			'How often expired sessions are deleted, long-accepted conferences closed and conferences past their retention erased.'
 	},
 	{
 		name: 'KRING_COMPACT_AFTER',
@@ -97,7 +111,9 @@ export class ConfigError extends Error {
 	}
 }
 
-const DAY_MS = 24 * 3600_000;
+export const DAY_MS = 24 * 3600_000;
+/** Kring is not an archive: a year after closing, whoever needs the plan has downloaded it. */
+export const MAX_RETENTION_DAYS = 365;
 const MIB = 1024 * 1024;
 /** setInterval treats a longer delay as 1 ms. */
 const LONGEST_TIMER_MS = 2 ** 31 - 1;
@@ -120,6 +136,20 @@ export function loadConfig(env: Env = process.env): Config {
 		3650 * DAY_MS,
 		'a whole number of milliseconds'
 	);
+	const eraseAfterDays = read.wholeNumber(
+		'KRING_ERASE_CLOSED_AFTER_DAYS',
+		90,
+		1,
+		MAX_RETENTION_DAYS,
+		'a whole number of days'
+	);
+	const eraseAfterMs = read.wholeNumber(
+		'KRING_ERASE_CLOSED_AFTER_MS',
+		null,
+		1,
+		MAX_RETENTION_DAYS * DAY_MS,
+		'a whole number of milliseconds'
+	);
 
 	const config: Config = {
 		port: read.wholeNumber('PORT', 3000, 1, 65535, 'a port number'),
@@ -133,6 +163,7 @@ export function loadConfig(env: Env = process.env): Config {
 		migrationsDir: resolve(read.text('KRING_MIGRATIONS') ?? 'drizzle'),
 		maxMessageBytes: read.wholeNumber('KRING_MAX_MESSAGE_BYTES', 4 * MIB, 1024, 64 * MIB, 'a whole number of bytes'),
 		closeAcceptedAfterMs: closeAfterMs ?? closeAfterDays * DAY_MS,
+		eraseClosedAfterMs: eraseAfterMs ?? eraseAfterDays * DAY_MS,
 		housekeepingIntervalMs: read.wholeNumber(
 			'KRING_HOUSEKEEPING_INTERVAL_MS',
 			3600_000,

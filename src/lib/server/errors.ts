@@ -1,10 +1,13 @@
+import type { ErrorCode } from '$lib/i18n';
+
 /**
- * An error a user can meet. `code` is a key into the messages, so the page shows it in the
- * user's language; nothing of a family's content goes in here.
+ * An error a user can meet. Its code names a message (`error.<code>` in the Dutch catalogue, so a
+ * code without a text fails the type check): the page shows it in the user's language; nothing
+ * of a family's content goes in here.
  */
 export class KringError extends Error {
 	constructor(
-		readonly code: string,
+		readonly code: ErrorCode,
 		readonly status: 400 | 401 | 403 | 404 | 409 | 410 | 413 | 429 = 400
 	) {
 		super(code);

@@ -1,4 +1,5 @@
 import { fail, type ActionFailure } from '@sveltejs/kit';
+import type { ErrorCode } from '$lib/i18n';
 import { KringError } from './errors';
 
 export function formText(data: FormData, name: string, maxLength = 4000): string {
@@ -6,11 +7,20 @@ export function formText(data: FormData, name: string, maxLength = 4000): string
 	return typeof value === 'string' ? value.slice(0, maxLength) : '';
 }
 
+/** A form failure the user reads as the message `error.<code>`, with what they typed. */
+export function failWithCode<Values extends Record<string, string>>(
+	status: number,
+	code: ErrorCode,
+	values: Values
+): ActionFailure<{ error: ErrorCode; values: Values }> {
+	return fail(status, { error: code, values });
+}
+
 /** Turns an error a user can meet into a form failure with its message key; rethrows the rest. */
 export function failWith(
 	error: unknown,
 	values: Record<string, string> = {}
-): ActionFailure<{ error: string; values: Record<string, string> }> {
+): ActionFailure<{ error: ErrorCode; values: Record<string, string> }> {
 	if (error instanceof KringError) return fail(error.status, { error: error.code, values });
 	throw error;
 }
@@ -20,19 +30,5 @@ export function clientAddress(event: { getClientAddress: () => string }): string
 		return event.getClientAddress();
 	} catch {
 		return 'unknown';
-	}
-}
-
-/**
- * A path on this site to redirect to, or the fallback. The value is resolved the way a browser
- * resolves a Location, so `/\host` and `/<tab>/host` (read as `//host`) cannot lead elsewhere.
- */
-export function localPath(value: string | null | undefined, fallback: string): string {
-	if (!value?.startsWith('/')) return fallback;
-	try {
-		const url = new URL(value, 'http://kring.invalid');
-		return url.origin === 'http://kring.invalid' ? url.pathname + url.search + url.hash : fallback;
-	} catch {
-		return fallback;
 	}
 }

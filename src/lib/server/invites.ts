@@ -1,7 +1,7 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { familyCanJoin } from '$lib/conference/permissions';
 import { recordAudit } from './audit';
-import type { Conference } from './conferences';
+import type { Conference } from './db/schema';
 import { getDb, schema } from './db';
 import { KringError } from './errors';
 import { generateId, generateToken, hashToken, normalizeRoomCode } from './ids';

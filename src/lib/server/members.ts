@@ -4,11 +4,11 @@ import { access, type Access } from '$lib/conference/access';
 import { memberCan } from '$lib/conference/permissions';
 import type { DocumentName, Role } from '$lib/conference/phases';
 import type { Actor } from './audit';
-import { getConference, type Conference } from './conferences';
 import { getDb, schema } from './db';
+import type { Conference, Participant } from './db/schema';
 import type { Identity } from './sessions';
 
-export type Participant = typeof schema.participants.$inferSelect;
+export type { Participant };
 
 /** A person's standing in one conference: what the rule book needs, and who they are. */
 export type Member = {
@@ -34,9 +34,13 @@ export function documentAccess(member: Member, document: DocumentName): Access {
 export async function resolveMember(identity: Identity | null, conferenceId: string): Promise<Member | null> {
 	if (!identity) return null;
 	if (identity.kind === 'family' && identity.conferenceId !== conferenceId) return null;
-	const conference = await getConference(conferenceId);
-	if (!conference) return null;
 	const db = await getDb();
+	const [conference] = await db
+		.select()
+		.from(schema.conferences)
+		.where(eq(schema.conferences.id, conferenceId))
+		.limit(1);
+	if (!conference) return null;
 	if (identity.kind === 'family') {
 		const [participant] = await db
 			.select()

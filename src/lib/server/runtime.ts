@@ -1,45 +1,14 @@
-import { Bus } from './bus';
-import { CollabServer } from './collab/collab-server';
-import { DocStore } from './doc-store';
-import { LiveStatus } from './live-status';
+import { registry, type Runtime } from './registry';
+
+export type { Runtime };
 
 /**
- * The long-lived parts of one server process. Kept on globalThis so that Vite's dev server,
- * which may load a module twice, and the production entry share one bus, store and collab server.
+ * The bus, document store, live status and collab server of this process, as the composition
+ * root (kring.ts) built them when Kring started. Services reach them here at call time, so no
+ * service imports the live server and the live server imports no service.
  */
-type Runtime = { bus: Bus; docStore: DocStore; collab: CollabServer; liveStatus: LiveStatus; ready: Promise<void> };
-
-const KEY = Symbol.for('kring.runtime');
-const store = globalThis as unknown as Record<symbol, Runtime | undefined>;
-
-function allowedOrigins(): string[] {
-	return (process.env.ORIGIN ?? '')
-		.split(',')
-		.map((origin) => origin.trim())
-		.filter(Boolean);
-}
-
 export function runtime(): Runtime {
-	let current = store[KEY];
-	if (!current) {
-		const bus = new Bus();
-		const docStore = new DocStore();
-		current = {
-			bus,
-			docStore,
-			collab: new CollabServer(bus, docStore, allowedOrigins),
-			liveStatus: new LiveStatus(bus),
-			ready: bus.connect(process.env.REDIS_URL)
-		};
-		store[KEY] = current;
-	}
+	const current = registry().runtime;
+	if (!current) throw new Error('Kring has not started: call startKring() before using the runtime');
 	return current;
-}
-
-export async function shutdownRuntime(): Promise<void> {
-	const current = store[KEY];
-	if (!current) return;
-	store[KEY] = undefined;
-	await current.collab.close();
-	await current.bus.close();
 }

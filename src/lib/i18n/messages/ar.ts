@@ -1,11 +1,11 @@
-import type { MessageKey } from './nl';
+import type { Translation } from '../catalogue';
 
 /**
  * Arabic (Modern Standard, plain words), shown right to left. The conference is called
  * "اجتماع" (meeting): "مؤتمر" sounds like a large formal event to most readers.
- * Counts are written as "label: {count}" so one sentence fits every Arabic number form.
+ * A counted message has all six Arabic forms; zero, one and two say the number in words.
  */
-export const ar: Partial<Record<MessageKey, string>> = {
+export const ar = {
 	'app.name': 'Kring',
 	'app.tagline': 'خطة العائلة، نصنعها معًا.',
 	language: 'اللغة',
@@ -120,8 +120,14 @@ export const ar: Partial<Record<MessageKey, string>> = {
 	'plan.contingency': 'إذا لم ينجح ذلك، فعندها…',
 	'plan.coverage': 'على ماذا تجيب الخطة؟',
 	'plan.uncovered': 'لا يوجد اتفاق بعد',
-	'plan.covered_by_one': 'اتفاق واحد',
-	'plan.covered_by': 'عدد الاتفاقات: {count}',
+	'plan.covered_by': {
+		zero: 'لا يوجد اتفاق',
+		one: 'اتفاق واحد',
+		two: 'اتفاقان',
+		few: '{count} اتفاقات',
+		many: '{count} اتفاقًا',
+		other: '{count} اتفاق'
+	},
 	'plan.empty': 'لا توجد اتفاقات بعد. ابدأ بالاتفاق الأول.',
 
 	'theme.housing': 'السكن',
@@ -154,7 +160,14 @@ export const ar: Partial<Record<MessageKey, string>> = {
 	'private.staff_title': 'العائلة الآن في وقتها الخاص',
 	'private.staff_text': 'لا ترى شيئًا من الخطة. ستخبرك العائلة عندما تكون جاهزة.',
 	'private.clock': 'وقت العائلة الخاص منذ {time}',
-	'private.connected': 'أفراد العائلة المتصلون: {count}',
+	'private.connected': {
+		zero: 'لا أحد من العائلة متصل',
+		one: 'فرد واحد من العائلة متصل',
+		two: 'فردان من العائلة متصلان',
+		few: '{count} أفراد من العائلة متصلون',
+		many: '{count} فردًا من العائلة متصلون',
+		other: '{count} فرد من العائلة متصلون'
+	},
 	'private.knocked': 'طرقت الباب. العائلة تقرر.',
 	'private.family_banner': 'أنتم الآن وحدكم. المنسّق والمختصون لا يرون شيئًا من هذه الخطة.',
 	'private.who_is_in': 'هذه الأجهزة تشارك الآن. هل هناك شخص لا تعرفه؟ أزِل جهازه.',
@@ -220,6 +233,8 @@ export const ar: Partial<Record<MessageKey, string>> = {
 	'audit.plan.accepted': 'قبِل الخطة',
 	'audit.plan.exported': 'طبع الخطة أو نزّلها',
 	'audit.account.created': 'أنشأ حسابًا',
+	'audit.data.exported': 'نزّل كل البيانات',
+	'audit.retention.changed': 'غيّر عدد الأيام بعد انتهاء الاجتماع حتى يُمحى كل شيء',
 
 	'error.title': 'حدث خطأ',
 	'error.home': 'العودة إلى البداية',
@@ -236,12 +251,14 @@ export const ar: Partial<Record<MessageKey, string>> = {
 	'error.title_required': 'أعطِ الاجتماع اسمًا.',
 	'error.question_required': 'اكتب سؤال الاجتماع.',
 	'error.login_failed': 'البريد الإلكتروني أو كلمة المرور غير صحيحة.',
+	'error.account_locked': 'كلمات مرور خاطئة كثيرة جدًا لهذا الحساب. انتظر 15 دقيقة وحاول مرة أخرى.',
 	'error.password_too_short': 'اختر كلمة مرور من 10 أحرف على الأقل.',
 	'error.password_too_long': 'كلمة المرور هذه طويلة جدًا.',
 	'error.email_invalid': 'هذا البريد الإلكتروني غير صحيح.',
 	'error.email_taken': 'يوجد حساب بهذا البريد الإلكتروني. ادخل إلى حسابك.',
 	'error.not_allowed': 'لا يمكنك فعل ذلك في هذه المرحلة.',
 	'error.phase_change_not_allowed': 'لا يمكنك فعل ذلك في هذه المرحلة.',
+	'error.use_accept': 'تتم الموافقة على الخطة بزر «وافق على الخطة».',
 	'error.phase_changed_meanwhile': 'تغيّرت المرحلة للتو. انظر مرة أخرى.',
 	'error.no_family_yet': 'لم ينضم أحد من العائلة بعد. دع العائلة تنضم أولًا.',
 	'error.door_request_gone': 'تم القرار في هذا الطلب من قبل.',
@@ -251,8 +268,33 @@ export const ar: Partial<Record<MessageKey, string>> = {
 	'error.removal_request_gone': 'تمّ البتّ في هذا الطلب بالفعل.',
 	'error.removal_already_requested': 'لقد طلبتَ هذا بالفعل. يجب أن يوافق شخص آخر من العائلة.',
 	'error.setup_used': 'هذا الرابط استُعمل من قبل أو انتهت مدته.',
-	'error.too_many_attempts': 'محاولات كثيرة جدًا. انتظر قليلًا وحاول مرة أخرى.',
+	'error.too_many_attempts': 'محاولات خاطئة كثيرة جدًا من هذه الشبكة. انتظر 10 دقائق وحاول مرة أخرى.',
 	'error.removed': 'لم تعد تشارك في هذا الاجتماع.',
 	'error.revoked': 'لا يمكنك رؤية هذا الجزء في هذه المرحلة.',
-	'error.too_large': 'هذا أطول من أن يُحفظ. اكتبه بشكل أقصر.'
-};
+	'error.too_large': 'هذا أطول من أن يُحفظ. اكتبه بشكل أقصر.',
+	'error.erase_not_confirmed': 'ضع علامة في المربع أولًا لتقول إنك تفهم أن كل شيء سيُمحى.',
+	'error.retention_invalid': 'اختر عدد أيام من 1 إلى 365.',
+
+	'retention.after_closing': 'عدد الأيام بعد انتهاء الاجتماع حتى يُمحى كل شيء عنه، والخطة أيضًا: {days}',
+	'retention.latest': 'يُمحى كل شيء عن هذا الاجتماع، والخطة أيضًا، في موعد أقصاه {date}.',
+	'retention.on': 'يُمحى كل شيء عن هذا الاجتماع، والخطة أيضًا، في {date}.',
+	'retention.days_label': 'المحو بعد انتهاء الاجتماع، بالأيام (من 1 إلى 365)',
+	'retention.save': 'احفظ',
+	'my_data.title': 'بياناتكم',
+	'my_data.text':
+		'كل ما يحفظه Kring عن هذا الاجتماع في ملف واحد: السؤال، والمخاوف والشروط، والخطة وكل نسخة تمت الموافقة عليها، ومن يشارك، وما حدث.',
+	'my_data.download': 'نزّل كل شيء',
+	'my_data.about': 'كل ما يحفظه Kring عن هذا الاجتماع.',
+	'my_data.status.active': 'يشارك',
+	'my_data.status.waiting': 'ينتظر عند الباب',
+	'my_data.status.declined': 'لم يُسمح له بالدخول',
+	'my_data.status.removed': 'أُزيل',
+	'erase.title': 'امحُ كل شيء',
+	'erase.warning': 'سيُمحى كل شيء عن هذا الاجتماع، والخطة أيضًا. لا يمكن التراجع عن ذلك.',
+	'erase.family_text':
+		'بعد ذلك لن يستطيع أحد رؤيته: لا العائلة ولا المنسّق ولا المختص. هل تريد الاحتفاظ بالخطة؟ نزّلها أولًا.',
+	'erase.coordinator_text': 'بعد ذلك لن تستطيع العائلة ولا المختص رؤيته أيضًا.',
+	'erase.confirm': 'أفهم ذلك: امحُ كل شيء',
+	'erase.submit': 'امحُ كل شيء',
+	'erase.done': 'مُحي كل شيء عن هذا الاجتماع.'
+} as const satisfies Translation<'ar'>;

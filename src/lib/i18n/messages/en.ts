@@ -1,7 +1,7 @@
-import type { MessageKey } from './nl';
+import type { Translation } from '../catalogue';
 
 /** English: plain and short, for people who read English better than Dutch. */
-export const en: Partial<Record<MessageKey, string>> = {
+export const en = {
 	'app.name': 'Kring',
 	'app.tagline': 'The family’s own plan, made together.',
 	language: 'Language',
@@ -116,8 +116,7 @@ export const en: Partial<Record<MessageKey, string>> = {
 	'plan.contingency': 'If it does not work, then…',
 	'plan.coverage': 'What does the plan answer?',
 	'plan.uncovered': 'No agreement yet',
-	'plan.covered_by_one': '1 agreement',
-	'plan.covered_by': '{count} agreements',
+	'plan.covered_by': { one: '{count} agreement', other: '{count} agreements' },
 	'plan.empty': 'No agreements yet. Start with the first one.',
 
 	'theme.housing': 'Housing',
@@ -150,7 +149,7 @@ export const en: Partial<Record<MessageKey, string>> = {
 	'private.staff_title': 'The family is having private family time',
 	'private.staff_text': 'You see nothing of the plan. The family will tell you when they are ready.',
 	'private.clock': 'Private since {time}',
-	'private.connected': 'Family members connected: {count}',
+	'private.connected': { one: '{count} family member connected', other: '{count} family members connected' },
 	'private.knocked': 'You knocked. The family decides.',
 	'private.family_banner': 'You are on your own now. The coordinator and the professionals see nothing of this plan.',
 	'private.who_is_in': 'These devices are taking part now. Is there someone you do not know? Remove that device.',
@@ -217,6 +216,8 @@ export const en: Partial<Record<MessageKey, string>> = {
 	'audit.plan.accepted': 'accepted the plan',
 	'audit.plan.exported': 'printed or downloaded the plan',
 	'audit.account.created': 'made an account',
+	'audit.data.exported': 'downloaded all data',
+	'audit.retention.changed': 'changed how many days after closing everything is erased',
 
 	'error.title': 'Something went wrong',
 	'error.home': 'Back to the start',
@@ -234,12 +235,14 @@ export const en: Partial<Record<MessageKey, string>> = {
 	'error.title_required': 'Give the conference a name.',
 	'error.question_required': 'Write down the conference question.',
 	'error.login_failed': 'The email address or password is not right.',
+	'error.account_locked': 'Too many wrong passwords for this account. Wait 15 minutes and try again.',
 	'error.password_too_short': 'Choose a password of at least 10 characters.',
 	'error.password_too_long': 'That password is too long.',
 	'error.email_invalid': 'That email address is not right.',
 	'error.email_taken': 'There is already an account with this email address. Sign in.',
 	'error.not_allowed': 'You cannot do that in this phase.',
 	'error.phase_change_not_allowed': 'You cannot do that in this phase.',
+	'error.use_accept': 'A plan is accepted with the ‘Accept the plan’ button.',
 	'error.phase_changed_meanwhile': 'The phase has just changed. Please look again.',
 	'error.no_family_yet': 'No one from the family has joined yet. Let the family join first.',
 	'error.door_request_gone': 'Someone has already decided about this request.',
@@ -249,8 +252,33 @@ export const en: Partial<Record<MessageKey, string>> = {
 	'error.removal_request_gone': 'This request has already been decided.',
 	'error.removal_already_requested': 'You already asked this. Someone else of the family must agree.',
 	'error.setup_used': 'This link has already been used or has expired.',
-	'error.too_many_attempts': 'Too many tries. Wait a moment and try again.',
+	'error.too_many_attempts': 'Too many wrong tries from this network. Wait 10 minutes and try again.',
 	'error.removed': 'You are no longer taking part in this conference.',
 	'error.revoked': 'You have no access to this part in this phase.',
-	'error.too_large': 'This is too big to save. Make it shorter.'
-};
+	'error.too_large': 'This is too big to save. Make it shorter.',
+	'error.erase_not_confirmed': 'First tick the box to say you understand that everything will be erased.',
+	'error.retention_invalid': 'Choose a number of days from 1 to 365.',
+
+	'retention.after_closing': 'Everything about this conference is erased {days} days after it is closed, the plan too.',
+	'retention.latest': 'Everything about this conference is erased on {date} at the latest, the plan too.',
+	'retention.on': 'Everything about this conference is erased on {date}, the plan too.',
+	'retention.days_label': 'Erase after closing, in days (1 to 365)',
+	'retention.save': 'Save',
+	'my_data.title': 'Your data',
+	'my_data.text':
+		'Everything Kring keeps about this conference, in one file: the question, the concerns and conditions, the plan and every accepted version, who takes part, and what happened.',
+	'my_data.download': 'Download everything',
+	'my_data.about': 'Everything Kring keeps about this conference.',
+	'my_data.status.active': 'takes part',
+	'my_data.status.waiting': 'waiting at the door',
+	'my_data.status.declined': 'not let in',
+	'my_data.status.removed': 'removed',
+	'erase.title': 'Erase everything',
+	'erase.warning': 'Everything about this conference will be erased, the plan too. This cannot be undone.',
+	'erase.family_text':
+		'After that nobody can see it: not the family, not the coordinator, not the professional. Want to keep the plan? Download it first.',
+	'erase.coordinator_text': 'After that the family and the professional cannot see it either.',
+	'erase.confirm': 'I understand: erase everything',
+	'erase.submit': 'Erase everything',
+	'erase.done': 'Everything about this conference has been erased.'
+} as const satisfies Translation<'en'>;

@@ -1,4 +1,9 @@
-/** Dutch, the default: every key Kring shows lives here first. */
+import type { PluralForms } from '../plural-forms';
+
+/**
+ * Dutch, the default: every key Kring shows lives here first, and its `{placeholders}` are the
+ * parameters `t` demands in every language. A counted message is an object of plural forms.
+ */
 export const nl = {
 	'app.name': 'Kring',
 	'app.tagline': 'Het plan van de familie, samen gemaakt.',
@@ -114,8 +119,7 @@ export const nl = {
 	'plan.contingency': 'Als het niet lukt, dan…',
 	'plan.coverage': 'Waar geeft het plan antwoord op?',
 	'plan.uncovered': 'Nog geen afspraak',
-	'plan.covered_by_one': '1 afspraak',
-	'plan.covered_by': '{count} afspraken',
+	'plan.covered_by': { one: '{count} afspraak', other: '{count} afspraken' },
 	'plan.empty': 'Nog geen afspraken. Begin met de eerste.',
 
 	'theme.housing': 'Wonen',
@@ -148,7 +152,7 @@ export const nl = {
 	'private.staff_title': 'De familie is in het besloten gedeelte',
 	'private.staff_text': 'Je ziet niets van het plan. De familie laat weten wanneer ze klaar is.',
 	'private.clock': 'Besloten sinds {time}',
-	'private.connected': '{count} familieleden verbonden',
+	'private.connected': { one: '{count} familielid verbonden', other: '{count} familieleden verbonden' },
 	'private.knocked': 'Je hebt aangeklopt. De familie beslist.',
 	'private.family_banner': 'Jullie zijn nu onder elkaar. De coördinator en de professionals zien niets van dit plan.',
 	'private.who_is_in': 'Deze apparaten doen nu mee. Ken je iemand niet? Verwijder het apparaat.',
@@ -216,6 +220,8 @@ export const nl = {
 	'audit.plan.accepted': 'heeft het plan aanvaard',
 	'audit.plan.exported': 'heeft het plan afgedrukt of gedownload',
 	'audit.account.created': 'heeft een account gemaakt',
+	'audit.data.exported': 'heeft alle gegevens gedownload',
+	'audit.retention.changed': 'heeft veranderd hoeveel dagen na het afsluiten alles wordt gewist',
 
 	'error.title': 'Er ging iets mis',
 	'error.home': 'Naar het begin',
@@ -233,12 +239,14 @@ export const nl = {
 	'error.title_required': 'Geef de conferentie een naam.',
 	'error.question_required': 'Schrijf de vraag van de conferentie op.',
 	'error.login_failed': 'E-mailadres of wachtwoord klopt niet.',
+	'error.account_locked': 'Te vaak een verkeerd wachtwoord voor dit account. Wacht 15 minuten en probeer het opnieuw.',
 	'error.password_too_short': 'Kies een wachtwoord van minstens 10 tekens.',
 	'error.password_too_long': 'Dat wachtwoord is te lang.',
 	'error.email_invalid': 'Dat e-mailadres klopt niet.',
 	'error.email_taken': 'Er bestaat al een account met dit e-mailadres. Log in.',
 	'error.not_allowed': 'Dat mag je in deze fase niet doen.',
 	'error.phase_change_not_allowed': 'Dat mag je in deze fase niet doen.',
+	'error.use_accept': 'Een plan aanvaard je met de knop ‘Plan aanvaarden’.',
 	'error.phase_changed_meanwhile': 'De fase is net veranderd. Kijk opnieuw.',
 	'error.no_family_yet': 'Er doet nog niemand van de familie mee. Laat eerst de familie inloggen.',
 	'error.door_request_gone': 'Over dit verzoek is al beslist.',
@@ -248,10 +256,34 @@ export const nl = {
 	'error.removal_request_gone': 'Over dit verzoek is al beslist.',
 	'error.removal_already_requested': 'Dat heb je al gevraagd. Iemand anders van de familie moet het eens zijn.',
 	'error.setup_used': 'Deze link is al gebruikt of verlopen.',
-	'error.too_many_attempts': 'Te veel pogingen. Wacht even en probeer het opnieuw.',
+	'error.too_many_attempts':
+		'Vanaf dit netwerk is te vaak iets verkeerds ingevuld. Wacht 10 minuten en probeer het opnieuw.',
 	'error.removed': 'Je doet niet meer mee aan deze conferentie.',
 	'error.revoked': 'Je hebt in deze fase geen toegang tot dit deel.',
-	'error.too_large': 'Dit is te groot om op te slaan. Maak het korter.'
-} as const;
+	'error.too_large': 'Dit is te groot om op te slaan. Maak het korter.',
+	'error.erase_not_confirmed': 'Vink eerst aan dat je begrijpt dat alles wordt gewist.',
+	'error.retention_invalid': 'Kies een aantal dagen van 1 tot 365.',
 
-export type MessageKey = keyof typeof nl;
+	'retention.after_closing': 'Alles van deze conferentie wordt {days} dagen na het afsluiten gewist, ook het plan.',
+	'retention.latest': 'Alles van deze conferentie wordt uiterlijk op {date} gewist, ook het plan.',
+	'retention.on': 'Alles van deze conferentie wordt op {date} gewist, ook het plan.',
+	'retention.days_label': 'Wissen na het afsluiten, in dagen (1 tot 365)',
+	'retention.save': 'Opslaan',
+	'my_data.title': 'Jullie gegevens',
+	'my_data.text':
+		'Alles wat Kring over deze conferentie bewaart, in één bestand: de vraag, de zorgen en voorwaarden, het plan en elke aanvaarde versie, wie er meedoet en wat er is gebeurd.',
+	'my_data.download': 'Alles downloaden',
+	'my_data.about': 'Alles wat Kring over deze conferentie bewaart.',
+	'my_data.status.active': 'doet mee',
+	'my_data.status.waiting': 'wacht voor de deur',
+	'my_data.status.declined': 'niet binnengelaten',
+	'my_data.status.removed': 'verwijderd',
+	'erase.title': 'Alles wissen',
+	'erase.warning': 'Alles van deze conferentie wordt gewist, ook het plan. Dit kan niet ongedaan worden.',
+	'erase.family_text':
+		'Daarna kan niemand er nog bij: niet de familie, niet de coördinator en niet de professional. Wil je het plan houden? Download het eerst.',
+	'erase.coordinator_text': 'Daarna kunnen ook de familie en de professional er niet meer bij.',
+	'erase.confirm': 'Ik begrijp het: wis alles',
+	'erase.submit': 'Alles wissen',
+	'erase.done': 'Alles van deze conferentie is gewist.'
+} as const satisfies { readonly [key: string]: string | PluralForms<'nl'> };

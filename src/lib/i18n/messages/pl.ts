@@ -1,10 +1,10 @@
-import type { MessageKey } from './nl';
+import type { Translation } from '../catalogue';
 
 /**
  * Polish: "ty" for one person, "wy" for the family, as the Dutch uses "je" and "jullie".
- * Counts are written as "label: {count}" so one sentence fits every Polish plural form.
+ * A counted message has the three Polish forms: 1; 2–4, 22–24, …; 0, 5–21, 25–31, ….
  */
-export const pl: Partial<Record<MessageKey, string>> = {
+export const pl = {
 	'app.name': 'Kring',
 	'app.tagline': 'Plan rodziny, tworzony razem.',
 	language: 'Język',
@@ -119,8 +119,7 @@ export const pl: Partial<Record<MessageKey, string>> = {
 	'plan.contingency': 'Jeśli się nie uda, to…',
 	'plan.coverage': 'Na co odpowiada plan?',
 	'plan.uncovered': 'Jeszcze bez ustalenia',
-	'plan.covered_by_one': '1 ustalenie',
-	'plan.covered_by': 'Ustalenia: {count}',
+	'plan.covered_by': { one: '{count} ustalenie', few: '{count} ustalenia', many: '{count} ustaleń' },
 	'plan.empty': 'Nie ma jeszcze ustaleń. Zacznij od pierwszego.',
 
 	'theme.housing': 'Mieszkanie',
@@ -153,7 +152,11 @@ export const pl: Partial<Record<MessageKey, string>> = {
 	'private.staff_title': 'Rodzina ma czas tylko dla siebie',
 	'private.staff_text': 'Nie widzisz nic z planu. Rodzina da znać, gdy będzie gotowa.',
 	'private.clock': 'Czas rodziny od {time}',
-	'private.connected': 'Połączeni członkowie rodziny: {count}',
+	'private.connected': {
+		one: '{count} osoba z rodziny jest połączona',
+		few: '{count} osoby z rodziny są połączone',
+		many: '{count} osób z rodziny jest połączonych'
+	},
 	'private.knocked': 'Pukanie wysłane. Rodzina decyduje.',
 	'private.family_banner': 'Jesteście teraz sami. Koordynator i specjaliści nie widzą nic z tego planu.',
 	'private.who_is_in': 'Te urządzenia biorą teraz udział. Nie znasz kogoś? Usuń to urządzenie.',
@@ -219,6 +222,8 @@ export const pl: Partial<Record<MessageKey, string>> = {
 	'audit.plan.accepted': 'przyjął/przyjęła plan',
 	'audit.plan.exported': 'wydrukował(a) lub pobrał(a) plan',
 	'audit.account.created': 'utworzył(a) konto',
+	'audit.data.exported': 'pobrał(a) wszystkie dane',
+	'audit.retention.changed': 'zmienił(a), po ilu dniach od zakończenia wszystko zostanie usunięte',
 
 	'error.title': 'Coś poszło nie tak',
 	'error.home': 'Wróć na początek',
@@ -236,12 +241,14 @@ export const pl: Partial<Record<MessageKey, string>> = {
 	'error.title_required': 'Nadaj konferencji nazwę.',
 	'error.question_required': 'Wpisz pytanie konferencji.',
 	'error.login_failed': 'Adres e-mail lub hasło jest błędne.',
+	'error.account_locked': 'Za dużo błędnych haseł do tego konta. Poczekaj 15 minut i spróbuj jeszcze raz.',
 	'error.password_too_short': 'Wybierz hasło, które ma co najmniej 10 znaków.',
 	'error.password_too_long': 'To hasło jest za długie.',
 	'error.email_invalid': 'Ten adres e-mail jest błędny.',
 	'error.email_taken': 'Konto z tym adresem e-mail już istnieje. Zaloguj się.',
 	'error.not_allowed': 'Na tym etapie nie możesz tego zrobić.',
 	'error.phase_change_not_allowed': 'Na tym etapie nie możesz tego zrobić.',
+	'error.use_accept': 'Plan przyjmuje się przyciskiem „Przyjmij plan”.',
 	'error.phase_changed_meanwhile': 'Etap właśnie się zmienił. Spójrz jeszcze raz.',
 	'error.no_family_yet': 'Nikt z rodziny jeszcze nie dołączył. Najpierw niech dołączy rodzina.',
 	'error.door_request_gone': 'O tej prośbie już zdecydowano.',
@@ -251,8 +258,34 @@ export const pl: Partial<Record<MessageKey, string>> = {
 	'error.removal_request_gone': 'O tej prośbie już zdecydowano.',
 	'error.removal_already_requested': 'Już o to prosiłeś/prosiłaś. Ktoś inny z rodziny musi się zgodzić.',
 	'error.setup_used': 'Ten link został już użyty albo jest nieważny.',
-	'error.too_many_attempts': 'Za dużo prób. Poczekaj chwilę i spróbuj jeszcze raz.',
+	'error.too_many_attempts': 'Za dużo błędnych prób z tej sieci. Poczekaj 10 minut i spróbuj jeszcze raz.',
 	'error.removed': 'Nie bierzesz już udziału w tej konferencji.',
 	'error.revoked': 'Na tym etapie nie masz dostępu do tej części.',
-	'error.too_large': 'To jest za długie, żeby zapisać. Napisz krócej.'
-};
+	'error.too_large': 'To jest za długie, żeby zapisać. Napisz krócej.',
+	'error.erase_not_confirmed': 'Najpierw zaznacz, że rozumiesz, że wszystko zostanie usunięte.',
+	'error.retention_invalid': 'Wybierz liczbę dni od 1 do 365.',
+
+	'retention.after_closing':
+		'Dni od zakończenia, po których wszystko o tej konferencji zostanie usunięte, także plan: {days}',
+	'retention.latest': 'Wszystko o tej konferencji, także plan, zostanie usunięte najpóźniej {date}.',
+	'retention.on': 'Wszystko o tej konferencji, także plan, zostanie usunięte {date}.',
+	'retention.days_label': 'Usuń po zakończeniu, w dniach (od 1 do 365)',
+	'retention.save': 'Zapisz',
+	'my_data.title': 'Wasze dane',
+	'my_data.text':
+		'Wszystko, co Kring przechowuje o tej konferencji, w jednym pliku: pytanie, obawy i warunki, plan i każda przyjęta wersja, kto bierze udział i co się wydarzyło.',
+	'my_data.download': 'Pobierz wszystko',
+	'my_data.about': 'Wszystko, co Kring przechowuje o tej konferencji.',
+	'my_data.status.active': 'bierze udział',
+	'my_data.status.waiting': 'czeka przy drzwiach',
+	'my_data.status.declined': 'nie wpuszczono',
+	'my_data.status.removed': 'usunięto',
+	'erase.title': 'Usuń wszystko',
+	'erase.warning': 'Wszystko o tej konferencji zostanie usunięte, także plan. Tego nie można cofnąć.',
+	'erase.family_text':
+		'Potem nikt nie będzie miał do tego dostępu: ani rodzina, ani koordynator, ani specjalista. Chcesz zachować plan? Najpierw go pobierz.',
+	'erase.coordinator_text': 'Potem rodzina i specjalista też nie będą mieli do tego dostępu.',
+	'erase.confirm': 'Rozumiem: usuń wszystko',
+	'erase.submit': 'Usuń wszystko',
+	'erase.done': 'Wszystko o tej konferencji zostało usunięte.'
+} as const satisfies Translation<'pl'>;

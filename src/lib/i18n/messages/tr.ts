@@ -1,7 +1,7 @@
-import type { MessageKey } from './nl';
+import type { Translation } from '../catalogue';
 
 /** Turkish: "sen" for one person, "siz" for the family, as the Dutch uses "je" and "jullie". */
-export const tr: Partial<Record<MessageKey, string>> = {
+export const tr = {
 	'app.name': 'Kring',
 	'app.tagline': 'Ailenin kendi planı, birlikte hazırlanır.',
 	language: 'Dil',
@@ -116,8 +116,7 @@ export const tr: Partial<Record<MessageKey, string>> = {
 	'plan.contingency': 'Olmazsa, o zaman…',
 	'plan.coverage': 'Plan neye cevap veriyor?',
 	'plan.uncovered': 'Henüz anlaşma yok',
-	'plan.covered_by_one': '1 anlaşma',
-	'plan.covered_by': '{count} anlaşma',
+	'plan.covered_by': { one: '{count} anlaşma', other: '{count} anlaşma' },
 	'plan.empty': 'Henüz anlaşma yok. İlkiyle başla.',
 
 	'theme.housing': 'Ev',
@@ -150,7 +149,7 @@ export const tr: Partial<Record<MessageKey, string>> = {
 	'private.staff_title': 'Aile şu an kendi zamanında',
 	'private.staff_text': 'Plandan hiçbir şey görmezsin. Aile hazır olunca sana haber verir.',
 	'private.clock': 'Ailenin zamanı başladı: {time}',
-	'private.connected': 'Bağlı aile üyesi: {count}',
+	'private.connected': { one: '{count} aile üyesi bağlı', other: '{count} aile üyesi bağlı' },
 	'private.knocked': 'Kapıyı çaldın. Aile karar verir.',
 	'private.family_banner': 'Şimdi kendi aranızdasınız. Koordinatör ve uzmanlar bu plandan hiçbir şey görmez.',
 	'private.who_is_in': 'Şu an bu cihazlar katılıyor. Tanımadığın biri var mı? O cihazı kaldır.',
@@ -217,6 +216,8 @@ export const tr: Partial<Record<MessageKey, string>> = {
 	'audit.plan.accepted': 'planı kabul etti',
 	'audit.plan.exported': 'planı yazdırdı veya indirdi',
 	'audit.account.created': 'hesap oluşturdu',
+	'audit.data.exported': 'tüm verileri indirdi',
+	'audit.retention.changed': 'kapandıktan kaç gün sonra her şeyin silineceğini değiştirdi',
 
 	'error.title': 'Bir sorun oldu',
 	'error.home': 'Başa dön',
@@ -233,12 +234,14 @@ export const tr: Partial<Record<MessageKey, string>> = {
 	'error.title_required': 'Konferansa bir ad ver.',
 	'error.question_required': 'Konferansın sorusunu yaz.',
 	'error.login_failed': 'E-posta adresi veya şifre yanlış.',
+	'error.account_locked': 'Bu hesap için çok fazla yanlış şifre girildi. 15 dakika bekle ve tekrar dene.',
 	'error.password_too_short': 'En az 10 karakterlik bir şifre seç.',
 	'error.password_too_long': 'Bu şifre çok uzun.',
 	'error.email_invalid': 'Bu e-posta adresi doğru değil.',
 	'error.email_taken': 'Bu e-posta adresiyle zaten bir hesap var. Giriş yap.',
 	'error.not_allowed': 'Bu aşamada bunu yapamazsın.',
 	'error.phase_change_not_allowed': 'Bu aşamada bunu yapamazsın.',
+	'error.use_accept': 'Plan, ‘Planı kabul et’ düğmesiyle kabul edilir.',
 	'error.phase_changed_meanwhile': 'Aşama az önce değişti. Tekrar bak.',
 	'error.no_family_yet': 'Aileden henüz kimse katılmadı. Önce aile katılsın.',
 	'error.door_request_gone': 'Bu istek için zaten karar verildi.',
@@ -248,8 +251,33 @@ export const tr: Partial<Record<MessageKey, string>> = {
 	'error.removal_request_gone': 'Bu istek hakkında zaten karar verildi.',
 	'error.removal_already_requested': 'Bunu zaten istedin. Aileden başka birinin de katılması gerekir.',
 	'error.setup_used': 'Bu bağlantı zaten kullanıldı ya da süresi doldu.',
-	'error.too_many_attempts': 'Çok fazla deneme. Biraz bekle ve tekrar dene.',
+	'error.too_many_attempts': 'Bu ağdan çok fazla yanlış deneme yapıldı. 10 dakika bekle ve tekrar dene.',
 	'error.removed': 'Artık bu konferansa katılmıyorsun.',
 	'error.revoked': 'Bu aşamada bu bölümü göremezsin.',
-	'error.too_large': 'Bu, kaydetmek için çok büyük. Daha kısa yaz.'
-};
+	'error.too_large': 'Bu, kaydetmek için çok büyük. Daha kısa yaz.',
+	'error.erase_not_confirmed': 'Önce her şeyin silineceğini anladığını işaretle.',
+	'error.retention_invalid': '1 ile 365 arasında bir gün sayısı seç.',
+
+	'retention.after_closing': 'Bu konferansla ilgili her şey, plan da dahil, kapandıktan {days} gün sonra silinir.',
+	'retention.latest': 'Bu konferansla ilgili her şey, plan da dahil, en geç {date} tarihinde silinir.',
+	'retention.on': 'Bu konferansla ilgili her şey, plan da dahil, {date} tarihinde silinir.',
+	'retention.days_label': 'Kapandıktan sonra silme, gün olarak (1 ile 365 arası)',
+	'retention.save': 'Kaydet',
+	'my_data.title': 'Verileriniz',
+	'my_data.text':
+		'Kring’in bu konferans hakkında sakladığı her şey tek bir dosyada: soru, endişeler ve koşullar, plan ve kabul edilen her sürüm, kimlerin katıldığı ve neler olduğu.',
+	'my_data.download': 'Her şeyi indir',
+	'my_data.about': 'Kring’in bu konferans hakkında sakladığı her şey.',
+	'my_data.status.active': 'katılıyor',
+	'my_data.status.waiting': 'kapıda bekliyor',
+	'my_data.status.declined': 'içeri alınmadı',
+	'my_data.status.removed': 'çıkarıldı',
+	'erase.title': 'Her şeyi sil',
+	'erase.warning': 'Bu konferansla ilgili her şey silinecek, plan da. Bu geri alınamaz.',
+	'erase.family_text':
+		'Bundan sonra kimse göremez: ne aile, ne koordinatör, ne de uzman. Planı saklamak mı istiyorsun? Önce indir.',
+	'erase.coordinator_text': 'Bundan sonra aile ve uzman da göremez.',
+	'erase.confirm': 'Anlıyorum: her şeyi sil',
+	'erase.submit': 'Her şeyi sil',
+	'erase.done': 'Bu konferansla ilgili her şey silindi.'
+} as const satisfies Translation<'tr'>;

@@ -2,41 +2,29 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { isDocumentName, type DocumentName } from '$lib/conference/phases';
-import { recordAudit, SYSTEM_ACTOR } from '../audit';
-import { describeError } from '../errors';
-import type { Bus, Envelope } from '../bus';
-import { getConference } from '../conferences';
-import { documentAccess, resolveMember } from '../members';
-import type { DocStore } from '../doc-store';
-import { readSessionCookie, validateSessionToken, type Identity } from '../sessions';
+import type { Envelope } from '../bus';
 import { CollabConnection } from './connection';
+import type { CollabServerOptions, Grant } from './hooks';
 import { colorFor } from './presence';
 import { CLOSE } from './protocol';
 import { MalformedMessageError, Room } from './room';
 
 const PATH = /^\/collab\/([a-z0-9]{1,64})\/([a-z]+)$/;
-/** A plan is text; a message over this size is refused and the socket closed (code 1009). */
-const MAX_MESSAGE_BYTES = Number(process.env.KRING_MAX_MESSAGE_BYTES ?? 4 * 1024 * 1024);
-
-type RevocationListener = (event: { conferenceId: string; closed: number; elapsedMs: number }) => void;
 
 /**
- * The collaboration endpoint: authenticates every upgrade from the session cookie, asks
- * access() per document, and keeps the rooms. Phase changes and removals arrive over the bus
- * and are applied to every open socket on this instance at once.
+ * The collaboration endpoint: checks the origin of every upgrade and lets `authorize` decide who
+ * may open which document, and keeps the rooms. Phase changes and removals arrive over the bus
+ * and are applied to every open socket on this instance at once. `Who` is whatever the hooks
+ * need to look a person up again (the session's identity, in Kring).
  */
-export class CollabServer {
-	private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+export class CollabServer<Who = unknown> {
+	private readonly wss: WebSocketServer;
 	private readonly rooms = new Map<string, Room>();
-	private readonly revocationListeners = new Set<RevocationListener>();
 	private readonly unsubscribe: () => void;
 
-	constructor(
-		private readonly bus: Bus,
-		private readonly store: DocStore,
-		private readonly allowedOrigins: () => string[]
-	) {
-		this.unsubscribe = bus.subscribe((message, local) => this.onBus(message, local));
+	constructor(private readonly options: CollabServerOptions<Who>) {
+		this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes });
+		this.unsubscribe = options.bus.subscribe((message, local) => this.onBus(message, local));
 	}
 
 	/** Returns false when the request is not for the collab endpoint, so others may take it. */
@@ -48,36 +36,36 @@ export class CollabServer {
 				if (!grant.ok) return refuse(socket, grant.status);
 				this.wss.handleUpgrade(request, socket, head, (ws) => {
 					this.attach(ws, grant).catch((error: Error) => {
-						console.error('[collab] could not open document:', describeError(error));
+						this.options.log('[collab] could not open document:', error);
 						ws.close(CLOSE.storageFailed.code, CLOSE.storageFailed.reason);
 					});
 				});
 			},
 			(error: Error) => {
-				console.error('[collab] upgrade failed:', describeError(error));
+				this.options.log('[collab] upgrade failed:', error);
 				refuse(socket, 500);
 			}
 		);
 		return true;
 	}
 
-	private async authenticate(request: IncomingMessage, pathname: string) {
+	private async authenticate(
+		request: IncomingMessage,
+		pathname: string
+	): Promise<(Grant<Who> & { conferenceId: string; documentName: DocumentName }) | { ok: false; status: number }> {
 		const match = PATH.exec(pathname);
-		if (!match || !isDocumentName(match[2])) return { ok: false as const, status: 404 };
+		if (!match || !isDocumentName(match[2])) return { ok: false, status: 404 };
+		const conferenceId = match[1];
+		const documentName: DocumentName = match[2];
 		const origin = request.headers.origin;
 		// Browsers always send Origin on a WebSocket; a foreign one is a cross-site hijack attempt.
-		if (origin !== undefined && !this.isAllowedOrigin(origin, request.headers.host))
-			return { ok: false as const, status: 403 };
-		const token = readSessionCookie(request.headers.cookie);
-		const session = token ? await validateSessionToken(token) : null;
-		if (!session) return { ok: false as const, status: 401 };
-		const member = await resolveMember(session.identity, match[1]);
-		if (!member || documentAccess(member, match[2]) === 'none') return { ok: false as const, status: 403 };
-		return { ok: true as const, identity: session.identity, member, documentName: match[2] as DocumentName };
+		if (origin !== undefined && !this.isAllowedOrigin(origin, request.headers.host)) return { ok: false, status: 403 };
+		const grant = await this.options.authorize({ cookie: request.headers.cookie, conferenceId, documentName });
+		return grant.ok ? { ...grant, conferenceId, documentName } : grant;
 	}
 
 	private isAllowedOrigin(origin: string, host: string | undefined): boolean {
-		const allowed = this.allowedOrigins();
+		const allowed = this.options.allowedOrigins;
 		if (allowed.length > 0) return allowed.includes(origin);
 		try {
 			return new URL(origin).host === host;
@@ -86,15 +74,8 @@ export class CollabServer {
 		}
 	}
 
-	private async attach(
-		ws: WebSocket,
-		grant: {
-			identity: Identity;
-			member: NonNullable<Awaited<ReturnType<typeof resolveMember>>>;
-			documentName: DocumentName;
-		}
-	) {
-		const { member, documentName } = grant;
+	private async attach(ws: WebSocket, grant: Grant<Who> & { conferenceId: string; documentName: DocumentName }) {
+		const { conferenceId, documentName } = grant;
 		ws.binaryType = 'nodebuffer';
 		// From the first frame on: ws reports a broken frame as an 'error' event, and one with no
 		// listener (while the room below is still loading) would bring the whole process down.
@@ -103,25 +84,20 @@ export class CollabServer {
 		ws.on('error', () => setTimeout(() => ws.terminate(), 2000).unref());
 		const pending: Buffer[] = [];
 		ws.on('message', (data: Buffer) => pending.push(data));
-		const room = await this.openRoom(
-			member.conference.id,
-			documentName,
-			member.conference.phase,
-			member.conference.phaseChangedAt.getTime()
-		);
+		const room = await this.openRoom(conferenceId, documentName, grant.phase, grant.changedAt);
 		room.arriving--;
 		// Gone while the room loaded: its 'close' came before anyone listened for it.
 		if (ws.readyState !== ws.OPEN) return this.releaseIfEmpty(room);
 		const connection = new CollabConnection(
 			ws,
-			grant.identity.sessionId,
-			member.participantId,
-			member.role,
+			grant.sessionId,
+			grant.participantId,
+			grant.role,
 			{
-				name: member.name,
-				role: member.role,
-				color: colorFor(member.participantId),
-				participantId: member.participantId
+				name: grant.name,
+				role: grant.role,
+				color: colorFor(grant.participantId),
+				participantId: grant.participantId
 			},
 			'none'
 		);
@@ -134,13 +110,14 @@ export class CollabServer {
 		// socket misses nothing: what was published before the check is in the database, what comes
 		// after reaches it through the bus.
 		room.register(connection);
-		const current = await resolveMember(grant.identity, member.conference.id);
+		const current = await this.options.currentAccess(grant.who, conferenceId, documentName);
 		if (ws.readyState !== ws.OPEN) {
 			room.remove(connection);
 			return this.releaseIfEmpty(room);
 		}
-		if (current) room.applyPhase(current.conference.phase, current.conference.phaseChangedAt.getTime());
-		connection.access = current?.status === 'active' ? room.accessFor(connection) : 'none';
+		if (current) room.applyPhase(current.phase, current.changedAt);
+		// The room may know of a later phase than the one the hook read: the stricter answer counts.
+		connection.access = current && current.access !== 'none' ? room.accessFor(connection) : 'none';
 		connection.pending = false;
 		if (connection.access === 'none') {
 			connection.close(CLOSE.revoked.code, CLOSE.revoked.reason);
@@ -150,9 +127,9 @@ export class CollabServer {
 		room.add(connection);
 		const refuse = (error: unknown) => {
 			const malformed = error instanceof MalformedMessageError;
-			console.error(
+			this.options.log(
 				`[collab] ${malformed ? 'refused a' : 'could not store a'} message on ${room.conferenceId}/${documentName}:`,
-				describeError(error)
+				error
 			);
 			const why = malformed ? CLOSE.malformed : CLOSE.storageFailed;
 			connection.close(why.code, why.reason);
@@ -187,10 +164,9 @@ export class CollabServer {
 		let room = this.rooms.get(key);
 		if (!room) {
 			// The room listens to the bus from the moment it exists, before it loads: no update is missed.
-			room = new Room(conferenceId, documentName, phase, changedAt, this.store, this.bus, async () => {
-				const conference = await getConference(conferenceId);
-				return conference ? { phase: conference.phase, changedAt: conference.phaseChangedAt.getTime() } : null;
-			});
+			room = new Room(conferenceId, documentName, phase, changedAt, this.options.store, this.options.bus, () =>
+				this.options.currentPhase(conferenceId)
+			);
 			this.rooms.set(key, room);
 			room.loaded.catch(() => {
 				if (this.rooms.get(key) === room) this.rooms.delete(key);
@@ -260,13 +236,7 @@ export class CollabServer {
 
 	private reportRevocation(conferenceId: string, closed: number, elapsedMs: number): void {
 		if (closed === 0) return;
-		for (const listener of this.revocationListeners) listener({ conferenceId, closed, elapsedMs });
-		recordAudit(conferenceId, SYSTEM_ACTOR, 'connection.revoked', `${closed}`).catch(() => {});
-	}
-
-	onRevocation(listener: RevocationListener): () => void {
-		this.revocationListeners.add(listener);
-		return () => this.revocationListeners.delete(listener);
+		this.options.onRevocation?.({ conferenceId, closed, elapsedMs });
 	}
 
 	/** Open sockets per conference, for the status line and tests. */

@@ -1,7 +1,7 @@
 import * as encoding from 'lib0/encoding';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as syncProtocol from 'y-protocols/sync';
-import type * as Y from 'yjs';
+import * as Y from 'yjs';
 
 /** Message types of the y-websocket protocol, as the `y-websocket` client provider speaks it. */
 export const MESSAGE_SYNC = 0;
@@ -51,4 +51,9 @@ export function encodePermissionDenied(reason: string): Uint8Array {
 	encoding.writeVarUint(encoder, 0);
 	encoding.writeVarString(encoder, reason);
 	return encoding.toUint8Array(encoder);
+}
+
+/** Throws when bytes are not a well-formed Yjs update, before anything is stored. */
+export function assertValidUpdate(update: Uint8Array): void {
+	Y.decodeUpdate(update);
 }

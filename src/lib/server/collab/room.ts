@@ -3,11 +3,11 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { access, type Access } from '$lib/conference/access';
 import type { DocumentName, Phase } from '$lib/conference/phases';
-import type { Bus } from '../bus';
-import { assertValidUpdate, type DocStore } from '../doc-store';
 import type { CollabConnection } from './connection';
+import type { CollabBus, DocumentStore, PhaseAt } from './hooks';
 import { sanitizeAwarenessUpdate } from './presence';
 import {
+	assertValidUpdate,
 	CLOSE,
 	encodeAwareness,
 	encodeAwarenessPayload,
@@ -40,9 +40,9 @@ export class Room {
 		readonly documentName: DocumentName,
 		public phase: Phase,
 		private phaseChangedAt: number,
-		private readonly store: DocStore,
-		private readonly bus: Bus,
-		currentPhase: () => Promise<{ phase: Phase; changedAt: number } | null>
+		private readonly store: DocumentStore,
+		private readonly bus: CollabBus,
+		currentPhase: () => Promise<PhaseAt | null>
 	) {
 		this.awareness.setLocalState(null);
 		this.doc.on('update', (update: Uint8Array, origin: unknown) => {

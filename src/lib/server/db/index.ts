@@ -2,16 +2,14 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { config } from '../config';
+import { registry } from '../registry';
 import * as schema from './schema';
 
 export type Database = PostgresJsDatabase<typeof schema>;
 /** A transaction of that database: what runs inside `db.transaction(...)`. */
 export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 
-type Connection = { db: Database; close: () => Promise<void>; kind: 'postgres' | 'pglite' };
-
-const GLOBAL_KEY = Symbol.for('kring.database');
-const globalStore = globalThis as unknown as Record<symbol, Promise<Connection> | undefined>;
+export type Connection = { db: Database; close: () => Promise<void>; kind: 'postgres' | 'pglite' };
 
 async function openPostgres(url: string): Promise<Connection> {
 	const { default: postgres } = await import('postgres');
@@ -39,15 +37,14 @@ async function openPglite(dataDir: string): Promise<Connection> {
  * embedded PGlite under KRING_DATA_DIR. Migrations run once, at first use.
  */
 export function connectDatabase(): Promise<Connection> {
-	let connection = globalStore[GLOBAL_KEY];
-	if (!connection) {
-		const { databaseUrl, dataDir } = config();
-		connection = databaseUrl ? openPostgres(databaseUrl) : openPglite(join(dataDir, 'pglite'));
-		globalStore[GLOBAL_KEY] = connection;
-		connection.catch(() => {
-			globalStore[GLOBAL_KEY] = undefined;
-		});
-	}
+	const held = registry();
+	if (held.database) return held.database;
+	const { databaseUrl, dataDir } = config();
+	const connection = databaseUrl ? openPostgres(databaseUrl) : openPglite(join(dataDir, 'pglite'));
+	held.database = connection;
+	connection.catch(() => {
+		if (held.database === connection) held.database = undefined;
+	});
 	return connection;
 }
 
@@ -56,8 +53,9 @@ export async function getDb(): Promise<Database> {
 }
 
 export async function closeDatabase(): Promise<void> {
-	const connection = globalStore[GLOBAL_KEY];
-	globalStore[GLOBAL_KEY] = undefined;
+	const held = registry();
+	const connection = held.database;
+	held.database = undefined;
 	if (connection) await (await connection).close();
 }
 

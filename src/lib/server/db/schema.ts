@@ -40,6 +40,8 @@ export const conferences = pgTable('conferences', {
 	roomCode: text('room_code').notNull().unique(),
 	/** Set when the coordinator knocks during private time; the family sees it and decides. */
 	knockedAt: timestamp('knocked_at', { withTimezone: true }),
+	/** Days after closing until everything about the conference is erased; null: the configured default. */
+	retentionDays: integer('retention_days'),
 	coordinatorId: text('coordinator_id')
 		.notNull()
 		.references(() => users.id),
@@ -164,3 +166,7 @@ export const auditLog = pgTable(
 	},
 	(table) => [index('audit_conference_idx').on(table.conferenceId, table.at)]
 );
+
+/** Row types, here at the bottom of the server's layers so that every service can name them. */
+export type Conference = typeof conferences.$inferSelect;
+export type Participant = typeof participants.$inferSelect;

@@ -1,30 +1,33 @@
-import { fail, redirect } from '@sveltejs/kit';
-import { clientAddress, formText, localPath } from '$lib/server/forms';
-import { allowAttempt } from '$lib/server/rate-limit';
+import { redirect } from '@sveltejs/kit';
+import { clientAddress, failWithCode, formText } from '$lib/server/forms';
+import { countFailure, forgetFailures, LIMITS, takeAttempt, tooManyFailures } from '$lib/server/rate-limit';
+import { safeRedirectPath } from '$lib/server/redirects';
 import { createSession, setSessionCookie } from '$lib/server/sessions';
-import { authenticateUser } from '$lib/server/users';
+import { authenticateUser, normalizeEmail } from '$lib/server/users';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = ({ locals, url }) => {
-	if (locals.identity?.kind === 'staff') redirect(303, safeNext(url.searchParams.get('next')));
+	if (locals.identity?.kind === 'staff') redirect(303, safeRedirectPath(url.searchParams.get('next'), '/staff'));
 	return {};
 };
-
-/** Only paths on this site: a login link must not send anyone elsewhere. */
-function safeNext(next: string | null): string {
-	return localPath(next, '/staff');
-}
 
 export const actions: Actions = {
 	default: async (event) => {
 		const data = await event.request.formData();
 		const email = formText(data, 'email', 254);
-		if (!allowAttempt(`login:${clientAddress(event)}`, 10, 60_000))
-			return fail(429, { error: 'too_many_attempts', values: { email } });
+		const address = clientAddress(event);
+		if (await tooManyFailures(LIMITS.loginAddress, address)) return failWithCode(429, 'too_many_attempts', { email });
+		// Per account, whichever address the guesses come from.
+		if (!(await takeAttempt(LIMITS.loginAccount, normalizeEmail(email))))
+			return failWithCode(429, 'account_locked', { email });
 		const user = await authenticateUser(email, formText(data, 'password', 256));
-		if (!user) return fail(400, { error: 'login_failed', values: { email } });
+		if (!user) {
+			await countFailure(LIMITS.loginAddress, address);
+			return failWithCode(400, 'login_failed', { email });
+		}
+		await forgetFailures(LIMITS.loginAccount, normalizeEmail(email));
 		const session = await createSession({ userId: user.id });
 		setSessionCookie(event, session.token, session.expiresAt);
-		redirect(303, safeNext(event.url.searchParams.get('next')));
+		redirect(303, safeRedirectPath(event.url.searchParams.get('next'), '/staff'));
 	}
 };

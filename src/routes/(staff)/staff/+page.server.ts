@@ -1,6 +1,6 @@
-import { fail, redirect } from '@sveltejs/kit';
+import { redirect } from '@sveltejs/kit';
 import { createConference, listConferencesForUser } from '$lib/server/conferences';
-import { failWith, formText } from '$lib/server/forms';
+import { failWith, failWithCode, formText } from '$lib/server/forms';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals }) => {
@@ -12,7 +12,7 @@ export const actions: Actions = {
 	create: async ({ request, locals }) => {
 		const identity = locals.identity;
 		if (identity?.kind !== 'staff' || identity.role !== 'coordinator')
-			return fail(403, { error: 'not_allowed', values: { title: '', question: '' } });
+			return failWithCode(403, 'not_allowed', { title: '', question: '' });
 		const data = await request.formData();
 		const values = { title: formText(data, 'title', 200), question: formText(data, 'question', 2000) };
 		let id: string;

@@ -6,8 +6,9 @@ import { updateQuestion } from '$lib/server/conferences';
 import { answerRemoval, confirmAllOthers, confirmDevice, decideAtDoor, removeParticipant } from '$lib/server/door';
 import { failWith, formText } from '$lib/server/forms';
 import { createFamilyInvite, createProfessionalInvite } from '$lib/server/invites';
-import { requireMember, type Member } from '$lib/server/members';
+import { memberCan, requireMember, type Member } from '$lib/server/members';
 import { answerKnock, changePhase, knock } from '$lib/server/phase-changes';
+import { eraseOnRequest, setRetention } from '$lib/server/retention';
 import { deleteSessionCookie, invalidateSession } from '$lib/server/sessions';
 import { isEmail } from '$lib/server/users';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';
@@ -16,7 +17,7 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 	const member = await requireMember(locals, params.id);
 	// At the door, or not yet confirmed after the hand-over: nothing of the board, only the circle to confirm.
 	if (member.status === 'waiting' || member.status === 'unconfirmed') {
-		const circle = member.status === 'unconfirmed' ? await loadCircle(member) : null;
+		const circle = memberCan(member, 'confirm_device') ? await loadCircle(member) : null;
 		return { waiting: true as const, title: member.conference.title, circle };
 	}
 	const identity = locals.identity;
@@ -109,6 +110,18 @@ export const actions: Actions = {
 			if (!isEmail(values.email)) return fail(400, { error: 'email_invalid', values });
 			const token = await createProfessionalInvite(member, values);
 			return { done: 'professionalInvite', link: `${event.url.origin}/invite/${token}`, name: values.name };
+		}),
+	retention: (event) =>
+		asMember(event, async (member, form) => {
+			await setRetention(member, formText(form, 'days', 10));
+			return { done: 'retention' };
+		}),
+	/** Everything about the conference is erased; the family's device session goes with it. */
+	erase: (event) =>
+		asMember(event, async (member, form) => {
+			await eraseOnRequest(member, formText(form, 'confirm', 10) === 'yes');
+			if (member.role === 'family') deleteSessionCookie(event.cookies);
+			redirect(303, member.role === 'family' ? '/?erased=1' : '/staff?erased=1');
 		}),
 	/** A family member leaves this device: the session ends here; the browser wipes its local copy. */
 	leave: async ({ locals, cookies }) => {

@@ -1,15 +1,16 @@
 import { error, fail, redirect } from '@sveltejs/kit';
 import { acceptProfessionalInvite, findConferenceByInvite } from '$lib/server/invites';
 import { KringError } from '$lib/server/errors';
-import { failWith, formText } from '$lib/server/forms';
+import { clientAddress, failWith, failWithCode, formText } from '$lib/server/forms';
 import { passwordProblem } from '$lib/server/passwords';
+import { LIMITS, limitGuesses } from '$lib/server/rate-limit';
 import { createSession, setSessionCookie } from '$lib/server/sessions';
 import { createUser, getUserByEmail } from '$lib/server/users';
 import type { Actions, PageServerLoad } from './$types';
 
-async function inviteFor(token: string) {
+async function inviteFor(token: string, address: string) {
 	try {
-		const invite = await findConferenceByInvite(token);
+		const invite = await limitGuesses(LIMITS.professionalLink, address, () => findConferenceByInvite(token));
 		if (invite.role !== 'professional') throw new KringError('invite_unknown', 404);
 		return invite;
 	} catch (e) {
@@ -18,8 +19,9 @@ async function inviteFor(token: string) {
 	}
 }
 
-export const load: PageServerLoad = async ({ params, locals }) => {
-	const invite = await inviteFor(params.token);
+export const load: PageServerLoad = async (event) => {
+	const { params, locals } = event;
+	const invite = await inviteFor(params.token, clientAddress(event));
 	const identity = locals.identity;
 	return {
 		title: invite.conference.title,
@@ -32,9 +34,9 @@ export const load: PageServerLoad = async ({ params, locals }) => {
 
 export const actions: Actions = {
 	/** A professional who is signed in takes the invite. */
-	accept: async ({ params, locals }) => {
+	accept: async ({ params, locals, url }) => {
 		const identity = locals.identity;
-		if (identity?.kind !== 'staff') redirect(303, `/login?next=/invite/${params.token}`);
+		if (identity?.kind !== 'staff') redirect(303, `/login?next=${encodeURIComponent(url.pathname)}`);
 		let conferenceId: string;
 		try {
 			conferenceId = await acceptProfessionalInvite(params.token, {
@@ -49,16 +51,17 @@ export const actions: Actions = {
 		redirect(303, `/c/${conferenceId}`);
 	},
 	/** A professional without an account makes one for the invited email address, and takes the invite. */
-	register: async ({ params, request, cookies, url }) => {
-		const invite = await inviteFor(params.token);
+	register: async (event) => {
+		const { params, request, cookies, url } = event;
+		const invite = await inviteFor(params.token, clientAddress(event));
 		const data = await request.formData();
 		const values = { name: formText(data, 'name', 100) };
 		const password = formText(data, 'password', 300);
-		if (!invite.email) return fail(400, { error: 'email_invalid', values });
-		if (await getUserByEmail(invite.email)) return fail(409, { error: 'email_taken', values });
-		if (!values.name.trim()) return fail(400, { error: 'name_required', values });
+		if (!invite.email) return failWithCode(400, 'email_invalid', values);
+		if (await getUserByEmail(invite.email)) return failWithCode(409, 'email_taken', values);
+		if (!values.name.trim()) return failWithCode(400, 'name_required', values);
 		const problem = passwordProblem(password);
-		if (problem) return fail(400, { error: problem, values });
+		if (problem) return failWithCode(400, problem, values);
 		let conferenceId: string;
 		try {
 			const user = await createUser({ email: invite.email, name: values.name, role: 'professional', password });

@@ -3,14 +3,12 @@ import { findConferenceByRoomCode } from '$lib/server/invites';
 import { KringError } from '$lib/server/errors';
 import { handleFamilyJoin } from '$lib/server/family-join';
 import { clientAddress } from '$lib/server/forms';
-import { allowAttempt } from '$lib/server/rate-limit';
+import { LIMITS, limitGuesses } from '$lib/server/rate-limit';
 import type { Actions, PageServerLoad } from './$types';
 
 async function conferenceFor(code: string, address: string) {
-	if (!allowAttempt(`room-code:${address}`, 30, 60_000))
-		error(429, { message: 'too_many_attempts', code: 'too_many_attempts' });
 	try {
-		return await findConferenceByRoomCode(code);
+		return await limitGuesses(LIMITS.roomCode, address, () => findConferenceByRoomCode(code));
 	} catch (e) {
 		if (e instanceof KringError) error(e.status, { message: e.code, code: e.code });
 		throw e;

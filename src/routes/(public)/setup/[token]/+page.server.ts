@@ -1,6 +1,6 @@
-import { error, fail, redirect } from '@sveltejs/kit';
+import { error, redirect } from '@sveltejs/kit';
 import { recordAudit } from '$lib/server/audit';
-import { formText } from '$lib/server/forms';
+import { failWithCode, formText } from '$lib/server/forms';
 import { passwordProblem } from '$lib/server/passwords';
 import { createSession, setSessionCookie } from '$lib/server/sessions';
 import { consumeSetupToken, createUser, isEmail, isValidSetupToken } from '$lib/server/users';
@@ -16,12 +16,12 @@ export const actions: Actions = {
 		const data = await request.formData();
 		const values = { name: formText(data, 'name', 100), email: formText(data, 'email', 254) };
 		const password = formText(data, 'password', 300);
-		if (!values.name.trim()) return fail(400, { error: 'name_required', values });
-		if (!isEmail(values.email)) return fail(400, { error: 'email_invalid', values });
+		if (!values.name.trim()) return failWithCode(400, 'name_required', values);
+		if (!isEmail(values.email)) return failWithCode(400, 'email_invalid', values);
 		const problem = passwordProblem(password);
-		if (problem) return fail(400, { error: problem, values });
+		if (problem) return failWithCode(400, problem, values);
 		if (!(await isValidSetupToken(params.token)) || !(await consumeSetupToken(params.token))) {
-			return fail(410, { error: 'setup_used', values });
+			return failWithCode(410, 'setup_used', values);
 		}
 		const user = await createUser({ ...values, role: 'coordinator', password });
 		await recordAudit(null, { name: user.name, role: 'coordinator' }, 'account.created', 'first coordinator');

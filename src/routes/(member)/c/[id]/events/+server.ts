@@ -1,3 +1,4 @@
+import { getConference } from '$lib/server/conferences';
 import { resolveMember } from '$lib/server/members';
 import { runtime } from '$lib/server/runtime';
 import type { RequestHandler } from './$types';
@@ -30,7 +31,8 @@ export const GET: RequestHandler = async ({ locals, params, request }) => {
 					pending = null;
 					const member = await resolveMember(locals.identity, params.id).catch(() => null);
 					if (!member) {
-						send('gone', {});
+						// Erased (the conference itself is gone) or this member sent away.
+						send('gone', { erased: (await getConference(params.id).catch(() => undefined)) === null });
 						stop();
 						return;
 					}

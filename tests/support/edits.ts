@@ -1,10 +1,11 @@
 /**
- * Editing the plan the way the board's editor does, through the shared shape in
+ * Editing the brief and the plan the way the board does, through the shared shape in
  * src/lib/plan/shape.ts, so tests write the same data a phone writes.
  */
 import * as Y from 'yjs';
 import {
 	agreementsOf,
+	conditionsOf,
 	concernsOf,
 	createAgreement,
 	createBriefItem,
@@ -30,9 +31,20 @@ export function agreementTexts(doc: Y.Doc): string[] {
 	return readPlan(doc).agreements.map((agreement) => agreement.text);
 }
 
-/** Adds a concern to the brief (who raised it, and what). */
-export function addConcern(doc: Y.Doc, text: string, by = 'Jeugdzorg'): void {
-	concernsOf(doc).push([createBriefItem({ by, text })]);
+/** Adds a concern to the brief (what, who raised it, and its theme). */
+export function addConcern(doc: Y.Doc, text: string, by = 'Jeugdzorg', theme?: string): void {
+	concernsOf(doc).push([createBriefItem({ by, text, theme })]);
+}
+
+/** Adds a condition the plan must meet to the brief. */
+export function addCondition(doc: Y.Doc, text: string, by = 'Jeugdzorg', theme?: string): void {
+	conditionsOf(doc).push([createBriefItem({ by, text, theme })]);
+}
+
+/** Appends `text` to a plan-wide field in one change (a paste, not typing). */
+export function appendToField(doc: Y.Doc, field: MetaField, text: string): void {
+	const target = metaText(doc, field);
+	target.insert(target.length, text);
 }
 
 /**

@@ -1,0 +1,1 @@
+ALTER TABLE "conferences" ADD COLUMN "retention_days" integer;

@@ -1,0 +1,98 @@
+import * as Y from 'yjs';
+import { readArray, readKey, readStrings, readText, watchDeep } from '$lib/collab/reactive-y';
+import {
+	agreementsOf,
+	concernsOf,
+	conditionsOf,
+	fragmentToHtml,
+	themeOf,
+	type LabelledBriefItem,
+	type Theme
+} from '$lib/plan/shape';
+
+/**
+ * The live documents as the board's views read them (the shape is in `$lib/plan/shape`). Every
+ * getter depends on the one Y type it reads, so typing in one agreement re-renders that
+ * agreement's own text and nothing else on a phone with thirty cards.
+ */
+export class LiveAgreement {
+	constructor(readonly map: Y.Map<unknown>) {}
+
+	/** Set once, when the agreement is made. */
+	get id(): string {
+		return String(this.map.get('id') ?? '');
+	}
+	get theme(): Theme {
+		return themeOf(readKey(this.map, 'theme'));
+	}
+	get who(): string[] {
+		return readStrings(readKey(this.map, 'who'));
+	}
+	get answers(): string[] {
+		return readStrings(readKey(this.map, 'answers'));
+	}
+	get when(): string {
+		return readText(readKey(this.map, 'when'));
+	}
+	/** The text behind "when", for a field that follows it by itself. */
+	get whenText(): Y.Text | null {
+		const value = readKey(this.map, 'when');
+		return value instanceof Y.Text ? value : null;
+	}
+	/** The rich text, for an editor that follows it by itself. */
+	get fragment(): Y.XmlFragment | null {
+		const value = readKey(this.map, 'text');
+		return value instanceof Y.XmlFragment ? value : null;
+	}
+	/** The rich text as HTML with a fixed set of tags (`fragmentToHtml`), for views that only read. */
+	get html(): string {
+		const fragment = this.fragment;
+		return fragment ? fragmentToHtml(watchDeep(fragment)) : '';
+	}
+
+	setTheme(theme: string): void {
+		this.map.set('theme', theme);
+	}
+
+	/** Adds the value to "who" or "answers", or takes it out when it is there. */
+	toggle(key: 'who' | 'answers', value: string): void {
+		const list = this.map.get(key);
+		if (!(list instanceof Y.Array)) return;
+		const at = list.toArray().indexOf(value);
+		if (at >= 0) list.delete(at, 1);
+		else list.push([value]);
+	}
+}
+
+/** How many agreements answer each concern or condition, by its id. */
+export function answerCounts(doc: Y.Doc): Map<string, number> {
+	const counts = new Map<string, number>();
+	for (const agreement of readArray(agreementsOf(doc))) {
+		for (const id of new LiveAgreement(agreement).answers) counts.set(id, (counts.get(id) ?? 0) + 1);
+	}
+	return counts;
+}
+
+/**
+ * Concerns and conditions with their short labels (Z1, V1 in Dutch), in the order of the brief.
+ * The list depends on the two lists alone; an item's text is read when a view shows it.
+ */
+export function liveBriefItems(
+	brief: Y.Doc,
+	label: (kind: 'concern' | 'condition', n: number) => string
+): LabelledBriefItem[] {
+	const items = (kind: 'concern' | 'condition', list: Y.Array<Y.Map<unknown>>) =>
+		readArray(list).map((item, i) => ({
+			id: String(item.get('id') ?? ''),
+			by: String(item.get('by') ?? ''),
+			kind,
+			label: label(kind, i + 1),
+			get theme() {
+				return themeOf(readKey(item, 'theme'));
+			},
+			get text() {
+				return readText(readKey(item, 'text'));
+			}
+		}));
+	return [...items('concern', concernsOf(brief)), ...items('condition', conditionsOf(brief))];
+}

@@ -1,0 +1,66 @@
+import type { Access } from '$lib/conference/access';
+import type { DocumentName, Phase, Role } from '$lib/conference/phases';
+import type { Bus } from '../bus';
+import type { DocStore } from '../doc-store';
+
+/**
+ * Everything the live server is handed, as Hocuspocus hands its server hooks: it imports no
+ * service, so sessions, conferences and the audit log stay behind these functions.
+ */
+
+/** The bus between instances: the live server publishes edits and presence, and hears phase changes. */
+export type CollabBus = Pick<Bus, 'publish' | 'subscribe'>;
+
+/** Where a document's updates are kept; `appendUpdate` resolves once the update is durable. */
+export type DocumentStore = Pick<DocStore, 'loadState' | 'appendUpdate'>;
+
+/** What the live server knows of an upgrade request before it opens anything. */
+export type UpgradeRequest = {
+	/** The raw Cookie header: the session travels in it. */
+	cookie: string | undefined;
+	conferenceId: string;
+	documentName: DocumentName;
+};
+
+export type PhaseAt = { phase: Phase; changedAt: number };
+
+/** A person let in to a document, with what the hooks need to look them up again (`who`). */
+export type Grant<Who> = PhaseAt & {
+	ok: true;
+	who: Who;
+	/** The session behind the socket: signing out or leaving closes it. */
+	sessionId: string;
+	participantId: string;
+	role: Role;
+	name: string;
+};
+
+/** 401: no valid session; 403: no place in this conference, or no access to this document. */
+export type Refusal = { ok: false; status: 401 | 403 };
+
+/** A person's access to a document as it stands now, with the phase it was read in. */
+export type CurrentAccess = PhaseAt & { access: Access };
+
+export type RevocationEvent = { conferenceId: string; closed: number; elapsedMs: number };
+
+export type CollabServerOptions<Who> = {
+	bus: CollabBus;
+	store: DocumentStore;
+	/** Origins allowed to open a live connection; empty: only the request's own host. */
+	allowedOrigins: string[];
+	/** A message over this size closes its socket (1009). */
+	maxMessageBytes: number;
+	/** Who is asking, from the upgrade request alone: a grant, or why not. */
+	authorize(request: UpgradeRequest): Promise<Grant<Who> | Refusal>;
+	/**
+	 * The grant's holder's access now, or null when they lost their place. Asked again once the
+	 * socket is registered, so that a removal or phase change during its opening is not missed.
+	 */
+	currentAccess(who: Who, conferenceId: string, documentName: DocumentName): Promise<CurrentAccess | null>;
+	/** The conference's phase as stored, read once a room listens to the bus. */
+	currentPhase(conferenceId: string): Promise<PhaseAt | null>;
+	/** Sockets closed by a phase change or a removal on this instance (for the audit log). */
+	onRevocation?(event: RevocationEvent): void;
+	/** Logs a failure; `error` may carry a family's content, so the hook decides what is written. */
+	log(message: string, error: unknown): void;
+};

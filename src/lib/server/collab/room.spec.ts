@@ -1,0 +1,273 @@
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import * as syncProtocol from 'y-protocols/sync';
+import type { WebSocket } from 'ws';
+import * as Y from 'yjs';
+import { describe, expect, it } from 'vitest';
+import { access } from '$lib/conference/access';
+import type { Phase, Role } from '$lib/conference/phases';
+import { waitForConvergence, waitUntil } from '../../../../tests/support/yjs-client';
+import type { BusMessage } from '../bus';
+import { CollabConnection } from './connection';
+import type { CollabBus, DocumentStore, PhaseAt } from './hooks';
+import { CLOSE, encodeSyncStep1, encodeUpdate, MESSAGE_AUTH, MESSAGE_SYNC } from './protocol';
+import { MalformedMessageError, Room } from './room';
+
+/**
+ * One Room used directly: phones are Y.Docs speaking y-protocols' sync over an in-memory socket,
+ * and the store, the bus and the stored phase are fakes the test holds.
+ */
+
+type Deferred = { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void };
+
+function deferred(): Deferred {
+	let resolve!: () => void;
+	let reject!: (error: Error) => void;
+	const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+	return { promise, resolve, reject };
+}
+
+/** A store whose commits the test lets through one by one (or at once, with `autoCommit`). */
+function heldStore(initial: Uint8Array | null = null) {
+	const committed: Uint8Array[] = [];
+	const waiting: { update: Uint8Array; commit: Deferred }[] = [];
+	let autoCommit = true;
+	const store: DocumentStore = {
+		async loadState() {
+			return initial;
+		},
+		async appendUpdate(_conferenceId, _documentName, update) {
+			const commit = deferred();
+			if (autoCommit) commit.resolve();
+			else waiting.push({ update, commit });
+			await commit.promise;
+			committed.push(update);
+		}
+	};
+	return {
+		store,
+		committed,
+		waiting,
+		hold: () => (autoCommit = false)
+	};
+}
+
+function fakeBus() {
+	const published: BusMessage[] = [];
+	const bus: CollabBus = {
+		publish: (message) => void published.push(message),
+		subscribe: () => () => {}
+	};
+	return { bus, published };
+}
+
+/** The socket end the server holds, delivering to the phone a tick later, as a network would. */
+function socketTo(deliver: (message: Uint8Array) => void) {
+	const socket = {
+		OPEN: 1,
+		CONNECTING: 0,
+		readyState: 1,
+		closedWith: null as { code: number; reason: string } | null,
+		send(message: Uint8Array, done?: (error?: Error) => void) {
+			queueMicrotask(() => deliver(message));
+			done?.();
+		},
+		close(code: number, reason: string) {
+			socket.readyState = 3;
+			socket.closedWith = { code, reason };
+		},
+		terminate() {
+			socket.readyState = 3;
+		}
+	};
+	return socket;
+}
+
+type Phone = {
+	doc: Y.Doc;
+	connection: CollabConnection;
+	socket: ReturnType<typeof socketTo>;
+	received: Uint8Array[];
+	/** Sends raw bytes to the room as this phone's socket would. */
+	send(data: Uint8Array): void;
+	/** Resolves once every message this phone sent so far has been handled by the room. */
+	handled(): Promise<void>;
+};
+
+/** A phone on the room: what it receives goes through y-protocols' sync into its doc, its edits go to the room. */
+function join(room: Room, who: { participantId: string; role: Role }): Phone {
+	const doc = new Y.Doc();
+	const received: Uint8Array[] = [];
+	const socket = socketTo((message) => {
+		received.push(message);
+		const decoder = decoding.createDecoder(message);
+		if (decoding.readVarUint(decoder) !== MESSAGE_SYNC) return;
+		const reply = encoding.createEncoder();
+		encoding.writeVarUint(reply, MESSAGE_SYNC);
+		syncProtocol.readSyncMessage(decoder, reply, doc, room);
+		if (encoding.length(reply) > 1) send(encoding.toUint8Array(reply));
+	});
+	const user = { name: who.participantId, role: who.role, color: 'black', participantId: who.participantId };
+	const connection = new CollabConnection(
+		socket as unknown as WebSocket,
+		`session-${who.participantId}`,
+		who.participantId,
+		who.role,
+		user,
+		access(who.role, room.phase, room.documentName)
+	);
+	connection.pending = false;
+	// The same order CollabServer keeps: parsed at once, applied in the socket's order.
+	const send = (data: Uint8Array) => {
+		const step = room.accept(connection, data);
+		connection.enqueue(async () => {
+			await step();
+		});
+	};
+	doc.on('update', (update: Uint8Array, origin: unknown) => {
+		if (origin !== room) send(encodeUpdate(update));
+	});
+	room.add(connection);
+	// As y-websocket does on open: ask the server for what this phone lacks.
+	send(encodeSyncStep1(doc));
+	return {
+		doc,
+		connection,
+		socket,
+		received,
+		send,
+		handled: () => new Promise<void>((resolve) => connection.enqueue(async () => resolve()))
+	};
+}
+
+async function openRoom(
+	phase: Phase,
+	options: { store?: DocumentStore; bus?: CollabBus; stored?: PhaseAt | null } = {}
+): Promise<Room> {
+	const room = new Room(
+		'conf1',
+		'plan',
+		phase,
+		1,
+		options.store ?? heldStore().store,
+		options.bus ?? fakeBus().bus,
+		async () => options.stored ?? null
+	);
+	await room.loaded;
+	return room;
+}
+
+const anna = { participantId: 'p-anna', role: 'family' } as const;
+const bob = { participantId: 'p-bob', role: 'family' } as const;
+const carla = { participantId: 'p-carla', role: 'coordinator' } as const;
+
+const notes = (doc: Y.Doc) => doc.getText('notes').toString();
+const deniedMessages = (phone: Phone) => phone.received.filter((message) => message[0] === MESSAGE_AUTH).length;
+
+describe('Room', () => {
+	it('two phones converge through the room', async () => {
+		const room = await openRoom('information');
+		const a = join(room, anna);
+		const b = join(room, bob);
+
+		a.doc.getText('notes').insert(0, 'Anna kookt. ');
+		b.doc.getText('notes').insert(0, 'Bob haalt op. ');
+		await waitForConvergence([a.doc, b.doc, room.doc]);
+		expect(notes(a.doc)).toContain('Anna kookt.');
+		expect(notes(a.doc)).toContain('Bob haalt op.');
+	});
+
+	it('a change reaches nobody, here or on another instance, before the store has committed it', async () => {
+		const { store, waiting, committed, hold } = heldStore();
+		const { bus, published } = fakeBus();
+		const room = await openRoom('information', { store, bus });
+		const a = join(room, anna);
+		const b = join(room, bob);
+		await Promise.all([a.handled(), b.handled()]);
+		hold();
+
+		a.doc.getText('notes').insert(0, 'Anna kookt.');
+		await waitUntil(() => waiting.length === 1, 'the update never reached the store');
+		expect(notes(room.doc)).toBe('');
+		expect(published.filter((message) => message.type === 'doc-update')).toEqual([]);
+
+		waiting[0].commit.resolve();
+		await a.handled();
+		expect(committed).toHaveLength(1);
+		expect(published.filter((message) => message.type === 'doc-update')).toHaveLength(1);
+		await waitUntil(() => notes(b.doc) === 'Anna kookt.', 'the committed change did not reach Bob', { docs: [b.doc] });
+	});
+
+	it("a reader's update is neither stored nor sent on, and the reader is told once why", async () => {
+		const { store, committed } = heldStore();
+		const room = await openRoom('presentation', { store });
+		const a = join(room, anna);
+		const c = join(room, carla);
+		expect(c.connection.access).toBe('read');
+
+		const intruder = new Y.Doc();
+		intruder.getText('notes').insert(0, 'de coördinator schrijft');
+		c.send(encodeUpdate(Y.encodeStateAsUpdate(intruder)));
+		c.send(encodeUpdate(Y.encodeStateAsUpdate(intruder)));
+		await c.handled();
+
+		expect(committed).toEqual([]);
+		expect(notes(room.doc)).toBe('');
+		expect(deniedMessages(c)).toBe(1);
+		await a.handled();
+		expect(notes(a.doc)).toBe('');
+	});
+
+	it('a phase change closes those who lose access and turns writers into readers; older news changes nothing', async () => {
+		const room = new Room('conf1', 'brief', 'information', 10, heldStore().store, fakeBus().bus, async () => null);
+		await room.loaded;
+		const a = join(room, anna);
+		const c = join(room, carla);
+		expect([a.connection.access, c.connection.access]).toEqual(['write', 'write']);
+
+		expect(room.applyPhase('private', 20)).toBe(1);
+		expect(c.socket.closedWith).toEqual({ code: CLOSE.revoked.code, reason: CLOSE.revoked.reason });
+		expect(room.connections.has(c.connection)).toBe(false);
+		expect(a.connection.access).toBe('read');
+
+		expect(room.applyPhase('information', 15)).toBe(0);
+		expect(room.phase).toBe('private');
+		expect(a.connection.access).toBe('read');
+	});
+
+	it('takes the phase stored meanwhile when it has loaded, and starts from the stored document', async () => {
+		const stored = new Y.Doc();
+		stored.getText('notes').insert(0, 'al opgeslagen');
+		const room = await openRoom('information', {
+			store: heldStore(Y.encodeStateAsUpdate(stored)).store,
+			stored: { phase: 'private', changedAt: 2 }
+		});
+		expect(room.phase).toBe('private');
+		expect(notes(room.doc)).toBe('al opgeslagen');
+
+		const a = join(room, anna);
+		await waitUntil(() => notes(a.doc) === 'al opgeslagen', 'the phone did not get the stored plan', { docs: [a.doc] });
+	});
+
+	it('removing a participant closes their sockets only', async () => {
+		const room = await openRoom('information');
+		const a = join(room, anna);
+		const b = join(room, bob);
+
+		expect(room.closeParticipant(bob.participantId, CLOSE.removed.code, CLOSE.removed.reason)).toBe(1);
+		expect(b.socket.closedWith).toEqual({ code: CLOSE.removed.code, reason: CLOSE.removed.reason });
+		expect(a.socket.closedWith).toBeNull();
+		expect([...room.connections]).toEqual([a.connection]);
+	});
+
+	it('refuses bytes that are not the protocol before anything acts on them', async () => {
+		const { store, committed } = heldStore();
+		const room = await openRoom('information', { store });
+		const a = join(room, anna);
+		expect(() => room.accept(a.connection, new Uint8Array([7, 1, 2]))).toThrow(MalformedMessageError);
+		expect(() => room.accept(a.connection, new Uint8Array([MESSAGE_SYNC, 2, 3, 255, 255, 255]))).toThrow(
+			MalformedMessageError
+		);
+		expect(committed).toEqual([]);
+	});
+});

@@ -1,0 +1,95 @@
+import type { DocumentName } from '$lib/conference/phases';
+import { recordAudit, SYSTEM_ACTOR } from './audit';
+import { Bus } from './bus';
+import { CollabServer } from './collab/collab-server';
+import type { CurrentAccess, Grant, PhaseAt, Refusal, UpgradeRequest } from './collab/hooks';
+import { getConference } from './conferences';
+import { config } from './config';
+import { DocStore } from './doc-store';
+import { describeError } from './errors';
+import { LiveStatus } from './live-status';
+import { documentAccess, resolveMember } from './members';
+import { registry, type Runtime } from './registry';
+import { readSessionCookie, validateSessionToken, type Identity } from './sessions';
+
+/**
+ * The composition root: builds this process's bus, document store, live status and collab
+ * server once, hands the collab server the services it needs as hooks, and registers the lot.
+ */
+export function buildRuntime(): Runtime {
+	const held = registry();
+	if (held.runtime) return held.runtime;
+	const settings = config();
+	const bus = new Bus();
+	const docStore = new DocStore();
+	const collab = new CollabServer<Identity>({
+		bus,
+		store: docStore,
+		// With ORIGIN set, only it may open a live connection; without it, the page's own host.
+		allowedOrigins: settings.origin ? [settings.origin] : [],
+		// A plan is text; a live message over this size is refused and its socket closed (code 1009).
+		maxMessageBytes: settings.maxMessageBytes,
+		authorize: authorizeLiveConnection,
+		currentAccess: currentLiveAccess,
+		currentPhase,
+		onRevocation: ({ conferenceId, closed }) => {
+			recordAudit(conferenceId, SYSTEM_ACTOR, 'connection.revoked', `${closed}`).catch(() => {});
+		},
+		log: (message, error) => console.error(message, describeError(error))
+	});
+	held.runtime = {
+		bus,
+		docStore,
+		collab,
+		liveStatus: new LiveStatus(bus),
+		ready: bus.connect(settings.redisUrl ?? undefined)
+	};
+	return held.runtime;
+}
+
+export async function closeRuntime(): Promise<void> {
+	const held = registry();
+	const current = held.runtime;
+	if (!current) return;
+	held.runtime = undefined;
+	await current.collab.close();
+	await current.bus.close();
+}
+
+/** The session cookie says who; their place in the conference and access() say whether. */
+async function authorizeLiveConnection(request: UpgradeRequest): Promise<Grant<Identity> | Refusal> {
+	const token = readSessionCookie(request.cookie);
+	const session = token ? await validateSessionToken(token) : null;
+	if (!session) return { ok: false, status: 401 };
+	const member = await resolveMember(session.identity, request.conferenceId);
+	if (!member || documentAccess(member, request.documentName) === 'none') return { ok: false, status: 403 };
+	return {
+		ok: true,
+		who: session.identity,
+		sessionId: session.identity.sessionId,
+		participantId: member.participantId,
+		role: member.role,
+		name: member.name,
+		phase: member.conference.phase,
+		changedAt: member.conference.phaseChangedAt.getTime()
+	};
+}
+
+async function currentLiveAccess(
+	identity: Identity,
+	conferenceId: string,
+	documentName: DocumentName
+): Promise<CurrentAccess | null> {
+	const member = await resolveMember(identity, conferenceId);
+	if (!member) return null;
+	return {
+		access: documentAccess(member, documentName),
+		phase: member.conference.phase,
+		changedAt: member.conference.phaseChangedAt.getTime()
+	};
+}
+
+async function currentPhase(conferenceId: string): Promise<PhaseAt | null> {
+	const conference = await getConference(conferenceId);
+	return conference ? { phase: conference.phase, changedAt: conference.phaseChangedAt.getTime() } : null;
+}
