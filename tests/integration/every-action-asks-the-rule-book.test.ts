@@ -229,7 +229,7 @@ it('at the presentation the family may go back, the professional accepts, the co
 });
 
 it('the coordinator sets how long the conference is kept; the family erases it once its plan is accepted, the coordinator once it is closed, the professional never', async () => {
-	const { conferenceId, carla, pieter, anna } = await deVries();
+	const { conferenceId, family, carla, pieter, anna } = await deVries();
 
 	// How many days after closing everything is erased: the coordinator's choice, from 1 to 365.
 	expectRefused(await act(anna, conferenceId, 'retention', { days: '1' }));
@@ -246,7 +246,7 @@ it('the coordinator sets how long the conference is kept; the family erases it o
 		expectRefused(await act(who, conferenceId, 'erase', { confirm: 'yes' }));
 	}
 	await changePhase(carla, conferenceId, 'information');
-	await changePhase(carla, conferenceId, 'private');
+	await handOver(carla, conferenceId, family);
 	expectRefused(await act(anna, conferenceId, 'erase', { confirm: 'yes' }));
 	await changePhase(anna, conferenceId, 'presentation');
 	expectRefused(await act(anna, conferenceId, 'erase', { confirm: 'yes' }));
