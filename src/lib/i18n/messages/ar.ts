@@ -296,5 +296,6 @@ export const ar = {
 	'erase.coordinator_text': 'بعد ذلك لن تستطيع العائلة ولا المختص رؤيته أيضًا.',
 	'erase.confirm': 'أفهم ذلك: امحُ كل شيء',
 	'erase.submit': 'امحُ كل شيء',
-	'erase.done': 'مُحي كل شيء عن هذا الاجتماع.'
+	'erase.done': 'مُحي كل شيء عن هذا الاجتماع.',
+	'my_data.status.unconfirmed': 'لم يُؤكَّد بعد'
 } as const satisfies Translation<'ar'>;

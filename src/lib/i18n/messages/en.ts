@@ -280,5 +280,6 @@ export const en = {
 	'erase.coordinator_text': 'After that the family and the professional cannot see it either.',
 	'erase.confirm': 'I understand: erase everything',
 	'erase.submit': 'Erase everything',
-	'erase.done': 'Everything about this conference has been erased.'
+	'erase.done': 'Everything about this conference has been erased.',
+	'my_data.status.unconfirmed': 'not confirmed yet'
 } as const satisfies Translation<'en'>;

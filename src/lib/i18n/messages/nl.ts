@@ -285,5 +285,6 @@ export const nl = {
 	'erase.coordinator_text': 'Daarna kunnen ook de familie en de professional er niet meer bij.',
 	'erase.confirm': 'Ik begrijp het: wis alles',
 	'erase.submit': 'Alles wissen',
-	'erase.done': 'Alles van deze conferentie is gewist.'
+	'erase.done': 'Alles van deze conferentie is gewist.',
+	'my_data.status.unconfirmed': 'nog niet bevestigd'
 } as const satisfies { readonly [key: string]: string | PluralForms<'nl'> };

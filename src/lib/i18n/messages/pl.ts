@@ -287,5 +287,6 @@ export const pl = {
 	'erase.coordinator_text': 'Potem rodzina i specjalista też nie będą mieli do tego dostępu.',
 	'erase.confirm': 'Rozumiem: usuń wszystko',
 	'erase.submit': 'Usuń wszystko',
-	'erase.done': 'Wszystko o tej konferencji zostało usunięte.'
+	'erase.done': 'Wszystko o tej konferencji zostało usunięte.',
+	'my_data.status.unconfirmed': 'jeszcze niepotwierdzone'
 } as const satisfies Translation<'pl'>;

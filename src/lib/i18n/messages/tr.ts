@@ -279,5 +279,6 @@ export const tr = {
 	'erase.coordinator_text': 'Bundan sonra aile ve uzman da göremez.',
 	'erase.confirm': 'Anlıyorum: her şeyi sil',
 	'erase.submit': 'Her şeyi sil',
-	'erase.done': 'Bu konferansla ilgili her şey silindi.'
+	'erase.done': 'Bu konferansla ilgili her şey silindi.',
+	'my_data.status.unconfirmed': 'henüz onaylanmadı'
 } as const satisfies Translation<'tr'>;
