@@ -147,6 +147,8 @@ export const ar = {
 	'action.start_information': 'ابدأ جولة المعلومات',
 	'action.hand_over': 'أعطِ الكلمة للعائلة (وقت العائلة الخاص)',
 	'action.hand_over_confirm': 'من الآن لن ترى شيئًا من الخطة حتى تعود العائلة.',
+	'action.hand_over_alone':
+		'يشارك جهاز واحد فقط من العائلة. بعد التسليم يؤكّد هذا الجهاز نفسه بنفسه: لا أحد غيره يستطيع ذلك. تأكّد جيدًا أنه فعلًا من العائلة. من الآن لن ترى شيئًا من الخطة حتى تعود العائلة.',
 	'action.ready': 'نحن جاهزون',
 	'action.ready_confirm': 'هل أنتم جاهزون لعرض الخطة؟ بعدها يستطيع المنسّق والمختص قراءتها.',
 	'action.more_time': 'نحتاج إلى وقت أكثر',
@@ -185,6 +187,28 @@ export const ar = {
 	'door.since': 'ينتظر منذ {time}.',
 	'door.admit': 'اسمح بالدخول',
 	'door.decline': 'لا تسمح',
+	'circle.title': 'من ينتمي إلى العائلة؟',
+	'circle.text_unconfirmed':
+		'أنتم الآن وحدكم. يجب أن يؤكّد شخص آخر من العائلة جهازك؛ عندها فقط ترى الخطة من جديد. في هذه الأثناء أكّد الأجهزة التي تعرفها.',
+	'circle.text_confirmed':
+		'هذه الأجهزة كانت موجودة عند التسليم ولم تُؤكَّد بعد. لا ترى شيئًا حتى يؤكّدها أحدكم. لا تعرف أحدًا؟ اختر «ليس منّا».',
+	'circle.confirmed': 'مؤكَّد',
+	'circle.unconfirmed': 'لم يُؤكَّد بعد',
+	'circle.ours': 'منّا',
+	'circle.not_ours': 'ليس منّا',
+	'circle.not_ours_confirm': '{name} ليس منّا: هل تزيل هذا الجهاز؟',
+	'circle.all_ours': 'كلّهم منّا',
+	'circle.all_ours_confirm': 'هل تعرفهم جميعًا؟ {names}',
+	'circle.alone': 'أنت الجهاز الوحيد للعائلة. لا أحد غيرك يستطيع تأكيدك.',
+	'circle.alone_statement': 'أنا من العائلة، ولا يوجد جهاز آخر للعائلة.',
+	'circle.alone_confirm': 'أكّد جهازي',
+	'removal.title': 'إزالة جهاز؟',
+	'removal.text': '{by} يريد إزالة جهاز {name}. هل توافق؟',
+	'removal.mine': 'طلبتَ إزالة جهاز {name}. يجب أن يوافق شخص آخر من العائلة.',
+	'removal.about_me': '{by} يريد إزالة جهازك. شخص آخر من العائلة يقرّر.',
+	'removal.agree': 'موافق',
+	'removal.disagree': 'غير موافق',
+	'removal.requested': 'لقد أبعدتَ شخصًا من قبل. للشخص التالي يجب أن يوافق شخص آخر من العائلة: لقد سألناهم.',
 
 	'accepted.title': 'تمت الموافقة على الخطة — النسخة {version}',
 	'accepted.by': 'وافق عليها: {name}، في {date}',
@@ -206,6 +230,12 @@ export const ar = {
 	'audit.door.admitted': 'سمح بالدخول لـ',
 	'audit.door.declined': 'لم يسمح بالدخول لـ',
 	'audit.participant.removed': 'أزال',
+	'audit.device.confirmed': 'أكّد',
+	'audit.device.confirmed_self': 'أكّد جهازه بنفسه، بصفته الجهاز الوحيد للعائلة',
+	'audit.device.to_door': 'أرسل إلى الباب (غير مؤكَّد)',
+	'audit.removal.requested': 'يطلب إزالة',
+	'audit.removal.agreed': 'وافق وأزال',
+	'audit.removal.refused': 'لم يوافق على إزالة',
 	'audit.connection.revoked': 'أغلق الاتصالات',
 	'audit.invite.created': 'أنشأ دعوة',
 	'audit.professional.joined': 'انضمّ كمختص',
@@ -242,6 +272,10 @@ export const ar = {
 	'error.no_family_yet': 'لم ينضم أحد من العائلة بعد. دع العائلة تنضم أولًا.',
 	'error.door_request_gone': 'تم القرار في هذا الطلب من قبل.',
 	'error.participant_unknown': 'هذا المشارك غير موجود (أو لم يعد موجودًا).',
+	'error.cannot_confirm_self': 'لا يمكنك تأكيد جهازك بنفسك. اطلب ذلك من شخص آخر من العائلة.',
+	'error.confirm_gone': 'هذا الجهاز مؤكَّد بالفعل، أو لم يعد مشاركًا.',
+	'error.removal_request_gone': 'تمّ البتّ في هذا الطلب بالفعل.',
+	'error.removal_already_requested': 'لقد طلبتَ هذا بالفعل. يجب أن يوافق شخص آخر من العائلة.',
 	'error.setup_used': 'هذا الرابط استُعمل من قبل أو انتهت مدته.',
 	'error.too_many_attempts': 'محاولات خاطئة كثيرة جدًا من هذه الشبكة. انتظر 10 دقائق وحاول مرة أخرى.',
 	'error.removed': 'لم تعد تشارك في هذا الاجتماع.',
@@ -278,5 +312,6 @@ export const ar = {
 	'store.unreadable_brief':
 		'لا يمكن فتح «السؤال والمخاوف» الآن: هناك خلل فيما حفظه Kring منه. لم يُحذف أي شيء. اطلب المساعدة من المنسق؛ Kring يحاول من جديد باستمرار.',
 	'store.unreadable_plan':
-		'لا يمكن فتح «خطتنا» الآن: هناك خلل فيما حفظه Kring منها. لم يُحذف أي شيء. اطلب المساعدة من المنسق؛ Kring يحاول من جديد باستمرار.'
+		'لا يمكن فتح «خطتنا» الآن: هناك خلل فيما حفظه Kring منها. لم يُحذف أي شيء. اطلب المساعدة من المنسق؛ Kring يحاول من جديد باستمرار.',
+	'my_data.status.unconfirmed': 'لم يُؤكَّد بعد'
 } as const satisfies Translation<'ar'>;

@@ -136,6 +136,8 @@ export const en = {
 	'action.start_information': 'Start the information round',
 	'action.hand_over': 'Hand over to the family (private family time)',
 	'action.hand_over_confirm': 'From now on you see nothing of the plan, until the family comes back.',
+	'action.hand_over_alone':
+		'Only one family device is taking part. After the hand-over that device confirms itself: nobody else can. Check carefully that it really belongs to the family. From now on you see nothing of the plan, until the family comes back.',
 	'action.ready': 'We are ready',
 	'action.ready_confirm': 'Ready to show the plan? The coordinator and the professional can then read it.',
 	'action.more_time': 'We need more time',
@@ -167,6 +169,29 @@ export const en = {
 	'door.since': 'Waiting since {time}.',
 	'door.admit': 'Let in',
 	'door.decline': 'Do not let in',
+	'circle.title': 'Who belongs to the family?',
+	'circle.text_unconfirmed':
+		'You are now among yourselves. Someone else of the family must confirm your device; only then do you see the plan again. Meanwhile, confirm the devices you know.',
+	'circle.text_confirmed':
+		'These devices were there at the hand-over and are not confirmed yet. They see nothing until one of you confirms them. Do not know someone? Choose "Not ours".',
+	'circle.confirmed': 'confirmed',
+	'circle.unconfirmed': 'not confirmed yet',
+	'circle.ours': 'Ours',
+	'circle.not_ours': 'Not ours',
+	'circle.not_ours_confirm': '{name} is not ours: remove this device?',
+	'circle.all_ours': 'These are all ours',
+	'circle.all_ours_confirm': 'Do you know all of them? {names}',
+	'circle.alone': 'You are the only device of the family. Nobody else can confirm you.',
+	'circle.alone_statement': 'I belong to the family, and there is no other device of the family.',
+	'circle.alone_confirm': 'Confirm my device',
+	'removal.title': 'Remove a device?',
+	'removal.text': "{by} wants to remove {name}'s device. Do you agree?",
+	'removal.mine': "You asked to remove {name}'s device. Someone else of the family must agree.",
+	'removal.about_me': '{by} wants to remove your device. Someone else of the family decides.',
+	'removal.agree': 'Agree',
+	'removal.disagree': 'Disagree',
+	'removal.requested':
+		'You already sent someone away. For the next one someone else of the family must agree: we have asked.',
 
 	'accepted.title': 'Plan accepted — version {version}',
 	'accepted.by': 'Accepted by {name} on {date}',
@@ -188,6 +213,12 @@ export const en = {
 	'audit.door.admitted': 'let in',
 	'audit.door.declined': 'did not let in',
 	'audit.participant.removed': 'removed',
+	'audit.device.confirmed': 'confirmed',
+	'audit.device.confirmed_self': 'confirmed their own device, as the only one of the family',
+	'audit.device.to_door': 'sent to the door (not confirmed)',
+	'audit.removal.requested': 'asks to remove',
+	'audit.removal.agreed': 'agreed and removed',
+	'audit.removal.refused': 'disagreed with removing',
 	'audit.connection.revoked': 'closed connections',
 	'audit.invite.created': 'made an invitation',
 	'audit.professional.joined': 'joined as a professional',
@@ -225,6 +256,10 @@ export const en = {
 	'error.no_family_yet': 'No one from the family has joined yet. Let the family join first.',
 	'error.door_request_gone': 'Someone has already decided about this request.',
 	'error.participant_unknown': 'This participant does not exist (any more).',
+	'error.cannot_confirm_self': 'You cannot confirm your own device. Ask someone else of the family.',
+	'error.confirm_gone': 'This device is already confirmed, or no longer takes part.',
+	'error.removal_request_gone': 'This request has already been decided.',
+	'error.removal_already_requested': 'You already asked this. Someone else of the family must agree.',
 	'error.setup_used': 'This link has already been used or has expired.',
 	'error.too_many_attempts': 'Too many wrong tries from this network. Wait 10 minutes and try again.',
 	'error.removed': 'You are no longer taking part in this conference.',
@@ -261,5 +296,6 @@ export const en = {
 	'store.unreadable_brief':
 		'“Question and worries” cannot be opened right now: something is wrong with what Kring stored of it. Nothing has been thrown away. Ask the coordinator for help; Kring keeps trying.',
 	'store.unreadable_plan':
-		'“Our plan” cannot be opened right now: something is wrong with what Kring stored of it. Nothing has been thrown away. Ask the coordinator for help; Kring keeps trying.'
+		'“Our plan” cannot be opened right now: something is wrong with what Kring stored of it. Nothing has been thrown away. Ask the coordinator for help; Kring keeps trying.',
+	'my_data.status.unconfirmed': 'not confirmed yet'
 } as const satisfies Translation<'en'>;

@@ -139,6 +139,8 @@ export const pl = {
 	'action.start_information': 'Zacznij rundę informacji',
 	'action.hand_over': 'Oddaj głos rodzinie (czas tylko dla rodziny)',
 	'action.hand_over_confirm': 'Od teraz nie zobaczysz nic z planu, dopóki rodzina nie wróci.',
+	'action.hand_over_alone':
+		'Bierze udział tylko jedno urządzenie rodziny. Po przekazaniu to urządzenie potwierdza się samo: nikt inny nie może tego zrobić. Sprawdź dobrze, czy naprawdę należy do rodziny. Od teraz nie zobaczysz nic z planu, dopóki rodzina nie wróci.',
 	'action.ready': 'Jesteśmy gotowi',
 	'action.ready_confirm': 'Gotowi, żeby pokazać plan? Wtedy koordynator i specjalista mogą go czytać.',
 	'action.more_time': 'Potrzebujemy więcej czasu',
@@ -174,6 +176,28 @@ export const pl = {
 	'door.since': 'Czeka od {time}.',
 	'door.admit': 'Wpuść',
 	'door.decline': 'Nie wpuszczaj',
+	'circle.title': 'Kto należy do rodziny?',
+	'circle.text_unconfirmed':
+		'Jesteście teraz sami. Ktoś inny z rodziny musi potwierdzić twoje urządzenie; dopiero wtedy znowu zobaczysz plan. W tym czasie potwierdź urządzenia, które znasz.',
+	'circle.text_confirmed':
+		'Te urządzenia były przy przekazaniu i nie są jeszcze potwierdzone. Nic nie widzą, dopóki ktoś z was ich nie potwierdzi. Nie znasz kogoś? Wybierz „Nie nasze".',
+	'circle.confirmed': 'potwierdzone',
+	'circle.unconfirmed': 'jeszcze niepotwierdzone',
+	'circle.ours': 'Nasze',
+	'circle.not_ours': 'Nie nasze',
+	'circle.not_ours_confirm': '{name} nie jest od nas: usunąć to urządzenie?',
+	'circle.all_ours': 'Wszystkie są nasze',
+	'circle.all_ours_confirm': 'Znasz ich wszystkich? {names}',
+	'circle.alone': 'Jesteś jedynym urządzeniem rodziny. Nikt inny nie może cię potwierdzić.',
+	'circle.alone_statement': 'Należę do rodziny i nie ma innego urządzenia rodziny.',
+	'circle.alone_confirm': 'Potwierdź moje urządzenie',
+	'removal.title': 'Usunąć urządzenie?',
+	'removal.text': '{by} chce usunąć urządzenie {name}. Zgadzasz się?',
+	'removal.mine': 'Poprosiłeś/poprosiłaś o usunięcie urządzenia {name}. Ktoś inny z rodziny musi się zgodzić.',
+	'removal.about_me': '{by} chce usunąć twoje urządzenie. Decyduje ktoś inny z rodziny.',
+	'removal.agree': 'Zgadzam się',
+	'removal.disagree': 'Nie zgadzam się',
+	'removal.requested': 'Już kogoś odesłałeś/odesłałaś. Na następne musi się zgodzić ktoś inny z rodziny: zapytaliśmy.',
 
 	'accepted.title': 'Plan przyjęty — wersja {version}',
 	'accepted.by': 'Kto przyjął: {name}. Kiedy: {date}.',
@@ -195,6 +219,12 @@ export const pl = {
 	'audit.door.admitted': 'wpuścił(a)',
 	'audit.door.declined': 'nie wpuścił(a)',
 	'audit.participant.removed': 'usunął/usunęła',
+	'audit.device.confirmed': 'potwierdził/potwierdziła',
+	'audit.device.confirmed_self': 'potwierdził/potwierdziła własne urządzenie jako jedyne urządzenie rodziny',
+	'audit.device.to_door': 'odesłał/odesłała pod drzwi (niepotwierdzone)',
+	'audit.removal.requested': 'prosi o usunięcie',
+	'audit.removal.agreed': 'zgodził/zgodziła się i usunął/usunęła',
+	'audit.removal.refused': 'nie zgodził/zgodziła się na usunięcie',
 	'audit.connection.revoked': 'zamknięto połączenia',
 	'audit.invite.created': 'utworzył(a) zaproszenie',
 	'audit.professional.joined': 'dołączył(a) jako specjalista',
@@ -232,6 +262,10 @@ export const pl = {
 	'error.no_family_yet': 'Nikt z rodziny jeszcze nie dołączył. Najpierw niech dołączy rodzina.',
 	'error.door_request_gone': 'O tej prośbie już zdecydowano.',
 	'error.participant_unknown': 'Tego uczestnika nie ma (już nie ma).',
+	'error.cannot_confirm_self': 'Nie możesz potwierdzić własnego urządzenia. Poproś kogoś innego z rodziny.',
+	'error.confirm_gone': 'To urządzenie jest już potwierdzone albo już nie bierze udziału.',
+	'error.removal_request_gone': 'O tej prośbie już zdecydowano.',
+	'error.removal_already_requested': 'Już o to prosiłeś/prosiłaś. Ktoś inny z rodziny musi się zgodzić.',
 	'error.setup_used': 'Ten link został już użyty albo jest nieważny.',
 	'error.too_many_attempts': 'Za dużo błędnych prób z tej sieci. Poczekaj 10 minut i spróbuj jeszcze raz.',
 	'error.removed': 'Nie bierzesz już udziału w tej konferencji.',
@@ -269,5 +303,6 @@ export const pl = {
 	'store.unreadable_brief':
 		'„Pytanie i obawy” nie da się teraz otworzyć: coś jest nie tak z tym, co Kring z tego zapisał. Nic nie zostało usunięte. Poproś koordynatora o pomoc; Kring próbuje dalej.',
 	'store.unreadable_plan':
-		'„Nasz plan” nie da się teraz otworzyć: coś jest nie tak z tym, co Kring z niego zapisał. Nic nie zostało usunięte. Poproś koordynatora o pomoc; Kring próbuje dalej.'
+		'„Nasz plan” nie da się teraz otworzyć: coś jest nie tak z tym, co Kring z niego zapisał. Nic nie zostało usunięte. Poproś koordynatora o pomoc; Kring próbuje dalej.',
+	'my_data.status.unconfirmed': 'jeszcze niepotwierdzone'
 } as const satisfies Translation<'pl'>;

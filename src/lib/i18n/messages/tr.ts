@@ -137,6 +137,8 @@ export const tr = {
 	'action.start_information': 'Bilgilendirmeyi başlat',
 	'action.hand_over': 'Sözü aileye ver (ailenin kendi zamanı)',
 	'action.hand_over_confirm': 'Bundan sonra, aile geri gelene kadar plandan hiçbir şey göremezsin.',
+	'action.hand_over_alone':
+		'Aileden yalnızca bir cihaz katılıyor. Devirden sonra bu cihaz kendini onaylar: başka kimse onaylayamaz. Gerçekten aileye ait olduğunu iyice kontrol et. Bundan sonra, aile geri gelene kadar plandan hiçbir şey göremezsin.',
 	'action.ready': 'Hazırız',
 	'action.ready_confirm': 'Planı göstermeye hazır mısınız? O zaman koordinatör ve uzman da planı okuyabilir.',
 	'action.more_time': 'Daha fazla zamana ihtiyacımız var',
@@ -168,6 +170,29 @@ export const tr = {
 	'door.since': '{time} saatinden beri bekliyor.',
 	'door.admit': 'İçeri al',
 	'door.decline': 'İçeri alma',
+	'circle.title': 'Aileye kimler ait?',
+	'circle.text_unconfirmed':
+		'Artık kendi aranızdasınız. Aileden başka biri cihazını onaylamalı; ancak o zaman planı yeniden görürsün. Bu arada tanıdığın cihazları onayla.',
+	'circle.text_confirmed':
+		'Bu cihazlar devir sırasında vardı ve henüz onaylanmadı. İçinizden biri onaylayana kadar hiçbir şey görmezler. Tanımadığın biri var mı? "Bizden değil"i seç.',
+	'circle.confirmed': 'onaylandı',
+	'circle.unconfirmed': 'henüz onaylanmadı',
+	'circle.ours': 'Bizden',
+	'circle.not_ours': 'Bizden değil',
+	'circle.not_ours_confirm': '{name} bizden değil: bu cihaz kaldırılsın mı?',
+	'circle.all_ours': 'Bunların hepsi bizden',
+	'circle.all_ours_confirm': 'Hepsini tanıyor musun? {names}',
+	'circle.alone': 'Ailenin tek cihazı sensin. Seni başka kimse onaylayamaz.',
+	'circle.alone_statement': 'Aileye aitim ve ailenin başka cihazı yok.',
+	'circle.alone_confirm': 'Cihazımı onayla',
+	'removal.title': 'Bir cihaz kaldırılsın mı?',
+	'removal.text': '{by}, {name} adlı kişinin cihazını kaldırmak istiyor. Katılıyor musun?',
+	'removal.mine': '{name} adlı kişinin cihazının kaldırılmasını istedin. Aileden başka biri de katılmalı.',
+	'removal.about_me': '{by} senin cihazını kaldırmak istiyor. Aileden başka biri karar verir.',
+	'removal.agree': 'Katılıyorum',
+	'removal.disagree': 'Katılmıyorum',
+	'removal.requested':
+		'Daha önce birini uzaklaştırdın. Bir sonraki için aileden başka birinin de katılması gerekir: sorduk.',
 
 	'accepted.title': 'Plan kabul edildi — sürüm {version}',
 	'accepted.by': 'Kabul eden: {name} — {date}',
@@ -189,6 +214,12 @@ export const tr = {
 	'audit.door.admitted': 'içeri aldı',
 	'audit.door.declined': 'içeri almadı',
 	'audit.participant.removed': 'çıkardı',
+	'audit.device.confirmed': 'onayladı',
+	'audit.device.confirmed_self': 'ailenin tek cihazı olarak kendi cihazını onayladı',
+	'audit.device.to_door': 'kapıya gönderdi (onaylanmadı)',
+	'audit.removal.requested': 'kaldırılmasını istiyor',
+	'audit.removal.agreed': 'katıldı ve kaldırdı',
+	'audit.removal.refused': 'kaldırılmasına katılmadı',
 	'audit.connection.revoked': 'bağlantıları kapattı',
 	'audit.invite.created': 'davet oluşturdu',
 	'audit.professional.joined': 'uzman olarak katıldı',
@@ -225,6 +256,10 @@ export const tr = {
 	'error.no_family_yet': 'Aileden henüz kimse katılmadı. Önce aile katılsın.',
 	'error.door_request_gone': 'Bu istek için zaten karar verildi.',
 	'error.participant_unknown': 'Bu katılımcı yok ya da artık yok.',
+	'error.cannot_confirm_self': 'Kendi cihazını onaylayamazsın. Aileden başka birine sor.',
+	'error.confirm_gone': 'Bu cihaz zaten onaylandı ya da artık katılmıyor.',
+	'error.removal_request_gone': 'Bu istek hakkında zaten karar verildi.',
+	'error.removal_already_requested': 'Bunu zaten istedin. Aileden başka birinin de katılması gerekir.',
 	'error.setup_used': 'Bu bağlantı zaten kullanıldı ya da süresi doldu.',
 	'error.too_many_attempts': 'Bu ağdan çok fazla yanlış deneme yapıldı. 10 dakika bekle ve tekrar dene.',
 	'error.removed': 'Artık bu konferansa katılmıyorsun.',
@@ -261,5 +296,6 @@ export const tr = {
 	'store.unreadable_brief':
 		'“Soru ve endişeler” şu anda açılamıyor: Kring’in bundan sakladıklarında bir sorun var. Hiçbir şey silinmedi. Koordinatörden yardım iste; Kring yeniden denemeye devam ediyor.',
 	'store.unreadable_plan':
-		'“Planımız” şu anda açılamıyor: Kring’in bundan sakladıklarında bir sorun var. Hiçbir şey silinmedi. Koordinatörden yardım iste; Kring yeniden denemeye devam ediyor.'
+		'“Planımız” şu anda açılamıyor: Kring’in bundan sakladıklarında bir sorun var. Hiçbir şey silinmedi. Koordinatörden yardım iste; Kring yeniden denemeye devam ediyor.',
+	'my_data.status.unconfirmed': 'henüz onaylanmadı'
 } as const satisfies Translation<'tr'>;
