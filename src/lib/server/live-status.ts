@@ -154,8 +154,7 @@ export class LiveStatus {
 			const now = standing?.participants.get(listener.participantId);
 			// An unconfirmed device (after the hand-over, until another family device confirms it) is
 			// still in the circle: it follows the nudges, as it may confirm others.
-			const inThere =
-				now === 'active' || ((now === 'waiting' || now === 'unconfirmed') && listener.role === 'family');
+			const inThere = now === 'active' || ((now === 'waiting' || now === 'unconfirmed') && listener.role === 'family');
 			if (!standing || !inThere) {
 				// The family's device wipes itself either way; `erased` tells it why (§7).
 				listener.send('gone', { erased: !standing });
