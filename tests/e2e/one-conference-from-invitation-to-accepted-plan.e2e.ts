@@ -83,7 +83,19 @@ test('a conference goes from invitation to an accepted plan, and the coordinator
 	await c.getByTestId('to-private').click();
 	await expect(c.getByTestId('status-only')).toBeVisible();
 	await expect(p.getByTestId('status-only')).toBeVisible();
+
+	// The family confirms its circle: each phone waits, seeing nothing, until another family phone
+	// says it is theirs (a professional who joined as "family" before would be seen here).
+	const ours = (page: Page, name: string) =>
+		page.getByTestId('circle-device').filter({ hasText: name }).getByRole('button', { name: 'Van ons', exact: true });
+	await expect(edith.page.getByTestId('confirm-circle')).toContainText('Wim');
+	await expect(edith.page.getByTestId('private-banner')).toBeHidden();
+	await shot(edith.page, 'hand-over-confirm-circle-phone');
+	await ours(edith.page, 'Wim').click();
+	await expect(wim.page.getByTestId('private-banner')).toBeVisible();
+	await ours(wim.page, 'Tante Edith').click();
 	await expect(edith.page.getByTestId('private-banner')).toBeVisible();
+	await expect(wim.page.getByTestId('confirm-circle')).toBeHidden();
 
 	// The family drafts the plan on two phones, live, with presence.
 	const e = edith.page;

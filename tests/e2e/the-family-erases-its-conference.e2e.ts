@@ -35,6 +35,11 @@ test('the family downloads its data, then erases the whole conference from every
 	await joinWithRoomCode(dennis, roomCode, 'Dennis');
 	await coordinator.getByTestId('to-information').click();
 	await coordinator.getByTestId('to-private').click();
+	// The family confirms its circle: each phone says the other is theirs.
+	const ours = (page: Page, name: string) =>
+		page.getByTestId('circle-device').filter({ hasText: name }).getByRole('button', { name: 'Van ons', exact: true });
+	await ours(samira, 'Dennis').click();
+	await ours(dennis, 'Samira').click();
 	await expect(samira.getByTestId('private-banner')).toBeVisible();
 	await samira.getByTestId('add-agreement').click();
 	await samira.getByRole('textbox', { name: 'Wat spreken we af?' }).first().click();

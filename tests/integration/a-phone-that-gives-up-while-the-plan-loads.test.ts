@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { changePhase, conferenceWithFamily } from '../support/steps';
+import { changePhase, conferenceWithFamily, handOver } from '../support/steps';
 import { kringForThisFile } from '../support/server';
 import { holdTables } from '../support/server';
 import { addAgreement, agreementTexts } from '../support/edits';
@@ -17,7 +17,7 @@ it('a phone that gives up while the plan is still loading does not take the plan
 	]);
 	const [riet, sem] = family;
 	await changePhase(coordinator.client, conferenceId, 'information');
-	await changePhase(coordinator.client, conferenceId, 'private');
+	await handOver(coordinator.client, conferenceId, family);
 
 	// Both phones open the plan at the same moment on bad Wi-Fi; Sem's drops before it has loaded.
 	const documents = await holdTables(server, ['doc_snapshots', 'doc_updates']);

@@ -5,6 +5,7 @@ import {
 	boardData,
 	changePhase,
 	conferenceWithFamily,
+	handOver,
 	inviteProfessional,
 	joinByLink,
 	registerProfessional,
@@ -32,7 +33,17 @@ async function deVries() {
 	});
 	const pieter = (await registerProfessional(server, link, { name: 'Jeugdzorg Pieter' })).client;
 	const [anna, bob, stranger] = family;
-	return { conferenceId, familyLink, carla: coordinator.client, pieter, anna: anna.client, bob: bob.client, stranger };
+	return {
+		conferenceId,
+		familyLink,
+		family,
+		carla: coordinator.client,
+		pieter,
+		anna: anna.client,
+		bob: bob.client,
+		annaId: anna.participantId,
+		stranger
+	};
 }
 
 const act = async (who: Browser, conferenceId: string, action: string, fields: Record<string, string> = {}) =>
@@ -89,13 +100,29 @@ it('before private time only the coordinator edits the question, invites, remove
 	expectRefused(await act(anna, conferenceId, 'phase', { to: 'private' }), 'phase_change_not_allowed');
 	expectRefused(await act(pieter, conferenceId, 'phase', { to: 'private' }), 'phase_change_not_allowed');
 	expectAllowed(await act(carla, conferenceId, 'phase', { to: 'private' }));
-	expect((await board(anna, conferenceId)).conference.phase).toBe('private');
+	expect((await board(carla, conferenceId)).conference.phase).toBe('private');
 });
 
-it('in private time only the coordinator knocks, and only the family answers, opens the door and removes devices', async () => {
-	const { conferenceId, familyLink, carla, pieter, anna, bob, stranger } = await deVries();
+it('in private time only the coordinator knocks, and only the family confirms its circle, answers, opens the door and removes devices', async () => {
+	const { conferenceId, familyLink, carla, pieter, anna, bob, annaId, stranger } = await deVries();
 	await changePhase(carla, conferenceId, 'information');
 	await changePhase(carla, conferenceId, 'private');
+
+	// The family confirms its circle: not staff, and no device itself; any other family device.
+	expect((await boardData(anna, conferenceId)).member.status).toBe('unconfirmed');
+	expectRefused(await act(carla, conferenceId, 'confirm', { participantId: annaId }));
+	expectRefused(await act(pieter, conferenceId, 'confirm', { participantId: annaId }));
+	expectRefused(
+		await act(anna, conferenceId, 'confirm', { participantId: annaId, alone: 'yes' }),
+		'cannot_confirm_self'
+	);
+	expectRefused(await act(anna, conferenceId, 'answerKnock', { answer: 'need_more_time' }));
+	expect((await boardData(anna, conferenceId)).member.status).toBe('unconfirmed');
+	expectAllowed(await act(bob, conferenceId, 'confirm', { participantId: annaId }));
+	expect(await offers(anna, conferenceId)).toContain('confirm_device');
+	expectAllowed(await act(anna, conferenceId, 'confirm', { all: 'yes' }));
+	expect((await boardData(bob, conferenceId)).member.status).toBe('active');
+	expect((await boardData(stranger.client, conferenceId)).member.status).toBe('active');
 
 	// Knocking: the coordinator may, the professional and the family may not.
 	expect(await offers(pieter, conferenceId)).not.toContain('knock');
@@ -131,6 +158,19 @@ it('in private time only the coordinator knocks, and only the family answers, op
 	expectAllowed(await act(anna, conferenceId, 'remove', { participantId: stranger.participantId }));
 	expect((await board(anna, conferenceId)).participants.map((p) => p.name)).not.toContain('Onbekend toestel');
 
+	// Anna's next removal is a request that only another family device answers.
+	expect(await act(anna, conferenceId, 'remove', { participantId: neighbour.participantId })).toMatchObject({
+		type: 'success',
+		data: { done: 'removal_requested' }
+	});
+	const answer = { participantId: neighbour.participantId, answer: 'agree' };
+	expectRefused(await act(carla, conferenceId, 'answerRemoval', answer));
+	expectRefused(await act(pieter, conferenceId, 'answerRemoval', answer));
+	expectRefused(await act(anna, conferenceId, 'answerRemoval', answer));
+	expect(await offers(bob, conferenceId)).toContain('answer_removal');
+	expectAllowed(await act(bob, conferenceId, 'answerRemoval', { ...answer, answer: 'disagree' }));
+	expect((await boardData(neighbour.client, conferenceId)).member.status).toBe('active');
+
 	// The question is fixed once the family is alone.
 	expectRefused(await act(carla, conferenceId, 'question', { question: 'Een andere vraag' }));
 
@@ -143,9 +183,9 @@ it('in private time only the coordinator knocks, and only the family answers, op
 });
 
 it('at the presentation the family may go back, the professional accepts, the coordinator closes, and a closed conference takes no invites', async () => {
-	const { conferenceId, familyLink, carla, pieter, anna } = await deVries();
+	const { conferenceId, familyLink, family, carla, pieter, anna } = await deVries();
 	await changePhase(carla, conferenceId, 'information');
-	await changePhase(carla, conferenceId, 'private');
+	await handOver(carla, conferenceId, family);
 	await changePhase(anna, conferenceId, 'presentation');
 
 	// Going back to private time is the family's choice alone.
@@ -189,7 +229,7 @@ it('at the presentation the family may go back, the professional accepts, the co
 });
 
 it('the coordinator sets how long the conference is kept; the family erases it once its plan is accepted, the coordinator once it is closed, the professional never', async () => {
-	const { conferenceId, carla, pieter, anna } = await deVries();
+	const { conferenceId, family, carla, pieter, anna } = await deVries();
 
 	// How many days after closing everything is erased: the coordinator's choice, from 1 to 365.
 	expectRefused(await act(anna, conferenceId, 'retention', { days: '1' }));
@@ -206,7 +246,7 @@ it('the coordinator sets how long the conference is kept; the family erases it o
 		expectRefused(await act(who, conferenceId, 'erase', { confirm: 'yes' }));
 	}
 	await changePhase(carla, conferenceId, 'information');
-	await changePhase(carla, conferenceId, 'private');
+	await handOver(carla, conferenceId, family);
 	expectRefused(await act(anna, conferenceId, 'erase', { confirm: 'yes' }));
 	await changePhase(anna, conferenceId, 'presentation');
 	expectRefused(await act(anna, conferenceId, 'erase', { confirm: 'yes' }));

@@ -14,6 +14,7 @@ import {
 	boardData,
 	changePhase,
 	createConference,
+	handOver,
 	inviteFamily,
 	joinByLink,
 	unique
@@ -74,9 +75,10 @@ describe.each(['pglite', 'postgres'] as const)('on %s', (database) => {
 		const draft = `${tag}-deleted-draft`;
 		const carla = coordinator.client;
 		const id = await createConference(carla, { title: 'Familie Drafts', question: 'Wat blijft er over?' });
-		const mother = (await joinByLink(server, await inviteFamily(carla, id), 'Moeder')).client;
+		const family = [await joinByLink(server, await inviteFamily(carla, id), 'Moeder')];
+		const mother = family[0].client;
 		await changePhase(carla, id, 'information');
-		await changePhase(carla, id, 'private');
+		await handOver(carla, id, family);
 		const plan = docs.open(mother, id, 'plan');
 		await plan.synced;
 		addAgreement(plan.doc, kept);

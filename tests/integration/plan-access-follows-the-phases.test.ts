@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { CLOSE } from '$lib/collab/close-codes';
-import { acceptPlan, changePhase, conferenceWithFamily } from '../support/steps';
+import { acceptPlan, changePhase, conferenceWithFamily, handOver } from '../support/steps';
 import { kringForThisFile } from '../support/server';
 import { addAgreement, agreementTexts } from '../support/edits';
 import { found } from '../support/found';
@@ -16,7 +16,7 @@ it('when the family takes more time, the big screen goes dark; after acceptance 
 	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Dochter Eva']);
 	const [eva] = family;
 	await changePhase(coordinator.client, conferenceId, 'information');
-	await changePhase(coordinator.client, conferenceId, 'private');
+	await handOver(coordinator.client, conferenceId, family);
 	const evaPhone = docs.open(eva.client, conferenceId, 'plan');
 	await evaPhone.synced;
 	addAgreement(evaPhone.doc, 'Eva belt de school over de verzuimregeling', { theme: 'school' });

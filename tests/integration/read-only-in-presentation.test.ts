@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { changePhase, conferenceWithFamily } from '../support/steps';
+import { changePhase, conferenceWithFamily, handOver } from '../support/steps';
 import { kringForThisFile } from '../support/server';
 import { addAgreement, agreementTexts, fieldText } from '../support/edits';
 import { metaText } from '../../src/lib/plan/shape';
@@ -15,7 +15,7 @@ it('at the presentation the coordinator’s screen shows the plan, but what it t
 	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Vader Kees']);
 	const [kees] = family;
 	await changePhase(coordinator.client, conferenceId, 'information');
-	await changePhase(coordinator.client, conferenceId, 'private');
+	await handOver(coordinator.client, conferenceId, family);
 	const keesPhone = docs.open(kees.client, conferenceId, 'plan');
 	await keesPhone.synced;
 	addAgreement(keesPhone.doc, 'Kees stopt met drinken en gaat naar de AA', { theme: 'health' });

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { CLOSE } from '$lib/collab/close-codes';
-import { boardData, changePhase, conferenceWithFamily, removeParticipant } from '../support/steps';
+import { boardData, changePhase, conferenceWithFamily, handOver, removeParticipant } from '../support/steps';
 import { kringForThisFile } from '../support/server';
 import { addAgreement, agreementTexts } from '../support/edits';
 import { found } from '../support/found';
@@ -22,7 +22,7 @@ it('a family member removed by another family member loses both documents at onc
 	]);
 	const [yara, rob] = family;
 	await changePhase(coordinator.client, conferenceId, 'information');
-	await changePhase(coordinator.client, conferenceId, 'private');
+	await handOver(coordinator.client, conferenceId, family);
 
 	const yaraPlan = docs.open(yara.client, conferenceId, 'plan');
 	const robPlan = docs.open(rob.client, conferenceId, 'plan', { presence: { name: 'Rob' } });

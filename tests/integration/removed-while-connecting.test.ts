@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { CLOSE } from '$lib/collab/close-codes';
-import { changePhase, conferenceWithFamily, removeParticipant } from '../support/steps';
+import { changePhase, conferenceWithFamily, handOver, removeParticipant } from '../support/steps';
 import { kringForThisFile } from '../support/server';
 import { holdTables } from '../support/server';
 import { openRawSocket, upgradeStatus } from '../support/raw-socket';
@@ -18,7 +18,7 @@ it('a family member removed while their phone is still connecting gets no docume
 	]);
 	const [yara, rob] = family;
 	await changePhase(coordinator.client, conferenceId, 'information');
-	await changePhase(coordinator.client, conferenceId, 'private');
+	await handOver(coordinator.client, conferenceId, family);
 
 	// Rob's phone opens the plan; the plan is still being loaded for it when Yara removes him.
 	const documents = await holdTables(server, ['doc_snapshots', 'doc_updates']);

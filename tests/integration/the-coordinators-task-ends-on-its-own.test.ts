@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { CLOSE } from '$lib/collab/close-codes';
-import { acceptPlan, boardData, changePhase, conferenceWithFamily } from '../support/steps';
+import { acceptPlan, boardData, changePhase, conferenceWithFamily, handOver } from '../support/steps';
 import { kringForThisFile } from '../support/server';
 import { addAgreement, agreementTexts } from '../support/edits';
 import { upgradeStatus } from '../support/raw-socket';
@@ -16,7 +16,7 @@ it('some time after acceptance the conference closes by itself: the coordinator 
 	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Moeder Ans']);
 	const [ans] = family;
 	await changePhase(coordinator.client, conferenceId, 'information');
-	await changePhase(coordinator.client, conferenceId, 'private');
+	await handOver(coordinator.client, conferenceId, family);
 	const phone = docs.open(ans.client, conferenceId, 'plan');
 	await phone.synced;
 	addAgreement(phone.doc, 'Ans meldt Dennis aan bij de gemeente', { theme: 'housing' });

@@ -5,7 +5,7 @@ import { addAgreement, agreementTexts, fieldText, typeInto } from '../support/ed
 import { found } from '../support/found';
 import { upgradeStatus } from '../support/raw-socket';
 import { kringForThisFile, startKring, TEST_REDIS_URL, type KringServer } from '../support/server';
-import { changePhase, conferenceWithFamily, type Staff } from '../support/steps';
+import { changePhase, conferenceWithFamily, confirmCircle, type Staff } from '../support/steps';
 import { waitForClose, waitForConvergence, waitUntil, type LiveDoc } from '../support/yjs-client';
 
 // Two identical instances behind a (pretend) load balancer share PostgreSQL (the truth) and Redis
@@ -114,6 +114,13 @@ it('a hand-over made on one instance closes the coordinator’s brief socket on 
 	console.log(
 		`[revocation over Redis] hand-over on instance 1 → coordinator socket on instance 2 closed: ${(closed.at - requested).toFixed(1)} ms ` +
 			`(HTTP answer after ${(answered - requested).toFixed(1)} ms)`
+	);
+	// Wil is the family's only device: she confirms herself, and her documents come back (§6).
+	await confirmCircle(conferenceId, family);
+	for (const familyDoc of [familyBrief, familyPlan]) familyDoc.provider.connect();
+	await waitUntil(
+		() => familyBrief.provider.synced && familyPlan.provider.synced,
+		'the family’s documents are back once confirmed'
 	);
 	await waitUntil(
 		() => !rolesIn(familyBrief).includes('coordinator'),

@@ -4,6 +4,7 @@ import {
 	acceptPlan,
 	boardData,
 	changePhase,
+	handOver,
 	createConference,
 	createCoordinator,
 	inviteProfessional,
@@ -65,7 +66,8 @@ it('a conference goes from the setup link to an accepted plan whose export match
 	expect((await boardData(professional.client, conferenceId)).member.role).toBe('professional');
 
 	await changePhase(coordinator, conferenceId, 'information');
-	await changePhase(coordinator, conferenceId, 'private');
+	// The hand-over: the mother's phone is the family's only device, so it confirms itself.
+	await handOver(coordinator, conferenceId, [mother]);
 
 	// The family writes its plan during private time.
 	const plan = openDoc(mother.client, conferenceId, 'plan');

@@ -7,7 +7,7 @@ import { found } from '../support/found';
 import { expectAction, type Browser } from '../support/http-client';
 import { openRawSocket, type RawSocket } from '../support/raw-socket';
 import { holdTables, kringForThisFile, startKring, TEST_REDIS_URL, type KringServer } from '../support/server';
-import { joinByLink } from '../support/steps';
+import { changePhase, joinByLink } from '../support/steps';
 import {
 	awarenessMessage,
 	decodeMessage,
@@ -181,9 +181,9 @@ describe('a staff socket that closes while its edit is still being stored', () =
 		const PROFESSIONAL_CLIENT = 424_242;
 		const WATCHER_CLIENT = 434_343;
 		/** What Bram's device was last told about a client's presence (undefined: never; null: gone). */
-		const seen = (clientId: number) => {
+		const seen = (clientId: number, on = watcher) => {
 			let last: unknown;
-			for (const message of watcher.messages) {
+			for (const message of on.messages) {
 				const decoded = decodeMessage(message);
 				if (decoded.kind === 'awareness')
 					for (const entry of decoded.states) if (entry.clientId === clientId) last = entry.state;
@@ -197,6 +197,7 @@ describe('a staff socket that closes while its edit is still being stored', () =
 		);
 
 		const lastWords = conference.newBrief('typed-just-before-hand-over');
+		const familyBack = conference.familyBackAfterHandOver();
 		const store = await holdTables(kring.server, ['doc_updates']);
 		try {
 			// A last edit (its storing now waits on the lock), and a cursor move queued behind it.
@@ -211,20 +212,27 @@ describe('a staff socket that closes while its edit is still being stored', () =
 			expect(socket.closeFrame?.code).toBe(CLOSE.malformed.code);
 			await waitUntil(() => seen(PROFESSIONAL_CLIENT) === null, "the professional's presence to leave Bram's screen");
 			await waitUntil(async () => (await store.waiting()) > 0, 'the edit to wait for the store');
-			await conference.phase(coordinator, 'private');
+			await changePhase(coordinator, id, 'private');
 			await store.release();
 		} finally {
 			await store.release();
 		}
-		// The edit typed before the hand-over lands (it was stored, so it is kept); after it,
-		// Bram's own presence comes back to him behind everything the server sent before it.
+		// The family's devices are closed at the hand-over and come back once the family has confirmed
+		// its circle (§6). The edit typed before the hand-over lands (it was stored, so it is kept);
+		// behind it Bram's own presence comes back to him, and no staff presence is left in the room.
+		await watcher.closed;
+		expect(watcher.closeFrame?.code).toBe(CLOSE.removed.code);
+		await familyBack();
+		const again = await openRawSocket(bram, id, 'brief');
+		again.send(syncStep1());
 		await waitUntil(
-			() => found(docBytes(docFromMessages(watcher.messages)), [lastWords]).length === 1,
+			() => found(docBytes(docFromMessages(again.messages)), [lastWords]).length === 1,
 			'the last edit to land'
 		);
-		watcher.send(awarenessMessage([{ clientId: WATCHER_CLIENT, clock: 1, state: { focus: 'barrier' } }]));
-		await waitUntil(() => seen(WATCHER_CLIENT)?.focus === 'barrier', "Bram's own presence");
-		expect(seen(PROFESSIONAL_CLIENT), 'a staff member present on the brief in private time').toBeNull();
+		again.send(awarenessMessage([{ clientId: WATCHER_CLIENT, clock: 1, state: { focus: 'barrier' } }]));
+		await waitUntil(() => seen(WATCHER_CLIENT, again)?.focus === 'barrier', "Bram's own presence");
+		expect(seen(PROFESSIONAL_CLIENT, again), 'a staff member present on the brief in private time').toBeFalsy();
+		await again.close();
 		await socket.close();
 		await watcher.close();
 	});

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { found } from '../support/found';
-import { Browser } from '../support/http-client';
+import { Browser, expectAction } from '../support/http-client';
 import { openRawSocket } from '../support/raw-socket';
 import type { KringForThisFile } from '../support/server';
 import {
@@ -60,6 +60,53 @@ export async function seedConference({ server, coordinator: account, docs }: Kri
 	const bram = (await joinAsFamily(server, roomCode, 'Bram', { presence: 'remote' })).client;
 	await changePhase(coordinator, id, 'information');
 
+	/** Anna's and Bram's open documents, which close at the hand-over until the circle is confirmed. */
+	const familyDocs: LiveDoc[] = [];
+	const familySessions = [anna.session, bram.session];
+	const open = (browser: Browser, document: DocumentName): LiveDoc => {
+		const live = docs.open(browser, id, document);
+		if (!familySessions.includes(browser.session)) return live;
+		familyDocs.push(live);
+		const destroy = live.destroy;
+		live.destroy = () => {
+			familyDocs.splice(familyDocs.indexOf(live), 1);
+			destroy();
+		};
+		return live;
+	};
+	/** Anna confirms every other device of the circle and Bram confirms Anna; false when nobody waited. */
+	const confirmCircle = async (): Promise<boolean> => {
+		const { member } = await boardData(anna, id);
+		if (member.status !== 'unconfirmed') return false;
+		expectAction(await anna.action(`/c/${id}`, 'confirm', { all: 'yes' }), 'success');
+		expectAction(await bram.action(`/c/${id}`, 'confirm', { participantId: member.participantId }), 'success');
+		return true;
+	};
+	/**
+	 * Opens the family's documents again once they are confirmed, as the board does when its data
+	 * says it may read them again (the server closed them with a final close code, so the provider stopped).
+	 */
+	const reconnectFamily = async () => {
+		for (const live of familyDocs) live.provider.connect();
+		await waitUntil(() => familyDocs.every((live) => live.provider.synced), "the family's documents to be back");
+	};
+	/**
+	 * Called before a hand-over; what it returns confirms the family's circle once the family's
+	 * documents have closed, and opens them again (nothing when no device waited).
+	 */
+	const familyBackAfterHandOver = () => {
+		const open = [...familyDocs];
+		const closesBefore = open.map((live) => live.closeEvents.length);
+		return async () => {
+			if (!(await confirmCircle())) return;
+			await waitUntil(
+				() => open.every((live, i) => live.closeEvents.length > closesBefore[i]),
+				"the family's documents to close at the hand-over"
+			);
+			await reconnectFamily();
+		};
+	};
+
 	const conference = {
 		server,
 		id,
@@ -81,9 +128,20 @@ export async function seedConference({ server, coordinator: account, docs }: Kri
 		newName: (label: string) => next(names, label),
 		participantId: async (browser: Browser) =>
 			(await browser.pageData<{ member: { participantId: string } }>(`/c/${id}`)).data.member.participantId,
-		/** Opens a live document as `browser`; the file closes it at the end. */
-		open: (browser: Browser, document: DocumentName): LiveDoc => docs.open(browser, id, document),
-		phase: (by: Browser, to: Phase) => changePhase(by, id, to),
+		/** Opens a live document as `browser`; the file closes it at the end (Anna's and Bram's come back after the hand-over). */
+		open,
+		/**
+		 * Moves the conference on. After the hand-over the family confirms its circle, as it does in
+		 * the room, and its open documents come back once confirmed.
+		 */
+		async phase(by: Browser, to: Phase) {
+			const familyBack = familyBackAfterHandOver();
+			await changePhase(by, id, to);
+			if (to === 'private') await familyBack();
+		},
+		familyBackAfterHandOver,
+		confirmCircle,
+		reconnectFamily,
 		currentPhase: async (): Promise<string> => (await boardData(anna, id)).board!.conference.phase
 	};
 

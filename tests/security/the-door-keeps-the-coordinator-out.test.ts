@@ -133,8 +133,13 @@ describe('the door keeps the coordinator and strangers out of private time', () 
 		);
 		expect(((await declinedCookie.pageData(`/c/${id}`)).data as { waiting: boolean }).waiting).toBe(true);
 		await expectShutOut('declined, back at the door', declinedCookie, 403);
+		// Anna has sent one device away on her own; this time Bram declines (§6).
 		const again = (await familyBoard()).waiting.find((w) => w.name === name)!;
-		expectAction(await anna.action(`/c/${id}`, 'door', { participantId: again.id, decision: 'decline' }), 'success');
+		const declinedAgain = expectAction(
+			await conference.bram.action(`/c/${id}`, 'door', { participantId: again.id, decision: 'decline' }),
+			'success'
+		);
+		expect(declinedAgain.data).toMatchObject({ done: 'door' });
 	});
 
 	it('a relative let in by the family does get the plan (the checks above can see it)', async () => {
@@ -176,8 +181,14 @@ describe('the door keeps the coordinator and strangers out of private time', () 
 			'Cas to have the plan'
 		);
 
+		// Anna has sent one device away on her own already: she asks, and Bram agrees (§6).
 		const casId = await conference.participantId(cas);
-		expectAction(await anna.action(`/c/${id}`, 'remove', { participantId: casId }), 'success');
+		const asked = expectAction(await anna.action(`/c/${id}`, 'remove', { participantId: casId }), 'success');
+		expect(asked.data).toMatchObject({ done: 'removal_requested' });
+		expectAction(
+			await conference.bram.action(`/c/${id}`, 'answerRemoval', { participantId: casId, answer: 'agree' }),
+			'success'
+		);
 		await Promise.all([polite.closed, hostile.closed]);
 		const afterRemoval = conference.newSecret('after-removal');
 		addAgreement(conference.annaPlan.doc, afterRemoval, { theme: 'housing' });

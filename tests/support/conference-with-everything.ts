@@ -10,6 +10,7 @@ import {
 	acceptPlan,
 	changePhase,
 	createConference,
+	handOver,
 	inviteFamily,
 	inviteProfessional,
 	joinByLink,
@@ -56,8 +57,11 @@ export async function acceptedConference(kring: KringForThisFile, tag: string): 
 	const carla = coordinator.client;
 	const id = await createConference(carla, { title: markers.title, question: markers.question });
 	const familyLink = await inviteFamily(carla, id);
-	const mother = (await joinByLink(server, familyLink, markers.mother)).client;
-	const uncle = (await joinByLink(server, familyLink, markers.uncle)).client;
+	const family = [
+		await joinByLink(server, familyLink, markers.mother),
+		await joinByLink(server, familyLink, markers.uncle)
+	];
+	const [mother, uncle] = family.map((member) => member.client);
 	const link = await inviteProfessional(carla, id, {
 		name: markers.professionalInvite,
 		email: `${unique('jeugdzorg')}@kring.test`
@@ -75,7 +79,7 @@ export async function acceptedConference(kring: KringForThisFile, tag: string): 
 		'the concern is stored'
 	);
 
-	await changePhase(carla, id, 'private');
+	await handOver(carla, id, family);
 	const plan = docs.open(mother, id, 'plan');
 	await plan.synced;
 	addAgreement(plan.doc, markers.agreement);

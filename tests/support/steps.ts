@@ -20,6 +20,10 @@ export type Board = {
 	transitions: Phase[];
 	participants: { id: string; name: string; role: string; presence: string; connected: boolean }[];
 	waiting: { id: string; name: string; presence: string }[];
+	/** The family's devices nobody has confirmed since the hand-over (for a device that may confirm them). */
+	circle: { id: string; name: string; presence: string }[];
+	/** Requests of one family device to send another away, waiting for a second one to agree. */
+	removals: { id: string; name: string; by: string; mine: boolean }[];
 	invite: { roomCode: string; joinUrl: string } | null;
 	accepted: ({ version: number; sha256: string } & Record<string, unknown>) | null;
 	audit: { at: string; actor: string; actorRole: string; action: string; detail: string }[];
@@ -28,6 +32,8 @@ export type Board = {
 export type BoardPage = {
 	member: { role: string; status: string; name: string; participantId: string };
 	waiting: boolean;
+	/** For a device that waits to be confirmed after the hand-over: the rest of the circle. */
+	circle?: { alone: boolean; others: { id: string; name: string; presence: string; status: string }[] } | null;
 	board?: Board;
 };
 
@@ -163,6 +169,33 @@ export async function registerProfessional(
 /** Asks for a phase change; throws when the server refuses it. */
 export async function changePhase(client: Browser, conferenceId: string, to: Phase): Promise<void> {
 	expectAction(await client.action(`/c/${conferenceId}`, 'phase', { to }), 'success');
+}
+
+/**
+ * The coordinator hands over (information → private) and the family confirms its circle, as it
+ * does in the room (docs/design.md §6).
+ */
+export async function handOver(coordinator: Browser, conferenceId: string, family: FamilyMember[]): Promise<void> {
+	await changePhase(coordinator, conferenceId, 'private');
+	await confirmCircle(conferenceId, family);
+}
+
+/**
+ * After the hand-over each family device is confirmed by the one after it (the last by the
+ * first); a lone device confirms itself, with its statement that it is the only one.
+ */
+export async function confirmCircle(conferenceId: string, family: FamilyMember[]): Promise<void> {
+	const path = `/c/${conferenceId}`;
+	if (family.length === 1) {
+		const [alone] = family;
+		const fields = { participantId: alone.participantId, alone: 'yes' };
+		expectAction(await alone.client.action(path, 'confirm', fields), 'success');
+		return;
+	}
+	for (const [i, device] of family.entries()) {
+		const by = family[(i + 1) % family.length];
+		expectAction(await by.client.action(path, 'confirm', { participantId: device.participantId }), 'success');
+	}
 }
 
 /** The professional or coordinator accepts the plan; returns the frozen version's number. */

@@ -2,10 +2,15 @@ import { untrack } from 'svelte';
 import { LiveDoc, wipeDevice } from '$lib/collab/live-doc.svelte';
 import type { Action } from '$lib/conference/permissions';
 import type { DocumentName } from '$lib/conference/phases';
-import type { Board } from '$lib/server/board';
+import type { Board, Circle } from '$lib/server/board';
 
-/** What the board page's load returns: the board, or the door for someone who still waits there. */
-export type BoardPageData = { waiting: true; title: string } | { waiting: false; board: Board; sharedDevice: boolean };
+/**
+ * What the board page's load returns: the board, or the door for someone who still waits there;
+ * `circle` is set for a device that waits to be confirmed after the hand-over.
+ */
+export type BoardPageData =
+	| { waiting: true; title: string; circle: Circle | null }
+	| { waiting: false; board: Board; sharedDevice: boolean };
 
 /** How one document is to be open on this device. */
 export type DocumentWish = {
@@ -178,6 +183,10 @@ export class BoardState {
 	);
 	readonly knockToAnswer = $derived(this.can('answer_knock') && this.board?.conference.knocked === true);
 	readonly doorRequests = $derived(this.can('decide_at_door') ? (this.board?.waiting ?? []) : []);
+	/** The devices of the family's circle nobody has confirmed since the hand-over. */
+	readonly circleToConfirm = $derived(this.can('confirm_device') ? (this.board?.circle ?? []) : []);
+	/** Requests of one family device to send another away, for a second one to answer. */
+	readonly removalRequests = $derived(this.can('answer_removal') ? (this.board?.removals ?? []) : []);
 	/** The invite panel starts open while the coordinator is still with the family in the room. */
 	readonly inviteOpen = $derived(this.phase === 'preparation' || this.phase === 'information');
 	readonly presenting = $derived(this.phase === 'presentation');

@@ -17,7 +17,7 @@ export type StatusListener = {
 	participantId: string;
 	role: Role;
 	/** Where the participant stood when the stream opened; a device at the door hears only its own answer. */
-	status: 'active' | 'waiting';
+	status: 'active' | 'unconfirmed' | 'waiting';
 	send(event: StatusEvent, data: object): void;
 	/** Ends the stream; the stream's own stop calls the function `listen` returned. */
 	close(): void;
@@ -152,7 +152,9 @@ export class LiveStatus {
 	private nudge(conferenceId: string, standing: ConferenceStanding): void {
 		for (const listener of [...(this.listeners.get(conferenceId) ?? [])]) {
 			const now = standing?.participants.get(listener.participantId);
-			const inThere = now === 'active' || (now === 'waiting' && listener.role === 'family');
+			// An unconfirmed device (after the hand-over, until another family device confirms it) is
+			// still in the circle: it follows the nudges, as it may confirm others.
+			const inThere = now === 'active' || ((now === 'waiting' || now === 'unconfirmed') && listener.role === 'family');
 			if (!standing || !inThere) {
 				// The family's device wipes itself either way; `erased` tells it why (§7).
 				listener.send('gone', { erased: !standing });
@@ -161,9 +163,9 @@ export class LiveStatus {
 			}
 			// Still at the door: nothing happened that is this device's business.
 			if (now === 'waiting') continue;
-			const wasWaiting = listener.status === 'waiting';
-			listener.status = 'active';
-			if (wasWaiting) this.publishPresence(conferenceId);
+			const before = listener.status;
+			listener.status = now;
+			if (before !== now) this.publishPresence(conferenceId);
 			listener.send('status', this.statusOf(conferenceId, listener, standing.phase));
 		}
 	}

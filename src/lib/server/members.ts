@@ -102,13 +102,38 @@ export async function listParticipants(conferenceId: string) {
 			displayName: schema.participants.displayName,
 			presence: schema.participants.presence,
 			status: schema.participants.status,
+			removalRequestedBy: schema.participants.removalRequestedBy,
 			createdAt: schema.participants.createdAt
 		})
 		.from(schema.participants)
 		.where(
 			and(
 				eq(schema.participants.conferenceId, conferenceId),
-				inArray(schema.participants.status, ['active', 'waiting'])
+				inArray(schema.participants.status, ['active', 'unconfirmed', 'waiting'])
+			)
+		)
+		.orderBy(asc(schema.participants.createdAt));
+}
+
+/**
+ * The family's circle: its devices that are in or were in at the hand-over and wait to be
+ * confirmed (docs/design.md §6). Devices at the door are not in it.
+ */
+export async function familyCircle(conferenceId: string) {
+	const db = await getDb();
+	return db
+		.select({
+			id: schema.participants.id,
+			displayName: schema.participants.displayName,
+			presence: schema.participants.presence,
+			status: schema.participants.status
+		})
+		.from(schema.participants)
+		.where(
+			and(
+				eq(schema.participants.conferenceId, conferenceId),
+				eq(schema.participants.role, 'family'),
+				inArray(schema.participants.status, ['active', 'unconfirmed'])
 			)
 		)
 		.orderBy(asc(schema.participants.createdAt));
@@ -143,7 +168,7 @@ export async function conferenceStanding(conferenceId: string): Promise<Conferen
 			schema.participants,
 			and(
 				eq(schema.participants.conferenceId, schema.conferences.id),
-				inArray(schema.participants.status, ['active', 'waiting'])
+				inArray(schema.participants.status, ['active', 'unconfirmed', 'waiting'])
 			)
 		)
 		.where(eq(schema.conferences.id, conferenceId));

@@ -140,6 +140,8 @@ export const nl = {
 	'action.start_information': 'Start de informatieronde',
 	'action.hand_over': 'Geef het woord aan de familie (besloten gedeelte)',
 	'action.hand_over_confirm': 'Vanaf nu zie jij niets meer van het plan, tot de familie terugkomt.',
+	'action.hand_over_alone':
+		'Er doet maar één apparaat van de familie mee. Na de overdracht bevestigt dat apparaat zichzelf: niemand anders kan het doen. Kijk goed of het echt van de familie is. Vanaf nu zie jij niets meer van het plan, tot de familie terugkomt.',
 	'action.ready': 'Wij zijn klaar',
 	'action.ready_confirm': 'Klaar om het plan te laten zien? De coördinator en de professional kunnen dan meelezen.',
 	'action.more_time': 'We hebben meer tijd nodig',
@@ -171,6 +173,30 @@ export const nl = {
 	'door.since': 'Wacht sinds {time}.',
 	'door.admit': 'Binnenlaten',
 	'door.decline': 'Niet binnenlaten',
+	'circle.title': 'Wie hoort bij de familie?',
+	'circle.text_unconfirmed':
+		'Jullie zijn nu onder elkaar. Iemand anders van de familie moet jouw apparaat bevestigen; pas dan zie je het plan weer. Bevestig intussen de apparaten die je kent.',
+	'circle.text_confirmed':
+		'Deze apparaten waren er bij de overdracht en zijn nog niet bevestigd. Ze zien niets tot iemand van jullie ze bevestigt. Ken je iemand niet? Kies "Niet van ons".',
+	'circle.confirmed': 'bevestigd',
+	'circle.unconfirmed': 'nog niet bevestigd',
+	'circle.ours': 'Van ons',
+	'circle.not_ours': 'Niet van ons',
+	'circle.not_ours_confirm': '{name} is niet van ons: dit apparaat verwijderen?',
+	'circle.all_ours': 'Deze zijn allemaal van ons',
+	'circle.all_ours_confirm': 'Ken je ze allemaal? {names}',
+	'circle.alone': 'Jij bent het enige apparaat van de familie. Niemand anders kan jou bevestigen.',
+	'circle.alone_statement': 'Ik hoor bij de familie, en er is geen ander apparaat van de familie.',
+	'circle.alone_confirm': 'Bevestig mijn apparaat',
+	'removal.title': 'Een apparaat verwijderen?',
+	'removal.text': '{by} wil het apparaat van {name} verwijderen. Ben je het eens?',
+	'removal.mine':
+		'Je hebt gevraagd om het apparaat van {name} te verwijderen. Iemand anders van de familie moet het eens zijn.',
+	'removal.about_me': '{by} wil jouw apparaat verwijderen. Iemand anders van de familie beslist.',
+	'removal.agree': 'Eens',
+	'removal.disagree': 'Niet eens',
+	'removal.requested':
+		'Je hebt al iemand weggestuurd. Voor de volgende moet iemand anders van de familie het eens zijn: we hebben het gevraagd.',
 
 	'accepted.title': 'Plan aanvaard — versie {version}',
 	'accepted.by': 'Aanvaard door {name} op {date}',
@@ -192,6 +218,12 @@ export const nl = {
 	'audit.door.admitted': 'heeft binnengelaten',
 	'audit.door.declined': 'heeft niet binnengelaten',
 	'audit.participant.removed': 'heeft verwijderd',
+	'audit.device.confirmed': 'heeft bevestigd',
+	'audit.device.confirmed_self': 'heeft het eigen apparaat bevestigd, als enige van de familie',
+	'audit.device.to_door': 'heeft naar de deur gestuurd (niet bevestigd)',
+	'audit.removal.requested': 'vraagt om te verwijderen',
+	'audit.removal.agreed': 'is het eens en heeft verwijderd',
+	'audit.removal.refused': 'is het niet eens met verwijderen',
 	'audit.connection.revoked': 'heeft verbindingen gesloten',
 	'audit.invite.created': 'heeft een uitnodiging gemaakt',
 	'audit.professional.joined': 'doet mee als professional',
@@ -229,6 +261,10 @@ export const nl = {
 	'error.no_family_yet': 'Er doet nog niemand van de familie mee. Laat eerst de familie inloggen.',
 	'error.door_request_gone': 'Over dit verzoek is al beslist.',
 	'error.participant_unknown': 'Deze deelnemer bestaat niet (meer).',
+	'error.cannot_confirm_self': 'Je kunt je eigen apparaat niet bevestigen. Vraag iemand anders van de familie.',
+	'error.confirm_gone': 'Dit apparaat is al bevestigd, of doet niet meer mee.',
+	'error.removal_request_gone': 'Over dit verzoek is al beslist.',
+	'error.removal_already_requested': 'Dat heb je al gevraagd. Iemand anders van de familie moet het eens zijn.',
 	'error.setup_used': 'Deze link is al gebruikt of verlopen.',
 	'error.too_many_attempts':
 		'Vanaf dit netwerk is te vaak iets verkeerds ingevuld. Wacht 10 minuten en probeer het opnieuw.',
@@ -267,6 +303,7 @@ export const nl = {
 		'„Vraag en zorgen” kan nu niet worden geopend: er is iets mis met wat Kring ervan heeft bewaard. Er is niets weggegooid. Vraag de coördinator om hulp; Kring probeert het steeds opnieuw.',
 	'store.unreadable_plan':
 		'„Ons plan” kan nu niet worden geopend: er is iets mis met wat Kring ervan heeft bewaard. Er is niets weggegooid. Vraag de coördinator om hulp; Kring probeert het steeds opnieuw.',
+	'my_data.status.unconfirmed': 'nog niet bevestigd',
 	'board.change_refused':
 		'Je laatste wijziging kon niet worden bewaard en is teruggedraaid. Je ziet nu wat er bewaard is.'
 } as const satisfies { readonly [key: string]: string | PluralForms<'nl'> };

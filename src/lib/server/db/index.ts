@@ -8,6 +8,8 @@ import { lockDataDir } from './data-lock';
 import * as schema from './schema';
 
 export type Database = PostgresJsDatabase<typeof schema>;
+/** A transaction of that database: what runs inside `db.transaction(...)`. */
+export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 
 export type Connection = { db: Database; close: () => Promise<void>; kind: 'postgres' | 'pglite' };
 

@@ -62,6 +62,11 @@ export const participants = pgTable(
 		presence: text('presence', { enum: PRESENCES }).notNull().default('room'),
 		/** waiting: at the door during private time; removed: sent away, sessions ended. */
 		status: text('status', { enum: PARTICIPANT_STATUSES }).notNull().default('active'),
+		/** The family device that sent this one away (removed or declined), and the one that agreed. */
+		sentAwayBy: text('sent_away_by'),
+		sentAwayWith: text('sent_away_with'),
+		/** A family device asked to send this one away and waits for a second one to agree. */
+		removalRequestedBy: text('removal_requested_by'),
 		createdAt: createdAt()
 	},
 	(table) => [index('participants_conference_idx').on(table.conferenceId)]
