@@ -3,6 +3,7 @@
  * (/collab/<conference>/<brief|plan>) on the same port.
  */
 import { createServer } from 'node:http';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { config, type Config } from '../src/lib/server/config';
 import { DataDirInUseError, lockDataDir } from '../src/lib/server/db/data-lock';
 import { registry } from '../src/lib/server/registry';
@@ -53,9 +54,31 @@ server.on('upgrade', (request, socket, head) => {
 	if (!upgrade || !upgrade(request, socket, head)) socket.destroy();
 });
 
+// The probe samples every 10 ms from the moment Kring serves: each sample is the time between two
+// ticks, so what exceeds the 10 ms is how long the loop was blocked. Startup (migrations) is not counted.
+const PROBE_RESOLUTION_MS = 10;
+let eventLoop: IntervalHistogram | null = null;
+
 server.listen(port, host, () => {
+	if (settings.eventLoopProbe) {
+		const histogram = monitorEventLoopDelay({ resolution: PROBE_RESOLUTION_MS });
+		histogram.enable();
+		eventLoop = histogram;
+		// A test starts counting afresh once it is past its own set-up (the first pages load their code).
+		process.on('SIGUSR2', () => {
+			histogram.reset();
+			console.log('[kring] event loop: probe reset');
+		});
+	}
 	console.log(`[kring] listening on http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`);
 });
+
+function reportEventLoop(): void {
+	if (!eventLoop) return;
+	eventLoop.disable();
+	const longest = Math.max(0, eventLoop.max / 1e6 - PROBE_RESOLUTION_MS);
+	console.log(`[kring] event loop: longest block ${longest.toFixed(1)} ms over ${eventLoop.count} samples`);
+}
 
 /**
  * Stopping (SIGTERM, SIGINT): no new connections or live sockets; every edit already received is
@@ -65,6 +88,7 @@ server.listen(port, host, () => {
 async function stop(signal: string): Promise<void> {
 	if (stopping) return;
 	stopping = true;
+	reportEventLoop();
 	console.log(`[kring] ${signal}: closing`);
 	server.close();
 	server.closeIdleConnections();

@@ -38,7 +38,8 @@ describe('loadConfig', () => {
 			statementTimeoutMs: 30_000,
 			commitTimeoutMs: 35_000,
 			savingPausedAfterMs: 3_000,
-			shutdownDrainMs: 30_000
+			shutdownDrainMs: 30_000,
+			eventLoopProbe: false
 		});
 	});
 
@@ -65,7 +66,8 @@ describe('loadConfig', () => {
 				KRING_STATEMENT_TIMEOUT_MS: '0',
 				KRING_COMMIT_TIMEOUT_MS: '10000',
 				KRING_SAVING_PAUSED_AFTER_MS: '500',
-				KRING_SHUTDOWN_DRAIN_MS: '60000'
+				KRING_SHUTDOWN_DRAIN_MS: '60000',
+				KRING_EVENT_LOOP_PROBE: '1'
 			})
 		).toEqual({
 			port: 8080,
@@ -89,7 +91,8 @@ describe('loadConfig', () => {
 			statementTimeoutMs: 0,
 			commitTimeoutMs: 10_000,
 			savingPausedAfterMs: 500,
-			shutdownDrainMs: 60_000
+			shutdownDrainMs: 60_000,
+			eventLoopProbe: true
 		});
 	});
 

@@ -39,6 +39,8 @@ export type Config = {
 	savingPausedAfterMs: number;
 	/** How long a stopping server waits for the edits it received to be stored. */
 	shutdownDrainMs: number;
+	/** Measure the event loop's delay and print the longest block when stopping (for tests). */
+	eventLoopProbe: boolean;
 };
 
 export type Env = Record<string, string | undefined>;
@@ -155,6 +157,12 @@ export const VARIABLES = [
 		name: 'KRING_SHUTDOWN_DRAIN_MS',
 		fallback: '30000',
 		meaning: 'How long a stopping server (SIGTERM) waits for the edits it received to be stored.'
+	},
+	{
+		name: 'KRING_EVENT_LOOP_PROBE',
+		fallback: '0',
+		meaning:
+			'1: measure how long the event loop is blocked while serving, and print the longest block when stopping; SIGUSR2 starts counting afresh (for tests).'
 	}
 ] as const;
 
@@ -243,7 +251,8 @@ export function loadConfig(env: Env = process.env): Config {
 		statementTimeoutMs: read.wholeNumber('KRING_STATEMENT_TIMEOUT_MS', 30_000, 0, LONGEST_TIMER_MS, MS),
 		commitTimeoutMs: read.wholeNumber('KRING_COMMIT_TIMEOUT_MS', 35_000, 0, LONGEST_TIMER_MS, MS),
 		savingPausedAfterMs: read.wholeNumber('KRING_SAVING_PAUSED_AFTER_MS', 3_000, 0, LONGEST_TIMER_MS, MS),
-		shutdownDrainMs: read.wholeNumber('KRING_SHUTDOWN_DRAIN_MS', 30_000, 0, LONGEST_TIMER_MS, MS)
+		shutdownDrainMs: read.wholeNumber('KRING_SHUTDOWN_DRAIN_MS', 30_000, 0, LONGEST_TIMER_MS, MS),
+		eventLoopProbe: read.wholeNumber('KRING_EVENT_LOOP_PROBE', 0, 0, 1, '0 or 1') === 1
 	};
 	if (problems.length > 0) throw new ConfigError(problems);
 	return Object.freeze(config);

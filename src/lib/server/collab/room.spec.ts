@@ -301,6 +301,10 @@ describe('Room', () => {
 		expect(() => room.accept(a.connection, new Uint8Array([MESSAGE_SYNC, 2, 3, 255, 255, 255]))).toThrow(
 			MalformedMessageError
 		);
+		// A sync step 1 whose state vector breaks off: the asker's fault, found before it is answered.
+		expect(() => room.accept(a.connection, new Uint8Array([MESSAGE_SYNC, 0, 5, 1, 237, 135, 192, 255, 15, 6]))).toThrow(
+			MalformedMessageError
+		);
 		expect(committed).toEqual([]);
 	});
 });

@@ -303,7 +303,12 @@ function parseMessage(data: Uint8Array): ParsedMessage {
 		const type = decoding.readVarUint(decoder);
 		if (type === MESSAGE_SYNC) {
 			const step = decoding.readVarUint(decoder);
-			if (step === 0) return { kind: 'sync-step-1', stateVector: decoding.readVarUint8Array(decoder) };
+			if (step === 0) {
+				const stateVector = decoding.readVarUint8Array(decoder);
+				// Read now, not when answering: a broken state vector is the sender's fault (4400), not the store's.
+				Y.decodeStateVector(stateVector);
+				return { kind: 'sync-step-1', stateVector };
+			}
 			if (step === 1 || step === 2) {
 				const update = decoding.readVarUint8Array(decoder);
 				assertValidUpdate(update);
