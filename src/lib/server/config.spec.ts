@@ -24,12 +24,14 @@ describe('loadConfig', () => {
 			databaseUrl: null,
 			databasePoolSize: 10,
 			redisUrl: null,
+			redisPrefix: 'kring:',
 			dataDir: resolve('data'),
 			migrationsDir: resolve('drizzle'),
 			maxMessageBytes: 4 * 1024 * 1024,
 			closeAcceptedAfterMs: 30 * 24 * 3600_000,
 			housekeepingIntervalMs: 3600_000,
-			compactAfter: 500
+			compactAfter: 500,
+			leaseMs: 3000
 		});
 	});
 
@@ -42,12 +44,14 @@ describe('loadConfig', () => {
 				DATABASE_URL: 'postgres://kring:secret@db:5432/kring',
 				DATABASE_POOL_SIZE: '25',
 				REDIS_URL: 'redis://cache:6379',
+				KRING_REDIS_PREFIX: 'kring-staging:',
 				KRING_DATA_DIR: '/var/lib/kring',
 				KRING_MIGRATIONS: '/opt/kring/drizzle',
 				KRING_MAX_MESSAGE_BYTES: '65536',
 				KRING_CLOSE_ACCEPTED_AFTER_DAYS: '7',
 				KRING_HOUSEKEEPING_INTERVAL_MS: '60000',
-				KRING_COMPACT_AFTER: '25'
+				KRING_COMPACT_AFTER: '25',
+				KRING_LEASE_MS: '1500'
 			})
 		).toEqual({
 			port: 8080,
@@ -57,13 +61,24 @@ describe('loadConfig', () => {
 			databaseUrl: 'postgres://kring:secret@db:5432/kring',
 			databasePoolSize: 25,
 			redisUrl: 'redis://cache:6379',
+			redisPrefix: 'kring-staging:',
 			dataDir: '/var/lib/kring',
 			migrationsDir: '/opt/kring/drizzle',
 			maxMessageBytes: 65536,
 			closeAcceptedAfterMs: 7 * 24 * 3600_000,
 			housekeepingIntervalMs: 60_000,
-			compactAfter: 25
+			compactAfter: 25,
+			leaseMs: 1500
 		});
+	});
+
+	it('refuses a Redis prefix that is not a plain name, and a lease too short to read the database', () => {
+		for (const value of ['kring bus', 'kring*', 'x'.repeat(65)]) {
+			expect(problemsOf({ KRING_REDIS_PREFIX: value }), value).toHaveLength(1);
+		}
+		expect(problemsOf({ KRING_LEASE_MS: '50' })).toEqual([
+			"KRING_LEASE_MS must be a whole number of milliseconds between 100 and 600000, got '50'"
+		]);
 	});
 
 	it('reads an empty variable as unset, as `DATABASE_URL= npm start` means', () => {

@@ -17,6 +17,8 @@ export type Config = {
 	databasePoolSize: number;
 	/** Redis for fan-out between instances; null: one instance, in-process fan-out. */
 	redisUrl: string | null;
+	/** Starts every Redis key and channel of this deployment, so several can share one Redis. */
+	redisPrefix: string;
 	/** Absolute path. */
 	dataDir: string;
 	/** Absolute path. */
@@ -25,6 +27,8 @@ export type Config = {
 	closeAcceptedAfterMs: number;
 	housekeepingIntervalMs: number;
 	compactAfter: number;
+	/** How long an open socket's right holds before it is read again from the database. */
+	leaseMs: number;
 };
 
 export type Env = Record<string, string | undefined>;
@@ -59,6 +63,11 @@ export const VARIABLES = [
 		meaning:
 			'Redis (`redis://…`): several instances behind one load balancer share live edits, presence and phase changes; a phase change on one instance closes the sockets on all of them.'
 	},
+	{
+		name: 'KRING_REDIS_PREFIX',
+		fallback: '`kring:`',
+		meaning: 'Start of every Redis key and channel Kring uses, so that several deployments can share one Redis.'
+	},
 	{ name: 'KRING_DATA_DIR', fallback: '`./data`', meaning: 'Folder of the embedded database (without DATABASE_URL).' },
 	{ name: 'KRING_MIGRATIONS', fallback: '`./drizzle`', meaning: 'Folder of the database migrations.' },
 	{
@@ -85,6 +94,12 @@ export const VARIABLES = [
 		name: 'KRING_COMPACT_AFTER',
 		fallback: '500',
 		meaning: 'Stored updates of one document after which they are folded into one snapshot.'
+	},
+	{
+		name: 'KRING_LEASE_MS',
+		fallback: '3000 (3 seconds)',
+		meaning:
+			'How long an open live connection keeps its right before it is read again from the database: the longest a lost message between instances can leave a socket open that a phase change, removal or sign-out closed.'
 	}
 ] as const;
 
@@ -129,6 +144,7 @@ export function loadConfig(env: Env = process.env): Config {
 		databaseUrl: read.url('DATABASE_URL', ['postgres:', 'postgresql:']),
 		databasePoolSize: read.wholeNumber('DATABASE_POOL_SIZE', 10, 1, 1000, 'a whole number of connections'),
 		redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:']),
+		redisPrefix: read.redisPrefix('KRING_REDIS_PREFIX') ?? 'kring:',
 		dataDir: resolve(read.text('KRING_DATA_DIR') ?? 'data'),
 		migrationsDir: resolve(read.text('KRING_MIGRATIONS') ?? 'drizzle'),
 		maxMessageBytes: read.wholeNumber('KRING_MAX_MESSAGE_BYTES', 4 * MIB, 1024, 64 * MIB, 'a whole number of bytes'),
@@ -140,7 +156,8 @@ export function loadConfig(env: Env = process.env): Config {
 			LONGEST_TIMER_MS,
 			'a whole number of milliseconds'
 		),
-		compactAfter: read.wholeNumber('KRING_COMPACT_AFTER', 500, 1, 1_000_000_000, 'a whole number of updates')
+		compactAfter: read.wholeNumber('KRING_COMPACT_AFTER', 500, 1, 1_000_000_000, 'a whole number of updates'),
+		leaseMs: read.wholeNumber('KRING_LEASE_MS', 3000, 100, 600_000, 'a whole number of milliseconds')
 	};
 	if (problems.length > 0) throw new ConfigError(problems);
 	return Object.freeze(config);
@@ -215,5 +232,13 @@ function reader(env: Env, problems: string[]) {
 		return null;
 	}
 
-	return { text: raw, wholeNumber, origin, headerName, url };
+	function redisPrefix(name: VariableName): string | null {
+		const value = raw(name);
+		if (value === undefined) return null;
+		if (/^[A-Za-z0-9:._-]{1,64}$/.test(value)) return value;
+		problems.push(`${name} must be 1 to 64 letters, digits or ':._-', such as kring-test:, got '${value}'`);
+		return null;
+	}
+
+	return { text: raw, wholeNumber, origin, headerName, url, redisPrefix };
 }

@@ -1,21 +1,28 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import * as Y from 'yjs';
-import type { DocumentName } from '$lib/conference/phases';
+import { access } from '$lib/conference/access';
+import type { DocumentName, Phase, Role } from '$lib/conference/phases';
 import { config } from './config';
 import { getDb, schema, type Database } from './db';
 import { describeError } from './errors';
+
+/** Stored, or fenced out: the stored phase (with its version) does not let the writer's role write. */
+export type AppendOutcome = { stored: true } | { stored: false; phase: Phase; version: number };
 
 type Pending = {
 	conferenceId: string;
 	documentName: DocumentName;
 	update: Uint8Array;
-	resolve: () => void;
+	writer: Role;
+	resolve: (outcome: AppendOutcome) => void;
 	reject: (error: Error) => void;
 };
 
 /**
  * The durable home of every Yjs update. `appendUpdate` resolves only after the update is
  * committed; updates that arrive while a commit is in flight share the next one (group commit).
+ * Writes are fenced: an update is stored only while the conference's stored phase lets its
+ * writer's role write that document, checked in the transaction that stores it.
  */
 export class DocStore {
 	private queue: Pending[] = [];
@@ -32,9 +39,14 @@ export class DocStore {
 		return new Promise((resolve) => this.idleWaiters.push(resolve));
 	}
 
-	appendUpdate(conferenceId: string, documentName: DocumentName, update: Uint8Array): Promise<void> {
+	appendUpdate(
+		conferenceId: string,
+		documentName: DocumentName,
+		update: Uint8Array,
+		writer: Role
+	): Promise<AppendOutcome> {
 		return new Promise((resolve, reject) => {
-			this.queue.push({ conferenceId, documentName, update, resolve, reject });
+			this.queue.push({ conferenceId, documentName, update, writer, resolve, reject });
 			if (!this.flushing) void this.flush();
 		});
 	}
@@ -45,11 +57,13 @@ export class DocStore {
 			while (this.queue.length > 0) {
 				const batch = this.queue.splice(0, 500);
 				try {
-					const db = await getDb();
-					await db
-						.insert(schema.docUpdates)
-						.values(batch.map(({ conferenceId, documentName, update }) => ({ conferenceId, documentName, update })));
-					for (const item of batch) item.resolve();
+					const phases = await storeFenced(await getDb(), batch);
+					for (const item of batch) {
+						const current = phases.get(item.conferenceId);
+						if (!current) item.reject(new Error('the conference is gone'));
+						else if (mayWrite(item, current.phase)) item.resolve({ stored: true });
+						else item.resolve({ stored: false, phase: current.phase, version: current.version });
+					}
 				} catch (error) {
 					for (const item of batch) item.reject(error as Error);
 				}
@@ -115,6 +129,35 @@ export class DocStore {
 }
 
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
+
+function mayWrite(item: Pending, phase: Phase): boolean {
+	return access(item.writer, phase, item.documentName) === 'write';
+}
+
+/**
+ * Stores the updates of a batch whose conference's phase lets their writer write, in one
+ * transaction. The conferences' rows are read FOR SHARE: a phase change waits until this commits,
+ * and one committed before is seen here, so no update is stored after the phase that forbids it.
+ */
+async function storeFenced(db: Database, batch: Pending[]) {
+	return db.transaction(async (tx) => {
+		const rows = await tx
+			.select({ id: schema.conferences.id, phase: schema.conferences.phase, version: schema.conferences.phaseVersion })
+			.from(schema.conferences)
+			.where(inArray(schema.conferences.id, [...new Set(batch.map((item) => item.conferenceId))]))
+			.for('share');
+		const phases = new Map(rows.map((row) => [row.id, row]));
+		const allowed = batch.filter((item) => {
+			const current = phases.get(item.conferenceId);
+			return current !== undefined && mayWrite(item, current.phase);
+		});
+		if (allowed.length > 0)
+			await tx
+				.insert(schema.docUpdates)
+				.values(allowed.map(({ conferenceId, documentName, update }) => ({ conferenceId, documentName, update })));
+		return phases;
+	});
+}
 
 /** Snapshot plus every logged update; Yjs updates are idempotent, so overlap does no harm. */
 async function readDoc(tx: Tx, conferenceId: string, documentName: DocumentName) {

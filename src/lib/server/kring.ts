@@ -8,7 +8,7 @@ import { config } from './config';
 import { DocStore } from './doc-store';
 import { describeError } from './errors';
 import { LiveStatus } from './live-status';
-import { documentAccess, resolveMember } from './members';
+import { documentAccess, placesHeld, resolveMember } from './members';
 import { registry, type Runtime } from './registry';
 import { readSessionCookie, validateSessionToken, type Identity } from './sessions';
 
@@ -32,6 +32,8 @@ export function buildRuntime(): Runtime {
 		authorize: authorizeLiveConnection,
 		currentAccess: currentLiveAccess,
 		currentPhase,
+		currentRights: placesHeld,
+		leaseMs: settings.leaseMs,
 		onRevocation: ({ conferenceId, closed }) => {
 			recordAudit(conferenceId, SYSTEM_ACTOR, 'connection.revoked', `${closed}`).catch(() => {});
 		},
@@ -41,8 +43,9 @@ export function buildRuntime(): Runtime {
 		bus,
 		docStore,
 		collab,
-		liveStatus: new LiveStatus(bus),
-		ready: bus.connect(settings.redisUrl ?? undefined)
+		// The family count is repeated on the lease's beat and forgotten when an instance stops repeating it.
+		liveStatus: new LiveStatus(bus, settings.leaseMs),
+		ready: bus.connect(settings.redisUrl ?? undefined, settings.redisPrefix)
 	};
 	return held.runtime;
 }
@@ -53,6 +56,7 @@ export async function closeRuntime(): Promise<void> {
 	if (!current) return;
 	held.runtime = undefined;
 	await current.collab.close();
+	current.liveStatus.close();
 	await current.bus.close();
 }
 
@@ -71,7 +75,7 @@ async function authorizeLiveConnection(request: UpgradeRequest): Promise<Grant<I
 		role: member.role,
 		name: member.name,
 		phase: member.conference.phase,
-		changedAt: member.conference.phaseChangedAt.getTime()
+		version: member.conference.phaseVersion
 	};
 }
 
@@ -85,11 +89,11 @@ async function currentLiveAccess(
 	return {
 		access: documentAccess(member, documentName),
 		phase: member.conference.phase,
-		changedAt: member.conference.phaseChangedAt.getTime()
+		version: member.conference.phaseVersion
 	};
 }
 
 async function currentPhase(conferenceId: string): Promise<PhaseAt | null> {
 	const conference = await getConference(conferenceId);
-	return conference ? { phase: conference.phase, changedAt: conference.phaseChangedAt.getTime() } : null;
+	return conference ? { phase: conference.phase, version: conference.phaseVersion } : null;
 }
