@@ -241,8 +241,16 @@ describe('a staff socket that closes while its edit is still being stored', () =
 					await database`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike '%doc_updates%'`;
 				return row.n > 0;
 			}, 'the edit to wait for the store');
-			await conference.phase(coordinator, 'private');
+			// The hand-over waits for the edit under way: a write is stored before a phase change that
+			// forbids it, or refused after it, never stored after it (fencing, docs/design.md §5.2).
+			const handOver = conference.phase(coordinator, 'private');
+			await until(async () => {
+				const [row] =
+					await database`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike '%update "conferences"%'`;
+				return row.n > 0;
+			}, 'the hand-over to wait for the edit');
 			await lock`rollback`;
+			await handOver;
 		} finally {
 			lock.release();
 		}
