@@ -4,6 +4,7 @@
  */
 import { createServer } from 'node:http';
 import { config, type Config } from '../src/lib/server/config';
+import { DataDirInUseError, lockDataDir } from '../src/lib/server/db/data-lock';
 import { registry } from '../src/lib/server/registry';
 
 let settings: Config;
@@ -19,17 +20,35 @@ try {
 // (for example from phones on the conference room's Wi-Fi).
 if (settings.protocolHeader) process.env.PROTOCOL_HEADER = settings.protocolHeader;
 
+// The embedded database's folder is locked before anything opens it: a second Kring on the same
+// folder stops here, saying which process holds it, instead of opening the store beside the first.
+if (!settings.databaseUrl) {
+	try {
+		lockDataDir(settings.dataDir, 'Kring, node build/start.js');
+	} catch (error) {
+		if (!(error instanceof DataDirInUseError)) throw error;
+		console.error(`[kring] ${error.message}`);
+		process.exit(1);
+	}
+}
+
 // Importing the handler runs SvelteKit's `init` hook: database, migrations, bus, collab server.
 // @ts-expect-error the SvelteKit build has no type declarations
 const { handler } = await import('./handler.js');
 
 const { host, port } = settings;
 
+let stopping = false;
+
 const server = createServer((request, response) => {
 	if (!settings.origin) request.headers['x-forwarded-proto'] ??= 'http';
 	handler(request, response);
 });
 server.on('upgrade', (request, socket, head) => {
+	if (stopping) {
+		socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+		return;
+	}
 	const upgrade = registry().upgrade;
 	if (!upgrade || !upgrade(request, socket, head)) socket.destroy();
 });
@@ -38,15 +57,21 @@ server.listen(port, host, () => {
 	console.log(`[kring] listening on http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`);
 });
 
-let stopping = false;
+/**
+ * Stopping (SIGTERM, SIGINT): no new connections or live sockets; every edit already received is
+ * stored; the live sockets are closed with 1012 "server restarting" (the phones reconnect to the
+ * next instance and resend what it lacks); then the database is closed.
+ */
 async function stop(signal: string): Promise<void> {
 	if (stopping) return;
 	stopping = true;
 	console.log(`[kring] ${signal}: closing`);
 	server.close();
-	server.closeAllConnections();
+	server.closeIdleConnections();
 	const shutdown = registry().shutdown;
 	await shutdown?.().catch((error: Error) => console.error('[kring] shutdown:', error.message));
+	server.closeAllConnections();
+	console.log('[kring] stopped');
 	process.exit(0);
 }
 process.on('SIGTERM', () => void stop('SIGTERM'));

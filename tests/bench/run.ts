@@ -11,12 +11,16 @@
  * The reference is @y/websocket-server 0.1.1 in a worker thread: in memory, no persistence, no
  * authentication, no access rules.
  */
-import { cpus, loadavg } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as Y from 'yjs';
-import { BenchClient, clockOf, openClients, REMOTE, sleep, withTimeout, type Closed } from './clients';
-import { KringServer } from './kring-server';
+import type { Browser } from '../support/http-client';
+import { startKring, type KringServer, type StartOptions } from '../support/server';
+import { changePhase, conferenceWithFamily, createCoordinator } from '../support/steps';
+import { collabUrl, withTimeout } from '../support/yjs-client';
+import { BenchClient, clockOf, openClients, REMOTE, sleep, type Closed } from './bench-client';
 import { bytes, median, ms, percentile, rate, table } from './stats';
 
 const READERS = [10, 50];
@@ -51,11 +55,11 @@ async function main(): Promise<void> {
 	);
 
 	const reference = await startReference();
-	const kring = new KringServer();
+	const kring = await startBenchKring();
 	try {
-		await kring.start();
-		const coordinator = await kring.createCoordinator();
-		console.log(`Kring on ${kring.origin} (PGlite in ${kring.dataDir}); reference on ${reference.origin}`);
+		const coordinator = (await createCoordinator(kring)).client;
+		const dataDir = kring.database.kind === 'pglite' ? kring.database.dataDir : '?';
+		console.log(`Kring on ${kring.url} (PGlite in ${dataDir}); reference on ${reference.origin}`);
 
 		// One small unmeasured round each, so that neither side is measured while its code is still cold.
 		progress('(a) warm-up');
@@ -123,7 +127,6 @@ async function main(): Promise<void> {
 		);
 	} finally {
 		await kring.stop();
-		kring.removeData();
 	}
 
 	progress('(c) cold load');
@@ -150,15 +153,39 @@ function progress(what: string): void {
 	process.stderr.write(`… ${what}\n`);
 }
 
+/**
+ * The built Kring through the shared test harness, in its embedded set-up: one process, PGlite
+ * (also when DATABASE_URL is set), in-process fan-out. Its errors are shown as they happen.
+ */
+function startBenchKring(options: StartOptions = {}): Promise<KringServer> {
+	return startKring({
+		database: 'pglite',
+		onStderr: (text) => process.stderr.write(`[kring server] ${text}`),
+		...options
+	});
+}
+
+/** A conference in the information phase with `names` joined as family; their session cookies. */
+async function benchConference(kring: KringServer, coordinator: Browser, title: string, names: string[]) {
+	const { conferenceId, family } = await conferenceWithFamily(kring, coordinator, names, {
+		title,
+		question: 'Hoe zorgen we samen dat het goed gaat?'
+	});
+	await changePhase(coordinator, conferenceId, 'information');
+	return { id: conferenceId, cookies: family.map((member) => member.client.cookieHeader()) };
+}
+
 // ---------------------------------------------------------------------------------------------
 // (a) fan-out
 
-async function prepareKringFanOut(kring: KringServer, coordinator: string, readers: number): Promise<FanOutRoom> {
-	const { id, inviteToken } = await kring.createConference(coordinator, `Fan-out ${readers}`);
-	const writerCookie = await kring.joinFamily(inviteToken, 'Schrijver');
-	const readerCookies: string[] = [];
-	for (let i = 0; i < readers; i++) readerCookies.push(await kring.joinFamily(inviteToken, `Lezer ${i + 1}`));
-	return { url: `${kring.wsOrigin}/collab/${id}/plan`, writerCookie, readerCookies };
+async function prepareKringFanOut(kring: KringServer, coordinator: Browser, readers: number): Promise<FanOutRoom> {
+	const readerNames = Array.from({ length: readers }, (_, i) => `Lezer ${i + 1}`);
+	const { id, cookies } = await benchConference(kring, coordinator, `Fan-out ${readers}`, [
+		'Schrijver',
+		...readerNames
+	]);
+	const [writerCookie, ...readerCookies] = cookies;
+	return { url: collabUrl(kring, id, 'plan'), writerCookie, readerCookies };
 }
 
 async function fanOut(
@@ -262,15 +289,15 @@ function fanOutRow(name: string, readers: number, r: FanOutResult): string[] {
 
 type Revocation = { lastClosed: number; answered: number; codes: number[] };
 
-async function revokeKring(kring: KringServer, coordinator: string, holders: number): Promise<Revocation[]> {
+async function revokeKring(kring: KringServer, coordinator: Browser, holders: number): Promise<Revocation[]> {
 	const rounds: Revocation[] = [];
 	for (let round = 0; round < REVOCATION_ROUNDS; round++) {
-		const { id, inviteToken } = await kring.createConference(coordinator, `Revocation ${holders}/${round}`);
 		// Private time needs at least one family member who joined.
-		await kring.joinFamily(inviteToken, 'Familie');
-		const url = `${kring.wsOrigin}/collab/${id}/brief`;
-		const clients = await openClients(holders, 50, () => new BenchClient(url, { cookie: coordinator }));
-		rounds.push(await measureRevocation(clients, () => kring.action(id, 'phase', { to: 'private' }, coordinator)));
+		const { id } = await benchConference(kring, coordinator, `Revocation ${holders}/${round}`, ['Familie']);
+		const url = collabUrl(kring, id, 'brief');
+		const cookie = coordinator.cookieHeader();
+		const clients = await openClients(holders, 50, () => new BenchClient(url, { cookie }));
+		rounds.push(await measureRevocation(clients, () => changePhase(coordinator, id, 'private')));
 	}
 	return rounds;
 }
@@ -317,9 +344,10 @@ function revocationRow(name: string, holders: number, rounds: Revocation[]): str
 // (c) cold load
 
 async function coldLoad(reference: Reference): Promise<string[][]> {
-	// No compaction while the log is written, so the first loads read one row per keystroke.
-	const first = new KringServer({ KRING_COMPACT_AFTER: String(1e9) });
+	// One PGlite folder for two processes in turn, read by the bench in between.
+	const dataDir = mkdtempSync(join(tmpdir(), 'kring-bench-'));
 	const rows: string[][] = [];
+	let first: KringServer | null = null;
 	let second: KringServer | null = null;
 	const doc = new Y.Doc();
 	const text = doc.getText('bench');
@@ -328,13 +356,16 @@ async function coldLoad(reference: Reference): Promise<string[][]> {
 		if (origin !== REMOTE) typed.push(update);
 	});
 	try {
-		await first.start();
-		const coordinator = await first.createCoordinator();
-		const { id, inviteToken } = await first.createConference(coordinator, 'Cold load');
-		const family = await first.joinFamily(inviteToken, 'Schrijver');
+		// No compaction while the log is written, so the first loads read one row per keystroke.
+		first = await startBenchKring({ dataDir, env: { KRING_COMPACT_AFTER: String(1e9) } });
+		const coordinator = (await createCoordinator(first)).client;
+		const {
+			id,
+			cookies: [family]
+		} = await benchConference(first, coordinator, 'Cold load', ['Schrijver']);
 
 		const written = await typeAndWait(
-			`${first.wsOrigin}/collab/${id}/plan`,
+			collabUrl(first, id, 'plan'),
 			family,
 			doc,
 			() => {
@@ -347,20 +378,19 @@ async function coldLoad(reference: Reference): Promise<string[][]> {
 		);
 		await sleep(300);
 
-		const planUrl = () => `${(second ?? first).wsOrigin}/collab/${id}/plan`;
+		const planUrl = () => collabUrl(second ?? first!, id, 'plan');
 		const before = await loads(planUrl(), family, STORED_UPDATES, false);
 		const warm = await loads(planUrl(), family, STORED_UPDATES, true);
 		await first.stop();
-		const logged = await countStored(first.dataDir, id);
+		const logged = await countStored(dataDir, id);
 
 		// A fresh process that compacts after every update: one more keystroke folds the log.
-		second = new KringServer({ KRING_COMPACT_AFTER: '1' }, first.dataDir);
-		await second.start();
+		second = await startBenchKring({ dataDir, env: { KRING_COMPACT_AFTER: '1' } });
 		await typeAndWait(planUrl(), family, doc, () => text.insert(STORED_UPDATES, 'y'), STORED_UPDATES + 1);
 		await sleep(300);
 		const after = await loads(planUrl(), family, STORED_UPDATES + 1, false);
 		await second.stop();
-		const compacted = await countStored(first.dataDir, id);
+		const compacted = await countStored(dataDir, id);
 
 		rows.push(loadRow('Kring cold, before compaction', `${logged.updates} rows, ${bytes(logged.updateBytes)}`, before));
 		rows.push(
@@ -372,9 +402,9 @@ async function coldLoad(reference: Reference): Promise<string[][]> {
 		);
 		rows.push(loadRow('Kring warm (room open: another socket on it)', '–', warm));
 	} finally {
-		await first.stop();
+		await first?.stop();
 		await second?.stop();
-		first.removeData();
+		rmSync(dataDir, { recursive: true, force: true });
 	}
 
 	const referenceName = 'cold-load';

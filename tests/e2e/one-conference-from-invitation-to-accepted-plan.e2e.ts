@@ -83,7 +83,19 @@ test('a conference goes from invitation to an accepted plan, and the coordinator
 	await c.getByTestId('to-private').click();
 	await expect(c.getByTestId('status-only')).toBeVisible();
 	await expect(p.getByTestId('status-only')).toBeVisible();
+
+	// The family confirms its circle: each phone waits, seeing nothing, until another family phone
+	// says it is theirs (a professional who joined as "family" before would be seen here).
+	const ours = (page: Page, name: string) =>
+		page.getByTestId('circle-device').filter({ hasText: name }).getByRole('button', { name: 'Van ons', exact: true });
+	await expect(edith.page.getByTestId('confirm-circle')).toContainText('Wim');
+	await expect(edith.page.getByTestId('private-banner')).toBeHidden();
+	await shot(edith.page, 'hand-over-confirm-circle-phone');
+	await ours(edith.page, 'Wim').click();
+	await expect(wim.page.getByTestId('private-banner')).toBeVisible();
+	await ours(wim.page, 'Tante Edith').click();
 	await expect(edith.page.getByTestId('private-banner')).toBeVisible();
+	await expect(wim.page.getByTestId('confirm-circle')).toBeHidden();
 
 	// The family drafts the plan on two phones, live, with presence.
 	const e = edith.page;
@@ -151,6 +163,14 @@ test('a conference goes from invitation to an accepted plan, and the coordinator
 	await print.goto(e.url() + '/print');
 	await expect(print.getByTestId('accepted-plan')).toContainText(PLAN_TEXT);
 	await expect(print.getByTestId('sha256')).toHaveText(sha);
+	// What the agreement answers is written out, not only "Z1".
+	await expect(print.getByTestId('answered').first()).toContainText(/Z1\s*Vader gebruikt veel softdrugs\./);
+
+	// The PDF button next to print and download brings the same plan as a PDF, made on the server.
+	const pdfLink = e.getByRole('link', { name: 'PDF' });
+	const pdf = await edith.context.request.get(new URL((await pdfLink.getAttribute('href'))!, e.url()).href);
+	expect(pdf.headers()['content-type']).toBe('application/pdf');
+	expect((await pdf.body()).subarray(0, 5).toString('latin1')).toBe('%PDF-');
 
 	for (const person of [coordinator, professional, edith, wim]) await person.context.close();
 	expect(pageErrors).toEqual([]);

@@ -22,10 +22,14 @@ const phone = {
 test('the family lets a relative in, turns a stranger away, and decides when to come back', async ({ browser }) => {
 	test.setTimeout(120_000);
 	const pageErrors: string[] = [];
+	const dialogs: string[] = [];
 	const open = async (options: object) => {
 		const context = await browser.newContext(options);
 		const page = await context.newPage();
-		page.on('dialog', (dialog) => void dialog.accept());
+		page.on('dialog', (dialog) => {
+			dialogs.push(dialog.message());
+			void dialog.accept();
+		});
 		page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
 		return page;
 	};
@@ -45,6 +49,13 @@ test('the family lets a relative in, turns a stranger away, and decides when to 
 	await coordinator.getByTestId('to-information').click();
 	await coordinator.getByTestId('to-private').click();
 	await expect(coordinator.getByTestId('status-only')).toBeVisible();
+	// Samira's phone is the family's only device: the coordinator was warned, and Samira confirms
+	// her own phone with an explicit statement.
+	expect(dialogs).toContainEqual(expect.stringContaining('maar één apparaat van de familie'));
+	const alone = samira.getByTestId('confirm-alone');
+	await alone.getByLabel('Ik hoor bij de familie', { exact: false }).check();
+	await alone.getByRole('button', { name: 'Bevestig mijn apparaat' }).click();
+	await expect(samira.getByTestId('private-banner')).toBeVisible();
 
 	// Dennis joins from the prison's video visit room, on a tablet that is not his: he waits at the door.
 	await joinWithRoomCode(dennis, roomCode, 'Dennis', { presence: 'Via videobezoek', sharedDevice: true });
@@ -72,6 +83,19 @@ test('the family lets a relative in, turns a stranger away, and decides when to 
 	await expect(stranger).toHaveURL(/\?removed=1$/);
 	await expect(stranger.getByRole('alert')).toContainText('niet meer mee');
 
+	// One phone sends one device away on its own; for a second stranger Dennis must agree.
+	const another = await open(phone);
+	await joinWithRoomCode(another, roomCode, 'Onbekend');
+	await expect(another.getByTestId('waiting')).toBeVisible();
+	await samira.getByTestId('door-request').getByRole('button', { name: 'Niet binnenlaten' }).click();
+	await expect(samira.getByTestId('removal-request')).toContainText('Iemand anders van de familie moet het eens zijn');
+	await expect(another.getByTestId('waiting')).toBeVisible();
+	const ask = dennis.getByTestId('removal-request');
+	// Names in a sentence are isolated for right-to-left languages: \W+ lets the marks through.
+	await expect(ask).toContainText(/Samira\W+wil het apparaat van\W+Onbekend\W+verwijderen/);
+	await ask.getByRole('button', { name: 'Eens', exact: true }).click();
+	await expect(another).toHaveURL(/\?removed=1$/);
+
 	// The coordinator can only knock; the family decides, and "we are coming" starts the presentation.
 	await coordinator.getByRole('button', { name: 'Aankloppen bij de familie' }).click();
 	await expect(coordinator.getByText('Je hebt aangeklopt')).toBeVisible();
@@ -88,6 +112,10 @@ test('the family lets a relative in, turns a stranger away, and decides when to 
 		'Samira heeft binnengelaten: Dennis'
 	);
 	await expect(samira.locator('.audit [data-action="knock"]')).toContainText('Coördinator Anja heeft aangeklopt');
+	await expect(samira.locator('.audit [data-action="device.confirmed_self"]')).toContainText('Samira');
+	await expect(samira.locator('.audit [data-action="removal.agreed"]')).toContainText(
+		'Dennis is het eens en heeft verwijderd: Onbekend'
+	);
 
 	// Samira's own phone kept the plan for offline use; when she leaves, it is deleted.
 	expect((await kringDatabases(samira)).length).toBeGreaterThan(0);
@@ -96,5 +124,5 @@ test('the family lets a relative in, turns a stranger away, and decides when to 
 	expect(await kringDatabases(samira)).toEqual([]);
 
 	expect(pageErrors).toEqual([]);
-	for (const page of [coordinator, samira, dennis, stranger]) await page.context().close();
+	for (const page of [coordinator, samira, dennis, stranger, another]) await page.context().close();
 });

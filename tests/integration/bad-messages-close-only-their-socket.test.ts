@@ -1,17 +1,11 @@
 import * as encoding from 'lib0/encoding';
 import { expect, it } from 'vitest';
 import { CLOSE } from '$lib/collab/close-codes';
-import { conferenceWithFamily } from '../support/client';
-import { kringForThisFile } from '../support/kring-for-this-file';
-import { addAgreement, agreementTexts } from '../support/plan';
-import {
-	maskedFrame,
-	rawSocket,
-	upgradeWithEarlyFrames,
-	waitForClose,
-	waitForConvergence,
-	waitUntil
-} from '../support/yjs-client';
+import { conferenceWithFamily } from '../support/steps';
+import { kringForThisFile } from '../support/server';
+import { addAgreement, agreementTexts } from '../support/edits';
+import { maskedFrame, openRawSocket } from '../support/raw-socket';
+import { waitForClose, waitForConvergence, waitUntil } from '../support/yjs-client';
 
 // The default limit (4 MiB) is tested as it ships.
 const kring = kringForThisFile();
@@ -53,15 +47,15 @@ it('malformed and over-size messages close only the socket that sent them; the f
 	const { server, coordinator, docs } = kring;
 	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Anna', 'Bob']);
 	const [anna, bob] = family;
-	const annaPhone = docs.open(server, anna.client, conferenceId, 'plan');
-	const bobPhone = docs.open(server, bob.client, conferenceId, 'plan');
+	const annaPhone = docs.open(anna.client, conferenceId, 'plan');
+	const bobPhone = docs.open(bob.client, conferenceId, 'plan');
 	await Promise.all([annaPhone.synced, bobPhone.synced]);
 	addAgreement(annaPhone.doc, 'Anna zoekt een budgetcoach', { theme: 'money' });
 	await waitForConvergence([annaPhone.doc, bobPhone.doc]);
 
 	// A broken app (or someone with Bob's cookie) sends bytes that are not the protocol.
 	for (const [what, bytes] of MALFORMED) {
-		const socket = await rawSocket(server, bob.client, conferenceId, 'plan');
+		const socket = await openRawSocket(bob.client, conferenceId, 'plan');
 		expect(socket.status, what).toBe(101);
 		socket.send(bytes);
 		expect((await waitForClose(socket.closed, `the server closes the socket that sent ${what}`)).code, what).toBe(
@@ -70,7 +64,7 @@ it('malformed and over-size messages close only the socket that sent them; the f
 	}
 
 	// One message over the 4 MiB limit: refused by its size (1009), before anything reads it.
-	const big = await rawSocket(server, bob.client, conferenceId, 'plan');
+	const big = await openRawSocket(bob.client, conferenceId, 'plan');
 	const oversize = new Uint8Array(4 * 1024 * 1024 + 1);
 	oversize.set(message((e) => (encoding.writeVarUint(e, 0), encoding.writeVarUint(e, 2))));
 	big.send(oversize);
@@ -80,9 +74,9 @@ it('malformed and over-size messages close only the socket that sent them; the f
 
 	// A frame WebSocket itself does not know (reserved opcode 3), sent with the upgrade request,
 	// so it arrives while the brief is still being loaded for this socket.
-	const early = await upgradeWithEarlyFrames(server, bob.client, conferenceId, 'brief', maskedFrame(3));
+	const early = await openRawSocket(bob.client, conferenceId, 'brief', { earlyFrames: maskedFrame(3) });
 	expect(early.status).toBe(101);
-	expect(early.closeCode).toBe(1002);
+	expect((await waitForClose(early.closed, 'the server closes the socket that sent an unknown frame')).code).toBe(1002);
 
 	// The server is still up, the family's sockets were never closed, and editing goes on.
 	expect((await anna.client.get(`/c/${conferenceId}`)).status).toBe(200);
@@ -91,7 +85,7 @@ it('malformed and over-size messages close only the socket that sent them; the f
 	addAgreement(bobPhone.doc, 'Bob gaat mee naar de schuldhulp', { theme: 'money' });
 	await waitForConvergence([annaPhone.doc, bobPhone.doc]);
 
-	const fresh = docs.open(server, anna.client, conferenceId, 'plan');
+	const fresh = docs.open(anna.client, conferenceId, 'plan');
 	await waitUntil(() => agreementTexts(fresh.doc).length === 2, 'a new device gets the whole plan', {
 		docs: [fresh.doc]
 	});

@@ -1,10 +1,20 @@
 import { expect, it } from 'vitest';
 import { CLOSE } from '$lib/collab/close-codes';
-import { changePhase, conferenceWithFamily, inviteProfessional, registerProfessional, unique } from '../support/client';
-import { kringForThisFile } from '../support/kring-for-this-file';
-import { addAgreement, addConcern, agreementTexts } from '../support/plan';
+import {
+	changePhase,
+	conferenceWithFamily,
+	confirmCircle,
+	inviteProfessional,
+	registerProfessional,
+	unique
+} from '../support/steps';
+import { kringForThisFile } from '../support/server';
+import { addAgreement, addConcern, agreementTexts } from '../support/edits';
 import { concernsOf } from '../../src/lib/plan/shape';
-import { containsText, upgradeStatus, waitForClose, waitUntil, type LiveDoc } from '../support/yjs-client';
+import { found } from '../support/found';
+import { Browser } from '../support/http-client';
+import { upgradeStatus } from '../support/raw-socket';
+import { waitForClose, waitUntil, type LiveDoc } from '../support/yjs-client';
 
 const kring = kringForThisFile();
 
@@ -25,13 +35,13 @@ it('at hand-over the coordinator’s and the professional’s brief sockets clos
 	await changePhase(coordinator.client, conferenceId, 'information');
 
 	// Information phase: staff work on the brief; the plan is the family's alone already.
-	expect(await upgradeStatus(server, coordinator.client, conferenceId, 'plan')).toBe(403);
-	const coordinatorBrief = docs.open(server, coordinator.client, conferenceId, 'brief', {
+	expect(await upgradeStatus(coordinator.client, conferenceId, 'plan')).toBe(403);
+	const coordinatorBrief = docs.open(coordinator.client, conferenceId, 'brief', {
 		presence: { name: 'Carla' }
 	});
-	const professionalBrief = docs.open(server, professional, conferenceId, 'brief', { presence: { name: 'Ruud' } });
-	const familyBrief = docs.open(server, sanne.client, conferenceId, 'brief', { presence: { name: 'Sanne' } });
-	const familyPlan = docs.open(server, sanne.client, conferenceId, 'plan');
+	const professionalBrief = docs.open(professional, conferenceId, 'brief', { presence: { name: 'Ruud' } });
+	const familyBrief = docs.open(sanne.client, conferenceId, 'brief', { presence: { name: 'Sanne' } });
+	const familyPlan = docs.open(sanne.client, conferenceId, 'plan');
 	await Promise.all([coordinatorBrief.synced, professionalBrief.synced, familyBrief.synced, familyPlan.synced]);
 
 	addConcern(coordinatorBrief.doc, 'Zorg: de schuld bij de woningcorporatie', 'Carla');
@@ -60,48 +70,63 @@ it('at hand-over the coordinator’s and the professional’s brief sockets clos
 	);
 	// 44xx is final: the provider does not try again.
 	expect(coordinatorBrief.provider.shouldConnect).toBe(false);
+
+	// The family's own sockets close too: nothing of private time reaches a device before the
+	// family has confirmed it (§6). Sanne is the family's only device, so she confirms herself.
+	for (const familyDoc of [familyBrief, familyPlan])
+		expect((await waitForClose(familyDoc.closed, 'the family’s socket closes at hand-over')).code).toBe(
+			CLOSE.removed.code
+		);
+	expect(await upgradeStatus(sanne.client, conferenceId, 'plan')).toBe(403);
+	await confirmCircle(conferenceId, family);
+	for (const familyDoc of [familyBrief, familyPlan]) familyDoc.provider.connect();
+	await waitUntil(
+		() => familyBrief.provider.synced && familyPlan.provider.synced,
+		'the family’s documents are back once confirmed'
+	);
 	await waitUntil(
 		() => !rolesIn(familyBrief).includes('coordinator') && !rolesIn(familyBrief).includes('professional'),
 		'staff presence is gone from the family’s brief'
 	);
 
-	// The family's own brief socket stays open but is read-only now: its edits are not taken.
+	// The family's brief is read-only now: its edits are not taken.
 	addConcern(familyBrief.doc, 'NA-OVERDRACHT: nog een zorg', 'Sanne');
 	await waitUntil(
 		() => familyBrief.received.some((message) => message[0] === 2),
 		'the server tells the family the brief is read-only now'
 	);
-	const briefCheck = docs.open(server, sanne.client, conferenceId, 'brief');
+	const briefCheck = docs.open(sanne.client, conferenceId, 'brief');
 	await briefCheck.synced;
 	expect(concernsOf(briefCheck.doc).length).toBe(1);
-	expect(familyBrief.closeEvents).toEqual([]);
 
 	// Private time: the family goes on with the plan; no staff socket opens on either document.
 	addAgreement(familyPlan.doc, 'PRIVE-AFSPRAAK: niemand vertelt het de buren', { theme: 'other' });
-	const check = docs.open(server, sanne.client, conferenceId, 'plan');
+	const check = docs.open(sanne.client, conferenceId, 'plan');
 	await waitUntil(() => agreementTexts(check.doc).length === 2, 'the family’s plan keeps working', {
 		docs: [check.doc]
 	});
 	for (const staff of [coordinator.client, professional]) {
-		expect(await upgradeStatus(server, staff, conferenceId, 'plan')).toBe(403);
-		expect(await upgradeStatus(server, staff, conferenceId, 'brief')).toBe(403);
+		expect(await upgradeStatus(staff, conferenceId, 'plan')).toBe(403);
+		expect(await upgradeStatus(staff, conferenceId, 'brief')).toBe(403);
 	}
 
 	// Not one byte of the plan reached a staff socket, before or after the hand-over.
 	for (const staffBrief of [coordinatorBrief, professionalBrief]) {
-		expect(containsText(staffBrief.received, 'PLAN-VOOR-DE-FAMILIE')).toBe(false);
-		expect(containsText(staffBrief.received, 'PRIVE-AFSPRAAK')).toBe(false);
+		expect(found(staffBrief.received, ['PLAN-VOOR-DE-FAMILIE'])).toEqual([]);
+		expect(found(staffBrief.received, ['PRIVE-AFSPRAAK'])).toEqual([]);
 		expect(staffBrief.closeEvents).toHaveLength(1);
 	}
 	// The staff sockets did carry the brief while they were allowed to.
-	expect(containsText(professionalBrief.received, 'Zorg: de schuld bij de woningcorporatie')).toBe(true);
+	expect(found(professionalBrief.received, ['Zorg: de schuld bij de woningcorporatie'])).toEqual([
+		'Zorg: de schuld bij de woningcorporatie'
+	]);
 });
 
 it('a socket without a session is refused (401), and a member of another conference is refused (403)', async () => {
-	const { server, coordinator, docs } = kring;
+	const { server, coordinator } = kring;
 	const { conferenceId } = await conferenceWithFamily(server, coordinator.client, []);
 	const other = await conferenceWithFamily(server, coordinator.client, ['Vreemde Vincent']);
-	expect(await upgradeStatus(server, null, conferenceId, 'plan')).toBe(401);
-	expect(await upgradeStatus(server, other.family[0].client, conferenceId, 'plan')).toBe(403);
-	expect(await upgradeStatus(server, other.family[0].client, other.conferenceId, 'plan')).toBe(101);
+	expect(await upgradeStatus(new Browser(server), conferenceId, 'plan')).toBe(401);
+	expect(await upgradeStatus(other.family[0].client, conferenceId, 'plan')).toBe(403);
+	expect(await upgradeStatus(other.family[0].client, other.conferenceId, 'plan')).toBe(101);
 });

@@ -1,16 +1,16 @@
 import { expect, it } from 'vitest';
+import { Browser, type ActionResult } from '../support/http-client';
+import { kringForThisFile } from '../support/server';
 import {
 	boardData,
 	changePhase,
 	conferenceWithFamily,
+	handOver,
 	inviteProfessional,
 	joinByLink,
-	KringClient,
 	registerProfessional,
-	unique,
-	type ActionResult
-} from '../support/client';
-import { kringForThisFile } from '../support/kring-for-this-file';
+	unique
+} from '../support/steps';
 
 /**
  * Every step a person can take on the board is a form action, and every one of them asks the
@@ -33,22 +33,32 @@ async function deVries() {
 	});
 	const pieter = (await registerProfessional(server, link, { name: 'Jeugdzorg Pieter' })).client;
 	const [anna, bob, stranger] = family;
-	return { conferenceId, familyLink, carla: coordinator.client, pieter, anna: anna.client, bob: bob.client, stranger };
+	return {
+		conferenceId,
+		familyLink,
+		family,
+		carla: coordinator.client,
+		pieter,
+		anna: anna.client,
+		bob: bob.client,
+		annaId: anna.participantId,
+		stranger
+	};
 }
 
-const act = (who: KringClient, conferenceId: string, action: string, fields: Record<string, string> = {}) =>
-	who.postAction(`/c/${conferenceId}`, action, fields);
+const act = async (who: Browser, conferenceId: string, action: string, fields: Record<string, string> = {}) =>
+	(await who.action(`/c/${conferenceId}`, action, fields)).action;
 
-function expectAllowed(result: ActionResult): void {
+function expectAllowed(result: ActionResult | undefined): void {
 	expect(result).toMatchObject({ type: 'success' });
 }
 
-function expectRefused(result: ActionResult, error = 'not_allowed', status = 403): void {
+function expectRefused(result: ActionResult | undefined, error = 'not_allowed', status = 403): void {
 	expect(result).toMatchObject({ type: 'failure', status, data: { error } });
 }
 
-const board = async (who: KringClient, conferenceId: string) => (await boardData(who, conferenceId)).board!;
-const offers = async (who: KringClient, conferenceId: string) => (await board(who, conferenceId)).actions;
+const board = async (who: Browser, conferenceId: string) => (await boardData(who, conferenceId)).board!;
+const offers = async (who: Browser, conferenceId: string) => (await board(who, conferenceId)).actions;
 
 it('before private time only the coordinator edits the question, invites, removes a device and moves the conference on', async () => {
 	const { conferenceId, carla, pieter, anna, stranger } = await deVries();
@@ -90,13 +100,29 @@ it('before private time only the coordinator edits the question, invites, remove
 	expectRefused(await act(anna, conferenceId, 'phase', { to: 'private' }), 'phase_change_not_allowed');
 	expectRefused(await act(pieter, conferenceId, 'phase', { to: 'private' }), 'phase_change_not_allowed');
 	expectAllowed(await act(carla, conferenceId, 'phase', { to: 'private' }));
-	expect((await board(anna, conferenceId)).conference.phase).toBe('private');
+	expect((await board(carla, conferenceId)).conference.phase).toBe('private');
 });
 
-it('in private time only the coordinator knocks, and only the family answers, opens the door and removes devices', async () => {
-	const { conferenceId, familyLink, carla, pieter, anna, bob, stranger } = await deVries();
+it('in private time only the coordinator knocks, and only the family confirms its circle, answers, opens the door and removes devices', async () => {
+	const { conferenceId, familyLink, carla, pieter, anna, bob, annaId, stranger } = await deVries();
 	await changePhase(carla, conferenceId, 'information');
 	await changePhase(carla, conferenceId, 'private');
+
+	// The family confirms its circle: not staff, and no device itself; any other family device.
+	expect((await boardData(anna, conferenceId)).member.status).toBe('unconfirmed');
+	expectRefused(await act(carla, conferenceId, 'confirm', { participantId: annaId }));
+	expectRefused(await act(pieter, conferenceId, 'confirm', { participantId: annaId }));
+	expectRefused(
+		await act(anna, conferenceId, 'confirm', { participantId: annaId, alone: 'yes' }),
+		'cannot_confirm_self'
+	);
+	expectRefused(await act(anna, conferenceId, 'answerKnock', { answer: 'need_more_time' }));
+	expect((await boardData(anna, conferenceId)).member.status).toBe('unconfirmed');
+	expectAllowed(await act(bob, conferenceId, 'confirm', { participantId: annaId }));
+	expect(await offers(anna, conferenceId)).toContain('confirm_device');
+	expectAllowed(await act(anna, conferenceId, 'confirm', { all: 'yes' }));
+	expect((await boardData(bob, conferenceId)).member.status).toBe('active');
+	expect((await boardData(stranger.client, conferenceId)).member.status).toBe('active');
 
 	// Knocking: the coordinator may, the professional and the family may not.
 	expect(await offers(pieter, conferenceId)).not.toContain('knock');
@@ -132,6 +158,19 @@ it('in private time only the coordinator knocks, and only the family answers, op
 	expectAllowed(await act(anna, conferenceId, 'remove', { participantId: stranger.participantId }));
 	expect((await board(anna, conferenceId)).participants.map((p) => p.name)).not.toContain('Onbekend toestel');
 
+	// Anna's next removal is a request that only another family device answers.
+	expect(await act(anna, conferenceId, 'remove', { participantId: neighbour.participantId })).toMatchObject({
+		type: 'success',
+		data: { done: 'removal_requested' }
+	});
+	const answer = { participantId: neighbour.participantId, answer: 'agree' };
+	expectRefused(await act(carla, conferenceId, 'answerRemoval', answer));
+	expectRefused(await act(pieter, conferenceId, 'answerRemoval', answer));
+	expectRefused(await act(anna, conferenceId, 'answerRemoval', answer));
+	expect(await offers(bob, conferenceId)).toContain('answer_removal');
+	expectAllowed(await act(bob, conferenceId, 'answerRemoval', { ...answer, answer: 'disagree' }));
+	expect((await boardData(neighbour.client, conferenceId)).member.status).toBe('active');
+
 	// The question is fixed once the family is alone.
 	expectRefused(await act(carla, conferenceId, 'question', { question: 'Een andere vraag' }));
 
@@ -144,9 +183,9 @@ it('in private time only the coordinator knocks, and only the family answers, op
 });
 
 it('at the presentation the family may go back, the professional accepts, the coordinator closes, and a closed conference takes no invites', async () => {
-	const { conferenceId, familyLink, carla, pieter, anna } = await deVries();
+	const { conferenceId, familyLink, family, carla, pieter, anna } = await deVries();
 	await changePhase(carla, conferenceId, 'information');
-	await changePhase(carla, conferenceId, 'private');
+	await handOver(carla, conferenceId, family);
 	await changePhase(anna, conferenceId, 'presentation');
 
 	// Going back to private time is the family's choice alone.
@@ -179,11 +218,56 @@ it('at the presentation the family may go back, the professional accepts, the co
 	expectRefused(await act(carla, conferenceId, 'professionalInvite', professional));
 	expect((await board(carla, conferenceId)).invite).toBeNull();
 	expect(await offers(carla, conferenceId)).not.toContain('create_invite');
-	const lateDevice = new KringClient(kring.server);
+	const lateDevice = new Browser(kring.server);
 	expectRefused(
-		await lateDevice.postAction(new URL(familyLink).pathname, null, { displayName: 'Laatkomer', presence: 'room' }),
+		(await lateDevice.action(new URL(familyLink).pathname, 'default', { displayName: 'Laatkomer', presence: 'room' }))
+			.action,
 		'room_code_unknown',
 		404
 	);
 	expect((await board(anna, conferenceId)).accepted?.version).toBe(1);
+});
+
+it('the coordinator sets how long the conference is kept; the family erases it once its plan is accepted, the coordinator once it is closed, the professional never', async () => {
+	const { conferenceId, family, carla, pieter, anna } = await deVries();
+
+	// How many days after closing everything is erased: the coordinator's choice, from 1 to 365.
+	expectRefused(await act(anna, conferenceId, 'retention', { days: '1' }));
+	expectRefused(await act(pieter, conferenceId, 'retention', { days: '365' }));
+	for (const days of ['0', '366', 'soon', ''])
+		expectRefused(await act(carla, conferenceId, 'retention', { days }), 'retention_invalid', 400);
+	expect(await offers(carla, conferenceId)).toContain('set_retention');
+	expectAllowed(await act(carla, conferenceId, 'retention', { days: '30' }));
+	expect((await board(anna, conferenceId)).retention).toEqual({ days: 30, erasesOn: null, latest: false });
+
+	// Nobody erases a conference that is still going on.
+	for (const who of [anna, carla, pieter]) {
+		expect(await offers(who, conferenceId)).not.toContain('erase');
+		expectRefused(await act(who, conferenceId, 'erase', { confirm: 'yes' }));
+	}
+	await changePhase(carla, conferenceId, 'information');
+	await handOver(carla, conferenceId, family);
+	expectRefused(await act(anna, conferenceId, 'erase', { confirm: 'yes' }));
+	await changePhase(anna, conferenceId, 'presentation');
+	expectRefused(await act(anna, conferenceId, 'erase', { confirm: 'yes' }));
+	expectAllowed(await act(pieter, conferenceId, 'accept', { conditions: '' }));
+
+	// Accepted: the plan is the family's to erase; not yet the coordinator's, never the professional's.
+	expect(await offers(anna, conferenceId)).toContain('erase');
+	expectRefused(await act(carla, conferenceId, 'erase', { confirm: 'yes' }));
+	expectRefused(await act(pieter, conferenceId, 'erase', { confirm: 'yes' }));
+	const accepted = (await board(anna, conferenceId)).retention;
+	expect(accepted.latest).toBe(true);
+	await changePhase(carla, conferenceId, 'closed');
+	expectRefused(await act(pieter, conferenceId, 'erase', { confirm: 'yes' }));
+	const closed = (await board(pieter, conferenceId)).retention;
+	expect(closed.latest).toBe(false);
+	expect(new Date(closed.erasesOn!).getTime()).toBeLessThan(new Date(accepted.erasesOn!).getTime());
+	expect(await offers(carla, conferenceId)).toContain('erase');
+	expect(await act(carla, conferenceId, 'erase', { confirm: 'yes' })).toEqual({
+		type: 'redirect',
+		status: 303,
+		location: '/staff?erased=1'
+	});
+	for (const who of [anna, carla, pieter]) expect((await who.pageData(`/c/${conferenceId}`)).status).toBe(404);
 });

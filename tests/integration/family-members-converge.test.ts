@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
-import { conferenceWithFamily } from '../support/client';
-import { kringForThisFile } from '../support/kring-for-this-file';
-import { addAgreement, agreementTexts, fieldText, typeInto } from '../support/plan';
+import { conferenceWithFamily } from '../support/steps';
+import { kringForThisFile } from '../support/server';
+import { addAgreement, agreementTexts, fieldText, typeInto } from '../support/edits';
 import { metaText } from '../../src/lib/plan/shape';
 import { waitForConvergence, waitUntil } from '../support/yjs-client';
 
@@ -14,8 +14,8 @@ it('two family members on their own phones edit the same plan and end up with th
 		'Neef Daan'
 	]);
 	const [fatima, daan] = family;
-	const onFatimasPhone = docs.open(server, fatima.client, conferenceId, 'plan');
-	const onDaansPhone = docs.open(server, daan.client, conferenceId, 'plan');
+	const onFatimasPhone = docs.open(fatima.client, conferenceId, 'plan');
+	const onDaansPhone = docs.open(daan.client, conferenceId, 'plan');
 	await Promise.all([onFatimasPhone.synced, onDaansPhone.synced]);
 
 	// Both add agreements at the same moment, before either has seen the other's.
@@ -48,7 +48,7 @@ it('two family members on their own phones edit the same plan and end up with th
 	expect(monitor).toHaveLength('Toezicht: oom Karim belt iedere week.Daan zelf. '.length);
 
 	// A third device that opens the plan now gets all of it from the server.
-	const later = docs.open(server, fatima.client, conferenceId, 'plan');
+	const later = docs.open(fatima.client, conferenceId, 'plan');
 	await later.synced;
 	await waitForConvergence([later.doc, onFatimasPhone.doc]);
 	expect(agreementTexts(later.doc)).toEqual(agreementTexts(onFatimasPhone.doc));
@@ -62,10 +62,10 @@ it('each family member sees who else is on the plan and where their caret is, as
 		'Zoon Emre'
 	]);
 	const [aylin, emre] = family;
-	const onAylinsPhone = docs.open(server, aylin.client, conferenceId, 'plan', {
+	const onAylinsPhone = docs.open(aylin.client, conferenceId, 'plan', {
 		presence: { name: 'wordt door de server ingevuld' }
 	});
-	const onEmresPhone = docs.open(server, emre.client, conferenceId, 'plan');
+	const onEmresPhone = docs.open(emre.client, conferenceId, 'plan');
 	await Promise.all([onAylinsPhone.synced, onEmresPhone.synced]);
 	const aylinAsEmreSeesHer = () =>
 		onEmresPhone.provider.awareness.getStates().get(onAylinsPhone.doc.clientID) as

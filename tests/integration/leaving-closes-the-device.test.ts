@@ -1,9 +1,10 @@
 import { expect, it } from 'vitest';
 import { CLOSE } from '$lib/collab/close-codes';
-import { changePhase, conferenceWithFamily } from '../support/client';
-import { kringForThisFile } from '../support/kring-for-this-file';
-import { addAgreement, agreementTexts } from '../support/plan';
-import { upgradeStatus, waitForClose, waitUntil } from '../support/yjs-client';
+import { changePhase, conferenceWithFamily } from '../support/steps';
+import { kringForThisFile } from '../support/server';
+import { addAgreement, agreementTexts } from '../support/edits';
+import { upgradeStatus } from '../support/raw-socket';
+import { waitForClose, waitUntil } from '../support/yjs-client';
 
 const kring = kringForThisFile();
 
@@ -12,13 +13,13 @@ it('a relative who leaves a borrowed tablet, and a coordinator who signs out, ha
 	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Dennis', 'Samira']);
 	const [dennis, samira] = family;
 	await changePhase(coordinator.client, conferenceId, 'information');
-	const staffBrief = docs.open(server, coordinator.client, conferenceId, 'brief');
-	const dennisPlan = docs.open(server, dennis.client, conferenceId, 'plan');
-	const samiraPlan = docs.open(server, samira.client, conferenceId, 'plan');
+	const staffBrief = docs.open(coordinator.client, conferenceId, 'brief');
+	const dennisPlan = docs.open(dennis.client, conferenceId, 'plan');
+	const samiraPlan = docs.open(samira.client, conferenceId, 'plan');
 	await Promise.all([staffBrief.synced, dennisPlan.synced, samiraPlan.synced]);
 
 	// Dennis presses "leave" on the visit room's tablet: nothing stays open on it.
-	expect(await dennis.client.postAction(`/c/${conferenceId}`, 'leave')).toMatchObject({
+	expect((await dennis.client.action(`/c/${conferenceId}`, 'leave')).action).toMatchObject({
 		type: 'redirect',
 		location: '/?left=1'
 	});
@@ -26,12 +27,15 @@ it('a relative who leaves a borrowed tablet, and a coordinator who signs out, ha
 	addAgreement(samiraPlan.doc, 'NA-VERTREK: Samira belt zondag', { theme: 'contact' });
 	await waitUntil(() => agreementTexts(samiraPlan.doc).length === 1, 'the family goes on');
 	expect(agreementTexts(dennisPlan.doc)).toEqual([]);
-	expect(await upgradeStatus(server, dennis.client, conferenceId, 'plan')).toBe(401);
+	expect(await upgradeStatus(dennis.client, conferenceId, 'plan')).toBe(401);
 
 	// The coordinator signs out on a shared office computer: the brief closes too.
-	expect(await coordinator.client.postAction('/logout', null)).toMatchObject({ type: 'redirect', location: '/' });
+	expect((await coordinator.client.action('/logout', 'default')).action).toMatchObject({
+		type: 'redirect',
+		location: '/'
+	});
 	expect((await waitForClose(staffBrief.closed, 'the coordinator’s brief socket closes')).code).toBe(
 		CLOSE.signedOut.code
 	);
-	expect(await upgradeStatus(server, coordinator.client, conferenceId, 'brief')).toBe(401);
+	expect(await upgradeStatus(coordinator.client, conferenceId, 'brief')).toBe(401);
 });

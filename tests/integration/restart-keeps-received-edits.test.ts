@@ -1,8 +1,8 @@
 import * as Y from 'yjs';
 import { expect, it } from 'vitest';
-import { conferenceWithFamily } from '../support/client';
-import { kringForThisFile } from '../support/kring-for-this-file';
-import { addAgreement, agreementTexts, fieldText, typeInto } from '../support/plan';
+import { conferenceWithFamily } from '../support/steps';
+import { kringForThisFile } from '../support/server';
+import { addAgreement, agreementTexts, fieldText, typeInto } from '../support/edits';
 import { metaText } from '../../src/lib/plan/shape';
 import { includesState, waitForClose, waitForConvergence, waitUntil } from '../support/yjs-client';
 
@@ -13,8 +13,8 @@ it('after the server is killed mid-typing and started again, every edit another 
 	const { server, coordinator, docs } = kring;
 	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Opa Henk', 'Zus Lotte']);
 	const [henk, lotte] = family;
-	const writer = docs.open(server, henk.client, conferenceId, 'plan');
-	const reader = docs.open(server, lotte.client, conferenceId, 'plan');
+	const writer = docs.open(henk.client, conferenceId, 'plan');
+	const reader = docs.open(lotte.client, conferenceId, 'plan');
 	await Promise.all([writer.synced, reader.synced]);
 
 	addAgreement(writer.doc, 'Henk brengt Noor naar voetbal', { theme: 'contact' });
@@ -53,7 +53,7 @@ it('after the server is killed mid-typing and started again, every edit another 
 
 	await server.restart();
 	// A phone that was never connected before asks the restarted server for the plan.
-	const fresh = docs.open(server, lotte.client, conferenceId, 'plan');
+	const fresh = docs.open(lotte.client, conferenceId, 'plan');
 	await fresh.synced;
 	expect(includesState(fresh.doc, received)).toBe(true);
 	expect(agreementTexts(fresh.doc)).toEqual([
@@ -67,10 +67,10 @@ it('a phone that kept editing while the server was down sends those edits when i
 	const { server, coordinator, docs } = kring;
 	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Buurvrouw Ans']);
 	const [ans] = family;
-	const phone = docs.open(server, ans.client, conferenceId, 'plan');
+	const phone = docs.open(ans.client, conferenceId, 'plan');
 	await phone.synced;
 	addAgreement(phone.doc, 'Ans kijkt na school even binnen', { theme: 'upbringing' });
-	const witness = docs.open(server, ans.client, conferenceId, 'plan');
+	const witness = docs.open(ans.client, conferenceId, 'plan');
 	await waitForConvergence([phone.doc, witness.doc]);
 	witness.destroy();
 
@@ -81,7 +81,7 @@ it('a phone that kept editing while the server was down sends those edits when i
 	await server.restart();
 
 	// The provider reconnects by itself (same address) and sends what the server lacks.
-	const check = docs.open(server, ans.client, conferenceId, 'plan');
+	const check = docs.open(ans.client, conferenceId, 'plan');
 	await waitUntil(
 		() => agreementTexts(check.doc).length === 2,
 		'the offline edit reaches the server after the restart',

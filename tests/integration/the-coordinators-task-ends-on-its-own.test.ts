@@ -1,9 +1,10 @@
 import { expect, it } from 'vitest';
 import { CLOSE } from '$lib/collab/close-codes';
-import { acceptPlan, boardData, changePhase, conferenceWithFamily } from '../support/client';
-import { kringForThisFile } from '../support/kring-for-this-file';
-import { addAgreement, agreementTexts } from '../support/plan';
-import { upgradeStatus, waitForClose, waitUntil } from '../support/yjs-client';
+import { acceptPlan, boardData, changePhase, conferenceWithFamily, handOver } from '../support/steps';
+import { kringForThisFile } from '../support/server';
+import { addAgreement, agreementTexts } from '../support/edits';
+import { upgradeStatus } from '../support/raw-socket';
+import { waitForClose, waitUntil } from '../support/yjs-client';
 
 // A month shortened to two seconds, and housekeeping every fifth of one.
 const kring = kringForThisFile({
@@ -15,8 +16,8 @@ it('some time after acceptance the conference closes by itself: the coordinator 
 	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Moeder Ans']);
 	const [ans] = family;
 	await changePhase(coordinator.client, conferenceId, 'information');
-	await changePhase(coordinator.client, conferenceId, 'private');
-	const phone = docs.open(server, ans.client, conferenceId, 'plan');
+	await handOver(coordinator.client, conferenceId, family);
+	const phone = docs.open(ans.client, conferenceId, 'plan');
 	await phone.synced;
 	addAgreement(phone.doc, 'Ans meldt Dennis aan bij de gemeente', { theme: 'housing' });
 	await waitUntil(() => agreementTexts(phone.doc).length === 1, 'the agreement is written');
@@ -24,7 +25,7 @@ it('some time after acceptance the conference closes by itself: the coordinator 
 	expect(await acceptPlan(coordinator.client, conferenceId)).toBe(1);
 
 	// Right after acceptance the coordinator still reads the plan…
-	const screen = docs.open(server, coordinator.client, conferenceId, 'plan');
+	const screen = docs.open(coordinator.client, conferenceId, 'plan');
 	await screen.synced;
 	expect(agreementTexts(screen.doc)).toEqual(['Ans meldt Dennis aan bij de gemeente']);
 
@@ -33,7 +34,7 @@ it('some time after acceptance the conference closes by itself: the coordinator 
 		(await waitForClose(screen.closed, 'the coordinator’s plan socket closes when the conference closes')).code
 	).toBe(CLOSE.revoked.code);
 	expect((await boardData(coordinator.client, conferenceId)).board?.conference.phase).toBe('closed');
-	expect(await upgradeStatus(server, coordinator.client, conferenceId, 'plan')).toBe(403);
+	expect(await upgradeStatus(coordinator.client, conferenceId, 'plan')).toBe(403);
 	expect((await coordinator.client.get(`/c/${conferenceId}/export`)).status).toBe(404);
 
 	// The family keeps the accepted plan, and the log says Kring closed it.

@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { freePort } from '../support/kring-server';
-import { upgradeStatus } from '../support/yjs-client';
+import { freePort } from '../support/server';
+import { Browser } from '../support/http-client';
+import { upgradeStatus } from '../support/raw-socket';
 
 let dev: ChildProcess | undefined;
 const dataDir = mkdtempSync(join(tmpdir(), 'kring-dev-'));
@@ -35,6 +36,6 @@ it('`vite dev` answers the collab WebSocket itself, with the same authentication
 	}
 
 	// Not Vite's HMR socket and not a silent hang: Kring's collab endpoint refusing a visitor without a session.
-	expect(await upgradeStatus({ url, origin: url }, null, 'abcdefgh', 'plan')).toBe(401);
+	expect(await upgradeStatus(new Browser({ url, origin: url }), 'abcdefgh', 'plan')).toBe(401);
 	expect(output).toContain('/setup/');
 }, 90_000);

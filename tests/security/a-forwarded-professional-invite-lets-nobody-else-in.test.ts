@@ -1,26 +1,11 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-	boardData,
-	createConference,
-	createCoordinator,
-	inviteProfessional,
-	registerProfessional,
-	type Staff
-} from '../support/client';
-import { startKring, type KringServer } from '../support/kring-server';
+import { expect, it } from 'vitest';
+import { kringForThisFile } from '../support/server';
+import { boardData, createConference, inviteProfessional, registerProfessional } from '../support/steps';
 
-let server: KringServer;
-let coordinator: Staff;
-
-beforeAll(async () => {
-	server = await startKring();
-	coordinator = await createCoordinator(server);
-});
-afterAll(async () => {
-	await server?.stop();
-});
+const kring = kringForThisFile();
 
 it('an invite for one probation officer cannot be taken by another professional, nor used twice', async () => {
+	const { server, coordinator } = kring;
 	const first = await createConference(coordinator.client, { title: 'Eerste conferentie' });
 	const second = await createConference(coordinator.client, { title: 'Tweede conferentie' });
 
@@ -37,7 +22,7 @@ it('an invite for one probation officer cannot be taken by another professional,
 		email: 'ria@reclassering.test'
 	});
 	const path = new URL(link, server.url).pathname;
-	const taken = await other.client.postAction(path, 'accept');
+	const taken = (await other.client.action(path, 'accept')).action;
 	expect(taken).toMatchObject({ type: 'failure', status: 403, data: { error: 'invite_other_email' } });
 	expect((await other.client.pageData(`/c/${second}`)).status).toBe(404);
 
@@ -45,7 +30,7 @@ it('an invite for one probation officer cannot be taken by another professional,
 	const ria = await registerProfessional(server, link, { name: 'Reclassering Ria' });
 	expect(ria.conferenceId).toBe(second);
 	expect((await boardData(ria.client, second)).board?.me.role).toBe('professional');
-	const again = await other.client.postAction(path, 'accept');
+	const again = (await other.client.action(path, 'accept')).action!;
 	expect(again.type).not.toBe('redirect');
 	expect((await other.client.pageData(`/c/${second}`)).status).toBe(404);
 });

@@ -1,26 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLOSE } from '$lib/collab/close-codes';
+import { found } from '../support/found';
+import { expectAction, type Browser } from '../support/http-client';
+import { openRawSocket, type RawSocket } from '../support/raw-socket';
 import { startRedisProxy, type RedisProxy } from '../support/redis-proxy';
-import {
-	assertFamilyStillSyncs,
-	Browser,
-	databaseOf,
-	docBytes,
-	docFromMessages,
-	expectAction,
-	found,
-	rawDocSocket,
-	REDIS_URL,
-	sameBrowserOn,
-	seedConference,
-	startKring,
-	syncStep1,
-	until,
-	type KringServer,
-	type RawSocket,
-	type Seeded
-} from './support';
+import { startKring, TEST_REDIS_URL, type KringServer } from '../support/server';
+import { createCoordinator, joinByLink } from '../support/steps';
+import { docBytes, docFromMessages, syncStep1 } from '../support/y-messages';
+import { liveDocs, waitUntil } from '../support/yjs-client';
+import { assertFamilyStillSyncs, seedConference, type Seeded } from './seeded-conference';
 
 /**
  * A message lost without any sign: instance A's publishes are swallowed on their way to Redis
@@ -30,25 +19,25 @@ import {
  */
 describe('a message lost without any sign', () => {
 	const env = { KRING_REDIS_PREFIX: `kring-test-${randomBytes(4).toString('hex')}:`, KRING_LEASE_MS: '500' };
+	const docs = liveDocs();
 	let proxyA: RedisProxy;
 	let a: KringServer;
 	let b: KringServer;
-	let database: ReturnType<typeof databaseOf>;
 	let conference: Seeded;
 	let cas: Browser;
 	const opened: RawSocket[] = [];
+	const raw = async (browser: Browser) => {
+		const socket = await openRawSocket(browser, conference.id, 'plan');
+		opened.push(socket);
+		return socket;
+	};
 
 	beforeAll(async () => {
-		proxyA = await startRedisProxy(REDIS_URL);
+		proxyA = await startRedisProxy(TEST_REDIS_URL);
 		a = await startKring({ database: 'postgres', redisUrl: proxyA.url, env });
-		database = databaseOf(a);
-		conference = await seedConference(a);
-		cas = new Browser(a, 'Cas (family)');
-		expectAction(
-			await cas.action(`/j/${conference.familyInviteToken}`, 'default', { displayName: 'Cas', presence: 'room' }),
-			'redirect'
-		);
-		b = await startKring({ sameDatabaseAs: a, redisUrl: REDIS_URL, env });
+		conference = await seedConference({ server: a, coordinator: await createCoordinator(a), docs });
+		cas = (await joinByLink(a, conference.familyLink, 'Cas')).client;
+		b = await startKring({ sameDatabaseAs: a, redisUrl: TEST_REDIS_URL, env });
 	});
 	afterEach(async () => {
 		proxyA.swallowPublishes(false);
@@ -56,8 +45,7 @@ describe('a message lost without any sign', () => {
 	});
 	afterAll(async () => {
 		for (const socket of opened) await socket.close().catch(() => {});
-		conference?.close();
-		await database?.end({ timeout: 1 });
+		docs.closeAll();
 		await b?.stop();
 		await a?.stop();
 		await proxyA?.close();
@@ -66,26 +54,24 @@ describe('a message lost without any sign', () => {
 	it("closes the coordinator's plan on the other instance at its next lease, though nothing told it", async () => {
 		await conference.phase(conference.coordinator, 'private');
 		await conference.phase(conference.anna, 'presentation');
-		const coco = await rawDocSocket(sameBrowserOn(conference.coordinator, b), conference.id, 'plan');
-		opened.push(coco);
+		const coco = await raw(conference.coordinator.on(b));
 		coco.send(syncStep1());
-		await until(
+		await waitUntil(
 			() => found(docBytes(docFromMessages(coco.messages)), [conference.planTexts[0]]).length === 1,
 			'the coordinator to read the plan on B'
 		);
 
 		proxyA.swallowPublishes(true);
 		await conference.phase(conference.anna, 'private');
-		await until(() => coco.closeFrame !== null, "the coordinator's socket on B to close");
+		await coco.closed;
 		expect(coco.closeFrame?.code).toBe(CLOSE.revoked.code);
 		expect(coco.framesAfterClose).toEqual([]);
 	});
 
 	it('cuts a removed device off on the other instance at its next lease', async () => {
-		const casOnB = await rawDocSocket(sameBrowserOn(cas, b), conference.id, 'plan');
-		opened.push(casOnB);
+		const casOnB = await raw(cas.on(b));
 		casOnB.send(syncStep1());
-		await until(() => casOnB.messages.length > 0, 'Cas to have the plan on B');
+		await waitUntil(() => casOnB.messages.length > 0, 'Cas to have the plan on B');
 
 		proxyA.swallowPublishes(true);
 		expectAction(
@@ -94,7 +80,7 @@ describe('a message lost without any sign', () => {
 			}),
 			'success'
 		);
-		await until(() => casOnB.closeFrame !== null, "Cas's socket on B to close");
+		await casOnB.closed;
 		expect(casOnB.closeFrame?.code).toBe(CLOSE.removed.code);
 	});
 

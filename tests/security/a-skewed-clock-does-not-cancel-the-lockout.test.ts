@@ -1,26 +1,17 @@
 import { randomBytes } from 'node:crypto';
+import type postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLOSE } from '$lib/collab/close-codes';
+import { addAgreement } from '../support/edits';
+import { found } from '../support/found';
+import type { EventStream } from '../support/http-client';
+import { openRawSocket, type RawSocket } from '../support/raw-socket';
+import { databaseOf, startKring, TEST_REDIS_URL, type KringServer } from '../support/server';
 import { skewedClock } from '../support/skewed-clock-env';
-import {
-	assertFamilyStillSyncs,
-	databaseOf,
-	docBytes,
-	docFromMessages,
-	found,
-	rawDocSocket,
-	REDIS_URL,
-	sameBrowserOn,
-	seedConference,
-	startKring,
-	syncStep1,
-	until,
-	writeAgreement,
-	type EventStream,
-	type KringServer,
-	type RawSocket,
-	type Seeded
-} from './support';
+import { createCoordinator } from '../support/steps';
+import { docBytes, docFromMessages, syncStep1 } from '../support/y-messages';
+import { liveDocs, waitUntil } from '../support/yjs-client';
+import { assertFamilyStillSyncs, seedConference, type Seeded } from './seeded-conference';
 
 /**
  * Two instances over PostgreSQL and Redis, the second with its clock 15 seconds behind the
@@ -31,23 +22,24 @@ import {
  */
 describe('an instance whose clock is 15 seconds behind', () => {
 	const prefix = `kring-test-${randomBytes(4).toString('hex')}:`;
+	const docs = liveDocs();
 	let a: KringServer;
 	let b: KringServer;
-	let database: ReturnType<typeof databaseOf>;
+	let database: postgres.Sql;
 	let conference: Seeded;
 	const opened: RawSocket[] = [];
 
 	beforeAll(async () => {
 		const env = { KRING_REDIS_PREFIX: prefix, KRING_LEASE_MS: '60000' };
-		a = await startKring({ database: 'postgres', redisUrl: REDIS_URL, env });
-		database = databaseOf(a);
-		conference = await seedConference(a);
-		b = await startKring({ sameDatabaseAs: a, redisUrl: REDIS_URL, env: { ...env, ...skewedClock(-15_000) } });
+		a = await startKring({ database: 'postgres', redisUrl: TEST_REDIS_URL, env });
+		database = await databaseOf(a);
+		conference = await seedConference({ server: a, coordinator: await createCoordinator(a), docs });
+		b = await startKring({ sameDatabaseAs: a, redisUrl: TEST_REDIS_URL, env: { ...env, ...skewedClock(-15_000) } });
 	});
 	afterEach(async () => assertFamilyStillSyncs(conference));
 	afterAll(async () => {
 		for (const socket of opened) await socket.close().catch(() => {});
-		conference?.close();
+		docs.closeAll();
 		await database?.end({ timeout: 1 });
 		await b?.stop();
 		await a?.stop();
@@ -57,31 +49,31 @@ describe('an instance whose clock is 15 seconds behind', () => {
 		await conference.phase(conference.coordinator, 'private');
 		// Presentation starts on A, whose clock is right; within 15 s the family goes back on B.
 		await conference.phase(conference.anna, 'presentation');
-		const coco = await rawDocSocket(conference.coordinator, conference.id, 'plan');
+		const coco = await openRawSocket(conference.coordinator, conference.id, 'plan');
 		opened.push(coco);
 		coco.send(syncStep1());
-		await until(
+		await waitUntil(
 			() => found(docBytes(docFromMessages(coco.messages)), [conference.planTexts[0]]).length === 1,
 			'the coordinator to read the plan on A'
 		);
 		const status: EventStream = await conference.anna.events(`/c/${conference.id}/events`);
 		const statusSays = (phase: string) =>
 			status.events.some((e) => e.event === 'status' && (e.data as { phase: string }).phase === phase);
-		await until(() => statusSays('presentation'), "Anna's status line on A");
+		await waitUntil(() => statusSays('presentation'), "Anna's status line on A");
 
 		const stamped = async () =>
 			(await database`select phase_changed_at as at from conferences where id = ${conference.id}`)[0].at as Date;
 		const presentationAt = await stamped();
-		await conference.phase(sameBrowserOn(conference.anna, b), 'private');
+		await conference.phase(conference.anna.on(b), 'private');
 		// B's clock stamps the later change as the earlier one.
 		expect((await stamped()).getTime()).toBeLessThan(presentationAt.getTime());
 		// A has heard the news: its status line read the phase again because of it.
-		await until(() => statusSays('private'), "Anna's status line on A to say private time");
+		await waitUntil(() => statusSays('private'), "Anna's status line on A to say private time");
 		status.close();
 
 		const typed = conference.newSecret('typed-back-in-private-time');
-		writeAgreement(conference.annaPlan, typed);
-		await until(() => conference.bramPlan.has(typed), 'Bram on A to receive what Anna typed');
+		addAgreement(conference.annaPlan.doc, typed, { theme: 'housing' });
+		await waitUntil(() => conference.bramPlan.has(typed), 'Bram on A to receive what Anna typed');
 		expect(found(coco.raw, [typed])).toEqual([]);
 		await coco.close();
 		expect(coco.closeFrame?.code).toBe(CLOSE.revoked.code);

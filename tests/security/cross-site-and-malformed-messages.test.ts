@@ -1,25 +1,22 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLOSE } from '$lib/collab/close-codes';
 import * as encoding from 'lib0/encoding';
+import * as Y from 'yjs';
+import { found } from '../support/found';
+import { Browser } from '../support/http-client';
+import { openRawSocket } from '../support/raw-socket';
+import { kringForThisFile } from '../support/server';
 import {
-	assertFamilyStillSyncs,
 	awarenessMessage,
-	Browser,
 	decodeMessage,
 	docBytes,
 	docFromMessages,
-	found,
 	MESSAGE,
-	rawDocSocket,
-	seedConference,
-	startKring,
 	syncStep1,
-	syncUpdate,
-	until,
-	Y,
-	type KringServer,
-	type Seeded
-} from './support';
+	syncUpdate
+} from '../support/y-messages';
+import { waitUntil } from '../support/yjs-client';
+import { assertFamilyStillSyncs, seedConference, type Seeded } from './seeded-conference';
 
 /**
  * Attacks from outside the family's browsers: another website trying to use a family member's
@@ -28,23 +25,18 @@ import {
  * quotes the plan into the server's logs.
  */
 describe('cross-site requests and malformed messages', () => {
-	let server: KringServer;
+	const kring = kringForThisFile();
 	let conference: Seeded;
 	const forbidden = () => [conference.secret, conference.brief];
 
 	beforeAll(async () => {
-		server = await startKring();
-		conference = await seedConference(server);
+		conference = await seedConference(kring);
 		await conference.phase(conference.coordinator, 'private');
 	});
 	afterEach(async () => assertFamilyStillSyncs(conference));
-	afterAll(async () => {
-		conference?.close();
-		await server?.stop();
-	});
 
 	it('refuses a WebSocket from another site, even with the family cookie', async () => {
-		const port = server.port;
+		const port = kring.server.port;
 		for (const origin of [
 			'https://evil.example',
 			`http://127.0.0.1:${port}.evil.example`,
@@ -54,7 +46,7 @@ describe('cross-site requests and malformed messages', () => {
 			`http://127.0.0.1:${port + 1}`
 		]) {
 			for (const doc of ['plan', 'brief']) {
-				const socket = await rawDocSocket(conference.anna, conference.id, doc, { origin });
+				const socket = await openRawSocket(conference.anna, conference.id, doc, { origin });
 				socket.send(syncStep1());
 				await socket.ended;
 				expect(socket.status, `${origin} ${doc}`).toBe(403);
@@ -64,10 +56,10 @@ describe('cross-site requests and malformed messages', () => {
 			}
 		}
 		// The same cookie from Kring's own page does open the plan: the refusal above is the Origin's doing.
-		const own = await rawDocSocket(conference.anna, conference.id, 'plan');
+		const own = await openRawSocket(conference.anna, conference.id, 'plan');
 		expect(own.status).toBe(101);
 		own.send(syncStep1());
-		await until(
+		await waitUntil(
 			() => found(docBytes(docFromMessages(own.messages)), [conference.planTexts[0]]).length === 1,
 			'the plan'
 		);
@@ -103,10 +95,10 @@ describe('cross-site requests and malformed messages', () => {
 
 	it('drops a write from a read-only connection: the brief stays as it was in private time', async () => {
 		const { bram, id } = conference;
-		const socket = await rawDocSocket(bram, id, 'brief');
+		const socket = await openRawSocket(bram, id, 'brief');
 		expect(socket.status).toBe(101);
 		socket.send(syncStep1());
-		await until(
+		await waitUntil(
 			() => found(docBytes(docFromMessages(socket.messages)), [conference.briefTexts[0]]).length === 1,
 			'the brief (read-only) to arrive'
 		);
@@ -116,14 +108,20 @@ describe('cross-site requests and malformed messages', () => {
 		own.getArray('concerns').push([new Y.Map([['text', new Y.Text(injected)]])]);
 		socket.send(syncUpdate(Y.encodeStateAsUpdate(own, before)));
 		// The server answers a refused write with a y-protocols "permission denied", once.
-		await until(() => socket.messages.some((m) => decodeMessage(m).kind === 'auth'), 'the permission-denied answer');
+		await waitUntil(
+			() => socket.messages.some((m) => decodeMessage(m).kind === 'auth'),
+			'the permission-denied answer'
+		);
 		const denial = socket.messages.map(decodeMessage).find((m) => m.kind === 'auth');
 		expect(denial).toEqual({ kind: 'auth', reason: 'read-only' });
 		await socket.close();
 		// A fresh family client syncs what the server holds: the write is not there.
-		const check = await rawDocSocket(conference.anna, id, 'brief');
+		const check = await openRawSocket(conference.anna, id, 'brief');
 		check.send(syncStep1());
-		await until(() => check.messages.some((m) => decodeMessage(m).kind === 'sync-step-2'), 'a fresh sync of the brief');
+		await waitUntil(
+			() => check.messages.some((m) => decodeMessage(m).kind === 'sync-step-2'),
+			'a fresh sync of the brief'
+		);
 		expect(found(docBytes(docFromMessages(check.messages)), [conference.briefTexts[0]])).toHaveLength(1);
 		expect(found(check.raw, [injected])).toEqual([]);
 		await check.close();
@@ -160,15 +158,15 @@ describe('cross-site requests and malformed messages', () => {
 			['awareness claiming a billion entries', withType(MESSAGE.awareness, withType(1_000_000_000, 1, 1))]
 		];
 		for (const [what, message] of messages) {
-			const socket = await rawDocSocket(bram, id, 'plan');
+			const socket = await openRawSocket(bram, id, 'plan');
 			expect(socket.status).toBe(101);
 			socket.send(message);
-			await socket.closed();
+			await socket.closed;
 			await socket.close();
 			expect(socket.closeFrame?.code, what).toBe(CLOSE.malformed.code);
-			expect((await new Browser(server).get('/')).status, `the server still answers after ${what}`).toBe(200);
+			expect((await new Browser(kring.server).get('/')).status, `the server still answers after ${what}`).toBe(200);
 		}
-		const logs = server.logs();
+		const logs = kring.server.logs();
 		expect(logs).toContain('[collab] refused a');
 		// Not the plan text, and not even the first characters of it.
 		expect(found(logs, [planText.slice(0, 10), conference.secret.slice(0, 10), 'Oma haalt'])).toEqual([]);
@@ -186,7 +184,11 @@ describe('cross-site requests and malformed messages', () => {
 		];
 		const staysHome = (reply: { status: number; headers: Headers; action?: { location?: string } }) => {
 			const location = reply.action?.location ?? reply.headers.get('location');
-			return location === null || location === undefined || new URL(location, server.origin).origin === server.origin;
+			return (
+				location === null ||
+				location === undefined ||
+				new URL(location, kring.server.origin).origin === kring.server.origin
+			);
 		};
 		for (const next of targets) {
 			// A signed-in coordinator following a crafted sign-in link.
@@ -194,9 +196,9 @@ describe('cross-site requests and malformed messages', () => {
 			expect(signedIn.status).toBe(303);
 			expect(staysHome(signedIn), `GET /login?next=${next}: ${signedIn.headers.get('location')}`).toBe(true);
 			// Signing in from that link.
-			const fresh = new Browser(server, 'coordinator signing in again');
+			const fresh = new Browser(kring.server, 'coordinator signing in again');
 			const login = await fresh.action(`/login?next=${encodeURIComponent(next)}`, 'default', {
-				email: 'coco@example.org',
+				email: kring.coordinator.email,
 				password: conference.password
 			});
 			expect(login.action?.type).toBe('redirect');
@@ -210,7 +212,7 @@ describe('cross-site requests and malformed messages', () => {
 	});
 
 	it('leaves no family content in the server logs', () => {
-		expect(found(server.logs(), [...forbidden(), conference.secret.slice(0, 10)])).toEqual([]);
+		expect(found(kring.server.logs(), [...forbidden(), conference.secret.slice(0, 10)])).toEqual([]);
 	});
 });
 
@@ -219,27 +221,21 @@ describe('cross-site requests and malformed messages', () => {
  * cross-site attempts must fail there too.
  */
 describe('cross-site requests when Kring runs without ORIGIN', () => {
-	let server: KringServer;
+	const kring = kringForThisFile({ env: { ORIGIN: undefined } });
 	let conference: Seeded;
 
 	beforeAll(async () => {
-		// An undefined value leaves the variable out of the child's environment.
-		server = await startKring({ env: { ORIGIN: undefined } as unknown as Record<string, string> });
-		conference = await seedConference(server);
+		conference = await seedConference(kring);
 		await conference.phase(conference.coordinator, 'private');
 	});
 	afterEach(async () => assertFamilyStillSyncs(conference));
-	afterAll(async () => {
-		conference?.close();
-		await server?.stop();
-	});
 
 	it('refuses sockets and form posts from another site, and takes them from its own pages', async () => {
 		// Without ORIGIN the setup link is printed for localhost: this server really runs without it.
-		expect(server.logs()).toContain(`http://localhost:${server.port}/setup/`);
+		expect(kring.server.logs()).toContain(`http://localhost:${kring.server.port}/setup/`);
 		const { anna, id } = conference;
-		for (const origin of ['https://evil.example', 'null', `http://evil.example:${server.port}`]) {
-			const socket = await rawDocSocket(anna, id, 'plan', { origin });
+		for (const origin of ['https://evil.example', 'null', `http://evil.example:${kring.server.port}`]) {
+			const socket = await openRawSocket(anna, id, 'plan', { origin });
 			socket.send(syncStep1());
 			await socket.ended;
 			expect(socket.status, origin).toBe(403);
@@ -248,7 +244,7 @@ describe('cross-site requests when Kring runs without ORIGIN', () => {
 			expect(post.status, origin).toBe(403);
 		}
 		expect(await conference.currentPhase()).toBe('private');
-		const own = await rawDocSocket(anna, id, 'plan');
+		const own = await openRawSocket(anna, id, 'plan');
 		expect(own.status).toBe(101);
 		await own.close();
 	});

@@ -1,15 +1,8 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { expect, it } from 'vitest';
-import {
-	createConference,
-	inviteFamily,
-	inviteProfessional,
-	KringClient,
-	registerProfessional,
-	roomCodeOf,
-	type ActionResult
-} from '../support/client';
-import { kringForThisFile } from '../support/kring-for-this-file';
+import { Browser, type ActionResult, type Reply } from '../support/http-client';
+import { kringForThisFile } from '../support/server';
+import { createConference, inviteFamily, inviteProfessional, registerProfessional, roomCodeOf } from '../support/steps';
 
 /**
  * Kring behind a TLS proxy that names the client's address in X-Forwarded-For. A whole family
@@ -18,21 +11,21 @@ import { kringForThisFile } from '../support/kring-for-this-file';
  */
 const kring = kringForThisFile({ env: { ADDRESS_HEADER: 'x-forwarded-for', XFF_DEPTH: '1' } });
 
-/** As a browser without JavaScript posts a form. */
-const HTML = { accept: 'text/html' };
-
 /** A phone or laptop whose requests reach Kring through the proxy from `address`. */
-class Device extends KringClient {
+class Device extends Browser {
 	constructor(readonly address: string) {
-		super(kring.server);
+		super(kring.server, address);
 	}
 
-	override fetch(path: string, init: RequestInit = {}): Promise<Response> {
-		const headers = new Headers(init.headers);
+	override request(path: string, init: Parameters<Browser['request']>[1] = {}): Promise<Reply> {
 		// The proxy appends the address it saw to whatever the client sent.
-		headers.set('x-forwarded-for', `6.6.6.6, ${this.address}`);
-		if (!headers.has('accept-language')) headers.set('accept-language', 'nl');
-		return super.fetch(path, { ...init, headers });
+		const headers = { 'accept-language': 'nl', ...init.headers, 'x-forwarded-for': `6.6.6.6, ${this.address}` };
+		return super.request(path, { ...init, headers });
+	}
+
+	/** A form action posted as `use:enhance` does; its answer. */
+	async post(path: string, fields: Record<string, string>): Promise<ActionResult | undefined> {
+		return (await this.action(path, 'default', fields)).action;
 	}
 }
 
@@ -47,15 +40,15 @@ function wrongCode(right: string): string {
 }
 
 /** Opens the join page for a code as a phone does, then joins; returns the join's answer. */
-async function joinByCode(device: Device, code: string, name: string): Promise<ActionResult> {
+async function joinByCode(device: Device, code: string, name: string): Promise<ActionResult | undefined> {
 	const page = await device.get(`/join/${code}`);
-	if (page.status !== 200) return { type: 'error', status: page.status, error: await page.text() };
-	return device.postAction(`/join/${code}`, null, { displayName: name, presence: 'room' });
+	if (page.status !== 200) return { type: 'error', status: page.status, error: page.text };
+	return device.post(`/join/${code}`, { displayName: name, presence: 'room' });
 }
 
-function expectJoined(result: ActionResult, who: string): void {
+function expectJoined(result: ActionResult | undefined, who: string): void {
 	expect(
-		result.type === 'redirect' && /^\/c\/[a-z0-9]+$/.test(result.location),
+		result?.type === 'redirect' && /^\/c\/[a-z0-9]+$/.test(result.location ?? ''),
 		`${who}: ${JSON.stringify(result)}`
 	).toBe(true);
 }
@@ -78,16 +71,14 @@ it('forty phones behind one router all join with the room code, while wrong code
 	expect(await guess()).toBe(429);
 	const refused = await new Device(router).get(`/join/${code}`);
 	expect(refused.status).toBe(429);
-	expect(await refused.text()).toContain('Vanaf dit netwerk is te vaak iets verkeerds ingevuld. Wacht 10 minuten');
-	expect(
-		(await new Device(router).postAction(`/join/${code}`, null, { displayName: 'Laat', presence: 'room' })).status
-	).toBe(429);
+	expect(refused.text).toContain('Vanaf dit netwerk is te vaak iets verkeerds ingevuld. Wacht 10 minuten');
+	expect((await new Device(router).post(`/join/${code}`, { displayName: 'Laat', presence: 'room' }))?.status).toBe(429);
 
 	// Someone elsewhere still joins with the code; the router's family can still use their link.
 	expectJoined(await joinByCode(new Device(someAddress()), code, 'Tante op afstand'), 'another address');
 	const link = new URL(await inviteFamily(kring.coordinator.client, conferenceId), kring.server.url).pathname;
 	expectJoined(
-		await new Device(router).postAction(link, null, { displayName: 'Neef met link', presence: 'room' }),
+		await new Device(router).post(link, { displayName: 'Neef met link', presence: 'room' }),
 		'family link from the router'
 	);
 });
@@ -106,7 +97,7 @@ it('links Kring does not know are refused after twenty from one address, real on
 	expect((await guesser.get(`/j/${token()}`)).status).toBe(429);
 	expect((await guesser.get(familyLink)).status, 'the real link from the guessing address').toBe(429);
 	expectJoined(
-		await new Device(someAddress()).postAction(familyLink, null, { displayName: 'Opa', presence: 'room' }),
+		await new Device(someAddress()).post(familyLink, { displayName: 'Opa', presence: 'room' }),
 		'family link from elsewhere'
 	);
 
@@ -125,7 +116,7 @@ it('five wrong passwords lock that account, even from five addresses; its owner 
 	const { email, password } = kring.coordinator;
 
 	for (let i = 1; i <= 5; i++) {
-		const attempt = await new Device(someAddress()).postAction('/login', null, { email, password: `gok ${i}` });
+		const attempt = await new Device(someAddress()).post('/login', { email, password: `gok ${i}` });
 		expect(attempt, `wrong password ${i}`).toMatchObject({
 			type: 'failure',
 			status: 400,
@@ -134,15 +125,15 @@ it('five wrong passwords lock that account, even from five addresses; its owner 
 	}
 	// The sixth try, from yet another address and with the right password, is refused too:
 	// otherwise the guesser would learn the password by being let in.
-	const locked = await new Device(someAddress()).postAction('/login', null, { email: email.toUpperCase(), password });
+	const locked = await new Device(someAddress()).post('/login', { email: email.toUpperCase(), password });
 	expect(locked).toMatchObject({ type: 'failure', status: 429, data: { error: 'account_locked' } });
-	const page = await new Device(someAddress()).postForm('/login', { email, password }, HTML);
+	const page = await new Device(someAddress()).form('/login', { email, password });
 	expect(page.status).toBe(429);
 	expect(page.headers.get('set-cookie')).toBeNull();
-	expect(await page.text()).toContain('Te vaak een verkeerd wachtwoord voor dit account. Wacht 15 minuten');
+	expect(page.text).toContain('Te vaak een verkeerd wachtwoord voor dit account. Wacht 15 minuten');
 
 	// Another account, from one of those addresses, signs in as usual.
-	const other = await new Device(someAddress()).postAction('/login', null, {
+	const other = await new Device(someAddress()).post('/login', {
 		email: rikEmail,
 		password: 'rik zijn wachtwoord'
 	});
@@ -157,14 +148,13 @@ it('someone who mistypes a few times and then gets it right starts again from ze
 	const laptop = new Device(someAddress());
 	for (let round = 1; round <= 3; round++) {
 		for (let i = 1; i <= 4; i++)
-			expect(await laptop.postAction('/login', null, { email, password: 'ria haar wachtwoort' })).toMatchObject({
+			expect(await laptop.post('/login', { email, password: 'ria haar wachtwoort' })).toMatchObject({
 				type: 'failure',
 				data: { error: 'login_failed' }
 			});
-		expect(
-			await laptop.postAction('/login', null, { email, password: 'ria haar wachtwoord' }),
-			`round ${round}`
-		).toMatchObject({ type: 'redirect' });
+		expect(await laptop.post('/login', { email, password: 'ria haar wachtwoord' }), `round ${round}`).toMatchObject({
+			type: 'redirect'
+		});
 	}
 });
 
@@ -176,15 +166,16 @@ it('twenty failed sign-ins from one address stop that address, not the account e
 	const guesser = new Device(someAddress());
 	// A guesser spreads guesses over many accounts (four each), so no account locks.
 	for (let i = 1; i <= 20; i++) {
-		const attempt = await guesser.postAction('/login', null, { email: `n${i % 5}@guess.test`, password: `gok ${i}` });
+		const attempt = await guesser.post('/login', { email: `n${i % 5}@guess.test`, password: `gok ${i}` });
 		expect(attempt, `wrong sign-in ${i}`).toMatchObject({ type: 'failure', status: 400 });
 	}
-	expect(await guesser.postAction('/login', null, { email, password: 'otto zijn wachtwoord' })).toMatchObject({
+	expect(await guesser.post('/login', { email, password: 'otto zijn wachtwoord' })).toMatchObject({
 		type: 'failure',
 		status: 429,
 		data: { error: 'too_many_attempts' }
 	});
-	expect(
-		await new Device(someAddress()).postAction('/login', null, { email, password: 'otto zijn wachtwoord' })
-	).toMatchObject({ type: 'redirect', location: '/staff' });
+	expect(await new Device(someAddress()).post('/login', { email, password: 'otto zijn wachtwoord' })).toMatchObject({
+		type: 'redirect',
+		location: '/staff'
+	});
 });

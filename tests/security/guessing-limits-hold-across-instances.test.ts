@@ -1,52 +1,59 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createConference, createCoordinator, KringClient, roomCodeOf, type Staff } from '../support/client';
-import { startKring, type KringServer } from '../support/kring-server';
-
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+import { Browser } from '../support/http-client';
+import { kringForThisFile, startKring, TEST_REDIS_URL, type KringServer } from '../support/server';
+import { createConference, roomCodeOf, type Staff } from '../support/steps';
 
 /**
  * Two instances behind one load balancer (PostgreSQL and Redis shared): a guesser whose requests
  * are spread over both gets no more tries than against one.
  */
+const env = { ADDRESS_HEADER: 'x-forwarded-for', XFF_DEPTH: '1' };
+// The coordinator's account is made on the first before the second starts: on an empty database
+// each new instance replaces the setup link.
+const kring = kringForThisFile({ redisUrl: TEST_REDIS_URL, database: 'postgres', env });
 let first: KringServer;
 let second: KringServer;
 let coordinator: Staff;
-const env = { ADDRESS_HEADER: 'x-forwarded-for', XFF_DEPTH: '1' };
 
 beforeAll(async () => {
-	first = await startKring({ redisUrl: REDIS_URL, database: 'postgres', env });
-	coordinator = await createCoordinator(first);
-	second = await startKring({ redisUrl: REDIS_URL, sameDatabaseAs: first, env });
+	({ server: first, coordinator } = kring);
+	second = await startKring({ redisUrl: TEST_REDIS_URL, sameDatabaseAs: first, env });
 });
 afterAll(async () => {
 	await second?.stop();
-	await first?.stop();
 });
 
 /** Redis outlives the test: every run guesses from addresses of its own. */
 const someAddress = () => `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
 
-function from(server: KringServer, address: string): KringClient {
-	const client = new KringClient(server);
-	const fetch = client.fetch.bind(client);
-	client.fetch = (path, init = {}) => {
-		const headers = new Headers(init.headers);
-		headers.set('x-forwarded-for', address);
-		return fetch(path, { ...init, headers });
-	};
-	return client;
+/** A browser whose requests reach `server` through the proxy from `address`. */
+class From extends Browser {
+	constructor(
+		server: KringServer,
+		readonly address: string
+	) {
+		super(server, address);
+	}
+
+	override request(path: string, init: Parameters<Browser['request']>[1] = {}) {
+		return super.request(path, { ...init, headers: { ...init.headers, 'x-forwarded-for': this.address } });
+	}
 }
+
+const from = (server: KringServer, address: string) => new From(server, address);
+const login = async (browser: Browser, fields: Record<string, string>) =>
+	(await browser.action('/login', 'default', fields)).action;
 
 it('wrong passwords on both instances add up to one lock of the account', async () => {
 	const { email, password } = coordinator;
 	const instances = [first, second, first, second, second];
 	for (const [i, server] of instances.entries()) {
-		const attempt = await from(server, someAddress()).postAction('/login', null, { email, password: `gok ${i}` });
+		const attempt = await login(from(server, someAddress()), { email, password: `gok ${i}` });
 		expect(attempt, `wrong password ${i + 1}`).toMatchObject({ type: 'failure', data: { error: 'login_failed' } });
 	}
 	for (const server of [first, second])
-		expect(await from(server, someAddress()).postAction('/login', null, { email, password })).toMatchObject({
+		expect(await login(from(server, someAddress()), { email, password })).toMatchObject({
 			type: 'failure',
 			status: 429,
 			data: { error: 'account_locked' }

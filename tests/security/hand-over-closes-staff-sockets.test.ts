@@ -1,23 +1,19 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLOSE } from '$lib/collab/close-codes';
+import { addAgreement } from '../support/edits';
+import { found } from '../support/found';
+import { openRawSocket, type RawSocket } from '../support/raw-socket';
+import { kringForThisFile } from '../support/server';
 import {
-	assertFamilyStillSyncs,
 	awarenessMessage,
 	decodeMessage,
-	docFromMessages,
 	docBytes,
-	found,
+	docFromMessages,
 	queryAwareness,
-	rawDocSocket,
-	seedConference,
-	startKring,
-	syncStep1,
-	until,
-	writeAgreement,
-	type KringServer,
-	type RawSocket,
-	type Seeded
-} from './support';
+	syncStep1
+} from '../support/y-messages';
+import { waitUntil } from '../support/yjs-client';
+import { assertFamilyStillSyncs, seedConference, type Seeded } from './seeded-conference';
 
 /**
  * The coordinator and the professional had the brief open during the information phase, as
@@ -26,18 +22,13 @@ import {
  * client ignores the close frame and keeps asking.
  */
 describe('hand-over closes the staff sockets that were open before it', () => {
-	let server: KringServer;
+	const kring = kringForThisFile();
 	let conference: Seeded;
 
 	beforeAll(async () => {
-		server = await startKring();
-		conference = await seedConference(server);
+		conference = await seedConference(kring);
 	});
 	afterEach(async () => assertFamilyStillSyncs(conference));
-	afterAll(async () => {
-		conference?.close();
-		await server?.stop();
-	});
 
 	it('closes polite and hostile staff sockets with 4403 and sends nothing after', async () => {
 		const { coordinator, professional, id } = conference;
@@ -47,10 +38,10 @@ describe('hand-over closes the staff sockets that were open before it', () => {
 			['professional', professional]
 		] as const) {
 			for (const doc of ['brief'] as const) {
-				sockets.push({ who: `${who} ${doc} (polite)`, socket: await rawDocSocket(browser, id, doc) });
+				sockets.push({ who: `${who} ${doc} (polite)`, socket: await openRawSocket(browser, id, doc) });
 				sockets.push({
 					who: `${who} ${doc} (ignores close)`,
-					socket: await rawDocSocket(browser, id, doc, { answerClose: false })
+					socket: await openRawSocket(browser, id, doc, { answerClose: false })
 				});
 			}
 		}
@@ -60,14 +51,14 @@ describe('hand-over closes the staff sockets that were open before it', () => {
 		}
 		// Before hand-over the brief is theirs to read: the bytes carry it (this proves the check below can see it).
 		for (const { socket } of sockets) {
-			await until(
+			await waitUntil(
 				() => found(docBytes(docFromMessages(socket.messages)), [conference.briefTexts[0]]).length === 1,
 				'the brief to reach staff'
 			);
 		}
 		// The family is present on the brief: staff may see that now.
 		conference.annaBrief.provider.awareness.setLocalStateField('focus', 'concerns');
-		await until(
+		await waitUntil(
 			() =>
 				sockets.every(({ socket }) =>
 					socket.messages.some((m) => JSON.stringify(decodeMessage(m)).includes('"focus":"concerns"'))
@@ -76,14 +67,14 @@ describe('hand-over closes the staff sockets that were open before it', () => {
 		);
 
 		await conference.phase(coordinator, 'private');
-		await Promise.all(sockets.map(({ socket }) => socket.closed()));
+		await Promise.all(sockets.map(({ socket }) => socket.closed));
 
 		// Private time: the family moves and types; a staff client that ignored the close frame keeps asking.
 		const privateFocus = `${conference.secret}-focus`.slice(0, 60);
 		conference.annaBrief.provider.awareness.setLocalStateField('focus', privateFocus);
 		const privateText = conference.newSecret('typed-in-private');
-		writeAgreement(conference.annaPlan, privateText);
-		await until(() => conference.bramPlan.has(privateText), 'the family to sync in private time');
+		addAgreement(conference.annaPlan.doc, privateText, { theme: 'housing' });
+		await waitUntil(() => conference.bramPlan.has(privateText), 'the family to sync in private time');
 		for (const { socket } of sockets.filter((s) => s.who.includes('ignores'))) {
 			socket.send(syncStep1());
 			socket.send(queryAwareness());
@@ -114,7 +105,7 @@ describe('hand-over closes the staff sockets that were open before it', () => {
 		const { coordinator, professional, id } = conference;
 		for (const browser of [coordinator, professional]) {
 			for (const doc of ['brief', 'plan'] as const) {
-				const socket = await rawDocSocket(browser, id, doc);
+				const socket = await openRawSocket(browser, id, doc);
 				await socket.ended;
 				expect(socket.status, `${browser.label} ${doc}`).toBe(403);
 				expect(socket.frames).toEqual([]);

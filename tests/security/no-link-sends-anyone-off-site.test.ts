@@ -1,15 +1,13 @@
 import { expect, it } from 'vitest';
-import { KringClient, signIn } from '../support/client';
-import { kringForThisFile } from '../support/kring-for-this-file';
+import { Browser } from '../support/http-client';
+import { kringForThisFile } from '../support/server';
+import { signIn } from '../support/steps';
 
 /**
  * Someone sends the coordinator a sign-in link to Kring whose `next` points elsewhere, hoping
  * that Kring itself bounces the coordinator (signed in or signing in) to a look-alike site.
  */
 const kring = kringForThisFile();
-
-/** As a browser without JavaScript posts a form. */
-const HTML = { accept: 'text/html' };
 
 const HOSTILE = [
 	'//evil.example/kring',
@@ -55,25 +53,24 @@ it('a signed-in coordinator following a crafted sign-in link stays on Kring', as
 it('a coordinator signing in from a crafted link stays on Kring', async () => {
 	const { email, password } = kring.coordinator;
 	for (const next of HOSTILE) {
-		const fresh = new KringClient(kring.server);
+		const fresh = new Browser(kring.server);
 		// As a browser without JavaScript posts the form, and as `use:enhance` does.
-		const form = await fresh.postForm(`/login?next=${encodeURIComponent(next)}`, { email, password }, HTML);
+		const form = await fresh.form(`/login?next=${encodeURIComponent(next)}`, { email, password });
 		expect(form.status, `POST /login?next=${JSON.stringify(next)}`).toBe(303);
 		expect(form.headers.get('location'), `POST /login?next=${JSON.stringify(next)}`).toBe('/staff');
-		const enhanced = await new KringClient(kring.server).postAction(`/login?next=${encodeURIComponent(next)}`, null, {
-			email,
-			password
-		});
-		expect(enhanced.type).toBe('redirect');
-		const location = enhanced.type === 'redirect' ? enhanced.location : null;
+		const enhanced = (
+			await new Browser(kring.server).action(`/login?next=${encodeURIComponent(next)}`, 'default', { email, password })
+		).action;
+		expect(enhanced?.type).toBe('redirect');
+		const location = enhanced?.type === 'redirect' ? enhanced.location : null;
 		expect(staysOnKring(location), `POST /login?next=${JSON.stringify(next)} went to ${location}`).toBe(true);
 	}
 });
 
 it('the language switch sends nobody off-site either', async () => {
-	const visitor = new KringClient(kring.server);
+	const visitor = new Browser(kring.server);
 	for (const back of HOSTILE) {
-		const response = await visitor.postForm('/lang', { locale: 'en', back }, HTML);
+		const response = await visitor.form('/lang', { locale: 'en', back });
 		expect(response.status).toBe(303);
 		expect(response.headers.get('location'), `POST /lang back=${JSON.stringify(back)}`).toBe('/');
 	}
@@ -84,16 +81,12 @@ it('a path on Kring itself is still followed, with its query and fragment', asyn
 	const signedIn = await client.get(`/login?next=${encodeURIComponent('/c/abc?x=1#y')}`);
 	expect(signedIn.headers.get('location')).toBe('/c/abc?x=1#y');
 	const signingIn = await signIn(kring.server, email, password);
-	const again = await signingIn.postForm(
-		`/login?next=${encodeURIComponent('/staff?tab=2')}`,
-		{ email, password },
-		HTML
-	);
+	const again = await signingIn.form(`/login?next=${encodeURIComponent('/staff?tab=2')}`, { email, password });
 	expect(again.headers.get('location')).toBe('/staff?tab=2');
 	// The staff area sends a signed-out visitor to sign in, and back again afterwards.
-	const stranger = new KringClient(kring.server);
+	const stranger = new Browser(kring.server);
 	const toLogin = await stranger.get('/staff');
 	expect(toLogin.headers.get('location')).toBe('/login?next=%2Fstaff');
-	const back = await stranger.postForm(toLogin.headers.get('location')!, { email, password }, HTML);
+	const back = await stranger.form(toLogin.headers.get('location')!, { email, password });
 	expect(back.headers.get('location')).toBe('/staff');
 });

@@ -1,21 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-	assertFamilyStillSyncs,
-	awarenessMessage,
-	Browser,
-	expectAction,
-	found,
-	rawDocSocket,
-	seedConference,
-	startKring,
-	syncStep1,
-	trySockets,
-	until,
-	walkEveryRoute,
-	type KringServer,
-	type RawSocket,
-	type Seeded
-} from './support';
+import { found } from '../support/found';
+import type { Browser } from '../support/http-client';
+import { openRawSocket, type RawSocket } from '../support/raw-socket';
+import { kringForThisFile } from '../support/server';
+import { joinByLink } from '../support/steps';
+import { awarenessMessage, syncStep1 } from '../support/y-messages';
+import { waitUntil } from '../support/yjs-client';
+import { trySockets, walkEveryRoute } from './every-route';
+import { assertFamilyStillSyncs, seedConference, type Seeded } from './seeded-conference';
 
 type Presence = { user?: { name: string; role: string; participantId: string }; focus?: string; cursor?: unknown };
 
@@ -25,7 +17,7 @@ type Presence = { user?: { name: string; role: string; participantId: string }; 
  * their session, and nobody can speak for, rename or wipe someone else's cursor.
  */
 describe('presence in private time', () => {
-	let server: KringServer;
+	const kring = kringForThisFile();
 	let conference: Seeded;
 	/** A family member with a hand-made client: Mallory joined before private time. */
 	let mallory: Browser;
@@ -43,41 +35,30 @@ describe('presence in private time', () => {
 	async function afterMallorysMessages() {
 		const focus = `barrier-${++barrier}`;
 		socket.send(awarenessMessage([{ clientId: MALLORY_CLIENT, clock: ++malloryClock, state: { focus } }]));
-		await until(() => seenByBram().get(MALLORY_CLIENT)?.focus === focus, `Bram to see ${focus}`);
+		await waitUntil(() => seenByBram().get(MALLORY_CLIENT)?.focus === focus, `Bram to see ${focus}`);
 	}
 
 	beforeAll(async () => {
-		server = await startKring();
-		conference = await seedConference(server);
-		mallory = new Browser(server, 'Mallory (family)');
-		expectAction(
-			await mallory.action(`/j/${conference.familyInviteToken}`, 'default', {
-				displayName: 'Mallory',
-				presence: 'room'
-			}),
-			'redirect'
-		);
-		malloryId = await conference.participantId(mallory);
+		conference = await seedConference(kring);
+		({ client: mallory, participantId: malloryId } = await joinByLink(kring.server, conference.familyLink, 'Mallory'));
 		annaId = await conference.participantId(conference.anna);
 		await conference.phase(conference.coordinator, 'private');
-		socket = await rawDocSocket(mallory, conference.id, 'plan');
+		socket = await openRawSocket(mallory, conference.id, 'plan');
 		expect(socket.status).toBe(101);
 		socket.send(syncStep1());
 		conference.annaPlan.provider.awareness.setLocalStateField('focus', 'agreements');
-		await until(() => seenByBram().get(annaClient())?.focus === 'agreements', 'Bram to see Anna');
+		await waitUntil(() => seenByBram().get(annaClient())?.focus === 'agreements', 'Bram to see Anna');
 		await afterMallorysMessages();
 	});
 	afterEach(async () => assertFamilyStillSyncs(conference));
 	afterAll(async () => {
 		await socket?.close();
-		conference?.close();
-		await server?.stop();
 	});
 
 	it('staff see no trace of who is typing where', async () => {
 		const focus = `${conference.names}-focus`.slice(0, 60);
 		conference.annaPlan.provider.awareness.setLocalStateField('focus', focus);
-		await until(() => seenByBram().get(annaClient())?.focus === focus, 'Bram to see where Anna is');
+		await waitUntil(() => seenByBram().get(annaClient())?.focus === focus, 'Bram to see where Anna is');
 		for (const browser of [conference.coordinator, conference.professional]) {
 			for (const result of await trySockets(browser, conference.id, [conference.names, 'agreements'])) {
 				expect(result, browser.label).toEqual({ doc: result.doc, status: 403, frames: 0, leaked: [] });
@@ -128,7 +109,7 @@ describe('presence in private time', () => {
 				}
 			])
 		);
-		await until(() => seenByBram().get(MALLORY_CLIENT)?.focus === 'spoof-name', 'Bram to see Mallory');
+		await waitUntil(() => seenByBram().get(MALLORY_CLIENT)?.focus === 'spoof-name', 'Bram to see Mallory');
 		expect(seenByBram().get(MALLORY_CLIENT)?.user).toMatchObject({
 			name: 'Mallory',
 			role: 'family',
@@ -148,7 +129,7 @@ describe('presence in private time', () => {
 		const anna = conference.annaPlan.provider;
 		const id = annaClient();
 		anna.disconnect();
-		await until(() => !seenByBram().has(id), "Bram to see Anna's phone drop");
+		await waitUntil(() => !seenByBram().has(id), "Bram to see Anna's phone drop");
 		// Mallory saw Anna's id before; she grabs it while Anna is away.
 		socket.send(
 			awarenessMessage([{ clientId: id, clock: 30_000, state: { focus: 'hijacked', cursor: { anchor: 1, head: 1 } } }])
@@ -156,13 +137,13 @@ describe('presence in private time', () => {
 		await afterMallorysMessages();
 		expect(seenByBram().get(id)).toBeUndefined();
 		anna.connect();
-		await until(() => anna.wsconnected && anna.synced, 'Anna to reconnect');
+		await waitUntil(() => anna.wsconnected && anna.synced, 'Anna to reconnect');
 		anna.awareness.setLocalStateField('focus', 'back-again');
-		await until(() => seenByBram().get(id)?.focus === 'back-again', "Bram to see Anna's cursor again");
+		await waitUntil(() => seenByBram().get(id)?.focus === 'back-again', "Bram to see Anna's cursor again");
 		expect(seenByBram().get(id)?.user).toMatchObject({ name: 'Anna', role: 'family', participantId: annaId });
 	});
 
 	it('leaves no family content in the server logs', () => {
-		expect(found(server.logs(), [conference.secret, conference.brief, conference.names])).toEqual([]);
+		expect(found(kring.server.logs(), [conference.secret, conference.brief, conference.names])).toEqual([]);
 	});
 });

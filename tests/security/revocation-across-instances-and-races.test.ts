@@ -1,29 +1,22 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLOSE } from '$lib/collab/close-codes';
+import * as Y from 'yjs';
+import { addAgreement } from '../support/edits';
+import { found } from '../support/found';
+import { expectAction, type Browser } from '../support/http-client';
+import { openRawSocket, type RawSocket } from '../support/raw-socket';
+import { holdTables, kringForThisFile, startKring, TEST_REDIS_URL, type KringServer } from '../support/server';
+import { changePhase, joinByLink } from '../support/steps';
 import {
-	assertFamilyStillSyncs,
 	awarenessMessage,
-	Browser,
-	databaseOf,
 	decodeMessage,
 	docBytes,
 	docFromMessages,
-	expectAction,
-	found,
-	rawDocSocket,
-	REDIS_URL,
-	sameBrowserOn,
-	seedConference,
-	startKring,
 	syncStep1,
-	syncUpdate,
-	until,
-	writeAgreement,
-	Y,
-	type KringServer,
-	type RawSocket,
-	type Seeded
-} from './support';
+	syncUpdate
+} from '../support/y-messages';
+import { waitUntil } from '../support/yjs-client';
+import { assertFamilyStillSyncs, seedConference, type Seeded } from './seeded-conference';
 
 /**
  * Kring scaled out: two instances behind a load balancer, sharing PostgreSQL and Redis. A phase
@@ -31,7 +24,7 @@ import {
  * socket that is still being opened at that very moment.
  */
 describe('revocation across instances, and while a socket is being opened', () => {
-	let database: ReturnType<typeof databaseOf>;
+	const kring = kringForThisFile({ database: 'postgres', redisUrl: TEST_REDIS_URL });
 	let a: KringServer;
 	let b: KringServer;
 	let conference: Seeded;
@@ -41,46 +34,38 @@ describe('revocation across instances, and while a socket is being opened', () =
 		socket.messages.some((m) => ['sync-step-2', 'update', 'awareness'].includes(decodeMessage(m).kind));
 
 	beforeAll(async () => {
-		a = await startKring({ database: 'postgres', redisUrl: REDIS_URL });
-		database = databaseOf(a);
-		conference = await seedConference(a);
-		cas = new Browser(a, 'Cas (family)');
-		expectAction(
-			await cas.action(`/j/${conference.familyInviteToken}`, 'default', { displayName: 'Cas', presence: 'room' }),
-			'redirect'
-		);
-		b = await startKring({ sameDatabaseAs: a, redisUrl: REDIS_URL });
+		a = kring.server;
+		conference = await seedConference(kring);
+		cas = (await joinByLink(a, conference.familyLink, 'Cas')).client;
+		b = await startKring({ sameDatabaseAs: a, redisUrl: TEST_REDIS_URL });
 	});
 	afterEach(async () => assertFamilyStillSyncs(conference));
 	afterAll(async () => {
-		conference?.close();
-		await database?.end({ timeout: 1 });
 		await b?.stop();
-		await a?.stop();
 	});
 
 	it('a hand-over on one instance closes the staff sockets on the other', async () => {
 		const sockets = [
-			await rawDocSocket(sameBrowserOn(conference.coordinator, b), conference.id, 'brief'),
-			await rawDocSocket(sameBrowserOn(conference.professional, b), conference.id, 'brief')
+			await openRawSocket(conference.coordinator.on(b), conference.id, 'brief'),
+			await openRawSocket(conference.professional.on(b), conference.id, 'brief')
 		];
 		for (const socket of sockets) {
 			expect(socket.status).toBe(101);
 			socket.send(syncStep1());
 		}
 		for (const socket of sockets)
-			await until(
+			await waitUntil(
 				() => found(docBytes(docFromMessages(socket.messages)), [conference.briefTexts[1]]).length === 1,
 				'the brief on B'
 			);
-		const bramOnB = conference.open(sameBrowserOn(conference.bram, b), 'plan');
-		await bramOnB.synced();
+		const bramOnB = conference.open(conference.bram.on(b), 'plan');
+		await bramOnB.synced;
 
 		await conference.phase(conference.coordinator, 'private');
-		await Promise.all(sockets.map((s) => s.closed()));
+		await Promise.all(sockets.map((s) => s.closed));
 		const typed = conference.newSecret('typed-on-a-after-hand-over');
-		writeAgreement(conference.annaPlan, typed);
-		await until(() => bramOnB.has(typed), 'Bram on B to receive what Anna typed on A');
+		addAgreement(conference.annaPlan.doc, typed, { theme: 'housing' });
+		await waitUntil(() => bramOnB.has(typed), 'Bram on B to receive what Anna typed on A');
 		for (const socket of sockets) {
 			await socket.close();
 			expect(socket.closeFrame?.code).toBe(CLOSE.revoked.code);
@@ -89,7 +74,7 @@ describe('revocation across instances, and while a socket is being opened', () =
 		}
 		for (const staff of [conference.coordinator, conference.professional]) {
 			for (const doc of ['plan', 'brief']) {
-				const socket = await rawDocSocket(sameBrowserOn(staff, b), conference.id, doc);
+				const socket = await openRawSocket(staff.on(b), conference.id, doc);
 				await socket.ended;
 				expect(socket.status).toBe(403);
 				expect(socket.frames).toEqual([]);
@@ -98,28 +83,22 @@ describe('revocation across instances, and while a socket is being opened', () =
 	});
 
 	it('a relative removed while their socket is still opening gets nothing', async () => {
-		const casOnB = sameBrowserOn(cas, b);
+		const casOnB = cas.on(b);
 		// Cas has the plan open on B: when it closes, B has heard of the removal.
-		const heard = await rawDocSocket(casOnB, conference.id, 'plan');
+		const heard = await openRawSocket(casOnB, conference.id, 'plan');
 		heard.send(syncStep1());
-		await until(
+		await waitUntil(
 			() => found(Buffer.concat(heard.messages), [conference.planTexts[0]]).length === 1,
 			'Cas to have the plan'
 		);
 
 		// Hold the document store for a moment, as a slow disk or a busy database would.
-		const lock = await database.reserve();
+		const store = await holdTables(a, ['doc_snapshots']);
 		try {
-			await lock`begin`;
-			await lock`lock table doc_snapshots in access exclusive mode`;
-			const opening = await rawDocSocket(casOnB, conference.id, 'brief');
+			const opening = await openRawSocket(casOnB, conference.id, 'brief');
 			expect(opening.status).toBe(101);
 			opening.send(syncStep1());
-			await until(async () => {
-				const [row] =
-					await database`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike '%doc_snapshots%'`;
-				return row.n > 0;
-			}, 'B to wait for the brief to load');
+			await waitUntil(async () => (await store.waiting()) > 0, 'B to wait for the brief to load');
 
 			expectAction(
 				await conference.anna.action(`/c/${conference.id}`, 'remove', {
@@ -127,37 +106,37 @@ describe('revocation across instances, and while a socket is being opened', () =
 				}),
 				'success'
 			);
-			await heard.closed();
+			await heard.closed;
 			expect(heard.closeFrame?.code).toBe(CLOSE.removed.code);
 
-			await lock`rollback`;
-			await until(() => opening.closeFrame !== null || hasDocument(opening), 'the opening socket to be decided');
+			await store.release();
+			await waitUntil(() => opening.closeFrame !== null || hasDocument(opening), 'the opening socket to be decided');
 			await opening.close();
 			expect(opening.messages.map((m) => decodeMessage(m).kind)).toEqual([]);
 			expect([CLOSE.removed.code, CLOSE.revoked.code]).toContain(opening.closeFrame?.code);
 			expect(found(opening.raw, forbidden())).toEqual([]);
 		} finally {
-			lock.release();
+			await store.release();
 		}
 		await heard.close();
 	});
 
 	it('a client on one instance cannot speak for a cursor that lives on the other', async () => {
-		const observer = conference.open(sameBrowserOn(conference.bram, a, 'Bram, second tab on A'), 'plan');
-		await observer.synced();
+		const observer = conference.open(conference.bram.on(a, 'Bram, second tab on A'), 'plan');
+		await observer.synced;
 		conference.annaPlan.provider.awareness.setLocalStateField('focus', 'meta');
 		const anna = conference.annaPlan.doc.clientID;
-		await until(
+		await waitUntil(
 			() => (observer.provider.awareness.getStates().get(anna) as { focus?: string } | undefined)?.focus === 'meta',
 			'Anna on A'
 		);
 		const before = observer.provider.awareness.getStates().get(anna);
-		const mallory = await rawDocSocket(sameBrowserOn(conference.bram, b, 'Bram, raw on B'), conference.id, 'plan');
+		const mallory = await openRawSocket(conference.bram.on(b, 'Bram, raw on B'), conference.id, 'plan');
 		mallory.send(syncStep1());
 		mallory.send(awarenessMessage([{ clientId: anna, clock: 50_000, state: { focus: 'spoofed-across' } }]));
 		mallory.send(awarenessMessage([{ clientId: anna, clock: 50_001, state: null }]));
 		mallory.send(awarenessMessage([{ clientId: 888_001, clock: 1, state: { focus: 'barrier' } }]));
-		await until(
+		await waitUntil(
 			() =>
 				(observer.provider.awareness.getStates().get(888_001) as { focus?: string } | undefined)?.focus === 'barrier',
 			'the barrier from B'
@@ -178,30 +157,22 @@ describe('revocation across instances, and while a socket is being opened', () =
  * appear on the family's screens in private time.
  */
 describe('a staff socket that closes while its edit is still being stored', () => {
-	let server: KringServer;
+	const kring = kringForThisFile({ database: 'postgres' });
 	let conference: Seeded;
-	let database: ReturnType<typeof databaseOf>;
 
 	beforeAll(async () => {
-		server = await startKring({ database: 'postgres' });
-		database = databaseOf(server);
-		conference = await seedConference(server);
+		conference = await seedConference(kring);
 	});
 	afterEach(async () => assertFamilyStillSyncs(conference));
-	afterAll(async () => {
-		conference?.close();
-		await database?.end({ timeout: 1 });
-		await server?.stop();
-	});
 
 	it("leaves no staff presence behind on the family's brief in private time", async () => {
 		const { id, professional, coordinator, bram } = conference;
 		// Bram's device reads the brief; everything the server sends it arrives in order.
-		const watcher = await rawDocSocket(bram, id, 'brief');
+		const watcher = await openRawSocket(bram, id, 'brief');
 		watcher.send(syncStep1());
-		const socket = await rawDocSocket(professional, id, 'brief');
+		const socket = await openRawSocket(professional, id, 'brief');
 		socket.send(syncStep1());
-		await until(
+		await waitUntil(
 			() => socket.messages.some((m) => decodeMessage(m).kind === 'sync-step-2'),
 			'the professional to have the brief'
 		);
@@ -209,9 +180,9 @@ describe('a staff socket that closes while its edit is still being stored', () =
 		const PROFESSIONAL_CLIENT = 424_242;
 		const WATCHER_CLIENT = 434_343;
 		/** What Bram's device was last told about a client's presence (undefined: never; null: gone). */
-		const seen = (clientId: number) => {
+		const seen = (clientId: number, on = watcher) => {
 			let last: unknown;
-			for (const message of watcher.messages) {
+			for (const message of on.messages) {
 				const decoded = decodeMessage(message);
 				if (decoded.kind === 'awareness')
 					for (const entry of decoded.states) if (entry.clientId === clientId) last = entry.state;
@@ -219,13 +190,15 @@ describe('a staff socket that closes while its edit is still being stored', () =
 			return last as { focus?: string } | null | undefined;
 		};
 		socket.send(awarenessMessage([{ clientId: PROFESSIONAL_CLIENT, clock: 1, state: { focus: 'conditions' } }]));
-		await until(() => seen(PROFESSIONAL_CLIENT)?.focus === 'conditions', 'Bram to see the professional on the brief');
+		await waitUntil(
+			() => seen(PROFESSIONAL_CLIENT)?.focus === 'conditions',
+			'Bram to see the professional on the brief'
+		);
 
 		const lastWords = conference.newBrief('typed-just-before-hand-over');
-		const lock = await database.reserve();
+		const familyBack = conference.familyBackAfterHandOver();
+		const store = await holdTables(kring.server, ['doc_updates']);
 		try {
-			await lock`begin`;
-			await lock`lock table doc_updates in access exclusive mode`;
 			// A last edit (its storing now waits on the lock), and a cursor move queued behind it.
 			const before = Y.encodeStateVector(own);
 			own.getArray('conditions').push([new Y.Map([['text', new Y.Text(lastWords)]])]);
@@ -233,36 +206,38 @@ describe('a staff socket that closes while its edit is still being stored', () =
 			socket.send(awarenessMessage([{ clientId: PROFESSIONAL_CLIENT, clock: 2, state: { focus: 'still-here' } }]));
 			// A broken frame: the server closes the socket at once, so it has read all of the above.
 			socket.send(new Uint8Array([99]));
-			await socket.closed();
+			await socket.closed;
 			expect(socket.closeFrame?.code).toBe(CLOSE.malformed.code);
-			await until(() => seen(PROFESSIONAL_CLIENT) === null, "the professional's presence to leave Bram's screen");
-			await until(async () => {
-				const [row] =
-					await database`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike '%doc_updates%'`;
-				return row.n > 0;
-			}, 'the edit to wait for the store');
+			await waitUntil(() => seen(PROFESSIONAL_CLIENT) === null, "the professional's presence to leave Bram's screen");
+			await waitUntil(async () => (await store.waiting()) > 0, 'the edit to wait for the store');
 			// The hand-over waits for the edit under way: a write is stored before a phase change that
 			// forbids it, or refused after it, never stored after it (fencing, docs/design.md §5.2).
-			const handOver = conference.phase(coordinator, 'private');
-			await until(async () => {
-				const [row] =
-					await database`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike '%update "conferences"%'`;
-				return row.n > 0;
-			}, 'the hand-over to wait for the edit');
-			await lock`rollback`;
+			const handOver = changePhase(coordinator, id, 'private');
+			await waitUntil(
+				async () => (await store.waiting('update "conferences"')) > 0,
+				'the hand-over to wait for the edit'
+			);
+			await store.release();
 			await handOver;
 		} finally {
-			lock.release();
+			await store.release();
 		}
-		// The edit typed before the hand-over lands (it was stored, so it is kept); after it,
-		// Bram's own presence comes back to him behind everything the server sent before it.
-		await until(
-			() => found(docBytes(docFromMessages(watcher.messages)), [lastWords]).length === 1,
+		// The family's devices are closed at the hand-over and come back once the family has confirmed
+		// its circle (§6). The edit typed before the hand-over lands (it was stored, so it is kept);
+		// behind it Bram's own presence comes back to him, and no staff presence is left in the room.
+		await watcher.closed;
+		expect(watcher.closeFrame?.code).toBe(CLOSE.removed.code);
+		await familyBack();
+		const again = await openRawSocket(bram, id, 'brief');
+		again.send(syncStep1());
+		await waitUntil(
+			() => found(docBytes(docFromMessages(again.messages)), [lastWords]).length === 1,
 			'the last edit to land'
 		);
-		watcher.send(awarenessMessage([{ clientId: WATCHER_CLIENT, clock: 1, state: { focus: 'barrier' } }]));
-		await until(() => seen(WATCHER_CLIENT)?.focus === 'barrier', "Bram's own presence");
-		expect(seen(PROFESSIONAL_CLIENT), 'a staff member present on the brief in private time').toBeNull();
+		again.send(awarenessMessage([{ clientId: WATCHER_CLIENT, clock: 1, state: { focus: 'barrier' } }]));
+		await waitUntil(() => seen(WATCHER_CLIENT, again)?.focus === 'barrier', "Bram's own presence");
+		expect(seen(PROFESSIONAL_CLIENT, again), 'a staff member present on the brief in private time').toBeFalsy();
+		await again.close();
 		await socket.close();
 		await watcher.close();
 	});

@@ -1,26 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLOSE } from '$lib/collab/close-codes';
-import {
-	assertFamilyStillSyncs,
-	Browser,
-	checkReply,
-	concretePaths,
-	docBytes,
-	docFromMessages,
-	expectAction,
-	found,
-	rawDocSocket,
-	routeTree,
-	seedConference,
-	startKring,
-	syncStep1,
-	until,
-	walkEveryRoute,
-	writeAgreement,
-	type KringServer,
-	type Reply,
-	type Seeded
-} from './support';
+import { addAgreement } from '../support/edits';
+import { found } from '../support/found';
+import { Browser, expectAction, type Reply } from '../support/http-client';
+import { openRawSocket } from '../support/raw-socket';
+import { kringForThisFile } from '../support/server';
+import { createConference, inviteProfessional, joinAsFamily, joinByLink, registerProfessional } from '../support/steps';
+import { docBytes, docFromMessages, syncStep1 } from '../support/y-messages';
+import { waitUntil } from '../support/yjs-client';
+import { checkReply, concretePaths, routeTree, walkEveryRoute } from './every-route';
+import { assertFamilyStillSyncs, seedConference, type Seeded } from './seeded-conference';
 
 const PHASES = ['preparation', 'information', 'private', 'presentation', 'accepted', 'closed'];
 
@@ -30,7 +19,7 @@ const PHASES = ['preparation', 'information', 'private', 'presentation', 'accept
  * staff session, curiosity and a terminal would try.
  */
 describe('staff get nothing in private time', () => {
-	let server: KringServer;
+	const kring = kringForThisFile();
 	let conference: Seeded;
 	/** A professional of another conference: no place in this one, whatever the phase. */
 	let outsider: Browser;
@@ -51,78 +40,43 @@ describe('staff get nothing in private time', () => {
 	}
 
 	beforeAll(async () => {
-		server = await startKring();
-		conference = await seedConference(server);
+		conference = await seedConference(kring);
 		const { coordinator, id } = conference;
 
 		// A second conference of the same coordinator, with its own professional.
-		const other = expectAction(
-			await coordinator.action('/staff', 'create', { title: 'Familie de Vries', question: 'Wie helpt?' }),
-			'redirect'
-		);
-		const invite = expectAction(
-			await coordinator.action(other.location!, 'professionalInvite', {
-				name: 'Otto Outsider',
-				email: 'otto@example.org'
-			}),
-			'success'
-		);
-		outsider = new Browser(server, 'outsider professional');
-		expectAction(
-			await outsider.action(new URL(String((invite.data as { link: string }).link)).pathname, 'register', {
-				name: 'Otto Outsider',
-				password: conference.password
-			}),
-			'redirect'
-		);
+		const other = await createConference(coordinator, { title: 'Familie de Vries', question: 'Wie helpt?' });
+		const invite = await inviteProfessional(coordinator, other, { name: 'Otto Outsider', email: 'otto@example.org' });
+		outsider = (
+			await registerProfessional(kring.server, invite, { name: 'Otto Outsider', password: conference.password })
+		).client;
 
 		await conference.phase(coordinator, 'private');
 		annaId = await conference.participantId(conference.anna);
 
 		// In private time one relative is let in at the door, another still waits there.
 		admittedName = conference.newName('admitted');
-		const admitted = new Browser(server, 'admitted relative');
+		const admitted = await joinAsFamily(kring.server, conference.roomCode, admittedName, { presence: 'video-visit' });
+		const waiting = await joinByLink(kring.server, conference.familyLink, conference.newName('waiting'));
+		waitingId = waiting.participantId;
 		expectAction(
-			await admitted.action(`/join/${conference.roomCode}`, 'default', {
-				displayName: admittedName,
-				presence: 'video-visit'
-			}),
-			'redirect'
-		);
-		const waiting = new Browser(server, 'waiting relative');
-		expectAction(
-			await waiting.action(`/j/${conference.familyInviteToken}`, 'default', {
-				displayName: conference.newName('waiting'),
-				presence: 'room'
-			}),
-			'redirect'
-		);
-		const door = (await conference.anna.pageData(`/c/${id}`)).data.board as { waiting: { id: string; name: string }[] };
-		const admittedId = door.waiting.find((w) => w.name === admittedName)!.id;
-		waitingId = door.waiting.find((w) => w.name !== admittedName)!.id;
-		expectAction(
-			await conference.anna.action(`/c/${id}`, 'door', { participantId: admittedId, decision: 'admit' }),
+			await conference.anna.action(`/c/${id}`, 'door', { participantId: admitted.participantId, decision: 'admit' }),
 			'success'
 		);
 
 		// The family works: agreements typed in private, cursors moving.
-		writeAgreement(conference.annaPlan, conference.newSecret('private-agreement'));
+		addAgreement(conference.annaPlan.doc, conference.newSecret('private-agreement'), { theme: 'housing' });
 		conference.annaPlan.provider.awareness.setLocalStateField('focus', 'agreements');
-		const admittedPlan = conference.open(admitted, 'plan');
-		await admittedPlan.synced();
+		const admittedPlan = conference.open(admitted.client, 'plan');
+		await admittedPlan.synced;
 		expect(admittedPlan.has(conference.planTexts[0])).toBe(true);
 	});
 	afterEach(async () => assertFamilyStillSyncs(conference));
-	afterAll(async () => {
-		conference?.close();
-		await server?.stop();
-	});
 
 	it('refuses every plan and brief socket of every staff session, with zero document bytes', async () => {
 		for (const { who, browser } of staff()) {
 			for (const doc of ['plan', 'brief']) {
-				for (const origin of [server.origin, null]) {
-					const socket = await rawDocSocket(browser, conference.id, doc, { origin });
+				for (const origin of [kring.server.origin, null]) {
+					const socket = await openRawSocket(browser, conference.id, doc, { origin });
 					socket.send(syncStep1());
 					await socket.ended;
 					expect(socket.status, `${who} ${doc}`).toBe(403);
@@ -136,8 +90,15 @@ describe('staff get nothing in private time', () => {
 
 	it('walks every route and its __data.json with every staff session and finds nothing', async () => {
 		const patterns = routeTree().map((r) => r.pattern);
-		// The walk must cover the board, its live stream, exports, print and the big screen.
-		for (const required of ['/c/[id]', '/c/[id]/events', '/c/[id]/export', '/c/[id]/print', '/c/[id]/present'])
+		// The walk must cover the board, its live stream, exports, print, the PDF and the big screen.
+		for (const required of [
+			'/c/[id]',
+			'/c/[id]/events',
+			'/c/[id]/export',
+			'/c/[id]/print',
+			'/c/[id]/plan.pdf',
+			'/c/[id]/present'
+		])
 			expect(patterns).toContain(required);
 		const values = {
 			id: [conference.id, conference.id.toUpperCase()],
@@ -220,7 +181,7 @@ describe('staff get nothing in private time', () => {
 		for (const { browser } of staff()) {
 			const email =
 				browser === conference.coordinator
-					? 'coco@example.org'
+					? kring.coordinator.email
 					: browser === conference.professional
 						? 'pia@example.org'
 						: 'otto@example.org';
@@ -270,7 +231,7 @@ describe('staff get nothing in private time', () => {
 				`/collab/${id}/plan%00`,
 				`/c/${id}`
 			]) {
-				const socket = await rawDocSocket(browser, id, 'plan', { path });
+				const socket = await openRawSocket(browser, id, 'plan', { path });
 				socket.send(syncStep1());
 				await socket.ended;
 				expect(socket.status, `${who} upgrade ${path}`).not.toBe(101);
@@ -280,11 +241,13 @@ describe('staff get nothing in private time', () => {
 		}
 	});
 
-	it('export, print, present and the live stream carry nothing of the plan for staff', async () => {
+	it('export, print, PDF, present and the live stream carry nothing of the plan for staff', async () => {
 		const { id } = conference;
 		for (const { who, browser } of staff()) {
 			const exported = await browser.get(`/c/${id}/export`);
 			expect(exported.status, `${who} export`).toBe(404);
+			// A PDF's text is not searchable in its bytes, so the walk cannot see into one: no PDF at all.
+			expect((await browser.get(`/c/${id}/plan.pdf`)).status, `${who} PDF`).toBe(404);
 			const print = await browser.pageData(`/c/${id}/print`);
 			expect(print.data.frozen, `${who} print`).toBeUndefined();
 			const present = await browser.pageData(`/c/${id}/present`);
@@ -309,23 +272,23 @@ describe('staff get nothing in private time', () => {
 		);
 		for (const { who, stream } of streams) {
 			if (who === 'outsider professional') expect(stream.status).toBe(404);
-			else await until(() => stream.events.length >= 1, `${who}'s first event`);
+			else await waitUntil(() => stream.events.length >= 1, `${who}'s first event`);
 		}
 		const listening = streams.filter((s) => s.who !== 'outsider professional');
 		/** Does something, then waits until every stream has heard of it. */
 		const andHear = async (what: string, act: () => Promise<unknown>) => {
 			const before = listening.map(({ stream }) => stream.events.length);
 			await act();
-			await until(
+			await waitUntil(
 				() => listening.every(({ stream }, i) => stream.events.length > before[i]),
 				`staff to hear that ${what}`
 			);
 		};
 		// The family works and somebody new knocks at the door; the coordinator knocks too.
-		writeAgreement(conference.bramPlan, conference.newSecret('while-streaming'));
+		addAgreement(conference.bramPlan.doc, conference.newSecret('while-streaming'), { theme: 'housing' });
 		conference.annaPlan.provider.awareness.setLocalStateField('focus', 'meta');
 		await andHear('someone waits at the door', async () => {
-			const late = new Browser(server, 'late relative');
+			const late = new Browser(kring.server, 'late relative');
 			expectAction(
 				await late.action(`/join/${conference.roomCode}`, 'default', {
 					displayName: conference.newName('late'),
@@ -357,7 +320,7 @@ describe('staff get nothing in private time', () => {
 		const familyBoard = (await anna.pageData(`/c/${id}`)).data.board as { conference: { knocked: boolean } };
 		expect(familyBoard.conference.knocked).toBe(true);
 		for (const browser of [coordinator, professional]) {
-			const socket = await rawDocSocket(browser, id, 'plan');
+			const socket = await openRawSocket(browser, id, 'plan');
 			await socket.ended;
 			expect(socket.status).toBe(403);
 		}
@@ -366,7 +329,7 @@ describe('staff get nothing in private time', () => {
 		expect(await conference.currentPhase()).toBe('private');
 		for (const browser of [coordinator, professional]) {
 			for (const doc of ['plan', 'brief']) {
-				const socket = await rawDocSocket(browser, id, doc);
+				const socket = await openRawSocket(browser, id, doc);
 				await socket.ended;
 				expect(socket.status).toBe(403);
 				expect(socket.frames).toEqual([]);
@@ -379,10 +342,10 @@ describe('staff get nothing in private time', () => {
 		expectAction(await coordinator.action(`/c/${id}`, 'knock'), 'success');
 		expectAction(await anna.action(`/c/${id}`, 'answerKnock', { answer: 'coming' }), 'success');
 		expect(await conference.currentPhase()).toBe('presentation');
-		const watching = await rawDocSocket(coordinator, id, 'plan');
+		const watching = await openRawSocket(coordinator, id, 'plan');
 		expect(watching.status).toBe(101);
 		watching.send(syncStep1());
-		await until(
+		await waitUntil(
 			() => found(docBytes(docFromMessages(watching.messages)), [conference.planTexts[0]]).length === 1,
 			'the plan on the big screen'
 		);
@@ -392,11 +355,11 @@ describe('staff get nothing in private time', () => {
 
 		// "We need more time": back to private, and the big screen goes dark at once.
 		await conference.phase(bram, 'private');
-		await watching.closed();
+		await watching.closed;
 		await watching.close();
 		expect(watching.closeFrame?.code).toBe(CLOSE.revoked.code);
 		expect(watching.framesAfterClose).toEqual([]);
-		const again = await rawDocSocket(coordinator, id, 'plan');
+		const again = await openRawSocket(coordinator, id, 'plan');
 		await again.ended;
 		expect(again.status).toBe(403);
 		expect(again.frames).toEqual([]);
@@ -424,8 +387,9 @@ describe('staff get nothing in private time', () => {
 		);
 		expect(problems).toEqual([]);
 		expect((await coordinator.get(`/c/${id}/export`)).status).toBe(404);
+		expect((await coordinator.get(`/c/${id}/plan.pdf`)).status).toBe(404);
 		for (const doc of ['plan', 'brief']) {
-			const socket = await rawDocSocket(coordinator, id, doc);
+			const socket = await openRawSocket(coordinator, id, doc);
 			socket.send(syncStep1());
 			await socket.ended;
 			expect(socket.status, `coordinator ${doc} after closing`).toBe(403);
@@ -436,9 +400,10 @@ describe('staff get nothing in private time', () => {
 		expect(kept.status).toBe(200);
 		expect(found(kept.text, [conference.secret])).toEqual([conference.secret]);
 		expect((await anna.get(`/c/${id}/export`)).status).toBe(200);
+		expect((await professional.get(`/c/${id}/plan.pdf`)).status).toBe(200);
 	});
 
 	it('leaves no family content in the server logs', () => {
-		expect(found(server.logs(), forbidden())).toEqual([]);
+		expect(found(kring.server.logs(), forbidden())).toEqual([]);
 	});
 });

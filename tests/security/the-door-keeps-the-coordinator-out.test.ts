@@ -1,23 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLOSE } from '$lib/collab/close-codes';
-import {
-	assertFamilyStillSyncs,
-	Browser,
-	checkReply,
-	docBytes,
-	expectAction,
-	found,
-	rawDocSocket,
-	seedConference,
-	startKring,
-	syncStep1,
-	trySockets,
-	until,
-	walkEveryRoute,
-	writeAgreement,
-	type KringServer,
-	type Seeded
-} from './support';
+import { addAgreement } from '../support/edits';
+import { found } from '../support/found';
+import { Browser, expectAction } from '../support/http-client';
+import { openRawSocket } from '../support/raw-socket';
+import { kringForThisFile } from '../support/server';
+import { createConference, inviteFamily, joinByLink } from '../support/steps';
+import { docBytes, syncStep1 } from '../support/y-messages';
+import { waitUntil } from '../support/yjs-client';
+import { checkReply, trySockets, walkEveryRoute } from './every-route';
+import { assertFamilyStillSyncs, seedConference, type Seeded } from './seeded-conference';
 
 type Board = { waiting: { id: string; name: string }[]; participants: { id: string; name: string }[] };
 
@@ -28,7 +20,7 @@ type Board = { waiting: { id: string; name: string }[]; participants: { id: stri
  * removed gets nothing ever again, whatever they keep in their cookie jar.
  */
 describe('the door keeps the coordinator and strangers out of private time', () => {
-	let server: KringServer;
+	const kring = kringForThisFile();
 	let conference: Seeded;
 	/** A relative who joined before private time, and is removed during it. */
 	let cas: Browser;
@@ -56,23 +48,11 @@ describe('the door keeps the coordinator and strangers out of private time', () 
 	}
 
 	beforeAll(async () => {
-		server = await startKring();
-		conference = await seedConference(server);
-		cas = new Browser(server, 'Cas (family)');
+		conference = await seedConference(kring);
 		// Cas's name is a marker: nobody outside the family may learn who is in the room.
-		expectAction(
-			await cas.action(`/j/${conference.familyInviteToken}`, 'default', {
-				displayName: conference.newName('cas'),
-				presence: 'room'
-			}),
-			'redirect'
-		);
+		cas = (await joinByLink(kring.server, conference.familyLink, conference.newName('cas'))).client;
 	});
 	afterEach(async () => assertFamilyStillSyncs(conference));
-	afterAll(async () => {
-		conference?.close();
-		await server?.stop();
-	});
 
 	it('a staff browser cannot join as family, neither before nor during private time', async () => {
 		const { coordinator, professional, id } = conference;
@@ -106,7 +86,7 @@ describe('the door keeps the coordinator and strangers out of private time', () 
 
 	it('the coordinator in a fresh browser waits at the door and gets nothing, not even by admitting themself', async () => {
 		const { id, anna } = conference;
-		const incognito = new Browser(server, 'coordinator, incognito');
+		const incognito = new Browser(kring.server, 'coordinator, incognito');
 		// Their own name is theirs to see; the family's names are not.
 		const name = 'Oma Truus';
 		expectAction(
@@ -153,13 +133,18 @@ describe('the door keeps the coordinator and strangers out of private time', () 
 		);
 		expect(((await declinedCookie.pageData(`/c/${id}`)).data as { waiting: boolean }).waiting).toBe(true);
 		await expectShutOut('declined, back at the door', declinedCookie, 403);
+		// Anna has sent one device away on her own; this time Bram declines (§6).
 		const again = (await familyBoard()).waiting.find((w) => w.name === name)!;
-		expectAction(await anna.action(`/c/${id}`, 'door', { participantId: again.id, decision: 'decline' }), 'success');
+		const declinedAgain = expectAction(
+			await conference.bram.action(`/c/${id}`, 'door', { participantId: again.id, decision: 'decline' }),
+			'success'
+		);
+		expect(declinedAgain.data).toMatchObject({ done: 'door' });
 	});
 
 	it('a relative let in by the family does get the plan (the checks above can see it)', async () => {
 		const { id, anna } = conference;
-		const cousin = new Browser(server, 'cousin');
+		const cousin = new Browser(kring.server, 'cousin');
 		expectAction(
 			await cousin.action(`/j/${conference.familyInviteToken}`, 'default', {
 				displayName: 'Cousin Daan',
@@ -167,15 +152,15 @@ describe('the door keeps the coordinator and strangers out of private time', () 
 			}),
 			'redirect'
 		);
-		const socketBefore = await rawDocSocket(cousin, id, 'plan');
+		const socketBefore = await openRawSocket(cousin, id, 'plan');
 		await socketBefore.ended;
 		expect(socketBefore.status).toBe(403);
 		const waiting = (await familyBoard()).waiting.find((w) => w.name === 'Cousin Daan')!;
 		expectAction(await anna.action(`/c/${id}`, 'door', { participantId: waiting.id, decision: 'admit' }), 'success');
-		const socket = await rawDocSocket(cousin, id, 'plan');
+		const socket = await openRawSocket(cousin, id, 'plan');
 		expect(socket.status).toBe(101);
 		socket.send(syncStep1());
-		await until(
+		await waitUntil(
 			() => found(Buffer.concat(socket.messages), [conference.planTexts[0]]).length === 1,
 			'the plan to reach the admitted cousin'
 		);
@@ -185,23 +170,29 @@ describe('the door keeps the coordinator and strangers out of private time', () 
 
 	it('a removed relative is cut off at once and gets nothing with the old cookie', async () => {
 		const { id, anna } = conference;
-		const polite = await rawDocSocket(cas, id, 'plan');
-		const hostile = await rawDocSocket(cas, id, 'plan', { answerClose: false });
+		const polite = await openRawSocket(cas, id, 'plan');
+		const hostile = await openRawSocket(cas, id, 'plan', { answerClose: false });
 		for (const socket of [polite, hostile]) {
 			expect(socket.status).toBe(101);
 			socket.send(syncStep1());
 		}
-		await until(
+		await waitUntil(
 			() => [polite, hostile].every((s) => found(Buffer.concat(s.messages), [conference.planTexts[0]]).length === 1),
 			'Cas to have the plan'
 		);
 
+		// Anna has sent one device away on her own already: she asks, and Bram agrees (§6).
 		const casId = await conference.participantId(cas);
-		expectAction(await anna.action(`/c/${id}`, 'remove', { participantId: casId }), 'success');
-		await Promise.all([polite.closed(), hostile.closed()]);
+		const asked = expectAction(await anna.action(`/c/${id}`, 'remove', { participantId: casId }), 'success');
+		expect(asked.data).toMatchObject({ done: 'removal_requested' });
+		expectAction(
+			await conference.bram.action(`/c/${id}`, 'answerRemoval', { participantId: casId, answer: 'agree' }),
+			'success'
+		);
+		await Promise.all([polite.closed, hostile.closed]);
 		const afterRemoval = conference.newSecret('after-removal');
-		writeAgreement(conference.annaPlan, afterRemoval);
-		await until(() => conference.bramPlan.has(afterRemoval), 'the family to go on');
+		addAgreement(conference.annaPlan.doc, afterRemoval, { theme: 'housing' });
+		await waitUntil(() => conference.bramPlan.has(afterRemoval), 'the family to go on');
 		hostile.send(syncStep1());
 		await Promise.all([polite.ended, hostile.ended]);
 		for (const socket of [polite, hostile]) {
@@ -237,22 +228,9 @@ describe('the door keeps the coordinator and strangers out of private time', () 
 
 	it('a family member of another conference gets nothing of this one', async () => {
 		const { coordinator } = conference;
-		const other = expectAction(
-			await coordinator.action('/staff', 'create', { title: 'Familie Bakker', question: 'Wie zorgt voor opa?' }),
-			'redirect'
-		);
-		const link = expectAction(await coordinator.action(other.location!, 'familyInvite'), 'success');
-		const fien = new Browser(server, 'Fien (other family)');
-		expectAction(
-			await fien.action(new URL(String((link.data as { link: string }).link)).pathname, 'default', {
-				displayName: 'Fien',
-				presence: 'room'
-			}),
-			'redirect'
-		);
-		expect(((await fien.pageData(other.location!)).data.board as { access: { plan: string } }).access.plan).toBe(
-			'write'
-		);
+		const other = await createConference(coordinator, { title: 'Familie Bakker', question: 'Wie zorgt voor opa?' });
+		const fien = (await joinByLink(kring.server, await inviteFamily(coordinator, other), 'Fien')).client;
+		expect(((await fien.pageData(`/c/${other}`)).data.board as { access: { plan: string } }).access.plan).toBe('write');
 		await expectShutOut('family of another conference', fien, 403);
 		for (const [action, fields] of [
 			['door', { participantId: await conference.participantId(conference.anna), decision: 'decline' }],
@@ -266,6 +244,6 @@ describe('the door keeps the coordinator and strangers out of private time', () 
 	});
 
 	it('leaves no family content in the server logs', () => {
-		expect(found(server.logs(), forbidden())).toEqual([]);
+		expect(found(kring.server.logs(), forbidden())).toEqual([]);
 	});
 });

@@ -1,35 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import * as decoding from 'lib0/decoding';
+import type postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
 import { CLOSE } from '$lib/collab/close-codes';
 import { metaText } from '../../src/lib/plan/shape';
+import { addAgreement } from '../support/edits';
+import { found } from '../support/found';
+import { expectAction, type Browser, type EventStream } from '../support/http-client';
+import { openRawSocket, type RawSocket } from '../support/raw-socket';
 import { startRedisProxy, type RedisProxy } from '../support/redis-proxy';
-import {
-	assertFamilyStillSyncs,
-	Browser,
-	databaseOf,
-	decodeMessage,
-	docBytes,
-	docFromMessages,
-	expectAction,
-	found,
-	rawDocSocket,
-	REDIS_URL,
-	sameBrowserOn,
-	seedConference,
-	startKring,
-	syncStep1,
-	syncUpdate,
-	until,
-	writeAgreement,
-	Y,
-	type DocClient,
-	type EventStream,
-	type KringServer,
-	type RawSocket,
-	type Seeded
-} from './support';
+import { databaseOf, startKring, TEST_REDIS_URL, type KringServer } from '../support/server';
+import { createCoordinator, joinByLink } from '../support/steps';
+import { decodeMessage, docBytes, docFromMessages, syncStep1, syncUpdate } from '../support/y-messages';
+import { liveDocs, waitUntil, type LiveDoc } from '../support/yjs-client';
+import { assertFamilyStillSyncs, seedConference, type Seeded } from './seeded-conference';
 
 /**
  * Two instances over PostgreSQL and Redis, each talking to Redis through a proxy of the test's
@@ -41,11 +27,12 @@ import {
 describe('the lockout when a message between instances is lost', () => {
 	const prefix = `kring-test-${randomBytes(4).toString('hex')}:`;
 	const channel = `${prefix}bus`;
+	const docs = liveDocs();
 	let proxyA: RedisProxy;
 	let proxyB: RedisProxy;
 	let a: KringServer;
 	let b: KringServer;
-	let database: ReturnType<typeof databaseOf>;
+	let database: postgres.Sql;
 	let conference: Seeded;
 	let cas: Browser;
 	/** The test's own ears on the bus, straight on Redis: what was published, and who listens. */
@@ -55,14 +42,14 @@ describe('the lockout when a message between instances is lost', () => {
 	const forbidden = () => [conference.secret, conference.brief];
 	const opened: RawSocket[] = [];
 	const raw = async (browser: Browser, name: 'plan' | 'brief') => {
-		const socket = await rawDocSocket(browser, conference.id, name);
+		const socket = await openRawSocket(browser, conference.id, name);
 		opened.push(socket);
 		return socket;
 	};
-	const onB = (browser: Browser) => sameBrowserOn(browser, b);
+	const onB = (browser: Browser) => browser.on(b);
 	/** Every instance's subscriber (and the watcher) listens on the bus again. */
 	const everyoneListens = () =>
-		until(async () => {
+		waitUntil(async () => {
 			const [, count] = (await redis.pubsub('NUMSUB', channel)) as [string, number];
 			return Number(count) === 3;
 		}, 'both instances to listen on the bus again');
@@ -75,20 +62,16 @@ describe('the lockout when a message between instances is lost', () => {
 	};
 
 	beforeAll(async () => {
-		proxyA = await startRedisProxy(REDIS_URL);
-		proxyB = await startRedisProxy(REDIS_URL);
+		proxyA = await startRedisProxy(TEST_REDIS_URL);
+		proxyB = await startRedisProxy(TEST_REDIS_URL);
 		const env = { KRING_REDIS_PREFIX: prefix, KRING_LEASE_MS: '60000' };
 		a = await startKring({ database: 'postgres', redisUrl: proxyA.url, env });
-		database = databaseOf(a);
-		conference = await seedConference(a);
-		cas = new Browser(a, 'Cas (family)');
-		expectAction(
-			await cas.action(`/j/${conference.familyInviteToken}`, 'default', { displayName: 'Cas', presence: 'room' }),
-			'redirect'
-		);
+		database = await databaseOf(a);
+		conference = await seedConference({ server: a, coordinator: await createCoordinator(a), docs });
+		cas = (await joinByLink(a, conference.familyLink, 'Cas')).client;
 		b = await startKring({ sameDatabaseAs: a, redisUrl: proxyB.url, env });
-		redis = new Redis(REDIS_URL);
-		watcher = new Redis(REDIS_URL);
+		redis = new Redis(TEST_REDIS_URL);
+		watcher = new Redis(TEST_REDIS_URL);
 		watcher.on('messageBuffer', (_channel: Buffer, data: Buffer) => {
 			heard.push(JSON.parse(decoding.readVarString(decoding.createDecoder(new Uint8Array(data)))));
 		});
@@ -103,7 +86,7 @@ describe('the lockout when a message between instances is lost', () => {
 	});
 	afterAll(async () => {
 		for (const socket of opened) await socket.close().catch(() => {});
-		conference?.close();
+		docs.closeAll();
 		watcher?.disconnect();
 		redis?.disconnect();
 		await database?.end({ timeout: 1 });
@@ -116,13 +99,13 @@ describe('the lockout when a message between instances is lost', () => {
 	it('a staff edit taken by an instance that never heard of the hand-over is not stored and reaches nobody', async () => {
 		const pia = await raw(onB(conference.professional), 'brief');
 		pia.send(syncStep1());
-		await until(
+		await waitUntil(
 			() => found(docBytes(docFromMessages(pia.messages)), [conference.briefTexts[1]]).length === 1,
 			'the professional to have the brief on B'
 		);
 		const bram = await raw(onB(conference.bram), 'brief');
 		bram.send(syncStep1());
-		await until(() => bram.messages.some((m) => decodeMessage(m).kind === 'sync-step-2'), 'Bram to have the brief');
+		await waitUntil(() => bram.messages.some((m) => decodeMessage(m).kind === 'sync-step-2'), 'Bram to have the brief');
 
 		// A's news never leaves A: B's rooms still think it is the information phase.
 		proxyA.swallowPublishes(true);
@@ -133,14 +116,17 @@ describe('the lockout when a message between instances is lost', () => {
 		own.getArray('conditions').push([new Y.Map([['text', new Y.Text(late)]])]);
 		pia.send(syncUpdate(Y.encodeStateAsUpdate(own, before)));
 
-		await until(async () => pia.closeFrame !== null || (await storedCount(late)) > 0, 'the edit to be decided');
+		await waitUntil(async () => pia.closeFrame !== null || (await storedCount(late)) > 0, 'the edit to be decided');
 		expect(await storedCount(late)).toBe(0);
 		await pia.close();
 		expect(pia.closeFrame?.code).toBe(CLOSE.revoked.code);
 		// Bram asks B's room for everything it lacks: the edit is not in it.
 		const known = docFromMessages(bram.messages);
 		bram.send(syncStep1(Y.encodeStateVector(known)));
-		await until(() => bram.messages.filter((m) => decodeMessage(m).kind === 'sync-step-2').length === 2, 'B to answer');
+		await waitUntil(
+			() => bram.messages.filter((m) => decodeMessage(m).kind === 'sync-step-2').length === 2,
+			'B to answer'
+		);
 		expect(found(bram.raw, [late])).toEqual([]);
 		await bram.close();
 	});
@@ -149,20 +135,20 @@ describe('the lockout when a message between instances is lost', () => {
 		await conference.phase(conference.anna, 'presentation');
 		const coco = await raw(onB(conference.coordinator), 'plan');
 		coco.send(syncStep1());
-		await until(
+		await waitUntil(
 			() => found(docBytes(docFromMessages(coco.messages)), [conference.planTexts[0]]).length === 1,
 			'the coordinator to read the plan on B'
 		);
 		const bramOnB = conference.open(onB(conference.bram), 'plan');
-		await bramOnB.synced();
+		await bramOnB.synced;
 		const status: EventStream = await onB(conference.coordinator).events(`/c/${conference.id}/events`);
 		const statusSays = (phase: string) =>
 			status.events.some((e) => e.event === 'status' && (e.data as { phase: string }).phase === phase);
-		await until(() => statusSays('presentation'), "the coordinator's status line on B");
+		await waitUntil(() => statusSays('presentation'), "the coordinator's status line on B");
 
 		proxyB.cutSubscribers();
 		await conference.phase(conference.anna, 'private');
-		await until(
+		await waitUntil(
 			() => heard.some((m) => m.type === 'phase' && m.conferenceId === conference.id && m.phase === 'private'),
 			'the news to have gone out over Redis'
 		);
@@ -171,22 +157,22 @@ describe('the lockout when a message between instances is lost', () => {
 
 		const typed = conference.newSecret('typed-back-in-private-time');
 		const cursor = conference.newName('cursor');
-		writeAgreement(conference.annaPlan, typed);
+		addAgreement(conference.annaPlan.doc, typed, { theme: 'housing' });
 		conference.annaPlan.provider.awareness.setLocalStateField('focus', cursor);
-		await until(() => bramOnB.has(typed), 'Bram on B to receive what Anna typed on A');
-		await until(() => focusOf(bramOnB, conference.annaPlan) === cursor, "Anna's cursor to reach Bram on B");
+		await waitUntil(() => bramOnB.has(typed), 'Bram on B to receive what Anna typed on A');
+		await waitUntil(() => focusOf(bramOnB, conference.annaPlan) === cursor, "Anna's cursor to reach Bram on B");
 
 		expect(found(coco.raw, [typed, cursor])).toEqual([]);
 		await coco.close();
 		expect(coco.closeFrame?.code).toBe(CLOSE.revoked.code);
-		await until(() => statusSays('private'), 'the status line on B to say private time');
+		await waitUntil(() => statusSays('private'), 'the status line on B to say private time');
 		status.close();
 	});
 
 	it('a device removed while B is not listening is cut off on B once B listens again', async () => {
 		const casOnB = await raw(onB(cas), 'plan');
 		casOnB.send(syncStep1());
-		await until(() => casOnB.messages.length > 0, 'Cas to have the plan on B');
+		await waitUntil(() => casOnB.messages.length > 0, 'Cas to have the plan on B');
 
 		proxyB.cutSubscribers();
 		expectAction(
@@ -195,22 +181,23 @@ describe('the lockout when a message between instances is lost', () => {
 			}),
 			'success'
 		);
-		await until(
+		await waitUntil(
 			() => heard.some((m) => m.type === 'participant-removed' && m.conferenceId === conference.id),
 			'the removal to have gone out over Redis'
 		);
 		proxyB.heal();
 		await everyoneListens();
-		await until(() => casOnB.closeFrame !== null, "Cas's socket on B to close");
+		await casOnB.closed;
 		expect(casOnB.closeFrame?.code).toBe(CLOSE.removed.code);
 	});
 
 	it('acceptance freezes what the database holds: an edit an unaware instance takes afterwards is not kept', async () => {
-		const bramOnB = conference.clients.find((client) => client.browser.server === b && client.name === 'plan')!;
 		await conference.phase(conference.anna, 'presentation');
+		const bramOnB = conference.open(onB(conference.bram), 'plan');
+		await bramOnB.synced;
 		const bram = await raw(onB(conference.bram), 'plan');
 		bram.send(syncStep1());
-		await until(() => bram.messages.some((m) => decodeMessage(m).kind === 'sync-step-2'), 'Bram to have the plan');
+		await waitUntil(() => bram.messages.some((m) => decodeMessage(m).kind === 'sync-step-2'), 'Bram to have the plan');
 
 		proxyA.swallowPublishes(true);
 		expectAction(await conference.professional.action(`/c/${conference.id}`, 'accept', { conditions: '' }), 'success');
@@ -221,7 +208,7 @@ describe('the lockout when a message between instances is lost', () => {
 		bram.send(syncUpdate(Y.encodeStateAsUpdate(own, before)));
 
 		const refusal = () => bram.messages.some((m) => decodeMessage(m).kind === 'auth');
-		await until(async () => refusal() || (await storedCount(late)) > 0, 'the edit to be decided');
+		await waitUntil(async () => refusal() || (await storedCount(late)) > 0, 'the edit to be decided');
 		expect(await storedCount(late)).toBe(0);
 		expect(refusal()).toBe(true);
 		expect(bramOnB.has(late)).toBe(false);
@@ -238,6 +225,6 @@ describe('the lockout when a message between instances is lost', () => {
 });
 
 /** The `focus` a client last published, as another client sees it. */
-function focusOf(observer: DocClient, of: DocClient): string | undefined {
+function focusOf(observer: LiveDoc, of: LiveDoc): string | undefined {
 	return (observer.provider.awareness.getStates().get(of.doc.clientID) as { focus?: string } | undefined)?.focus;
 }

@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { freePort } from './kring-server';
+import { freePort } from './server';
 
 export type OwnRedis = {
 	readonly url: string;

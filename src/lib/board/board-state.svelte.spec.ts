@@ -37,6 +37,8 @@ function boardFor(role: Role, phase: Phase, extra: Partial<Board> = {}): Board {
 			{ id: 'p-karim', name: 'Karim', role: 'professional', presence: 'room', connected: false }
 		],
 		waiting: [],
+		circle: [],
+		removals: [],
 		invite: null,
 		accepted: null,
 		audit: [],
@@ -93,7 +95,7 @@ function setUp(first: BoardPageData) {
 			params = { id: 'conf-1' };
 			flushSync();
 		},
-		send(name: 'status' | 'gone', payload: object = {}) {
+		send(name: 'status' | 'gone' | 'superseded', payload: object = {}) {
 			streams.at(-1)!.listeners.get(name)!(new MessageEvent(name, { data: JSON.stringify(payload) }));
 		}
 	};
@@ -125,6 +127,22 @@ describe('what the board shows', () => {
 		expect(state.can('knock')).toBe(false);
 	});
 
+	it('shows the family the circle to confirm and the requests to send a device away, only as the rule book allows', () => {
+		const circle = [{ id: 'p-els', name: 'Tante Els', presence: 'room' as const }];
+		const removals = [{ id: 'p-wim', name: 'Wim', by: 'Rik', mine: false }];
+		const { state, reload } = setUp(page(boardFor('family', 'private', { circle, removals })));
+		expect(state.circleToConfirm.map((d) => d.name)).toEqual(['Tante Els']);
+		expect(state.removalRequests.map((r) => r.name)).toEqual(['Wim']);
+		// Once private time is over nobody confirms devices any more; a removal is still answered.
+		reload(page(boardFor('family', 'presentation', { circle, removals })));
+		expect(state.circleToConfirm).toEqual([]);
+		expect(state.removalRequests.map((r) => r.name)).toEqual(['Wim']);
+		// Staff answer nothing, whatever the data holds.
+		reload(page(boardFor('coordinator', 'information', { circle, removals })));
+		expect(state.circleToConfirm).toEqual([]);
+		expect(state.removalRequests).toEqual([]);
+	});
+
 	it('shows the coordinator in private time the status only, with a knock and nobody to remove', () => {
 		const { state } = setUp(page(boardFor('coordinator', 'private')));
 		expect(state.statusOnly).toBe(true);
@@ -147,7 +165,7 @@ describe('what the board shows', () => {
 	});
 
 	it('shows nothing of a board while the member waits at the door', () => {
-		const { state, open } = setUp({ waiting: true, title: 'Johan' });
+		const { state, open } = setUp({ waiting: true, title: 'Johan', circle: null });
 		expect(state.board).toBeNull();
 		expect(state.can('decide_at_door')).toBe(false);
 		expect(state.doorRequests).toEqual([]);
@@ -203,7 +221,7 @@ describe('which documents are open', () => {
 	});
 
 	it('opens the documents once a waiting member is let in, and closes them when the page goes', () => {
-		const { open, reload, stop } = setUp({ waiting: true, title: 'Johan' });
+		const { open, reload, stop } = setUp({ waiting: true, title: 'Johan', circle: null });
 		reload(page(boardFor('family', 'private')));
 		expect(open().map((doc) => doc.name)).toEqual(['brief', 'plan']);
 		stop();
@@ -240,6 +258,22 @@ describe('the live status', () => {
 		await Promise.resolve();
 		expect(streams[0].closed).toBe(true);
 		expect(calls).toEqual(['wipe', 'removed']);
+	});
+
+	it('a device at the door reloads only once its own status changes', () => {
+		const { streams, calls, send } = setUp({ waiting: true, title: 'Johan', circle: null });
+		send('status', { status: 'waiting' });
+		expect(calls).toEqual([]);
+		send('status', { phase: 'private', status: 'active', connectedFamily: 3 });
+		expect(calls).toEqual(['reload']);
+		expect(streams[0].closed).toBe(false);
+	});
+
+	it('stops for good when a newer page of this device takes the stream’s place', () => {
+		const { streams, calls, send } = setUp(page(boardFor('family', 'private')));
+		send('superseded');
+		expect(streams[0].closed).toBe(true);
+		expect(calls).toEqual([]);
 	});
 
 	it('stops listening when the page goes', () => {

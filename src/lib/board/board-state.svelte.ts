@@ -2,10 +2,15 @@ import { untrack } from 'svelte';
 import { LiveDoc, wipeDevice } from '$lib/collab/live-doc.svelte';
 import type { Action } from '$lib/conference/permissions';
 import type { DocumentName } from '$lib/conference/phases';
-import type { Board } from '$lib/server/board';
+import type { Board, Circle } from '$lib/server/board';
 
-/** What the board page's load returns: the board, or the door for someone who still waits there. */
-export type BoardPageData = { waiting: true; title: string } | { waiting: false; board: Board; sharedDevice: boolean };
+/**
+ * What the board page's load returns: the board, or the door for someone who still waits there;
+ * `circle` is set for a device that waits to be confirmed after the hand-over.
+ */
+export type BoardPageData =
+	| { waiting: true; title: string; circle: Circle | null }
+	| { waiting: false; board: Board; sharedDevice: boolean };
 
 /** How one document is to be open on this device. */
 export type DocumentWish = {
@@ -69,8 +74,13 @@ export class LiveDocuments {
 	}
 }
 
-/** The nudge the events endpoint sends whenever something about the conference changes. */
-export type StatusNudge = { phase: string; status: string; connectedFamily: number };
+/**
+ * The nudge the events endpoint sends whenever something about the conference changes. A device
+ * waiting at the door hears its own status only, without the phase or the family count.
+ */
+export type StatusNudge = { status: string; phase?: string; connectedFamily?: number };
+/** Why a member lost their place: removed or declined, or the whole conference was erased. */
+export type GoneInfo = { erased: boolean };
 export type EventStream = Pick<EventSource, 'addEventListener' | 'close'>;
 export type OpenEvents = (url: string) => EventStream;
 
@@ -83,7 +93,7 @@ const openEventSource: OpenEvents = (url) => new EventSource(url);
  */
 export function followStatus(
 	url: string,
-	handlers: { status: (nudge: StatusNudge, first: boolean) => void; gone?: () => void },
+	handlers: { status: (nudge: StatusNudge, first: boolean) => void; gone?: (info: GoneInfo) => void },
 	open: OpenEvents = openEventSource
 ): () => void {
 	const source = open(url);
@@ -93,18 +103,28 @@ export function followStatus(
 		handlers.status(nudge, first);
 		first = false;
 	});
-	source.addEventListener('gone', () => {
+	source.addEventListener('gone', (event) => {
 		source.close();
-		handlers.gone?.();
+		handlers.gone?.({ erased: readGone((event as MessageEvent).data).erased === true });
 	});
+	// A newer page of the same device took this stream's place: reconnecting would only push that one out.
+	source.addEventListener('superseded', () => source.close());
 	return () => source.close();
+}
+
+function readGone(data: unknown): { erased?: unknown } {
+	try {
+		return (JSON.parse(String(data)) as { erased?: unknown } | null) ?? {};
+	} catch {
+		return {};
+	}
 }
 
 export type BoardStateOptions = {
 	/** Loads the page data again (SvelteKit's `invalidateAll`); access() filters what comes back. */
 	reload: () => unknown;
 	/** Where a device goes once it has been removed from the conference and wiped. */
-	removed: () => unknown;
+	removed: (info: GoneInfo) => unknown;
 	openDocument?: OpenDocument;
 	openEvents?: OpenEvents;
 	wipe?: () => Promise<void>;
@@ -140,6 +160,10 @@ export class BoardState {
 	);
 	readonly knockToAnswer = $derived(this.can('answer_knock') && this.board?.conference.knocked === true);
 	readonly doorRequests = $derived(this.can('decide_at_door') ? (this.board?.waiting ?? []) : []);
+	/** The devices of the family's circle nobody has confirmed since the hand-over. */
+	readonly circleToConfirm = $derived(this.can('confirm_device') ? (this.board?.circle ?? []) : []);
+	/** Requests of one family device to send another away, for a second one to answer. */
+	readonly removalRequests = $derived(this.can('answer_removal') ? (this.board?.removals ?? []) : []);
 	/** The invite panel starts open while the coordinator is still with the family in the room. */
 	readonly inviteOpen = $derived(this.phase === 'preparation' || this.phase === 'information');
 	readonly presenting = $derived(this.phase === 'presentation');
@@ -201,12 +225,12 @@ export class BoardState {
 			url,
 			{
 				status: (nudge, first) => {
-					if (!first || nudge.phase !== this.phase) void this.#options.reload();
+					if (!first || (nudge.phase ?? null) !== this.phase) void this.#options.reload();
 				},
-				gone: async () => {
-					// Removed or turned away: nothing of the conference stays on this device.
+				gone: async (info) => {
+					// Removed, turned away or erased: nothing of the conference stays on this device.
 					await (this.#options.wipe ?? wipeDevice)();
-					await this.#options.removed();
+					await this.#options.removed(info);
 				}
 			},
 			this.#options.openEvents

@@ -1,9 +1,11 @@
+import * as decoding from 'lib0/decoding';
 import { IndexeddbPersistence } from 'y-indexeddb';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import type { Access } from '$lib/conference/access';
 import type { DocumentName } from '$lib/conference/phases';
 import { CLOSE } from './close-codes';
+import { MESSAGE_SAVING, SAVING_PAUSED } from './saving';
 
 export type PresenceEntry = {
 	clientId: number;
@@ -14,13 +16,18 @@ export type PresenceEntry = {
 	focus?: string;
 };
 export type LinkState = 'connecting' | 'connected' | 'offline' | 'closed';
+export type ClosedBy = 'revoked' | 'removed' | 'too_large' | 'superseded' | 'flooded';
 
 /** Close codes by which the server says no on purpose, and what the board tells its user. */
-const CLOSED_BY = new Map<number, 'revoked' | 'removed' | 'too_large'>([
+const CLOSED_BY = new Map<number, ClosedBy>([
 	[CLOSE.revoked.code, 'revoked'],
 	// also a session signed out elsewhere (CLOSE.signedOut): the same code
 	[CLOSE.removed.code, 'removed'],
-	[CLOSE.tooLarge.code, 'too_large']
+	[CLOSE.tooLarge.code, 'too_large'],
+	// this device opened the board again elsewhere (another tab): this page makes way
+	[CLOSE.superseded.code, 'superseded'],
+	// more was sent before the document was open than the server holds
+	[CLOSE.flooded.code, 'flooded']
 ]);
 
 /**
@@ -34,9 +41,13 @@ export class LiveDoc {
 	private local: IndexeddbPersistence | null = null;
 	link = $state<LinkState>('connecting');
 	synced = $state(false);
-	/** Why the server closed the socket, when it did so on purpose (phase change, removal, too large). */
-	closedBy = $state<'revoked' | 'removed' | 'too_large' | null>(null);
+	/** Why the server closed the socket, when it did so on purpose (phase change, removal, too large, …). */
+	closedBy = $state<ClosedBy | null>(null);
 	presence = $state<PresenceEntry[]>([]);
+	/** The server cannot store edits right now (its database is stuck); they wait here and on the server. */
+	savingPaused = $state(false);
+	/** The server could not read what it stored of this document: nothing opens until that is repaired. */
+	unreadable = $state(false);
 
 	constructor(
 		readonly conferenceId: string,
@@ -52,12 +63,22 @@ export class LiveDoc {
 			maxBackoffTime: 5000
 		});
 		this.provider.on('status', ({ status }: { status: string }) => {
+			// Closed on purpose stays closed: the provider's 'disconnected' follows the close itself.
+			if (this.closedBy) return;
 			this.link = status === 'connected' ? 'connected' : status === 'connecting' ? 'connecting' : 'offline';
 		});
 		this.provider.on('sync', (isSynced: boolean) => {
 			this.synced = isSynced;
+			if (isSynced) this.unreadable = false;
 		});
+		this.provider.messageHandlers[MESSAGE_SAVING] = (_encoder, decoder) => {
+			this.savingPaused = decoding.readVarUint(decoder) === SAVING_PAUSED;
+		};
 		this.provider.on('connection-close', (event: CloseEvent | null) => {
+			// The next connection is told again if saving is still paused.
+			this.savingPaused = false;
+			// Not a refusal for good: once the stored document is repaired, the next attempt opens it.
+			if (event?.code === CLOSE.unreadable.code) this.unreadable = true;
 			const closedBy = event ? CLOSED_BY.get(event.code) : undefined;
 			if (closedBy) {
 				this.closedBy = closedBy;

@@ -2,6 +2,7 @@ import { createSubscriber } from 'svelte/reactivity';
 import * as Y from 'yjs';
 
 // Yjs's base type of Y.Map, Y.Array, Y.Text and Y.XmlFragment, whatever events they send.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the event type differs per Y type
 type YType = Y.AbstractType<any>;
 
 const shallow = new WeakMap<YType, () => void>();

@@ -1,5 +1,22 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ACTIONS, actionsFor, can, familyCanJoin, joinsAtTheDoor, type Action } from './permissions';
+import { PARTICIPANT_STATUSES } from './participants';
+import {
+	ACTIONS,
+	actionsFor,
+	actionsOf,
+	can,
+	confirmsTheCircle,
+	familyCanJoin,
+	joinsAtTheDoor,
+	mayConfirm,
+	maySendAwayAlone,
+	memberCan,
+	PHASE_CHANGES,
+	SEND_AWAY_ALONE,
+	sendsTheUnconfirmedToTheDoor,
+	type Action
+} from './permissions';
 import { PHASES, ROLES, type Phase, type Role } from './phases';
 
 /**
@@ -18,12 +35,17 @@ const DESIGN_TABLE = `
 | knock               | priv                         | -                       | -        |
 | answer_knock        | -                            | -                       | priv     |
 | decide_at_door      | -                            | -                       | all      |
+| confirm_device      | -                            | -                       | priv     |
 | remove_device       | prep info                    | -                       | all      |
+| answer_removal      | -                            | -                       | all      |
 | create_invite       | prep info priv pres acc      | -                       | -        |
 | edit_question       | prep info                    | -                       | -        |
 | see_log             | prep info pres acc clo       | -                       | all      |
 | see_people          | prep info pres acc           | prep info pres acc clo  | all      |
 | see_door            | -                            | -                       | all      |
+| set_retention       | all                          | -                       | -        |
+| erase               | clo                          | -                       | acc clo  |
+| download_my_data    | -                            | -                       | all      |
 `;
 
 const SHORT: Record<string, Phase> = {
@@ -73,6 +95,11 @@ describe('what each role may do in each phase', () => {
 			.slice(1)
 			.map((line) => line.split('|')[1].trim());
 		expect(named.sort()).toEqual([...ACTIONS].sort());
+	});
+
+	it('is the table docs/design.md shows, byte for byte', () => {
+		const design = readFileSync(new URL('../../../docs/design.md', import.meta.url), 'utf8');
+		expect(design).toContain('```' + DESIGN_TABLE + '```');
 	});
 
 	it('covers every role × phase × action', () => {
@@ -127,5 +154,69 @@ describe('a new family device that joins', () => {
 
 	it('fails closed on an unknown phase: it waits at the door', () => {
 		expect(joinsAtTheDoor('draft' as Phase)).toBe(true);
+	});
+});
+
+describe('what a member may do by standing', () => {
+	const members = ROLES.flatMap((role) =>
+		PHASES.flatMap((phase) => PARTICIPANT_STATUSES.map((status) => ({ role, phase, status })))
+	);
+
+	it.each(members)('$role, $status, in $phase', ({ role, phase, status }) => {
+		const member = { role, status, conference: { phase } };
+		for (const action of ACTIONS) {
+			// Someone who is in may do what the table says; an unconfirmed device only confirms others.
+			const expected =
+				status === 'active'
+					? can(role, phase, action)
+					: status === 'unconfirmed'
+						? action === 'confirm_device' && can(role, phase, action)
+						: false;
+			expect(memberCan(member, action), action).toBe(expected);
+		}
+		expect(actionsOf(member)).toEqual(ACTIONS.filter((action) => memberCan(member, action)));
+	});
+
+	it('fails closed on a standing it does not know', () => {
+		for (const status of ['toString', '__proto__', 'constructor', 'gone'])
+			expect(memberCan({ role: 'family', status, conference: { phase: 'private' } }, 'confirm_device')).toBe(false);
+	});
+});
+
+describe('the family confirms its circle at the hand-over', () => {
+	it('is asked at the hand-over and nowhere else', () => {
+		expect(PHASE_CHANGES.filter((change) => confirmsTheCircle(change.action)).map((c) => [c.from, c.to])).toEqual([
+			['information', 'private']
+		]);
+	});
+
+	it('sends the devices nobody confirmed to the door when private time ends, and at no other change', () => {
+		expect(
+			PHASE_CHANGES.filter((change) => sendsTheUnconfirmedToTheDoor(change.action)).map((c) => [c.from, c.to])
+		).toEqual([['private', 'presentation']]);
+	});
+
+	it('lets any device confirm another, whoever else is in', () => {
+		for (const othersInCircle of [0, 1, 5])
+			for (const statement of [true, false]) expect(mayConfirm({ self: false, othersInCircle, statement })).toBe(true);
+	});
+
+	it('lets a device confirm itself only when it is alone, and only with its statement', () => {
+		expect(mayConfirm({ self: true, othersInCircle: 0, statement: true })).toBe(true);
+		expect(mayConfirm({ self: true, othersInCircle: 0, statement: false })).toBe(false);
+		for (const othersInCircle of [1, 2, 10])
+			for (const statement of [true, false]) expect(mayConfirm({ self: true, othersInCircle, statement })).toBe(false);
+	});
+});
+
+describe('sending devices away', () => {
+	it('a family device sends one device away on its own; for every further one a second must agree', () => {
+		expect(SEND_AWAY_ALONE).toBe(1);
+		expect(maySendAwayAlone('family', 0)).toBe(true);
+		for (const sent of [1, 2, 7]) expect(maySendAwayAlone('family', sent)).toBe(false);
+	});
+
+	it("the coordinator's removals before private time are not counted", () => {
+		for (const sent of [0, 1, 7]) expect(maySendAwayAlone('coordinator', sent)).toBe(true);
 	});
 });

@@ -1,3 +1,4 @@
+import type { ParticipantStatus } from './participants';
 import { PHASES, type Phase, type Role } from './phases';
 
 /**
@@ -14,12 +15,17 @@ export const ACTIONS = [
 	'knock',
 	'answer_knock',
 	'decide_at_door',
+	'confirm_device',
 	'remove_device',
+	'answer_removal',
 	'create_invite',
 	'edit_question',
 	'see_log',
 	'see_people',
-	'see_door'
+	'see_door',
+	'set_retention',
+	'erase',
+	'download_my_data'
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -41,8 +47,12 @@ const TABLE: Record<Action, Partial<Record<Role, readonly Phase[]>>> = {
 	knock: { coordinator: ['private'] },
 	answer_knock: { family: ['private'] },
 	decide_at_door: { family: ALL },
+	// At the hand-over the family confirms its circle (docs/design.md §6); it happens only then.
+	confirm_device: { family: ['private'] },
 	// The coordinator may remove a device only while she is with the family, before private time.
 	remove_device: { family: ALL, coordinator: BEFORE_PRIVATE_TIME },
+	// Agreeing or not when another family device asks to send a device away.
+	answer_removal: { family: ALL },
 	create_invite: { coordinator: ['preparation', 'information', 'private', 'presentation', 'accepted'] },
 	edit_question: { coordinator: BEFORE_PRIVATE_TIME },
 	// Even who let whom in is the family's business during private time.
@@ -52,7 +62,13 @@ const TABLE: Record<Action, Partial<Record<Role, readonly Phase[]>>> = {
 		coordinator: ['preparation', 'information', 'presentation', 'accepted'],
 		professional: ['preparation', 'information', 'presentation', 'accepted', 'closed']
 	},
-	see_door: { family: ALL }
+	see_door: { family: ALL },
+	// How long after closing everything is kept (docs/design.md §7): the coordinator's, and the board shows it to everyone.
+	set_retention: { coordinator: ALL },
+	// Erasing everything on request: the family once its plan is its own (accepted), the coordinator once her task is over.
+	erase: { family: ['accepted', 'closed'], coordinator: ['closed'] },
+	// Everything Kring holds about the conference is the family's to take along; staff have their own files.
+	download_my_data: { family: ALL }
 };
 
 export function can(role: Role, phase: Phase, action: Action): boolean {
@@ -62,14 +78,66 @@ export function can(role: Role, phase: Phase, action: Action): boolean {
 }
 
 /**
- * Whether this member may take this action now: asks the table, and only for someone who is in
- * (a device waiting at the door, declined or removed may do nothing).
+ * What a member may do besides what the table says, by standing: someone who is in (active) may do
+ * what the table allows; a device still unconfirmed after the hand-over may only confirm other
+ * devices; a device waiting at the door, declined or removed may do nothing.
  */
+const STANDING: Partial<Record<ParticipantStatus, readonly Action[] | 'table'>> = {
+	active: 'table',
+	unconfirmed: ['confirm_device']
+};
+
+/** Whether this member may take this action now: its standing, then the table. */
 export function memberCan(
 	member: { role: Role; status: string; conference: { phase: Phase } },
 	action: Action
 ): boolean {
-	return member.status === 'active' && can(member.role, member.conference.phase, action);
+	const standing: unknown = Object.hasOwn(STANDING, member.status)
+		? STANDING[member.status as ParticipantStatus]
+		: undefined;
+	const allowed = standing === 'table' || (Array.isArray(standing) && standing.includes(action));
+	return allowed && can(member.role, member.conference.phase, action);
+}
+
+/** The actions this member may take now: what the server hands the board to draw its buttons. */
+export function actionsOf(member: { role: Role; status: string; conference: { phase: Phase } }): Action[] {
+	return ACTIONS.filter((action) => memberCan(member, action));
+}
+
+/**
+ * The phase change after which every family device that is in must be confirmed by another one
+ * before it receives anything again: the hand-over. Before it, devices were let in without the
+ * family deciding (docs/design.md §6).
+ */
+export function confirmsTheCircle(action: Action): boolean {
+	return action === 'hand_over';
+}
+
+/** The phase change at which devices nobody confirmed go to the door: the end of private time. */
+export function sendsTheUnconfirmedToTheDoor(action: Action): boolean {
+	return action === 'end_private_time';
+}
+
+/**
+ * Whether a device may be confirmed by this one. Any device of the circle (active or unconfirmed)
+ * confirms another. A device confirms itself only when no other family device is in the circle to
+ * do it, and only with its own explicit statement that it is the family's.
+ */
+export function mayConfirm(input: { self: boolean; othersInCircle: number; statement: boolean }): boolean {
+	if (!input.self) return true;
+	return input.othersInCircle === 0 && input.statement;
+}
+
+/**
+ * How many devices one family device may send away (remove, or decline at the door) on its own.
+ * For every further one a second family device must agree, so that one device cannot lock the
+ * family out. The coordinator's removals before private time are not counted: a device she
+ * removes then can join again at once.
+ */
+export const SEND_AWAY_ALONE = 1;
+
+export function maySendAwayAlone(role: Role, sentAwayAlone: number): boolean {
+	return role !== 'family' || sentAwayAlone < SEND_AWAY_ALONE;
 }
 
 /** The actions a role may take in a phase: what the server hands the board to draw its buttons. */

@@ -1,4 +1,5 @@
 import type { Locale } from './locales';
+import type { PluralForms } from './plural-forms';
 import type { nl } from './messages/nl';
 
 /*
@@ -7,22 +8,10 @@ import type { nl } from './messages/nl';
  * are the codes a KringError may carry. Only types: no catalogue is bundled through this module.
  */
 
+export type { PluralCategory, PluralForms } from './plural-forms';
+
 type Dutch = typeof nl;
 export type MessageKey = keyof Dutch;
-
-/**
- * The CLDR plural categories a language uses for whole numbers, which is what
- * `Intl.PluralRules#select` returns for a count: a counted message has exactly these forms.
- */
-type PluralCategories = {
-	nl: 'one' | 'other';
-	en: 'one' | 'other';
-	tr: 'one' | 'other';
-	pl: 'one' | 'few' | 'many';
-	ar: 'zero' | 'one' | 'two' | 'few' | 'many' | 'other';
-};
-export type PluralCategory<L extends Locale> = PluralCategories[L];
-export type PluralForms<L extends Locale> = { readonly [C in PluralCategory<L>]: string };
 
 /** What the catalogue of language L holds: every Dutch key; a counted Dutch message has L's plural forms. */
 export type Translation<L extends Locale> = {

@@ -1,4 +1,6 @@
 import * as Y from 'yjs';
+import type { Presence } from '$lib/conference/participants';
+import type { Role } from '$lib/conference/phases';
 
 /**
  * The shape of the two live documents. Both sides (browser and server) read and write them
@@ -55,6 +57,9 @@ export type PlanContent = {
 	contingency: string;
 };
 
+/** Someone who took part when the plan was accepted; presence only for the family. */
+export type FrozenPerson = { name: string; role: Role; presence: Presence | null };
+
 /** The accepted plan as it was frozen and hashed. */
 export type FrozenPlan = {
 	version: number;
@@ -66,6 +71,8 @@ export type FrozenPlan = {
 	acceptedByRole: string;
 	conditions: string;
 	acceptedAt: string;
+	/** Absent in versions accepted before Kring froze who took part. */
+	people?: FrozenPerson[];
 };
 
 export const concernsOf = (doc: Y.Doc) => doc.getArray<Y.Map<unknown>>('concerns');

@@ -1,14 +1,15 @@
 import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeHexLowerCase } from '@oslojs/encoding';
 import * as Y from 'yjs';
-import { canonicalJson, readBrief, readPlan, type FrozenPlan } from '$lib/plan/shape';
+import { canonicalJson, readBrief, readPlan, type FrozenPerson, type FrozenPlan } from '$lib/plan/shape';
 import { recordAudit } from './audit';
 import { getConference } from './conferences';
 import { getDb, schema } from './db';
 import { KringError } from './errors';
-import { actorOf, memberCan, type Member } from './members';
+import { actorOf, listParticipants, memberCan, type Member } from './members';
 import { setPhase } from './phase-changes';
 import { nextPlanVersionNumber } from './plan-versions';
+import { compactFrozenDocuments } from './retention';
 import { runtime } from './runtime';
 
 /**
@@ -24,11 +25,13 @@ export async function acceptPlan(member: Member, conditions: string): Promise<{ 
 	const trimmedConditions = conditions.trim().slice(0, 4000);
 	const conferenceId = member.conference.id;
 	await setPhase(conferenceId, 'presentation', 'accepted');
+	let frozenVersion: { version: number; sha256: string };
 	try {
 		const conference = await getConference(conferenceId);
-		const [planState, briefState] = await Promise.all([
+		const [planState, briefState, participants] = await Promise.all([
 			runtime().docStore.loadState(conferenceId, 'plan'),
-			runtime().docStore.loadState(conferenceId, 'brief')
+			runtime().docStore.loadState(conferenceId, 'brief'),
+			listParticipants(conferenceId)
 		]);
 		const plan = readPlan(docFrom(planState));
 		const brief = readBrief(docFrom(briefState));
@@ -43,7 +46,8 @@ export async function acceptPlan(member: Member, conditions: string): Promise<{ 
 			acceptedBy: member.name,
 			acceptedByRole: member.role,
 			conditions: trimmedConditions,
-			acceptedAt: acceptedAt.toISOString()
+			acceptedAt: acceptedAt.toISOString(),
+			people: peopleOf(participants)
 		};
 		const content = canonicalJson(frozen);
 		const hash = encodeHexLowerCase(sha256(new TextEncoder().encode(content)));
@@ -66,14 +70,35 @@ export async function acceptPlan(member: Member, conditions: string): Promise<{ 
 			'plan.accepted',
 			`version ${version}, sha256 ${hash.slice(0, 16)}`
 		);
-		// Boards reloaded at the phase change, before the version existed: nudge them again.
-		runtime().bus.publish({ type: 'status', conferenceId });
-		return { version, sha256: hash };
+		frozenVersion = { version, sha256: hash };
 	} catch (error) {
 		// Nothing was frozen: the family can keep working and acceptance can be tried again.
 		await setPhase(conferenceId, 'accepted', 'presentation').catch(() => {});
 		throw error;
 	}
+	// The version is stored: the working drafts go (housekeeping tries again if this fails).
+	await compactFrozenDocuments(conferenceId);
+	// Boards reloaded at the phase change, before the version existed: nudge them again.
+	runtime().bus.publish({ type: 'status', conferenceId });
+	return frozenVersion;
+}
+
+/**
+ * Who was in when the plan was accepted, in the order they joined: the family with where they
+ * took part from, the staff with their role. A person on two devices is named once.
+ */
+function peopleOf(participants: Awaited<ReturnType<typeof listParticipants>>): FrozenPerson[] {
+	const people = new Map<string, FrozenPerson>();
+	for (const participant of participants) {
+		if (participant.status !== 'active') continue;
+		const person: FrozenPerson = {
+			name: participant.displayName,
+			role: participant.role,
+			presence: participant.role === 'family' ? participant.presence : null
+		};
+		people.set(JSON.stringify(person), person);
+	}
+	return [...people.values()];
 }
 
 function docFrom(state: Uint8Array | null): Y.Doc {

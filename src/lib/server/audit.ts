@@ -11,11 +11,19 @@ export type AuditAction =
 	| 'door.admitted'
 	| 'door.declined'
 	| 'participant.removed'
+	| 'device.confirmed'
+	| 'device.confirmed_self'
+	| 'device.to_door'
+	| 'removal.requested'
+	| 'removal.agreed'
+	| 'removal.refused'
 	| 'connection.revoked'
 	| 'invite.created'
 	| 'professional.joined'
 	| 'plan.accepted'
 	| 'plan.exported'
+	| 'data.exported'
+	| 'retention.changed'
 	| 'account.created';
 
 export type Actor = { name: string; role: string };

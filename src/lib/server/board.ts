@@ -1,10 +1,11 @@
 import QRCode from 'qrcode';
-import { actionsFor, transitionsFor } from '$lib/conference/permissions';
+import { actionsOf, transitionsFor } from '$lib/conference/permissions';
 import { planIsAccepted } from '$lib/conference/phases';
 import { listAudit } from './audit';
 import { formatRoomCode } from './ids';
-import { documentAccess, listParticipants, memberCan, type Member } from './members';
+import { documentAccess, familyCircle, listParticipants, memberCan, type Member } from './members';
 import { latestPlanVersion, parseFrozen } from './plan-versions';
+import { retentionNotice } from './retention';
 import { runtime } from './runtime';
 
 /**
@@ -31,10 +32,12 @@ export async function loadBoard(member: Member, origin: string) {
 			question: briefAccess !== 'none' ? conference.question : null,
 			knocked: conference.knockedAt !== null
 		},
+		// When everything is erased: every member may know it, none of it is content.
+		retention: retentionNotice(conference),
 		me: { participantId: member.participantId, name: member.name, role, status: member.status },
 		access: { brief: briefAccess, plan: planAccess },
 		// The buttons the board may show: the page draws from this list and restates no rule.
-		actions: member.status === 'active' ? actionsFor(role, conference.phase) : [],
+		actions: actionsOf(member),
 		transitions: transitionsFor(role, conference.phase),
 		connectedFamily: connected.size,
 		familyCount,
@@ -50,6 +53,13 @@ export async function loadBoard(member: Member, origin: string) {
 					}))
 			: [],
 		waiting: memberCan(member, 'see_door') ? doorRequests(participants) : [],
+		// The devices of the circle nobody has confirmed since the hand-over (§6).
+		circle: memberCan(member, 'confirm_device')
+			? participants
+					.filter((p) => p.status === 'unconfirmed' && p.id !== member.participantId)
+					.map((p) => ({ id: p.id, name: p.displayName, presence: p.presence }))
+			: [],
+		removals: memberCan(member, 'answer_removal') ? removalRequests(member, participants) : [],
 		invite: memberCan(member, 'create_invite')
 			? {
 					roomCode: formatRoomCode(conference.roomCode),
@@ -83,4 +93,31 @@ function doorRequests(participants: Awaited<ReturnType<typeof listParticipants>>
 		}));
 }
 
+/** Requests by one family device to send another away, waiting for a second one to agree. */
+function removalRequests(member: Member, participants: Awaited<ReturnType<typeof listParticipants>>) {
+	const names = new Map(participants.map((p) => [p.id, p.displayName]));
+	return participants
+		.filter((p) => p.removalRequestedBy && names.has(p.removalRequestedBy))
+		.map((p) => ({
+			id: p.id,
+			name: p.displayName,
+			by: names.get(p.removalRequestedBy!)!,
+			mine: p.removalRequestedBy === member.participantId
+		}));
+}
+
+/**
+ * What a device that waits to be confirmed after the hand-over sees instead of the board: the
+ * other devices of the circle, so that it can confirm them, and whether it is alone in it. Names
+ * only: every one of them was in the room before private time.
+ */
+export async function loadCircle(member: Member) {
+	const others = (await familyCircle(member.conference.id)).filter((p) => p.id !== member.participantId);
+	return {
+		alone: others.length === 0,
+		others: others.map((p) => ({ id: p.id, name: p.displayName, presence: p.presence, status: p.status }))
+	};
+}
+
+export type Circle = Awaited<ReturnType<typeof loadCircle>>;
 export type Board = Awaited<ReturnType<typeof loadBoard>>;

@@ -28,9 +28,18 @@ describe('loadConfig', () => {
 			dataDir: resolve('data'),
 			migrationsDir: resolve('drizzle'),
 			maxMessageBytes: 4 * 1024 * 1024,
+			socketsPerSession: 8,
+			socketsPerRoom: 200,
+			socketMessagesPerSecond: 100,
+			socketBytesPerSecond: 1024 * 1024,
 			closeAcceptedAfterMs: 30 * 24 * 3600_000,
+			eraseClosedAfterMs: 90 * 24 * 3600_000,
 			housekeepingIntervalMs: 3600_000,
 			compactAfter: 500,
+			statementTimeoutMs: 30_000,
+			commitTimeoutMs: 35_000,
+			savingPausedAfterMs: 3_000,
+			shutdownDrainMs: 30_000,
 			leaseMs: 3000
 		});
 	});
@@ -48,9 +57,18 @@ describe('loadConfig', () => {
 				KRING_DATA_DIR: '/var/lib/kring',
 				KRING_MIGRATIONS: '/opt/kring/drizzle',
 				KRING_MAX_MESSAGE_BYTES: '65536',
+				KRING_SOCKETS_PER_SESSION: '4',
+				KRING_SOCKETS_PER_ROOM: '50',
+				KRING_SOCKET_MESSAGE_RATE: '30',
+				KRING_SOCKET_BYTE_RATE: '65536',
 				KRING_CLOSE_ACCEPTED_AFTER_DAYS: '7',
+				KRING_ERASE_CLOSED_AFTER_DAYS: '180',
 				KRING_HOUSEKEEPING_INTERVAL_MS: '60000',
 				KRING_COMPACT_AFTER: '25',
+				KRING_STATEMENT_TIMEOUT_MS: '0',
+				KRING_COMMIT_TIMEOUT_MS: '10000',
+				KRING_SAVING_PAUSED_AFTER_MS: '500',
+				KRING_SHUTDOWN_DRAIN_MS: '60000',
 				KRING_LEASE_MS: '1500'
 			})
 		).toEqual({
@@ -65,9 +83,18 @@ describe('loadConfig', () => {
 			dataDir: '/var/lib/kring',
 			migrationsDir: '/opt/kring/drizzle',
 			maxMessageBytes: 65536,
+			socketsPerSession: 4,
+			socketsPerRoom: 50,
+			socketMessagesPerSecond: 30,
+			socketBytesPerSecond: 65536,
 			closeAcceptedAfterMs: 7 * 24 * 3600_000,
+			eraseClosedAfterMs: 180 * 24 * 3600_000,
 			housekeepingIntervalMs: 60_000,
 			compactAfter: 25,
+			statementTimeoutMs: 0,
+			commitTimeoutMs: 10_000,
+			savingPausedAfterMs: 500,
+			shutdownDrainMs: 60_000,
 			leaseMs: 1500
 		});
 	});
@@ -113,6 +140,15 @@ describe('loadConfig', () => {
 	it('lets the milliseconds win over the days for closing accepted conferences', () => {
 		const env = { KRING_CLOSE_ACCEPTED_AFTER_DAYS: '7', KRING_CLOSE_ACCEPTED_AFTER_MS: '2000' };
 		expect(loadConfig(env).closeAcceptedAfterMs).toBe(2000);
+	});
+
+	it('erases closed conferences after at most a year, and lets the milliseconds win over the days', () => {
+		expect(problemsOf({ KRING_ERASE_CLOSED_AFTER_DAYS: '366' })).toEqual([
+			"KRING_ERASE_CLOSED_AFTER_DAYS must be a whole number of days between 1 and 365, got '366'"
+		]);
+		expect(problemsOf({ KRING_ERASE_CLOSED_AFTER_DAYS: '0' })).toHaveLength(1);
+		const env = { KRING_ERASE_CLOSED_AFTER_DAYS: '30', KRING_ERASE_CLOSED_AFTER_MS: '1500' };
+		expect(loadConfig(env).eraseClosedAfterMs).toBe(1500);
 	});
 
 	describe('ORIGIN', () => {

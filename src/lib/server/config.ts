@@ -24,9 +24,23 @@ export type Config = {
 	/** Absolute path. */
 	migrationsDir: string;
 	maxMessageBytes: number;
+	socketsPerSession: number;
+	socketsPerRoom: number;
+	socketMessagesPerSecond: number;
+	socketBytesPerSecond: number;
 	closeAcceptedAfterMs: number;
+	/** How long after closing everything about a conference is kept, unless its coordinator set another time. */
+	eraseClosedAfterMs: number;
 	housekeepingIntervalMs: number;
 	compactAfter: number;
+	/** PostgreSQL cancels a statement that runs longer; 0: never. */
+	statementTimeoutMs: number;
+	/** A commit of live edits that takes longer is given up and tried again; 0: never. */
+	commitTimeoutMs: number;
+	/** How long storing may stall before the boards say "saving is paused". */
+	savingPausedAfterMs: number;
+	/** How long a stopping server waits for the edits it received to be stored. */
+	shutdownDrainMs: number;
 	/** How long an open socket's right holds before it is read again from the database. */
 	leaseMs: number;
 };
@@ -76,6 +90,28 @@ export const VARIABLES = [
 		meaning: 'Largest live message accepted; a larger one closes its socket.'
 	},
 	{
+		name: 'KRING_SOCKETS_PER_SESSION',
+		fallback: '8',
+		meaning: 'Live connections one browser session holds at once; one more closes its oldest.'
+	},
+	{
+		name: 'KRING_SOCKETS_PER_ROOM',
+		fallback: '200',
+		meaning: 'Live connections on one document of one conference, per instance; one more is refused (HTTP 503).'
+	},
+	{
+		name: 'KRING_SOCKET_MESSAGE_RATE',
+		fallback: '100',
+		meaning:
+			'Messages per second one live connection is read at, after a burst of one second’s worth; faster senders wait.'
+	},
+	{
+		name: 'KRING_SOCKET_BYTE_RATE',
+		fallback: '1048576 (1 MiB)',
+		meaning:
+			'Bytes per second one live connection is read at, after a burst of one largest message; faster senders wait.'
+	},
+	{
 		name: 'KRING_CLOSE_ACCEPTED_AFTER_DAYS',
 		fallback: '30',
 		meaning: 'Days after which an accepted conference closes by itself and the coordinator’s access ends.'
@@ -86,14 +122,47 @@ export const VARIABLES = [
 		meaning: 'The same in milliseconds; wins over the days (for tests).'
 	},
 	{
+		name: 'KRING_ERASE_CLOSED_AFTER_DAYS',
+		fallback: '90',
+		meaning:
+			'Days after closing after which everything Kring holds about a conference is erased, the plan included; the coordinator may set another number (1 to 365) for one conference.'
+	},
+	{
+		name: 'KRING_ERASE_CLOSED_AFTER_MS',
+		fallback: 'none',
+		meaning: 'The same in milliseconds; wins over the days (for tests).'
+	},
+	{
 		name: 'KRING_HOUSEKEEPING_INTERVAL_MS',
 		fallback: '3600000 (1 hour)',
-		meaning: 'How often expired sessions are deleted and long-accepted conferences closed.'
+		meaning:
+			'How often expired sessions are deleted, long-accepted conferences closed and conferences past their retention erased.'
 	},
 	{
 		name: 'KRING_COMPACT_AFTER',
 		fallback: '500',
 		meaning: 'Stored updates of one document after which they are folded into one snapshot.'
+	},
+	{
+		name: 'KRING_STATEMENT_TIMEOUT_MS',
+		fallback: '30000',
+		meaning:
+			'PostgreSQL cancels a statement that runs longer, and a transaction left open twice as long (0: never). Only with DATABASE_URL.'
+	},
+	{
+		name: 'KRING_COMMIT_TIMEOUT_MS',
+		fallback: '35000',
+		meaning: 'A commit of live edits that takes longer is given up and tried again (0: never).'
+	},
+	{
+		name: 'KRING_SAVING_PAUSED_AFTER_MS',
+		fallback: '3000',
+		meaning: 'How long storing live edits may stall before the boards say “saving is paused”.'
+	},
+	{
+		name: 'KRING_SHUTDOWN_DRAIN_MS',
+		fallback: '30000',
+		meaning: 'How long a stopping server (SIGTERM) waits for the edits it received to be stored.'
 	},
 	{
 		name: 'KRING_LEASE_MS',
@@ -112,10 +181,13 @@ export class ConfigError extends Error {
 	}
 }
 
-const DAY_MS = 24 * 3600_000;
+export const DAY_MS = 24 * 3600_000;
+/** Kring is not an archive: a year after closing, whoever needs the plan has downloaded it. */
+export const MAX_RETENTION_DAYS = 365;
 const MIB = 1024 * 1024;
 /** setInterval treats a longer delay as 1 ms. */
 const LONGEST_TIMER_MS = 2 ** 31 - 1;
+const MS = 'a whole number of milliseconds';
 
 /**
  * Reads and checks the configuration from `env`. Pure apart from resolving relative paths
@@ -135,6 +207,20 @@ export function loadConfig(env: Env = process.env): Config {
 		3650 * DAY_MS,
 		'a whole number of milliseconds'
 	);
+	const eraseAfterDays = read.wholeNumber(
+		'KRING_ERASE_CLOSED_AFTER_DAYS',
+		90,
+		1,
+		MAX_RETENTION_DAYS,
+		'a whole number of days'
+	);
+	const eraseAfterMs = read.wholeNumber(
+		'KRING_ERASE_CLOSED_AFTER_MS',
+		null,
+		1,
+		MAX_RETENTION_DAYS * DAY_MS,
+		'a whole number of milliseconds'
+	);
 
 	const config: Config = {
 		port: read.wholeNumber('PORT', 3000, 1, 65535, 'a port number'),
@@ -148,7 +234,18 @@ export function loadConfig(env: Env = process.env): Config {
 		dataDir: resolve(read.text('KRING_DATA_DIR') ?? 'data'),
 		migrationsDir: resolve(read.text('KRING_MIGRATIONS') ?? 'drizzle'),
 		maxMessageBytes: read.wholeNumber('KRING_MAX_MESSAGE_BYTES', 4 * MIB, 1024, 64 * MIB, 'a whole number of bytes'),
+		socketsPerSession: read.wholeNumber('KRING_SOCKETS_PER_SESSION', 8, 1, 1000, 'a whole number of connections'),
+		socketsPerRoom: read.wholeNumber('KRING_SOCKETS_PER_ROOM', 200, 1, 100_000, 'a whole number of connections'),
+		socketMessagesPerSecond: read.wholeNumber(
+			'KRING_SOCKET_MESSAGE_RATE',
+			100,
+			1,
+			1_000_000,
+			'a whole number of messages'
+		),
+		socketBytesPerSecond: read.wholeNumber('KRING_SOCKET_BYTE_RATE', MIB, 1024, 1024 * MIB, 'a whole number of bytes'),
 		closeAcceptedAfterMs: closeAfterMs ?? closeAfterDays * DAY_MS,
+		eraseClosedAfterMs: eraseAfterMs ?? eraseAfterDays * DAY_MS,
 		housekeepingIntervalMs: read.wholeNumber(
 			'KRING_HOUSEKEEPING_INTERVAL_MS',
 			3600_000,
@@ -157,7 +254,11 @@ export function loadConfig(env: Env = process.env): Config {
 			'a whole number of milliseconds'
 		),
 		compactAfter: read.wholeNumber('KRING_COMPACT_AFTER', 500, 1, 1_000_000_000, 'a whole number of updates'),
-		leaseMs: read.wholeNumber('KRING_LEASE_MS', 3000, 100, 600_000, 'a whole number of milliseconds')
+		statementTimeoutMs: read.wholeNumber('KRING_STATEMENT_TIMEOUT_MS', 30_000, 0, LONGEST_TIMER_MS, MS),
+		commitTimeoutMs: read.wholeNumber('KRING_COMMIT_TIMEOUT_MS', 35_000, 0, LONGEST_TIMER_MS, MS),
+		savingPausedAfterMs: read.wholeNumber('KRING_SAVING_PAUSED_AFTER_MS', 3_000, 0, LONGEST_TIMER_MS, MS),
+		shutdownDrainMs: read.wholeNumber('KRING_SHUTDOWN_DRAIN_MS', 30_000, 0, LONGEST_TIMER_MS, MS),
+		leaseMs: read.wholeNumber('KRING_LEASE_MS', 3000, 100, 600_000, MS)
 	};
 	if (problems.length > 0) throw new ConfigError(problems);
 	return Object.freeze(config);

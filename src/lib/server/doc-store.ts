@@ -5,6 +5,7 @@ import type { DocumentName, Phase, Role } from '$lib/conference/phases';
 import { config } from './config';
 import { getDb, schema, type Database } from './db';
 import { describeError } from './errors';
+import { buildStoredDoc, describePart, isUnreadableDocument, verifySnapshot } from './stored-doc';
 
 /** Stored, or fenced out: the stored phase (with its version) does not let the writer's role write. */
 export type AppendOutcome = { stored: true } | { stored: false; phase: Phase; version: number };
@@ -18,25 +19,64 @@ type Pending = {
 	reject: (error: Error) => void;
 };
 
+/** Told when storing a document's edits stalls ("saving is paused") and when it works again. */
+export type SavingListener = (conferenceId: string, documentName: DocumentName, paused: boolean) => void;
+
+const RETRY_FIRST_MS = 250;
+const RETRY_MAX_MS = 5_000;
+
 /**
  * The durable home of every Yjs update. `appendUpdate` resolves only after the update is
  * committed; updates that arrive while a commit is in flight share the next one (group commit).
  * Writes are fenced: an update is stored only while the conference's stored phase lets its
  * writer's role write that document, checked in the transaction that stores it.
+ *
+ * A commit that fails because the database is away or stuck (a lost connection, a statement or
+ * commit timeout) is tried again until it succeeds: the edits wait here, in order, and on the
+ * phones. When a commit has not succeeded within a few seconds, the documents waiting for it are
+ * told that saving is paused, and told again when it works. Any other failure rejects the commit.
+ * A write fenced out is an answer, not a failure: it is never tried again.
  */
 export class DocStore {
 	private queue: Pending[] = [];
+	private inFlight: Pending[] = [];
 	private flushing = false;
 	private sinceCompaction = new Map<string, number>();
+	/** Documents whose last load found a part it cannot read: never compacted until one loads again. */
+	private unreadable = new Set<string>();
 	private idleWaiters: (() => void)[] = [];
+	private paused = false;
+	/** The documents told that saving is paused, to be told when it works again. */
+	private toldPaused = new Map<string, { conferenceId: string; documentName: DocumentName }>();
+	private savingListeners = new Set<SavingListener>();
 
 	/** compactAfter: updates are folded into a snapshot once this many have piled up for one document. */
 	constructor(private readonly compactAfter = config().compactAfter) {}
 
-	/** Resolves once every update handed in so far is committed. */
+	/** Resolves once every update handed in so far is committed (or given up on). */
 	drained(): Promise<void> {
 		if (!this.flushing && this.queue.length === 0) return Promise.resolve();
 		return new Promise((resolve) => this.idleWaiters.push(resolve));
+	}
+
+	/** Updates handed in and not yet committed. */
+	pendingCount(): number {
+		return this.queue.length + this.inFlight.length;
+	}
+
+	onSaving(listener: SavingListener): () => void {
+		this.savingListeners.add(listener);
+		return () => this.savingListeners.delete(listener);
+	}
+
+	/** True while this document's edits wait for a stalled commit (its sockets have been told). */
+	isSavingPaused(conferenceId: string, documentName: DocumentName): boolean {
+		return this.toldPaused.has(`${conferenceId}/${documentName}`);
+	}
+
+	/** Whether loading failed because a stored part cannot be read (it needs repair, not another try). */
+	isUnreadable(error: unknown): boolean {
+		return isUnreadableDocument(error);
 	}
 
 	appendUpdate(
@@ -46,7 +86,9 @@ export class DocStore {
 		writer: Role
 	): Promise<AppendOutcome> {
 		return new Promise((resolve, reject) => {
-			this.queue.push({ conferenceId, documentName, update, writer, resolve, reject });
+			const item = { conferenceId, documentName, update, writer, resolve, reject };
+			this.queue.push(item);
+			if (this.paused) this.tellPaused(item);
 			if (!this.flushing) void this.flush();
 		});
 	}
@@ -56,18 +98,23 @@ export class DocStore {
 		try {
 			while (this.queue.length > 0) {
 				const batch = this.queue.splice(0, 500);
-				try {
-					const phases = await storeFenced(await getDb(), batch);
-					for (const item of batch) {
-						const current = phases.get(item.conferenceId);
-						if (!current) item.reject(new Error('the conference is gone'));
-						else if (mayWrite(item, current.phase)) item.resolve({ stored: true });
-						else item.resolve({ stored: false, phase: current.phase, version: current.version });
+				this.inFlight = batch;
+				const outcome = await this.commitUntilDone(batch);
+				this.inFlight = [];
+				for (const item of batch) {
+					if (outcome instanceof Error) {
+						item.reject(outcome);
+						continue;
 					}
-				} catch (error) {
-					for (const item of batch) item.reject(error as Error);
+					const current = outcome.get(item.conferenceId);
+					if (!current) item.reject(new Error('the conference is gone'));
+					else if (!mayWrite(item, current.phase))
+						item.resolve({ stored: false, phase: current.phase, version: current.version });
+					else {
+						item.resolve({ stored: true });
+						this.countForCompaction(item.conferenceId, item.documentName);
+					}
 				}
-				for (const item of batch) this.countForCompaction(item.conferenceId, item.documentName);
 			}
 		} finally {
 			this.flushing = false;
@@ -75,8 +122,73 @@ export class DocStore {
 		}
 	}
 
+	/**
+	 * Commits the batch, retrying while the database is unreachable or stuck; resolves with a
+	 * lasting failure, or with the stored phase of each conference the batch was fenced against.
+	 */
+	private async commitUntilDone(batch: Pending[]): Promise<Error | StoredPhases> {
+		const { commitTimeoutMs, savingPausedAfterMs } = config();
+		const stalled = setTimeout(() => this.pause(), savingPausedAfterMs);
+		let delay = RETRY_FIRST_MS;
+		try {
+			for (;;) {
+				try {
+					return await withTimeout(
+						getDb().then((db) => storeFenced(db, batch)),
+						commitTimeoutMs
+					);
+				} catch (error) {
+					if (!isTransient(error)) return error as Error;
+					console.error(
+						`[doc-store] storing ${batch.length} live edit(s) did not succeed, trying again in ${delay} ms:`,
+						describeError(error)
+					);
+					await new Promise((resolve) => setTimeout(resolve, delay));
+					delay = Math.min(delay * 2, RETRY_MAX_MS);
+				}
+			}
+		} finally {
+			clearTimeout(stalled);
+			this.resume();
+		}
+	}
+
+	private pause(): void {
+		if (this.paused) return;
+		this.paused = true;
+		console.error(`[doc-store] storing live edits has stalled; ${this.pendingCount()} edit(s) are waiting`);
+		for (const item of [...this.inFlight, ...this.queue]) this.tellPaused(item);
+	}
+
+	private tellPaused({ conferenceId, documentName }: { conferenceId: string; documentName: DocumentName }): void {
+		const key = `${conferenceId}/${documentName}`;
+		if (this.toldPaused.has(key)) return;
+		this.toldPaused.set(key, { conferenceId, documentName });
+		this.tell(conferenceId, documentName, true);
+	}
+
+	private resume(): void {
+		if (!this.paused) return;
+		this.paused = false;
+		console.error('[doc-store] storing live edits works again');
+		const told = [...this.toldPaused.values()];
+		this.toldPaused.clear();
+		for (const { conferenceId, documentName } of told) this.tell(conferenceId, documentName, false);
+	}
+
+	private tell(conferenceId: string, documentName: DocumentName, paused: boolean): void {
+		for (const listener of this.savingListeners) {
+			try {
+				listener(conferenceId, documentName, paused);
+			} catch (error) {
+				console.error('[doc-store] a saving listener failed:', describeError(error));
+			}
+		}
+	}
+
 	private countForCompaction(conferenceId: string, documentName: DocumentName): void {
 		const key = `${conferenceId}/${documentName}`;
+		if (this.unreadable.has(key)) return;
 		const n = (this.sinceCompaction.get(key) ?? 0) + 1;
 		if (n < this.compactAfter) {
 			this.sinceCompaction.set(key, n);
@@ -88,12 +200,30 @@ export class DocStore {
 		});
 	}
 
-	/** Loads the whole stored state of a document as one Yjs update (empty document: null). */
+	/**
+	 * Loads the whole stored state of a document as one Yjs update (empty document: null). A stored
+	 * part that cannot be read stops the load (UnreadableDocumentError): nothing is skipped.
+	 */
 	async loadState(conferenceId: string, documentName: DocumentName): Promise<Uint8Array | null> {
+		const key = `${conferenceId}/${documentName}`;
 		const db = await getDb();
-		const { doc, updateIds, hasSnapshot } = await db.transaction((tx) => readDoc(tx, conferenceId, documentName), {
-			isolationLevel: 'repeatable read'
-		});
+		let read: Awaited<ReturnType<typeof readDoc>>;
+		try {
+			read = await db.transaction((tx) => readDoc(tx, conferenceId, documentName), {
+				isolationLevel: 'repeatable read'
+			});
+		} catch (error) {
+			if (isUnreadableDocument(error)) {
+				this.unreadable.add(key);
+				console.error(
+					`[doc-store] ${key} is not opened: ${describePart(error.part)} cannot be read (${error.why}). ` +
+						'Nothing was skipped or changed; scripts/doc-repair.ts lists and repairs it (docs/operations.md).'
+				);
+			}
+			throw error;
+		}
+		this.unreadable.delete(key);
+		const { doc, updateIds, hasSnapshot } = read;
 		if (!hasSnapshot && updateIds.length === 0) return null;
 		const state = Y.encodeStateAsUpdate(doc);
 		doc.destroy();
@@ -103,18 +233,33 @@ export class DocStore {
 	/**
 	 * Folds the update log into the snapshot. An advisory lock keeps compactions of one document
 	 * apart, and only the updates actually folded in are deleted: one committed meanwhile stays.
+	 * A document with a part that cannot be read is never compacted, and the new snapshot replaces
+	 * the old one only once it has been read back into exactly the same document.
 	 */
 	async compact(conferenceId: string, documentName: DocumentName): Promise<void> {
+		const key = `${conferenceId}/${documentName}`;
+		if (this.unreadable.has(key)) throw new Error(`${key} has a stored part that cannot be read: not compacted`);
 		const db = await getDb();
 		await db.transaction(async (tx) => {
 			await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`kring/${conferenceId}/${documentName}`}))`);
-			const { doc, updateIds } = await readDoc(tx, conferenceId, documentName);
+			let read: Awaited<ReturnType<typeof readDoc>>;
+			try {
+				read = await readDoc(tx, conferenceId, documentName);
+			} catch (error) {
+				if (isUnreadableDocument(error)) this.unreadable.add(key);
+				throw error;
+			}
+			const { doc, updateIds } = read;
 			if (updateIds.length === 0) {
 				doc.destroy();
 				return;
 			}
 			const state = Y.encodeStateAsUpdate(doc);
-			doc.destroy();
+			try {
+				verifySnapshot(doc, state);
+			} finally {
+				doc.destroy();
+			}
 			const upToUpdateId = Math.max(...updateIds);
 			await tx
 				.insert(schema.docSnapshots)
@@ -128,6 +273,8 @@ export class DocStore {
 	}
 }
 
+type StoredPhases = Map<string, { phase: Phase; version: number }>;
+
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 
 function mayWrite(item: Pending, phase: Phase): boolean {
@@ -139,7 +286,7 @@ function mayWrite(item: Pending, phase: Phase): boolean {
  * transaction. The conferences' rows are read FOR SHARE: a phase change waits until this commits,
  * and one committed before is seen here, so no update is stored after the phase that forbids it.
  */
-async function storeFenced(db: Database, batch: Pending[]) {
+async function storeFenced(db: Database, batch: Pending[]): Promise<StoredPhases> {
 	return db.transaction(async (tx) => {
 		const rows = await tx
 			.select({ id: schema.conferences.id, phase: schema.conferences.phase, version: schema.conferences.phaseVersion })
@@ -159,11 +306,10 @@ async function storeFenced(db: Database, batch: Pending[]) {
 	});
 }
 
-/** Snapshot plus every logged update; Yjs updates are idempotent, so overlap does no harm. */
+/** Snapshot plus every logged update; throws UnreadableDocumentError rather than skip a part. */
 async function readDoc(tx: Tx, conferenceId: string, documentName: DocumentName) {
-	const doc = new Y.Doc({ gc: true });
 	const [snapshot] = await tx
-		.select({ state: schema.docSnapshots.state })
+		.select({ state: schema.docSnapshots.state, upToUpdateId: schema.docSnapshots.upToUpdateId })
 		.from(schema.docSnapshots)
 		.where(and(eq(schema.docSnapshots.conferenceId, conferenceId), eq(schema.docSnapshots.documentName, documentName)));
 	const rows = await tx
@@ -171,25 +317,55 @@ async function readDoc(tx: Tx, conferenceId: string, documentName: DocumentName)
 		.from(schema.docUpdates)
 		.where(and(eq(schema.docUpdates.conferenceId, conferenceId), eq(schema.docUpdates.documentName, documentName)))
 		.orderBy(asc(schema.docUpdates.id));
-	doc.transact(() => {
-		if (snapshot) applySafely(doc, snapshot.state, conferenceId, documentName);
-		for (const row of rows) applySafely(doc, row.update, conferenceId, documentName);
-	});
+	const doc = buildStoredDoc(conferenceId, documentName, snapshot, rows);
 	return { doc, updateIds: rows.map((row) => row.id), hasSnapshot: !!snapshot };
 }
 
-function applySafely(doc: Y.Doc, update: Uint8Array, conferenceId: string, documentName: string): void {
-	try {
-		Y.applyUpdate(doc, update);
-	} catch (error) {
-		console.error(
-			`[doc-store] skipped an unreadable stored update of ${conferenceId}/${documentName}:`,
-			describeError(error)
-		);
+class CommitTimeout extends Error {
+	constructor(ms: number) {
+		super(`the commit took longer than ${ms} ms`);
+		this.name = 'CommitTimeout';
 	}
 }
 
-/** Throws when bytes are not a well-formed Yjs update, before anything is stored. */
-export function assertValidUpdate(update: Uint8Array): void {
-	Y.decodeUpdate(update);
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+	if (!ms) return promise;
+	// The abandoned attempt may still commit later: a duplicate row, which Yjs ignores when it loads.
+	promise.catch(() => {});
+	let timer: ReturnType<typeof setTimeout>;
+	return Promise.race([
+		promise.finally(() => clearTimeout(timer)),
+		new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new CommitTimeout(ms)), ms)))
+	]);
+}
+
+/** PostgreSQL error classes and client errors that mean "away or stuck", not "this is wrong". */
+const TRANSIENT_CODES = new Set([
+	'57014', // query_canceled: the statement timeout
+	'57P01', // admin_shutdown
+	'57P02', // crash_shutdown
+	'57P03', // cannot_connect_now
+	'40001', // serialization_failure
+	'40P01', // deadlock_detected
+	'55P03', // lock_not_available
+	'CONNECTION_CLOSED',
+	'CONNECTION_ENDED',
+	'CONNECTION_DESTROYED',
+	'CONNECT_TIMEOUT',
+	'ECONNREFUSED',
+	'ECONNRESET',
+	'ETIMEDOUT',
+	'EPIPE',
+	'EHOSTUNREACH',
+	'ENOTFOUND'
+]);
+
+function isTransient(error: unknown): boolean {
+	if (error instanceof CommitTimeout) return true;
+	for (let current: unknown = error; current instanceof Error; current = (current as { cause?: unknown }).cause) {
+		const code = (current as { code?: unknown }).code;
+		// Class 08: connection exception; class 53: insufficient resources (disk full, too many connections).
+		if (typeof code === 'string' && (TRANSIENT_CODES.has(code) || /^(08|53)/.test(code))) return true;
+	}
+	return false;
 }

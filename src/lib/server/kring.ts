@@ -8,7 +8,7 @@ import { config } from './config';
 import { DocStore } from './doc-store';
 import { describeError } from './errors';
 import { LiveStatus } from './live-status';
-import { documentAccess, placesHeld, resolveMember } from './members';
+import { conferenceStanding, documentAccess, placesHeld, resolveMember } from './members';
 import { registry, type Runtime } from './registry';
 import { readSessionCookie, validateSessionToken, type Identity } from './sessions';
 
@@ -29,6 +29,13 @@ export function buildRuntime(): Runtime {
 		allowedOrigins: settings.origin ? [settings.origin] : [],
 		// A plan is text; a live message over this size is refused and its socket closed (code 1009).
 		maxMessageBytes: settings.maxMessageBytes,
+		// docs/design.md §5.2, "Limits"; what is held before a socket is settled stays at its defaults.
+		limits: {
+			socketsPerSession: settings.socketsPerSession,
+			socketsPerRoom: settings.socketsPerRoom,
+			messagesPerSecond: settings.socketMessagesPerSecond,
+			bytesPerSecond: settings.socketBytesPerSecond
+		},
 		authorize: authorizeLiveConnection,
 		currentAccess: currentLiveAccess,
 		currentPhase,
@@ -43,21 +50,51 @@ export function buildRuntime(): Runtime {
 		bus,
 		docStore,
 		collab,
-		// The family count is repeated on the lease's beat and forgotten when an instance stops repeating it.
-		liveStatus: new LiveStatus(bus, settings.leaseMs),
+		liveStatus: new LiveStatus(bus, conferenceStanding, {
+			// The family count is repeated on the lease's beat and forgotten when an instance stops repeating it.
+			heartbeatMs: settings.leaseMs,
+			log: (message, error) => console.error(message, describeError(error))
+		}),
 		ready: bus.connect(settings.redisUrl ?? undefined, settings.redisPrefix)
 	};
 	return held.runtime;
 }
 
+/**
+ * Stops the live part of the process: every edit already received is stored, the sockets are
+ * closed with 1012 (what they sent before the close is stored too), then the bus goes. The caller
+ * has stopped new connections and closes the database afterwards.
+ */
 export async function closeRuntime(): Promise<void> {
 	const held = registry();
 	const current = held.runtime;
 	if (!current) return;
-	held.runtime = undefined;
+	const deadline = Date.now() + config().shutdownDrainMs;
+	await drainUntil(current.docStore, deadline);
 	await current.collab.close();
 	current.liveStatus.close();
+	await drainUntil(current.docStore, deadline);
+	reportUnstored(current.docStore);
+	held.runtime = undefined;
 	await current.bus.close();
+}
+
+async function drainUntil(docStore: DocStore, deadline: number): Promise<void> {
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	await Promise.race([
+		docStore.drained(),
+		new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))))
+	]);
+	clearTimeout(timer);
+}
+
+function reportUnstored(docStore: DocStore): void {
+	const left = docStore.pendingCount();
+	if (left > 0)
+		console.error(
+			`[kring] stopping with ${left} received edit(s) not stored: the database did not take them in time. ` +
+				'The phones still hold them and send them again when they reconnect.'
+		);
 }
 
 /** The session cookie says who; their place in the conference and access() say whether. */

@@ -6,6 +6,7 @@ import type { DocumentName, Phase, Role } from '$lib/conference/phases';
 import type { Actor } from './audit';
 import { getDb, schema } from './db';
 import type { Conference, Participant } from './db/schema';
+import type { ConferenceStanding } from './live-status';
 import type { Identity } from './sessions';
 
 export type { Participant };
@@ -144,13 +145,38 @@ export async function listParticipants(conferenceId: string) {
 			displayName: schema.participants.displayName,
 			presence: schema.participants.presence,
 			status: schema.participants.status,
+			removalRequestedBy: schema.participants.removalRequestedBy,
 			createdAt: schema.participants.createdAt
 		})
 		.from(schema.participants)
 		.where(
 			and(
 				eq(schema.participants.conferenceId, conferenceId),
-				inArray(schema.participants.status, ['active', 'waiting'])
+				inArray(schema.participants.status, ['active', 'unconfirmed', 'waiting'])
+			)
+		)
+		.orderBy(asc(schema.participants.createdAt));
+}
+
+/**
+ * The family's circle: its devices that are in or were in at the hand-over and wait to be
+ * confirmed (docs/design.md §6). Devices at the door are not in it.
+ */
+export async function familyCircle(conferenceId: string) {
+	const db = await getDb();
+	return db
+		.select({
+			id: schema.participants.id,
+			displayName: schema.participants.displayName,
+			presence: schema.participants.presence,
+			status: schema.participants.status
+		})
+		.from(schema.participants)
+		.where(
+			and(
+				eq(schema.participants.conferenceId, conferenceId),
+				eq(schema.participants.role, 'family'),
+				inArray(schema.participants.status, ['active', 'unconfirmed'])
 			)
 		)
 		.orderBy(asc(schema.participants.createdAt));
@@ -169,4 +195,28 @@ export async function countActiveFamily(conferenceId: string): Promise<number> {
 			)
 		);
 	return row?.n ?? 0;
+}
+
+/**
+ * The conference's phase and who in it is active or waiting at the door, in one read: what every
+ * open status line of the conference is told after a change (live-status.ts), read once for all.
+ * Someone not in the answer has lost their place.
+ */
+export async function conferenceStanding(conferenceId: string): Promise<ConferenceStanding> {
+	const db = await getDb();
+	const rows = await db
+		.select({ phase: schema.conferences.phase, id: schema.participants.id, status: schema.participants.status })
+		.from(schema.conferences)
+		.leftJoin(
+			schema.participants,
+			and(
+				eq(schema.participants.conferenceId, schema.conferences.id),
+				inArray(schema.participants.status, ['active', 'unconfirmed', 'waiting'])
+			)
+		)
+		.where(eq(schema.conferences.id, conferenceId));
+	if (rows.length === 0) return null;
+	const participants = new Map<string, Participant['status']>();
+	for (const row of rows) if (row.id && row.status) participants.set(row.id, row.status);
+	return { phase: rows[0].phase, participants };
 }

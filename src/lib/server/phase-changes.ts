@@ -1,10 +1,11 @@
 import { and, eq, lt, sql } from 'drizzle-orm';
-import { phaseChangeAction } from '$lib/conference/permissions';
+import { confirmsTheCircle, phaseChangeAction, sendsTheUnconfirmedToTheDoor } from '$lib/conference/permissions';
 import type { Phase } from '$lib/conference/phases';
 import { recordAudit, SYSTEM_ACTOR } from './audit';
 import type { Conference } from './conferences';
 import { config } from './config';
-import { getDb, schema } from './db';
+import { getDb, schema, type Transaction } from './db';
+import { sendTheUnconfirmedToTheDoor, unconfirmTheCircle } from './door';
 import { KringError } from './errors';
 import { actorOf, countActiveFamily, memberCan, type Member } from './members';
 import { runtime } from './runtime';
@@ -13,41 +14,65 @@ import { runtime } from './runtime';
  * Moves the conference to another phase when this member may make that move. The change is
  * committed first, then published: every open connection on this instance is re-evaluated before
  * the call returns, on the others when the news arrives or at their next lease (docs/design.md §5.3).
+ * At the hand-over, in the same transaction, every family device becomes unconfirmed and its
+ * sockets close: the family confirms its circle before anyone receives private time (§6).
  */
 export async function changePhase(member: Member, to: Phase): Promise<Conference> {
+	const conferenceId = member.conference.id;
 	const from = member.conference.phase;
 	const action = phaseChangeAction(from, to);
 	if (action === null || !memberCan(member, action)) throw new KringError('phase_change_not_allowed', 403);
 	// Accepting freezes the plan as a version: that is acceptPlan's work, not a bare phase change.
 	if (action === 'accept') throw new KringError('use_accept', 400);
-	if (action === 'hand_over' && (await countActiveFamily(member.conference.id)) === 0)
+	if (action === 'hand_over' && (await countActiveFamily(conferenceId)) === 0)
 		throw new KringError('no_family_yet', 409);
-	const updated = await setPhase(member.conference.id, from, to);
-	await recordAudit(member.conference.id, actorOf(member), 'phase.changed', `${from} → ${to}`);
+	const unconfirmed: string[] = [];
+	const updated = await setPhase(
+		conferenceId,
+		from,
+		to,
+		{},
+		confirmsTheCircle(action)
+			? async (tx) => void unconfirmed.push(...(await unconfirmTheCircle(tx, conferenceId)))
+			: undefined
+	);
+	for (const participantId of unconfirmed)
+		runtime().bus.publish({ type: 'participant-removed', conferenceId, participantId });
+	await recordAudit(conferenceId, actorOf(member), 'phase.changed', `${from} → ${to}`);
+	if (sendsTheUnconfirmedToTheDoor(action)) await sendTheUnconfirmedToTheDoor(conferenceId);
 	return updated;
 }
 
+/**
+ * The compare-and-set of a phase change; `alongside` runs in the same transaction, so that what
+ * belongs to the move (the family's circle at the hand-over) is committed with it or not at all.
+ */
 export async function setPhase(
 	conferenceId: string,
 	from: Phase,
 	to: Phase,
-	extra: Partial<Conference> = {}
+	extra: Partial<Conference> = {},
+	alongside?: (tx: Transaction) => Promise<void>
 ): Promise<Conference> {
 	const db = await getDb();
-	const [updated] = await db
-		.update(schema.conferences)
-		.set({
-			phase: to,
-			// Raised in the same update: the database, not an instance's clock, orders phase news.
-			phaseVersion: sql`${schema.conferences.phaseVersion} + 1`,
-			phaseChangedAt: new Date(),
-			knockedAt: null,
-			...extra
-		})
-		.where(and(eq(schema.conferences.id, conferenceId), eq(schema.conferences.phase, from)))
-		.returning();
-	// Someone else moved the conference on in the meantime: nothing changes.
-	if (!updated) throw new KringError('phase_changed_meanwhile', 409);
+	const updated = await db.transaction(async (tx) => {
+		const [updated] = await tx
+			.update(schema.conferences)
+			.set({
+				phase: to,
+				// Raised in the same update: the database, not an instance's clock, orders phase news.
+				phaseVersion: sql`${schema.conferences.phaseVersion} + 1`,
+				phaseChangedAt: new Date(),
+				knockedAt: null,
+				...extra
+			})
+			.where(and(eq(schema.conferences.id, conferenceId), eq(schema.conferences.phase, from)))
+			.returning();
+		// Someone else moved the conference on in the meantime: nothing changes.
+		if (!updated) throw new KringError('phase_changed_meanwhile', 409);
+		await alongside?.(tx);
+		return updated;
+	});
 	runtime().bus.publish({ type: 'phase', conferenceId, phase: to, version: updated.phaseVersion });
 	return updated;
 }

@@ -29,6 +29,8 @@ export type Registry = {
 	upgrade?: UpgradeHandler;
 	/** Closes the collab server, the bus and the database (the production entry, on SIGTERM). */
 	shutdown?: () => Promise<void>;
+	/** The data folders' lock files this process holds (db/data-lock.ts), each with how often it took it. */
+	dataLocks?: Map<string, number>;
 };
 
 const KEY = Symbol.for('kring.registry');

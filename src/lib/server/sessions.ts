@@ -26,7 +26,7 @@ export type FamilyIdentity = {
 	conferenceId: string;
 	name: string;
 	role: 'family';
-	status: 'active' | 'waiting';
+	status: 'active' | 'unconfirmed' | 'waiting';
 	sharedDevice: boolean;
 };
 

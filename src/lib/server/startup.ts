@@ -3,6 +3,7 @@ import { closeDatabase, connectDatabase } from './db';
 import { describeError } from './errors';
 import { buildRuntime, closeRuntime } from './kring';
 import { closeLongAcceptedConferences } from './phase-changes';
+import { compactAllFrozenDocuments, eraseExpiredConferences } from './retention';
 import { closeRateLimits } from './rate-limit';
 import { registry } from './registry';
 import { deleteExpiredSessions } from './sessions';
@@ -35,10 +36,13 @@ async function start(): Promise<void> {
 		await closeRateLimits();
 		await closeDatabase();
 	};
-	// Housekeeping: expired sessions go, long-accepted conferences close (the coordinator's task ends).
+	// Housekeeping: expired sessions go, long-accepted conferences close (the coordinator's task ends),
+	// accepted plans keep no drafts, and conferences past their retention are erased.
 	const housekeeping = async () => {
 		await deleteExpiredSessions();
 		await closeLongAcceptedConferences();
+		await compactAllFrozenDocuments();
+		await eraseExpiredConferences();
 	};
 	await housekeeping();
 	setInterval(

@@ -1,4 +1,4 @@
-import type { PluralForms } from '../catalogue';
+import type { PluralForms } from '../plural-forms';
 
 /**
  * Dutch, the default: every key Kring shows lives here first, and its `{placeholders}` are the
@@ -97,6 +97,10 @@ export const nl = {
 	'board.connecting': 'Verbinden…',
 	'board.offline': 'Geen verbinding — je wijzigingen worden bewaard en later verstuurd.',
 	'board.online': 'Verbonden',
+	'board.opened_elsewhere':
+		'Kring is op dit apparaat opnieuw geopend (in een ander tabblad of venster). Laad deze pagina opnieuw om hier verder te gaan.',
+	'board.too_much_at_once':
+		'Er werd te veel tegelijk verstuurd, daarom is de verbinding gesloten. Laad deze pagina opnieuw.',
 	'board.here': 'Nu hier',
 	'board.you': 'jij',
 	'board.participants': 'Wie doen er mee',
@@ -136,6 +140,8 @@ export const nl = {
 	'action.start_information': 'Start de informatieronde',
 	'action.hand_over': 'Geef het woord aan de familie (besloten gedeelte)',
 	'action.hand_over_confirm': 'Vanaf nu zie jij niets meer van het plan, tot de familie terugkomt.',
+	'action.hand_over_alone':
+		'Er doet maar één apparaat van de familie mee. Na de overdracht bevestigt dat apparaat zichzelf: niemand anders kan het doen. Kijk goed of het echt van de familie is. Vanaf nu zie jij niets meer van het plan, tot de familie terugkomt.',
 	'action.ready': 'Wij zijn klaar',
 	'action.ready_confirm': 'Klaar om het plan te laten zien? De coördinator en de professional kunnen dan meelezen.',
 	'action.more_time': 'We hebben meer tijd nodig',
@@ -146,6 +152,7 @@ export const nl = {
 	'action.present': 'Presentatie op groot scherm',
 	'action.print': 'Afdrukken',
 	'action.download': 'Downloaden',
+	'action.pdf': 'PDF',
 
 	'private.staff_title': 'De familie is in het besloten gedeelte',
 	'private.staff_text': 'Je ziet niets van het plan. De familie laat weten wanneer ze klaar is.',
@@ -166,11 +173,40 @@ export const nl = {
 	'door.since': 'Wacht sinds {time}.',
 	'door.admit': 'Binnenlaten',
 	'door.decline': 'Niet binnenlaten',
+	'circle.title': 'Wie hoort bij de familie?',
+	'circle.text_unconfirmed':
+		'Jullie zijn nu onder elkaar. Iemand anders van de familie moet jouw apparaat bevestigen; pas dan zie je het plan weer. Bevestig intussen de apparaten die je kent.',
+	'circle.text_confirmed':
+		'Deze apparaten waren er bij de overdracht en zijn nog niet bevestigd. Ze zien niets tot iemand van jullie ze bevestigt. Ken je iemand niet? Kies "Niet van ons".',
+	'circle.confirmed': 'bevestigd',
+	'circle.unconfirmed': 'nog niet bevestigd',
+	'circle.ours': 'Van ons',
+	'circle.not_ours': 'Niet van ons',
+	'circle.not_ours_confirm': '{name} is niet van ons: dit apparaat verwijderen?',
+	'circle.all_ours': 'Deze zijn allemaal van ons',
+	'circle.all_ours_confirm': 'Ken je ze allemaal? {names}',
+	'circle.alone': 'Jij bent het enige apparaat van de familie. Niemand anders kan jou bevestigen.',
+	'circle.alone_statement': 'Ik hoor bij de familie, en er is geen ander apparaat van de familie.',
+	'circle.alone_confirm': 'Bevestig mijn apparaat',
+	'removal.title': 'Een apparaat verwijderen?',
+	'removal.text': '{by} wil het apparaat van {name} verwijderen. Ben je het eens?',
+	'removal.mine':
+		'Je hebt gevraagd om het apparaat van {name} te verwijderen. Iemand anders van de familie moet het eens zijn.',
+	'removal.about_me': '{by} wil jouw apparaat verwijderen. Iemand anders van de familie beslist.',
+	'removal.agree': 'Eens',
+	'removal.disagree': 'Niet eens',
+	'removal.requested':
+		'Je hebt al iemand weggestuurd. Voor de volgende moet iemand anders van de familie het eens zijn: we hebben het gevraagd.',
 
 	'accepted.title': 'Plan aanvaard — versie {version}',
 	'accepted.by': 'Aanvaard door {name} op {date}',
-	'accepted.conditions': 'Voorwaarden',
+	'accepted.by_role': 'Aanvaard door {name} ({role}) op {date}',
+	'accepted.conditions': 'Voorwaarden bij het aanvaarden',
 	'accepted.hash': 'Vingerafdruk (SHA-256)',
+	'accepted.date': 'Datum',
+	'accepted.people': 'Wie waren erbij',
+	'accepted.person': '{name} — {how}',
+	'accepted.footer': '{title} · versie {version} · pagina {page} van {pages}',
 
 	'audit.title': 'Logboek',
 	'audit.conference.created': 'heeft de conferentie aangemaakt',
@@ -182,12 +218,20 @@ export const nl = {
 	'audit.door.admitted': 'heeft binnengelaten',
 	'audit.door.declined': 'heeft niet binnengelaten',
 	'audit.participant.removed': 'heeft verwijderd',
+	'audit.device.confirmed': 'heeft bevestigd',
+	'audit.device.confirmed_self': 'heeft het eigen apparaat bevestigd, als enige van de familie',
+	'audit.device.to_door': 'heeft naar de deur gestuurd (niet bevestigd)',
+	'audit.removal.requested': 'vraagt om te verwijderen',
+	'audit.removal.agreed': 'is het eens en heeft verwijderd',
+	'audit.removal.refused': 'is het niet eens met verwijderen',
 	'audit.connection.revoked': 'heeft verbindingen gesloten',
 	'audit.invite.created': 'heeft een uitnodiging gemaakt',
 	'audit.professional.joined': 'doet mee als professional',
 	'audit.plan.accepted': 'heeft het plan aanvaard',
 	'audit.plan.exported': 'heeft het plan afgedrukt of gedownload',
 	'audit.account.created': 'heeft een account gemaakt',
+	'audit.data.exported': 'heeft alle gegevens gedownload',
+	'audit.retention.changed': 'heeft veranderd hoeveel dagen na het afsluiten alles wordt gewist',
 
 	'error.title': 'Er ging iets mis',
 	'error.home': 'Naar het begin',
@@ -217,10 +261,47 @@ export const nl = {
 	'error.no_family_yet': 'Er doet nog niemand van de familie mee. Laat eerst de familie inloggen.',
 	'error.door_request_gone': 'Over dit verzoek is al beslist.',
 	'error.participant_unknown': 'Deze deelnemer bestaat niet (meer).',
+	'error.cannot_confirm_self': 'Je kunt je eigen apparaat niet bevestigen. Vraag iemand anders van de familie.',
+	'error.confirm_gone': 'Dit apparaat is al bevestigd, of doet niet meer mee.',
+	'error.removal_request_gone': 'Over dit verzoek is al beslist.',
+	'error.removal_already_requested': 'Dat heb je al gevraagd. Iemand anders van de familie moet het eens zijn.',
 	'error.setup_used': 'Deze link is al gebruikt of verlopen.',
 	'error.too_many_attempts':
 		'Vanaf dit netwerk is te vaak iets verkeerds ingevuld. Wacht 10 minuten en probeer het opnieuw.',
 	'error.removed': 'Je doet niet meer mee aan deze conferentie.',
 	'error.revoked': 'Je hebt in deze fase geen toegang tot dit deel.',
-	'error.too_large': 'Dit is te groot om op te slaan. Maak het korter.'
+	'error.too_large': 'Dit is te groot om op te slaan. Maak het korter.',
+	'error.erase_not_confirmed': 'Vink eerst aan dat je begrijpt dat alles wordt gewist.',
+	'error.retention_invalid': 'Kies een aantal dagen van 1 tot 365.',
+
+	'retention.after_closing': 'Alles van deze conferentie wordt {days} dagen na het afsluiten gewist, ook het plan.',
+	'retention.latest': 'Alles van deze conferentie wordt uiterlijk op {date} gewist, ook het plan.',
+	'retention.on': 'Alles van deze conferentie wordt op {date} gewist, ook het plan.',
+	'retention.days_label': 'Wissen na het afsluiten, in dagen (1 tot 365)',
+	'retention.save': 'Opslaan',
+	'my_data.title': 'Jullie gegevens',
+	'my_data.text':
+		'Alles wat Kring over deze conferentie bewaart, in één bestand: de vraag, de zorgen en voorwaarden, het plan en elke aanvaarde versie, wie er meedoet en wat er is gebeurd.',
+	'my_data.download': 'Alles downloaden',
+	'my_data.about': 'Alles wat Kring over deze conferentie bewaart.',
+	'my_data.status.active': 'doet mee',
+	'my_data.status.waiting': 'wacht voor de deur',
+	'my_data.status.declined': 'niet binnengelaten',
+	'my_data.status.removed': 'verwijderd',
+	'erase.title': 'Alles wissen',
+	'erase.warning': 'Alles van deze conferentie wordt gewist, ook het plan. Dit kan niet ongedaan worden.',
+	'erase.family_text':
+		'Daarna kan niemand er nog bij: niet de familie, niet de coördinator en niet de professional. Wil je het plan houden? Download het eerst.',
+	'erase.coordinator_text': 'Daarna kunnen ook de familie en de professional er niet meer bij.',
+	'erase.confirm': 'Ik begrijp het: wis alles',
+	'erase.submit': 'Alles wissen',
+	'erase.done': 'Alles van deze conferentie is gewist.',
+
+	'store.saving_paused':
+		'Opslaan lukt even niet. Je wijzigingen blijven op dit apparaat en worden opgeslagen zodra het weer kan. Je kunt gewoon doorgaan.',
+	'store.unreadable_brief':
+		'„Vraag en zorgen” kan nu niet worden geopend: er is iets mis met wat Kring ervan heeft bewaard. Er is niets weggegooid. Vraag de coördinator om hulp; Kring probeert het steeds opnieuw.',
+	'store.unreadable_plan':
+		'„Ons plan” kan nu niet worden geopend: er is iets mis met wat Kring ervan heeft bewaard. Er is niets weggegooid. Vraag de coördinator om hulp; Kring probeert het steeds opnieuw.',
+	'my_data.status.unconfirmed': 'nog niet bevestigd'
 } as const satisfies { readonly [key: string]: string | PluralForms<'nl'> };

@@ -5,15 +5,9 @@ import * as Y from 'yjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { access } from '$lib/conference/access';
 import type { DocumentName, Phase, Role } from '$lib/conference/phases';
-import {
-	liveDocs,
-	rawSocket,
-	upgradeStatus,
-	waitForClose,
-	waitForConvergence,
-	waitUntil,
-	type RawSocket
-} from '../../../../tests/support/yjs-client';
+import { Browser } from '../../../../tests/support/http-client';
+import { openRawSocket, upgradeStatus, type RawSocket } from '../../../../tests/support/raw-socket';
+import { liveDocs, waitForClose, waitForConvergence, waitUntil } from '../../../../tests/support/yjs-client';
 import { Bus, type ResyncHandler } from '../bus';
 import { CollabServer } from './collab-server';
 import type { CollabServerOptions, DocumentStore, PhaseAt, RevocationEvent, UpgradeRequest } from './hooks';
@@ -50,7 +44,11 @@ function memoryStore(conference: PhaseAt) {
 			const key = `${conferenceId}/${documentName}`;
 			updates.set(key, [...(updates.get(key) ?? []), update]);
 			return { stored: true };
-		}
+		},
+		// Saving never stalls here, and every stored document reads.
+		onSaving: () => () => {},
+		isSavingPaused: () => false,
+		isUnreadable: () => false
 	};
 	/** Stores an update as another instance would, without anyone here hearing of it. */
 	const storedElsewhere = (documentName: DocumentName, update: Uint8Array) => {
@@ -77,12 +75,14 @@ type Live = {
 	loads: string[];
 	stored: (documentName: DocumentName) => Y.Doc;
 	storedElsewhere: (documentName: DocumentName, update: Uint8Array) => void;
-	/** A cookie jar for `openDoc` / `rawSocket`. */
-	as(session: string): { cookieHeader(): string };
+	/** A browser holding this session cookie, for `openDoc` / `openRawSocket`; null: no cookie. */
+	as(session: string | null): Browser;
 	/** What the conference service does on a phase change: store it, then publish it. */
 	changePhase(phase: Phase): void;
 	/** A phase change whose bus message is lost: stored, never published. */
 	changePhaseSilently(phase: Phase): void;
+	/** The conference is erased: stored, never published. */
+	eraseSilently(): void;
 	/** A gap on the bus (its subscriber reconnected): what the bus then runs. */
 	gap(): Promise<void>;
 	/** How often the lease was read, per conference. */
@@ -96,6 +96,7 @@ async function startLive(
 	overrides: Partial<CollabServerOptions<string>> = {}
 ): Promise<Live> {
 	const conference = { phase, version: 1 };
+	let erased = false;
 	const known = new Map(Object.entries(people).map(([session, person]) => [session, { active: true, ...person }]));
 	const authorizations: UpgradeRequest[] = [];
 	const revocations: RevocationEvent[] = [];
@@ -133,6 +134,7 @@ async function startLive(
 		},
 		async currentRights(_conferenceId, sessionIds) {
 			leaseReads.push(sessionIds);
+			if (erased) return null;
 			const signedIn = new Set(sessionIds.filter((id) => !known.get(id.replace(/^s-/, ''))?.signedOut));
 			const holding = new Set(
 				[...signedIn].filter((id) => {
@@ -165,7 +167,11 @@ async function startLive(
 		loads,
 		stored,
 		storedElsewhere,
-		as: (session) => ({ cookieHeader: () => `kring_session=${session}` }),
+		as(session) {
+			const browser = new Browser({ url, origin: url }, session ?? 'nobody');
+			if (session) browser.jar.set('kring_session', session);
+			return browser;
+		},
 		changePhase(next) {
 			conference.phase = next;
 			conference.version++;
@@ -174,6 +180,9 @@ async function startLive(
 		changePhaseSilently(next) {
 			conference.phase = next;
 			conference.version++;
+		},
+		eraseSilently() {
+			erased = true;
 		},
 		async gap() {
 			await Promise.all(resyncs.map((handler) => handler()));
@@ -205,7 +214,7 @@ function updateWriting(text: string): Uint8Array {
 }
 
 function permissionDenied(socket: RawSocket): string | null {
-	for (const message of socket.received) {
+	for (const message of socket.messages) {
 		const decoder = decoding.createDecoder(message);
 		if (decoding.readVarUint(decoder) !== MESSAGE_AUTH) continue;
 		decoding.readVarUint(decoder);
@@ -222,15 +231,13 @@ const sockets: RawSocket[] = [];
 
 afterEach(async () => {
 	docs.closeAll();
-	for (const socket of sockets.splice(0)) socket.close();
+	for (const socket of sockets.splice(0)) socket.destroy();
 	await live?.close();
 	live = undefined;
 });
 
 async function openRaw(session: string | null, documentName: DocumentName | string, origin?: string | null) {
-	const socket = await rawSocket(live!.address, session ? live!.as(session) : null, CONFERENCE, documentName, {
-		origin
-	});
+	const socket = await openRawSocket(live!.as(session), CONFERENCE, documentName, { origin });
 	sockets.push(socket);
 	return socket;
 }
@@ -238,8 +245,8 @@ async function openRaw(session: string | null, documentName: DocumentName | stri
 describe('CollabServer', () => {
 	it('two family phones writing the plan at once end with the same plan, and the store holds it', async () => {
 		live = await startLive('information', { ...FAMILY });
-		const anna = docs.open(live.address, live.as('anna'), CONFERENCE, 'plan');
-		const bob = docs.open(live.address, live.as('bob'), CONFERENCE, 'plan');
+		const anna = docs.open(live.as('anna'), CONFERENCE, 'plan');
+		const bob = docs.open(live.as('bob'), CONFERENCE, 'plan');
 		await Promise.all([anna.synced, bob.synced]);
 
 		anna.doc.getText('notes').insert(0, 'Anna kookt op maandag. ');
@@ -253,8 +260,8 @@ describe('CollabServer', () => {
 
 	it("a read-only socket's edit is refused, stored nowhere and sent to nobody", async () => {
 		live = await startLive('presentation', { ...FAMILY, ...STAFF });
-		const anna = docs.open(live.address, live.as('anna'), CONFERENCE, 'plan');
-		const bob = docs.open(live.address, live.as('bob'), CONFERENCE, 'plan');
+		const anna = docs.open(live.as('anna'), CONFERENCE, 'plan');
+		const bob = docs.open(live.as('bob'), CONFERENCE, 'plan');
 		await Promise.all([anna.synced, bob.synced]);
 		const carla = await openRaw('carla', 'plan');
 		expect(carla.status).toBe(101);
@@ -280,7 +287,7 @@ describe('CollabServer', () => {
 		const anna = await openRaw('anna', 'brief');
 		// A writer is let in with the server's own sync request: every socket has heard from it.
 		await waitUntil(
-			() => [carla, piet, anna].every((socket) => socket.received.length > 0),
+			() => [carla, piet, anna].every((socket) => socket.messages.length > 0),
 			'not all three sockets joined the brief'
 		);
 
@@ -301,10 +308,10 @@ describe('CollabServer', () => {
 
 	it('refuses an upgrade with 401 or 403 before any document is opened', async () => {
 		live = await startLive('private', { ...FAMILY, ...STAFF });
-		expect(await upgradeStatus(live.address, null, CONFERENCE, 'plan')).toBe(401);
-		expect(await upgradeStatus(live.address, live.as('stranger'), CONFERENCE, 'plan')).toBe(401);
-		expect(await upgradeStatus(live.address, live.as('carla'), CONFERENCE, 'plan')).toBe(403);
-		expect(await upgradeStatus(live.address, live.as('piet'), CONFERENCE, 'brief')).toBe(403);
+		expect(await upgradeStatus(live.as(null), CONFERENCE, 'plan')).toBe(401);
+		expect(await upgradeStatus(live.as('stranger'), CONFERENCE, 'plan')).toBe(401);
+		expect(await upgradeStatus(live.as('carla'), CONFERENCE, 'plan')).toBe(403);
+		expect(await upgradeStatus(live.as('piet'), CONFERENCE, 'brief')).toBe(403);
 		expect(live.authorizations.map((request) => request.documentName)).toEqual(['plan', 'plan', 'plan', 'brief']);
 
 		// Refused by the server itself, without asking the hooks: another site, or no such document.
@@ -318,8 +325,8 @@ describe('CollabServer', () => {
 
 	it('a message over the limit closes only the socket that sent it', async () => {
 		live = await startLive('information', { ...FAMILY }, { maxMessageBytes: 1024 });
-		const anna = docs.open(live.address, live.as('anna'), CONFERENCE, 'plan');
-		const bob = docs.open(live.address, live.as('bob'), CONFERENCE, 'plan');
+		const anna = docs.open(live.as('anna'), CONFERENCE, 'plan');
+		const bob = docs.open(live.as('bob'), CONFERENCE, 'plan');
 		await Promise.all([anna.synced, bob.synced]);
 		const cleo = await openRaw('cleo', 'plan');
 
@@ -336,15 +343,128 @@ describe('CollabServer', () => {
 	});
 });
 
+/** A query for everyone's presence: the server answers each one, so every answer is one message read. */
+const QUERY_AWARENESS = new Uint8Array([3]);
+
+describe('CollabServer limits', () => {
+	it('one session holds a bounded number of sockets: one more pushes out its oldest with 4409', async () => {
+		live = await startLive('information', { ...FAMILY }, { limits: { socketsPerSession: 2 } });
+		const first = await openRaw('anna', 'plan');
+		const second = await openRaw('anna', 'brief');
+		const bob = await openRaw('bob', 'plan');
+		await waitUntil(() => [first, second, bob].every((s) => s.messages.length > 0), 'the sockets to join');
+
+		const third = await openRaw('anna', 'plan');
+		const close = await waitForClose(first.closed, 'the oldest socket of the session stayed open');
+		expect(close).toMatchObject({ code: CLOSE.superseded.code, reason: CLOSE.superseded.reason });
+		// The newest is in, and nobody else's socket was touched.
+		third.send(QUERY_AWARENESS);
+		await waitUntil(() => third.messages.length > 1, 'the newest socket to be answered');
+		expect(live.collab.connectionCount(CONFERENCE)).toBe(3);
+	});
+
+	it('a full room refuses one more socket with 503 before opening it, and takes one again once a place is free', async () => {
+		live = await startLive('information', { ...FAMILY }, { limits: { socketsPerRoom: 2 } });
+		const anna = await openRaw('anna', 'plan');
+		const bob = await openRaw('bob', 'plan');
+		expect([anna.status, bob.status]).toEqual([101, 101]);
+		expect(await upgradeStatus(live.as('cleo'), CONFERENCE, 'plan')).toBe(503);
+		// Another document is another room.
+		expect((await openRaw('cleo', 'brief')).status).toBe(101);
+
+		bob.close();
+		await bob.closed;
+		await waitUntil(() => live!.collab.connectionCount(CONFERENCE) === 2, 'Bob’s place to be free');
+		expect((await openRaw('cleo', 'plan')).status).toBe(101);
+	});
+
+	it('a socket that sends more than is held before its room is open is closed with 4429; the room opens for the rest', async () => {
+		const { store, stored } = memoryStore({ phase: 'information', version: 1 });
+		let open!: () => void;
+		const gate = new Promise<void>((resolve) => (open = resolve));
+		const slowStore: DocumentStore = { ...store, loadState: async (...args) => (await gate, store.loadState(...args)) };
+		live = await startLive(
+			'information',
+			{ ...FAMILY },
+			{ store: slowStore, limits: { pendingMessages: 10, pendingBytes: 4096 } }
+		);
+		const flood = await openRaw('cleo', 'plan');
+		for (let i = 0; i < 11; i++) flood.send(QUERY_AWARENESS);
+		// Closed while the room is still loading: nothing of it was held past the bound.
+		const close = await waitForClose(flood.closed, 'the socket that flooded the loading room stayed open');
+		expect(close).toMatchObject({ code: CLOSE.flooded.code, reason: CLOSE.flooded.reason });
+		const big = await openRaw('bob', 'plan');
+		// One message of more bytes than are held: a presence query padded with zeros.
+		const padded = new Uint8Array(5000);
+		padded[0] = QUERY_AWARENESS[0];
+		big.send(padded);
+		expect((await waitForClose(big.closed, 'the socket that sent too many bytes stayed open')).code).toBe(
+			CLOSE.flooded.code
+		);
+
+		const anna = docs.open(live.as('anna'), CONFERENCE, 'plan');
+		open();
+		await anna.synced;
+		anna.doc.getText('notes').insert(0, 'Anna kookt.');
+		await waitUntil(() => textOf(stored('plan')) === 'Anna kookt.', 'Anna’s edit to be stored');
+		expect(anna.closeEvents).toEqual([]);
+	});
+
+	it('a socket that floods is read at its rate, losing nothing, while the family’s edits pass it by', async () => {
+		live = await startLive('information', { ...FAMILY }, { limits: { messagesPerSecond: 50 } });
+		const anna = docs.open(live.as('anna'), CONFERENCE, 'plan');
+		const bob = docs.open(live.as('bob'), CONFERENCE, 'plan');
+		await Promise.all([anna.synced, bob.synced]);
+		const flood = await openRaw('cleo', 'plan');
+		await waitUntil(() => flood.messages.length > 0, 'the flooding socket to join');
+		const before = flood.messages.length;
+
+		for (let i = 0; i < 100; i++) flood.send(QUERY_AWARENESS);
+		anna.doc.getText('notes').insert(0, 'Anna kookt.');
+		await waitUntil(() => textOf(bob.doc) === 'Anna kookt.', "Anna's edit did not reach Bob", { docs: [bob.doc] });
+		// Bob has Anna's edit while most of the flood is still waiting to be read.
+		expect(flood.messages.length - before).toBeLessThan(100);
+		await waitUntil(() => flood.messages.length - before >= 100, 'every query of the flood to be answered in the end', {
+			timeoutMs: 30_000
+		});
+		expect(live.collab.connectionCount(CONFERENCE)).toBe(3);
+	});
+
+	it('with the default limits, fast typing and a phone’s catch-up after working offline pass untouched', async () => {
+		live = await startLive('information', { ...FAMILY });
+		const anna = docs.open(live.as('anna'), CONFERENCE, 'plan');
+		const bob = docs.open(live.as('bob'), CONFERENCE, 'plan');
+		await Promise.all([anna.synced, bob.synced]);
+
+		// Typing: a keystroke at a time, every one its own update, as the editor sends them.
+		const notes = anna.doc.getText('notes');
+		for (let i = 0; i < 150; i++) notes.insert(notes.length, 'x');
+		await waitForConvergence([anna.doc, bob.doc]);
+
+		// Offline on a train: 3000 keystrokes and a large pasted text, then the phone reconnects.
+		const offline = new Y.Doc();
+		Y.applyUpdate(offline, Y.encodeStateAsUpdate(bob.doc));
+		bob.destroy();
+		const text = offline.getText('notes');
+		for (let i = 0; i < 3000; i++) text.insert(text.length, 'y');
+		text.insert(text.length, 'z'.repeat(512 * 1024));
+		const back = docs.open(live.as('bob'), CONFERENCE, 'plan', { doc: offline });
+		await back.synced;
+		await waitForConvergence([anna.doc, offline], 'the catch-up did not reach Anna');
+		expect(textOf(anna.doc)).toHaveLength(150 + 3000 + 512 * 1024);
+		expect([...anna.closeEvents, ...back.closeEvents]).toEqual([]);
+	});
+});
+
 describe('CollabServer when a bus message is lost', () => {
 	it('a phase change whose news never arrives closes the staff sockets at the next lease, read once for the whole conference', async () => {
 		live = await startLive('information', { ...FAMILY, ...STAFF }, { leaseMs: 50 });
 		const carla = await openRaw('carla', 'brief');
 		const anna = await openRaw('anna', 'brief');
-		const annaPlan = docs.open(live.address, live.as('anna'), CONFERENCE, 'plan');
+		const annaPlan = docs.open(live.as('anna'), CONFERENCE, 'plan');
 		await annaPlan.synced;
 		await waitUntil(
-			() => [carla, anna].every((socket) => socket.received.length > 0),
+			() => [carla, anna].every((socket) => socket.messages.length > 0),
 			'not both sockets joined the brief'
 		);
 
@@ -363,9 +483,9 @@ describe('CollabServer when a bus message is lost', () => {
 
 	it('a removal or sign-out whose news never arrives closes that socket at the next lease', async () => {
 		live = await startLive('information', { ...FAMILY }, { leaseMs: 50 });
-		const anna = docs.open(live.address, live.as('anna'), CONFERENCE, 'plan');
-		const bob = docs.open(live.address, live.as('bob'), CONFERENCE, 'plan');
-		const cleo = docs.open(live.address, live.as('cleo'), CONFERENCE, 'plan');
+		const anna = docs.open(live.as('anna'), CONFERENCE, 'plan');
+		const bob = docs.open(live.as('bob'), CONFERENCE, 'plan');
+		const cleo = docs.open(live.as('cleo'), CONFERENCE, 'plan');
 		await Promise.all([anna.synced, bob.synced, cleo.synced]);
 
 		live.people.get('bob')!.removed = true;
@@ -383,14 +503,29 @@ describe('CollabServer when a bus message is lost', () => {
 		expect(anna.closeEvents).toEqual([]);
 	});
 
+	it('a conference erased without the news arriving closes every socket on it at the next lease', async () => {
+		live = await startLive('accepted', { ...FAMILY }, { leaseMs: 50 });
+		const anna = docs.open(live.as('anna'), CONFERENCE, 'plan');
+		const bob = docs.open(live.as('bob'), CONFERENCE, 'brief');
+		await Promise.all([anna.synced, bob.synced]);
+
+		live.eraseSilently();
+		for (const phone of [anna, bob])
+			expect(await waitForClose(phone.closed, 'a socket outlived its erased conference')).toMatchObject({
+				code: CLOSE.removed.code,
+				reason: CLOSE.removed.reason
+			});
+		expect(live.collab.connectionCount(CONFERENCE)).toBe(0);
+	});
+
 	it('after a gap on the bus the rooms read the phase first, then catch up the document', async () => {
 		live = await startLive('presentation', { ...FAMILY, ...STAFF });
 		const carla = await openRaw('carla', 'plan');
-		const anna = docs.open(live.address, live.as('anna'), CONFERENCE, 'plan');
+		const anna = docs.open(live.as('anna'), CONFERENCE, 'plan');
 		await anna.synced;
 		// A reader asks for the plan, as the big screen does.
 		carla.send(encodeSyncStep1(new Y.Doc()));
-		await waitUntil(() => carla.received.length > 0, 'the coordinator did not read the plan');
+		await waitUntil(() => carla.messages.length > 0, 'the coordinator did not read the plan');
 
 		// While this instance's bus was away: the family went back to private time on another
 		// instance and typed there. Neither message arrived.
@@ -406,7 +541,7 @@ describe('CollabServer when a bus message is lost', () => {
 		await waitUntil(() => textOf(anna.doc) === 'geschreven op de andere server', 'the room did not catch up', {
 			docs: [anna.doc]
 		});
-		expect(new TextDecoder('latin1').decode(Buffer.concat(carla.received))).not.toContain('andere server');
+		expect(new TextDecoder('latin1').decode(Buffer.concat(carla.messages))).not.toContain('andere server');
 	});
 
 	it('a lease that cannot be read again lapses: the sockets close so that their clients reconnect', async () => {
@@ -420,7 +555,7 @@ describe('CollabServer when a bus message is lost', () => {
 				}
 			}
 		);
-		const anna = docs.open(live.address, live.as('anna'), CONFERENCE, 'plan');
+		const anna = docs.open(live.as('anna'), CONFERENCE, 'plan');
 		await anna.synced;
 		expect(await waitForClose(anna.closed, 'the socket outlived its lease')).toMatchObject({
 			code: CLOSE.storageFailed.code

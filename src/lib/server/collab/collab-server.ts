@@ -4,7 +4,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { isDocumentName, type DocumentName } from '$lib/conference/phases';
 import type { Envelope } from '../bus';
 import { CollabConnection } from './connection';
-import type { CollabServerOptions, Grant, Rights } from './hooks';
+import type { CollabLimits, CollabServerOptions, Grant, Rights } from './hooks';
+import { PendingMessages, ReadThrottle, SessionSockets } from './limits';
 import { colorFor } from './presence';
 import { CLOSE } from './protocol';
 import { MalformedMessageError, Room } from './room';
@@ -13,6 +14,19 @@ const PATH = /^\/collab\/([a-z0-9]{1,64})\/([a-z]+)$/;
 
 /** A lease not renewed for this many periods (the database does not answer) has lapsed. */
 const LEASE_LAPSES_AFTER = 3;
+
+/** The limits a server has when it is given none (docs/design.md §5.2); pending bytes default to one largest message. */
+const DEFAULT_LIMITS: Omit<CollabLimits, 'pendingBytes'> = {
+	socketsPerSession: 8,
+	socketsPerRoom: 200,
+	messagesPerSecond: 100,
+	bytesPerSecond: 1024 * 1024,
+	pendingMessages: 256
+};
+
+type Why = { code: number; reason: string };
+/** A socket counted against its session, closed the way its stage allows when the session opens too many. */
+type HeldSocket = { close(why: Why): void };
 
 /**
  * The collaboration endpoint: checks the origin of every upgrade and lets `authorize` decide who
@@ -26,6 +40,9 @@ export class CollabServer<Who = unknown> {
 	private readonly wss: WebSocketServer;
 	private readonly rooms = new Map<string, Room>();
 	private readonly unsubscribe: () => void;
+	private readonly limits: CollabLimits;
+	private readonly sessions: SessionSockets<HeldSocket>;
+	private readonly unsubscribeSaving: () => void;
 	private readonly stopResync: () => void;
 	private readonly leaseTimer: ReturnType<typeof setInterval>;
 	/** The lease read running per conference; reads of one conference never overlap. */
@@ -34,8 +51,13 @@ export class CollabServer<Who = unknown> {
 	private readonly renewedAt = new Map<string, number>();
 
 	constructor(private readonly options: CollabServerOptions<Who>) {
+		this.limits = { ...DEFAULT_LIMITS, pendingBytes: options.maxMessageBytes, ...options.limits };
+		this.sessions = new SessionSockets(this.limits.socketsPerSession);
 		this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes });
 		this.unsubscribe = options.bus.subscribe((message, local) => this.onBus(message, local));
+		this.unsubscribeSaving = options.store.onSaving((conferenceId, documentName, paused) =>
+			this.rooms.get(`${conferenceId}/${documentName}`)?.tellSaving(paused)
+		);
 		this.stopResync = options.bus.onResync(() => this.resync());
 		this.leaseTimer = setInterval(() => {
 			for (const conferenceId of this.openConferences()) void this.renewLease(conferenceId);
@@ -50,10 +72,15 @@ export class CollabServer<Who = unknown> {
 		this.authenticate(request, url.pathname).then(
 			(grant) => {
 				if (!grant.ok) return refuse(socket, grant.status);
+				// A full room takes nobody more. Counted and reserved in this same tick (attach() counts the
+				// socket as arriving before its first await), so a burst of upgrades cannot slip past it.
+				if (this.socketsIn(grant.conferenceId, grant.documentName) >= this.limits.socketsPerRoom)
+					return refuse(socket, 503);
 				this.wss.handleUpgrade(request, socket, head, (ws) => {
 					this.attach(ws, grant).catch((error: Error) => {
 						this.options.log('[collab] could not open document:', error);
-						ws.close(CLOSE.storageFailed.code, CLOSE.storageFailed.reason);
+						const why = this.options.store.isUnreadable(error) ? CLOSE.unreadable : CLOSE.storageFailed;
+						ws.close(why.code, why.reason);
 					});
 				});
 			},
@@ -98,8 +125,30 @@ export class CollabServer<Who = unknown> {
 		// ws has already sent the close frame (1002, or 1009 for a message over the limit): let it
 		// reach the client, then cut the socket off.
 		ws.on('error', () => setTimeout(() => ws.terminate(), 2000).unref());
-		const pending: Buffer[] = [];
-		ws.on('message', (data: Buffer) => pending.push(data));
+		// What arrives before the socket is settled is held, up to a bound (GHSA-xwhh-v746-pj9m).
+		const pending = new PendingMessages({ messages: this.limits.pendingMessages, bytes: this.limits.pendingBytes });
+		const hold = (data: Buffer) => {
+			if (!pending.hold(data)) closeSocket(ws, CLOSE.flooded);
+		};
+		// Every message passes the socket's rate, from the first one on; over it, the socket is not
+		// read for a while (limits.ts). Throttled, not closed: a burst of typing loses nothing.
+		let deliver = hold;
+		const throttle = new ReadThrottle(
+			ws,
+			{
+				messagesPerSecond: this.limits.messagesPerSecond,
+				bytesPerSecond: this.limits.bytesPerSecond,
+				burstBytes: Math.max(this.limits.bytesPerSecond, this.options.maxMessageBytes)
+			},
+			(data) => deliver(data)
+		);
+		ws.on('message', (data: Buffer) => throttle.push(data));
+		const held: HeldSocket = { close: (why) => closeSocket(ws, why) };
+		for (const old of this.sessions.add(grant.sessionId, held)) old.close(CLOSE.superseded);
+		ws.once('close', () => {
+			throttle.stop();
+			this.sessions.remove(grant.sessionId, held);
+		});
 		const room = await this.openRoom(conferenceId, documentName, grant.phase, grant.version);
 		room.arriving--;
 		// Gone while the room loaded: its 'close' came before anyone listened for it.
@@ -126,6 +175,10 @@ export class CollabServer<Who = unknown> {
 		// socket misses nothing: what was published before the check is in the database, what comes
 		// after reaches it through the bus.
 		room.register(connection);
+		held.close = (why) => {
+			connection.close(why.code, why.reason);
+			room.remove(connection);
+		};
 		const current = await this.options.currentAccess(grant.who, conferenceId, documentName);
 		if (ws.readyState !== ws.OPEN) {
 			room.remove(connection);
@@ -165,9 +218,8 @@ export class CollabServer<Who = unknown> {
 				}
 			});
 		};
-		ws.removeAllListeners('message');
-		ws.on('message', handle);
-		for (const data of pending.splice(0)) handle(data);
+		for (const data of pending.drain()) handle(data);
+		deliver = handle;
 	}
 
 	private async openRoom(
@@ -210,6 +262,12 @@ export class CollabServer<Who = unknown> {
 			throw error;
 		}
 		return room;
+	}
+
+	/** Sockets on one document here, those still on their way in included. */
+	private socketsIn(conferenceId: string, documentName: DocumentName): number {
+		const room = this.rooms.get(`${conferenceId}/${documentName}`);
+		return room ? room.connections.size + room.arriving : 0;
 	}
 
 	private releaseIfEmpty(room: Room): void {
@@ -257,8 +315,9 @@ export class CollabServer<Who = unknown> {
 		const started = performance.now();
 		let closed = 0;
 		for (const room of this.roomsOf(conferenceId)) {
+			// The conference is gone (erased): nobody holds a place in it any more, as erasure itself says.
 			if (!rights) {
-				closed += room.closeWhere(() => true, CLOSE.revoked.code, CLOSE.revoked.reason);
+				closed += room.closeWhere(() => true, CLOSE.removed.code, CLOSE.removed.reason);
 				continue;
 			}
 			const { signedIn, holding } = rights;
@@ -364,14 +423,21 @@ export class CollabServer<Who = unknown> {
 		return this.roomsOf(conferenceId).reduce((sum, room) => sum + room.connections.size, 0);
 	}
 
+	/** Closes every socket with 1012 and resolves once they are closed; their last edits are handed to the store. */
 	async close(): Promise<void> {
 		this.unsubscribe();
 		this.stopResync();
 		clearInterval(this.leaseTimer);
-		for (const room of this.rooms.values()) {
-			for (const connection of room.connections) connection.close(CLOSE.shuttingDown.code, CLOSE.shuttingDown.reason);
-			room.destroy();
-		}
+		this.unsubscribeSaving();
+		const rooms = [...this.rooms.values()];
+		await Promise.all(
+			rooms.flatMap((room) =>
+				[...room.connections].map((connection) =>
+					connection.closeForRestart(CLOSE.shuttingDown.code, CLOSE.shuttingDown.reason)
+				)
+			)
+		);
+		for (const room of rooms) room.destroy();
 		this.rooms.clear();
 		this.wss.close();
 	}
@@ -379,6 +445,19 @@ export class CollabServer<Who = unknown> {
 
 function refuse(socket: Duplex, status: number): void {
 	const text =
-		{ 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error' }[status] ?? 'Error';
+		{
+			401: 'Unauthorized',
+			403: 'Forbidden',
+			404: 'Not Found',
+			500: 'Internal Server Error',
+			503: 'Service Unavailable'
+		}[status] ?? 'Error';
 	socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nCache-Control: no-store\r\nContent-Length: 0\r\n\r\n`);
+}
+
+/** Closes a socket that has no connection (yet); one that does not answer the close frame is cut off. */
+function closeSocket(ws: WebSocket, why: Why): void {
+	if (ws.readyState !== ws.OPEN && ws.readyState !== ws.CONNECTING) return;
+	ws.close(why.code, why.reason);
+	setTimeout(() => ws.terminate(), 2000).unref();
 }

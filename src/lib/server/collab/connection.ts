@@ -50,6 +50,18 @@ export class CollabConnection {
 		this.deniedOnce = false;
 	}
 
+	/**
+	 * Closes for a restart and resolves once the socket is closed. Unlike close(), what the client
+	 * sent before it saw the close frame is still taken and stored.
+	 */
+	closeForRestart(code: number, reason: string): Promise<void> {
+		if (this.socket.readyState === this.socket.CLOSED) return Promise.resolve();
+		const closed = new Promise<void>((resolve) => this.socket.once('close', () => resolve()));
+		if (this.socket.readyState !== this.socket.CLOSING) this.socket.close(code, reason);
+		setTimeout(() => this.socket.terminate(), 2000).unref();
+		return closed;
+	}
+
 	close(code: number, reason: string): void {
 		this.access = 'none';
 		if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) {

@@ -15,10 +15,16 @@ import type { DocStore } from '../doc-store';
 export type CollabBus = Pick<Bus, 'publish' | 'subscribe' | 'onResync'>;
 
 /**
- * Where a document's updates are kept. `appendUpdate` resolves once the update is durable, or
- * with the phase that fenced it out: it is stored only while the stored phase lets that role write.
+ * Where a document's updates are kept. `appendUpdate` resolves once the update is durable (and
+ * waits, retrying, while the database is stuck: `onSaving` and `isSavingPaused` say so), or with
+ * the phase that fenced it out: it is stored only while the stored phase lets that role write.
+ * `isUnreadable` tells a load that failed because a stored part cannot be read (repair it) from
+ * one that failed because the database did (try again).
  */
-export type DocumentStore = Pick<DocStore, 'loadState' | 'appendUpdate'>;
+export type DocumentStore = Pick<
+	DocStore,
+	'loadState' | 'appendUpdate' | 'onSaving' | 'isSavingPaused' | 'isUnreadable'
+>;
 
 /** What the live server knows of an upgrade request before it opens anything. */
 export type UpgradeRequest = {
@@ -63,6 +69,8 @@ export type CollabServerOptions<Who> = {
 	allowedOrigins: string[];
 	/** A message over this size closes its socket (1009). */
 	maxMessageBytes: number;
+	/** What one socket, session and room may take (docs/design.md §5.2); each missing one has its default. */
+	limits?: Partial<CollabLimits>;
 	/** Who is asking, from the upgrade request alone: a grant, or why not. */
 	authorize(request: UpgradeRequest): Promise<Grant<Who> | Refusal>;
 	/**
@@ -85,4 +93,19 @@ export type CollabServerOptions<Who> = {
 	onRevocation?(event: RevocationEvent): void;
 	/** Logs a failure; `error` may carry a family's content, so the hook decides what is written. */
 	log(message: string, error: unknown): void;
+};
+
+export type CollabLimits = {
+	/** Sockets one session holds at once; one more pushes out its oldest (4409). */
+	socketsPerSession: number;
+	/** Sockets on one document of one conference, per instance; one more is refused (HTTP 503). */
+	socketsPerRoom: number;
+	/** A socket is read at this many messages per second once its burst (one second's worth) is spent. */
+	messagesPerSecond: number;
+	/** A socket is read at this many bytes per second once its burst is spent. */
+	bytesPerSecond: number;
+	/** Messages held for a socket that is not settled yet; one more closes it (4429). */
+	pendingMessages: number;
+	/** Bytes held for a socket that is not settled yet; more closes it (4429). */
+	pendingBytes: number;
 };

@@ -2,6 +2,7 @@ import * as encoding from 'lib0/encoding';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
+import { MESSAGE_SAVING, SAVING_PAUSED, SAVING_RESUMED } from '$lib/collab/saving';
 
 /** Message types of the y-websocket protocol, as the `y-websocket` client provider speaks it. */
 export const MESSAGE_SYNC = 0;
@@ -50,6 +51,14 @@ export function encodePermissionDenied(reason: string): Uint8Array {
 	encoding.writeVarUint(encoder, MESSAGE_AUTH);
 	encoding.writeVarUint(encoder, 0);
 	encoding.writeVarString(encoder, reason);
+	return encoding.toUint8Array(encoder);
+}
+
+/** Kring's "saving is paused" / "saving works again" message ($lib/collab/saving). */
+export function encodeSaving(paused: boolean): Uint8Array {
+	const encoder = encoding.createEncoder();
+	encoding.writeVarUint(encoder, MESSAGE_SAVING);
+	encoding.writeVarUint(encoder, paused ? SAVING_PAUSED : SAVING_RESUMED);
 	return encoding.toUint8Array(encoder);
 }
 

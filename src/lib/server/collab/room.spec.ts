@@ -50,7 +50,11 @@ function heldStore(initial: Uint8Array | null = null) {
 			if (fence) return { stored: false, ...fence };
 			committed.push(update);
 			return { stored: true };
-		}
+		},
+		// Saving never stalls here, and every stored document reads.
+		onSaving: () => () => {},
+		isSavingPaused: () => false,
+		isUnreadable: () => false
 	};
 	return {
 		store,

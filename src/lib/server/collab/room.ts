@@ -12,6 +12,7 @@ import {
 	encodeAwareness,
 	encodeAwarenessPayload,
 	encodePermissionDenied,
+	encodeSaving,
 	encodeSyncStep1,
 	encodeSyncStep2,
 	encodeUpdate,
@@ -114,6 +115,13 @@ export class Room {
 		if (connection.access === 'write') connection.send(encodeSyncStep1(this.doc));
 		const states = [...this.awareness.getStates().keys()];
 		if (states.length > 0) connection.send(encodeAwareness(this.awareness, states));
+		if (this.store.isSavingPaused(this.conferenceId, this.documentName)) connection.send(encodeSaving(true));
+	}
+
+	/** Tells every socket that storing this document's edits has stalled, or works again. */
+	tellSaving(paused: boolean): void {
+		const message = encodeSaving(paused);
+		for (const connection of this.connections) connection.send(message);
 	}
 
 	remove(connection: CollabConnection): void {

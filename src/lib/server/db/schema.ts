@@ -42,6 +42,8 @@ export const conferences = pgTable('conferences', {
 	roomCode: text('room_code').notNull().unique(),
 	/** Set when the coordinator knocks during private time; the family sees it and decides. */
 	knockedAt: timestamp('knocked_at', { withTimezone: true }),
+	/** Days after closing until everything about the conference is erased; null: the configured default. */
+	retentionDays: integer('retention_days'),
 	coordinatorId: text('coordinator_id')
 		.notNull()
 		.references(() => users.id),
@@ -62,6 +64,11 @@ export const participants = pgTable(
 		presence: text('presence', { enum: PRESENCES }).notNull().default('room'),
 		/** waiting: at the door during private time; removed: sent away, sessions ended. */
 		status: text('status', { enum: PARTICIPANT_STATUSES }).notNull().default('active'),
+		/** The family device that sent this one away (removed or declined), and the one that agreed. */
+		sentAwayBy: text('sent_away_by'),
+		sentAwayWith: text('sent_away_with'),
+		/** A family device asked to send this one away and waits for a second one to agree. */
+		removalRequestedBy: text('removal_requested_by'),
 		createdAt: createdAt()
 	},
 	(table) => [index('participants_conference_idx').on(table.conferenceId)]
@@ -125,6 +132,29 @@ export const docSnapshots = pgTable(
 		updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 	},
 	(table) => [primaryKey({ columns: [table.conferenceId, table.documentName] })]
+);
+
+/**
+ * Stored Yjs bytes that could not be read, set aside by `scripts/doc-repair.ts` when it writes a
+ * repaired snapshot without them: kept for a later look, never folded into a document.
+ */
+export const docQuarantine = pgTable(
+	'doc_quarantine',
+	{
+		id: bigserial('id', { mode: 'number' }).primaryKey(),
+		conferenceId: text('conference_id')
+			.notNull()
+			.references(() => conferences.id, { onDelete: 'cascade' }),
+		documentName: text('document_name', { enum: ['brief', 'plan'] }).notNull(),
+		source: text('source', { enum: ['update', 'snapshot'] }).notNull(),
+		/** The doc_updates id of the row, or the snapshot's up_to_update_id. */
+		sourceId: bigint('source_id', { mode: 'number' }).notNull(),
+		bytes: bytea('bytes').notNull(),
+		storedAt: timestamp('stored_at', { withTimezone: true }).notNull(),
+		quarantinedAt: timestamp('quarantined_at', { withTimezone: true }).notNull().defaultNow(),
+		reason: text('reason').notNull()
+	},
+	(table) => [index('doc_quarantine_doc_idx').on(table.conferenceId, table.documentName)]
 );
 
 /** The accepted plan, frozen: never updated, only added to. */

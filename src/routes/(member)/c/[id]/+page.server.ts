@@ -1,20 +1,25 @@
 import { fail, redirect } from '@sveltejs/kit';
 import { isPhase } from '$lib/conference/phases';
 import { acceptPlan } from '$lib/server/acceptance';
-import { loadBoard } from '$lib/server/board';
+import { loadBoard, loadCircle } from '$lib/server/board';
 import { updateQuestion } from '$lib/server/conferences';
-import { decideAtDoor, removeParticipant } from '$lib/server/door';
+import { answerRemoval, confirmAllOthers, confirmDevice, decideAtDoor, removeParticipant } from '$lib/server/door';
 import { failWith, formText } from '$lib/server/forms';
 import { createFamilyInvite, createProfessionalInvite } from '$lib/server/invites';
-import { requireMember, type Member } from '$lib/server/members';
+import { memberCan, requireMember, type Member } from '$lib/server/members';
 import { answerKnock, changePhase, knock } from '$lib/server/phase-changes';
+import { eraseOnRequest, setRetention } from '$lib/server/retention';
 import { deleteSessionCookie, invalidateSession } from '$lib/server/sessions';
 import { isEmail } from '$lib/server/users';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';
 
 export const load: PageServerLoad = async ({ locals, params, url }) => {
 	const member = await requireMember(locals, params.id);
-	if (member.status === 'waiting') return { waiting: true as const, title: member.conference.title };
+	// At the door, or not yet confirmed after the hand-over: nothing of the board, only the circle to confirm.
+	if (member.status === 'waiting' || member.status === 'unconfirmed') {
+		const circle = memberCan(member, 'confirm_device') ? await loadCircle(member) : null;
+		return { waiting: true as const, title: member.conference.title, circle };
+	}
 	const identity = locals.identity;
 	// On a device that is not theirs (a prison visit room's tablet) nothing is kept in the browser.
 	const sharedDevice = identity?.kind === 'family' && identity.sharedDevice;
@@ -68,13 +73,25 @@ export const actions: Actions = {
 	door: (event) =>
 		asMember(event, async (member, form) => {
 			const decision = formText(form, 'decision', 10) === 'admit' ? 'admit' : 'decline';
-			await decideAtDoor(member, formText(form, 'participantId', 64), decision);
-			return { done: 'door' };
+			const outcome = await decideAtDoor(member, formText(form, 'participantId', 64), decision);
+			return { done: outcome === 'removal_requested' ? outcome : 'door' };
 		}),
 	remove: (event) =>
 		asMember(event, async (member, form) => {
-			await removeParticipant(member, formText(form, 'participantId', 64));
-			return { done: 'remove' };
+			const outcome = await removeParticipant(member, formText(form, 'participantId', 64));
+			return { done: outcome === 'removal_requested' ? outcome : 'remove' };
+		}),
+	answerRemoval: (event) =>
+		asMember(event, async (member, form) => {
+			const agree = formText(form, 'answer', 10) === 'agree';
+			await answerRemoval(member, formText(form, 'participantId', 64), agree);
+			return { done: 'answerRemoval' };
+		}),
+	confirm: (event) =>
+		asMember(event, async (member, form) => {
+			if (formText(form, 'all', 5) === 'yes') await confirmAllOthers(member);
+			else await confirmDevice(member, formText(form, 'participantId', 64), formText(form, 'alone', 5) === 'yes');
+			return { done: 'confirm' };
 		}),
 	question: (event) =>
 		asMember(event, async (member, form) => {
@@ -93,6 +110,18 @@ export const actions: Actions = {
 			if (!isEmail(values.email)) return fail(400, { error: 'email_invalid', values });
 			const token = await createProfessionalInvite(member, values);
 			return { done: 'professionalInvite', link: `${event.url.origin}/invite/${token}`, name: values.name };
+		}),
+	retention: (event) =>
+		asMember(event, async (member, form) => {
+			await setRetention(member, formText(form, 'days', 10));
+			return { done: 'retention' };
+		}),
+	/** Everything about the conference is erased; the family's device session goes with it. */
+	erase: (event) =>
+		asMember(event, async (member, form) => {
+			await eraseOnRequest(member, formText(form, 'confirm', 10) === 'yes');
+			if (member.role === 'family') deleteSessionCookie(event.cookies);
+			redirect(303, member.role === 'family' ? '/?erased=1' : '/staff?erased=1');
 		}),
 	/** A family member leaves this device: the session ends here; the browser wipes its local copy. */
 	leave: async ({ locals, cookies }) => {

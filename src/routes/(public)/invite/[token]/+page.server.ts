@@ -1,4 +1,4 @@
-import { error, fail, redirect } from '@sveltejs/kit';
+import { error, redirect } from '@sveltejs/kit';
 import { acceptProfessionalInvite, findConferenceByInvite } from '$lib/server/invites';
 import { KringError } from '$lib/server/errors';
 import { clientAddress, failWith, failWithCode, formText } from '$lib/server/forms';

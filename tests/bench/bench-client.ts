@@ -1,11 +1,8 @@
-import * as decoding from 'lib0/decoding';
-import * as encoding from 'lib0/encoding';
 import WebSocket from 'ws';
-import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
+import { decodeMessage, MESSAGE, syncStep1, syncStep2, syncUpdate } from '../support/y-messages';
+import { withTimeout } from '../support/yjs-client';
 
-const MESSAGE_SYNC = 0;
-const MESSAGE_AUTH = 2;
 /** Origin of changes that came from the server, so they are not sent back. */
 export const REMOTE = Symbol('remote');
 
@@ -44,42 +41,30 @@ export class BenchClient {
 			this.socket.once('error', reject);
 		});
 		this.socket.on('error', () => {});
-		this.socket.on('open', () => {
-			const encoder = encoding.createEncoder();
-			encoding.writeVarUint(encoder, MESSAGE_SYNC);
-			syncProtocol.writeSyncStep1(encoder, doc ?? new Y.Doc());
-			this.socket.send(encoding.toUint8Array(encoder));
-		});
+		this.socket.on('open', () => this.socket.send(syncStep1(Y.encodeStateVector(doc ?? new Y.Doc()))));
 		this.socket.on('message', (data: Buffer) => {
 			const at = performance.now();
-			const decoder = decoding.createDecoder(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-			const type = decoding.readVarUint(decoder);
-			if (type === MESSAGE_AUTH) {
+			const message = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+			// Only sync and permission messages matter here; anything else is not even decoded.
+			if (message[0] === MESSAGE.auth) {
 				this.permissionDenied = true;
 				return;
 			}
-			if (type !== MESSAGE_SYNC) return;
-			const step = decoding.readVarUint(decoder);
-			if (step === syncProtocol.messageYjsSyncStep1) {
-				if (!doc) return;
-				const reply = encoding.createEncoder();
-				encoding.writeVarUint(reply, MESSAGE_SYNC);
-				syncProtocol.writeSyncStep2(reply, doc, decoding.readVarUint8Array(decoder));
-				this.socket.send(encoding.toUint8Array(reply));
+			if (message[0] !== MESSAGE.sync) return;
+			const decoded = decodeMessage(message);
+			if (decoded.kind === 'sync-step-1') {
+				if (doc) this.socket.send(syncStep2(Y.encodeStateAsUpdate(doc, decoded.payload)));
 				return;
 			}
-			const update = decoding.readVarUint8Array(decoder);
-			if (doc) Y.applyUpdate(doc, update, REMOTE);
-			if (step === syncProtocol.messageYjsSyncStep2) this.resolveSynced(performance.now());
-			else onUpdate?.(update, at);
+			if (decoded.kind !== 'sync-step-2' && decoded.kind !== 'update') return;
+			if (doc) Y.applyUpdate(doc, decoded.payload, REMOTE);
+			if (decoded.kind === 'sync-step-2') this.resolveSynced(performance.now());
+			else onUpdate?.(decoded.payload, at);
 		});
 		if (doc) {
 			doc.on('update', (update: Uint8Array, origin: unknown) => {
 				if (origin === REMOTE || this.socket.readyState !== WebSocket.OPEN) return;
-				const encoder = encoding.createEncoder();
-				encoding.writeVarUint(encoder, MESSAGE_SYNC);
-				syncProtocol.writeUpdate(encoder, update);
-				this.socket.send(encoding.toUint8Array(encoder));
+				this.socket.send(syncUpdate(update));
 			});
 		}
 	}
@@ -114,16 +99,6 @@ export async function openClients(
 		);
 	}
 	return clients;
-}
-
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-	let timer: NodeJS.Timeout;
-	return Promise.race([
-		promise,
-		new Promise<never>((_, reject) => {
-			timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-		})
-	]).finally(() => clearTimeout(timer));
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -7,7 +7,8 @@
  * `kring_t_<random>` created on that server and dropped by the last `stop()`. `sameDatabaseAs`
  * starts a second instance on the first one's PostgreSQL database, as a scaled-out deployment does.
  *
- * Needs `npm run build` first. Imports nothing from SvelteKit, so `tsx` scripts can use it too.
+ * Needs `npm run build` first. Imports nothing from SvelteKit, so `tsx` scripts (the bench) can
+ * use it too; `kringForThisFile` is the one part that needs Vitest's hooks.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -16,11 +17,17 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type postgres from 'postgres';
+import { afterAll, beforeAll } from 'vitest';
+import { createCoordinator, type Account, type Staff } from './steps';
+import { liveDocs } from './yjs-client';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ENTRY = join(REPO_ROOT, 'build', 'start.js');
 /** Where PostgreSQL databases are created when DATABASE_URL is not set but PostgreSQL is asked for. */
 export const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
+/** The Redis that instances share in tests; REDIS_URL when set (as .ci/run does). */
+export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;
 
@@ -29,12 +36,14 @@ export type StartOptions = {
 	redisUrl?: string;
 	/** A PGlite data folder to use (and keep); by default a temp folder removed on stop(). */
 	dataDir?: string;
-	/** Extra environment, e.g. { KRING_MAX_MESSAGE_BYTES: '65536' }. */
-	env?: Record<string, string>;
+	/** Extra environment, e.g. { KRING_MAX_MESSAGE_BYTES: '65536' }; undefined leaves a variable out. */
+	env?: Record<string, string | undefined>;
 	/** Which database; by default PostgreSQL when DATABASE_URL is set, else PGlite. */
 	database?: 'pglite' | 'postgres';
 	/** Run as a second instance on this server's (PostgreSQL) database. */
 	sameDatabaseAs?: KringServer;
+	/** Called with what the process writes to stderr (it is in `logs()` as well). */
+	onStderr?: (text: string) => void;
 };
 
 export type KringServer = {
@@ -42,6 +51,8 @@ export type KringServer = {
 	readonly url: string;
 	readonly origin: string;
 	readonly port: number;
+	/** The process id of the running server (null while it is stopped). */
+	readonly pid: number | null;
 	/** The one-time first-account link's path, `/setup/<token>`, or null once an account exists. */
 	readonly setupPath: string | null;
 	readonly database: Database;
@@ -79,6 +90,7 @@ export async function startKring(options: StartOptions = {}): Promise<KringServe
 	};
 	delete env.DATABASE_URL;
 	delete env.REDIS_URL;
+	for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
 	if (database.kind === 'postgres') env.DATABASE_URL = database.url;
 	else env.KRING_DATA_DIR = database.dataDir;
 	if (options.redisUrl) env.REDIS_URL = options.redisUrl;
@@ -104,7 +116,10 @@ export async function startKring(options: StartOptions = {}): Promise<KringServe
 			const onExit = (code: number | null, signal: string | null) =>
 				fail(new Error(`exited early (code ${code}, signal ${signal})`));
 			started.once('exit', onExit);
-			started.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+			started.stderr!.on('data', (chunk: Buffer) => {
+				output += chunk.toString();
+				options.onStderr?.(chunk.toString());
+			});
 			started.stdout!.on('data', (chunk: Buffer) => {
 				const text = chunk.toString();
 				output += text;
@@ -141,6 +156,9 @@ export async function startKring(options: StartOptions = {}): Promise<KringServe
 		url: origin,
 		origin,
 		port,
+		get pid() {
+			return child?.pid ?? null;
+		},
 		get setupPath() {
 			return setupPath;
 		},
@@ -184,7 +202,7 @@ async function createDatabase(options: StartOptions): Promise<Database> {
  * seconds, copying one takes milliseconds. Made once (by starting and stopping the real server)
  * for each version of the migrations and of PGlite, and kept in the temp dir.
  */
-async function pgliteTemplate(): Promise<string> {
+export async function pgliteTemplate(): Promise<string> {
 	const hash = createHash('sha256');
 	const migrations = join(REPO_ROOT, 'drizzle');
 	for (const file of readdirSync(migrations, { recursive: true, encoding: 'utf8' }).sort()) {
@@ -255,15 +273,37 @@ export function freePort(): Promise<number> {
 }
 
 /**
+ * A connection of the test's own to a PostgreSQL-backed server's database, to look at or damage
+ * what Kring stored (start the server with `database: 'postgres'`); `end()` it when done.
+ */
+export async function databaseOf(server: KringServer): Promise<postgres.Sql> {
+	const database = server.database;
+	if (database.kind !== 'postgres') throw new Error('databaseOf needs a server started with database: "postgres"');
+	const { default: connect } = await import('postgres');
+	return connect(database.url, { max: 2, onnotice: () => {} });
+}
+
+export type HeldTables = {
+	/**
+	 * How many of the server's queries on these tables are waiting for a lock right now; with
+	 * `query`, those whose text contains it instead (such as a phase change held up behind them).
+	 */
+	waiting(query?: string): Promise<number>;
+	/** Lets the server go on (ends the locking transaction); safe to call twice. */
+	release(): Promise<void>;
+};
+
+/**
  * Holds an exclusive lock on some of the server's tables (PostgreSQL only) until `release()`:
  * whatever the server does with them waits, so a test can put another action into that gap.
  */
-export async function holdTables(server: KringServer, tables: string[]): Promise<{ release: () => Promise<void> }> {
+export async function holdTables(server: KringServer, tables: string[]): Promise<HeldTables> {
 	const database = server.database;
 	if (database.kind !== 'postgres')
 		throw new Error('holdTables needs a PostgreSQL database: start the server with database: "postgres"');
 	const { default: postgres } = await import('postgres');
-	const sql = postgres(database.url, { max: 1, onnotice: () => {} });
+	// Two connections: the lock holder's transaction would see pg_stat_activity as it was when it began.
+	const sql = postgres(database.url, { max: 2, onnotice: () => {} });
 	let release!: () => void;
 	const released = new Promise<void>((resolve) => (release = resolve));
 	let locked!: () => void;
@@ -274,11 +314,45 @@ export async function holdTables(server: KringServer, tables: string[]): Promise
 		await released;
 	});
 	await Promise.race([isLocked, transaction]);
+	let ended: Promise<void> | null = null;
 	return {
-		release: async () => {
-			release();
-			await transaction;
-			await sql.end({ timeout: 5 });
+		async waiting(query) {
+			// Table names and query texts are the test's own constants, never input.
+			const mentions = (query ? [query] : tables).map((text) => `query ilike '%${text}%'`).join(' or ');
+			const [row] = await sql.unsafe<{ n: number }[]>(
+				`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and (${mentions})`
+			);
+			return row.n;
+		},
+		release() {
+			ended ??= (async () => {
+				release();
+				await transaction;
+				await sql.end({ timeout: 5 });
+			})();
+			return ended;
 		}
 	};
+}
+
+/**
+ * One Kring server for a test file, with a coordinator account made through its setup link:
+ * started before the file's (or the describe block's) tests, stopped after them, with every
+ * document opened through `docs` closed first. Read `server` and `coordinator` inside a test or
+ * a later hook, once they exist.
+ */
+export type KringForThisFile = { server: KringServer; coordinator: Staff; docs: ReturnType<typeof liveDocs> };
+
+export function kringForThisFile(options: StartOptions & { coordinator?: Partial<Account> } = {}): KringForThisFile {
+	const { coordinator, ...start } = options;
+	const file = { docs: liveDocs() } as KringForThisFile;
+	beforeAll(async () => {
+		file.server = await startKring(start);
+		file.coordinator = await createCoordinator(file.server, coordinator);
+	});
+	afterAll(async () => {
+		file.docs.closeAll();
+		await file.server?.stop();
+	});
+	return file;
 }

@@ -1,0 +1,233 @@
+/**
+ * The steps people take in Kring, over its real routes: the first coordinator account from the
+ * setup link, a conference, family members joining (invite link or room code), a professional
+ * invited and registered, phase moves, acceptance, removal. Each step throws with the server's
+ * answer when it does not succeed, so a test's setup fails where it went wrong.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Phase } from '../../src/lib/conference/phases';
+import { Browser, expectAction, type ServerAddress } from './http-client';
+
+export const unique = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
+
+/** The board of a conference as one viewer sees it. */
+export type Board = {
+	conference: { id: string; title: string; phase: Phase; question: string | null; knocked: boolean };
+	me: { participantId: string; name: string; role: string; status: string };
+	access: { brief: string; plan: string };
+	actions: string[];
+	retention: { days: number; erasesOn: string | null; latest: boolean };
+	transitions: Phase[];
+	participants: { id: string; name: string; role: string; presence: string; connected: boolean }[];
+	waiting: { id: string; name: string; presence: string }[];
+	/** The family's devices nobody has confirmed since the hand-over (for a device that may confirm them). */
+	circle: { id: string; name: string; presence: string }[];
+	/** Requests of one family device to send another away, waiting for a second one to agree. */
+	removals: { id: string; name: string; by: string; mine: boolean }[];
+	invite: { roomCode: string; joinUrl: string } | null;
+	accepted: ({ version: number; sha256: string } & Record<string, unknown>) | null;
+	audit: { at: string; actor: string; actorRole: string; action: string; detail: string }[];
+};
+
+export type BoardPage = {
+	member: { role: string; status: string; name: string; participantId: string };
+	waiting: boolean;
+	/** For a device that waits to be confirmed after the hand-over: the rest of the circle. */
+	circle?: { alone: boolean; others: { id: string; name: string; presence: string; status: string }[] } | null;
+	board?: Board;
+};
+
+export async function boardData(client: Browser, conferenceId: string): Promise<BoardPage> {
+	const page = await client.pageData<BoardPage>(`/c/${conferenceId}`);
+	if (page.status !== 200) throw new Error(`board of ${conferenceId}: HTTP ${page.status}`);
+	return page.data;
+}
+
+export type Account = { name: string; email: string; password: string };
+export type Staff = Account & { client: Browser };
+
+/** Opens the one-time setup link and makes the first coordinator account (signed in). */
+export async function createCoordinator(
+	server: ServerAddress & { setupPath: string | null },
+	who: Partial<Account> = {}
+): Promise<Staff> {
+	if (!server.setupPath) throw new Error('the server printed no setup link (an account exists already)');
+	const account = {
+		name: who.name ?? 'Carla Coördinator',
+		email: who.email ?? `${unique('carla')}@kring.test`,
+		password: who.password ?? 'correct horse battery'
+	};
+	const client = new Browser(server, account.name);
+	expectAction(await client.action(server.setupPath, 'default', account), 'redirect');
+	return { client, ...account };
+}
+
+export async function signIn(server: ServerAddress, email: string, password: string): Promise<Browser> {
+	const client = new Browser(server, email);
+	expectAction(await client.action('/login', 'default', { email, password }), 'redirect');
+	return client;
+}
+
+/** Creates a conference as `coordinator`; returns its id. */
+export async function createConference(
+	coordinator: Browser,
+	input: { title?: string; question?: string } = {}
+): Promise<string> {
+	const { location } = expectAction(
+		await coordinator.action('/staff', 'create', {
+			title: input.title ?? 'Conferentie familie De Vries',
+			question: input.question ?? 'Hoe zorgen we ervoor dat Noor veilig thuis kan blijven wonen?'
+		}),
+		'redirect'
+	);
+	return conferenceIdIn(location, 'create conference');
+}
+
+/** The short room code the coordinator reads out (formatted ABCD-EFGH). */
+export async function roomCodeOf(coordinator: Browser, conferenceId: string): Promise<string> {
+	const code = (await boardData(coordinator, conferenceId)).board?.invite?.roomCode;
+	if (!code) throw new Error(`room code of ${conferenceId}: the board shows none`);
+	return code;
+}
+
+export type FamilyMember = {
+	client: Browser;
+	name: string;
+	participantId: string;
+	status: string;
+	conferenceId: string;
+};
+
+export type JoinOptions = { presence?: 'room' | 'remote' | 'video-visit'; sharedDevice?: boolean };
+
+/**
+ * A family member joins on a new device by typing the room code and a name. Twenty wrong codes
+ * from one address stop that address for 10 minutes.
+ */
+export function joinAsFamily(
+	server: ServerAddress,
+	roomCode: string,
+	name: string,
+	options: JoinOptions = {}
+): Promise<FamilyMember> {
+	return join(server, `/join/${encodeURIComponent(roomCode)}`, name, options);
+}
+
+/** A family member joins by the invite link the coordinator sent (a full URL or a path). */
+export function joinByLink(
+	server: ServerAddress,
+	link: string,
+	name: string,
+	options: JoinOptions = {}
+): Promise<FamilyMember> {
+	return join(server, new URL(link, server.url).pathname, name, options);
+}
+
+async function join(server: ServerAddress, path: string, name: string, options: JoinOptions): Promise<FamilyMember> {
+	const client = new Browser(server, name);
+	const fields: Record<string, string> = { displayName: name, presence: options.presence ?? 'room' };
+	if (options.sharedDevice) fields.sharedDevice = 'on';
+	const { location } = expectAction(await client.action(path, 'default', fields), 'redirect');
+	const conferenceId = conferenceIdIn(location, `join as ${name}`);
+	const { member } = await boardData(client, conferenceId);
+	return { client, name, participantId: member.participantId, status: member.status, conferenceId };
+}
+
+/** The coordinator makes a new family invite link (to send by message); returns the full URL. */
+export async function inviteFamily(coordinator: Browser, conferenceId: string): Promise<string> {
+	const { data } = expectAction(await coordinator.action(`/c/${conferenceId}`, 'familyInvite'), 'success');
+	return String(data?.link);
+}
+
+/** The coordinator invites a professional by name and email; returns the invite link. */
+export async function inviteProfessional(
+	coordinator: Browser,
+	conferenceId: string,
+	who: { name: string; email: string }
+): Promise<string> {
+	const { data } = expectAction(await coordinator.action(`/c/${conferenceId}`, 'professionalInvite', who), 'success');
+	return String(data?.link);
+}
+
+/** A professional without an account opens the invite link and registers; signed in afterwards. */
+export async function registerProfessional(
+	server: ServerAddress,
+	link: string,
+	who: { name: string; password?: string }
+): Promise<{ client: Browser; conferenceId: string }> {
+	const client = new Browser(server, who.name);
+	const { location } = expectAction(
+		await client.action(new URL(link, server.url).pathname, 'register', {
+			name: who.name,
+			password: who.password ?? 'a long professional password'
+		}),
+		'redirect'
+	);
+	return { client, conferenceId: conferenceIdIn(location, 'register professional') };
+}
+
+/** Asks for a phase change; throws when the server refuses it. */
+export async function changePhase(client: Browser, conferenceId: string, to: Phase): Promise<void> {
+	expectAction(await client.action(`/c/${conferenceId}`, 'phase', { to }), 'success');
+}
+
+/**
+ * The coordinator hands over (information → private) and the family confirms its circle, as it
+ * does in the room (docs/design.md §6).
+ */
+export async function handOver(coordinator: Browser, conferenceId: string, family: FamilyMember[]): Promise<void> {
+	await changePhase(coordinator, conferenceId, 'private');
+	await confirmCircle(conferenceId, family);
+}
+
+/**
+ * After the hand-over each family device is confirmed by the one after it (the last by the
+ * first); a lone device confirms itself, with its statement that it is the only one.
+ */
+export async function confirmCircle(conferenceId: string, family: FamilyMember[]): Promise<void> {
+	const path = `/c/${conferenceId}`;
+	if (family.length === 1) {
+		const [alone] = family;
+		const fields = { participantId: alone.participantId, alone: 'yes' };
+		expectAction(await alone.client.action(path, 'confirm', fields), 'success');
+		return;
+	}
+	for (const [i, device] of family.entries()) {
+		const by = family[(i + 1) % family.length];
+		expectAction(await by.client.action(path, 'confirm', { participantId: device.participantId }), 'success');
+	}
+}
+
+/** The professional or coordinator accepts the plan; returns the frozen version's number. */
+export async function acceptPlan(client: Browser, conferenceId: string, conditions = ''): Promise<number> {
+	const { data } = expectAction(await client.action(`/c/${conferenceId}`, 'accept', { conditions }), 'success');
+	return Number(data?.version);
+}
+
+export async function removeParticipant(client: Browser, conferenceId: string, participantId: string): Promise<void> {
+	expectAction(await client.action(`/c/${conferenceId}`, 'remove', { participantId }), 'success');
+}
+
+/**
+ * A new conference of `coordinator` with these family members in it (before private time). They
+ * join by the family invite link; the walking skeleton joins by code.
+ */
+export async function conferenceWithFamily(
+	server: ServerAddress,
+	coordinator: Browser,
+	names: string[],
+	conference: { title?: string; question?: string } = {}
+): Promise<{ conferenceId: string; roomCode: string; familyLink: string; family: FamilyMember[] }> {
+	const conferenceId = await createConference(coordinator, conference);
+	const roomCode = await roomCodeOf(coordinator, conferenceId);
+	const familyLink = await inviteFamily(coordinator, conferenceId);
+	const family: FamilyMember[] = [];
+	for (const name of names) family.push(await joinByLink(server, familyLink, name));
+	return { conferenceId, roomCode, familyLink, family };
+}
+
+function conferenceIdIn(location: string | undefined, step: string): string {
+	const id = /^\/c\/([a-z0-9]+)$/.exec(location ?? '')?.[1];
+	if (!id) throw new Error(`${step}: unexpected redirect to ${location}`);
+	return id;
+}
