@@ -7,7 +7,7 @@ import { addAgreement, agreementTexts } from '../support/edits';
 import { maskedFrame, openRawSocket } from '../support/raw-socket';
 import { waitForClose, waitForConvergence, waitUntil } from '../support/yjs-client';
 
-// The default limit (4 MiB) is tested as it ships.
+// The default limit (512 KiB) is tested as it ships.
 const kring = kringForThisFile();
 
 function message(write: (encoder: encoding.Encoder) => void): Uint8Array {
@@ -63,9 +63,9 @@ it('malformed and over-size messages close only the socket that sent them; the f
 		);
 	}
 
-	// One message over the 4 MiB limit: refused by its size (1009), before anything reads it.
+	// One message over the 512 KiB limit: refused by its size (1009), before anything reads it.
 	const big = await openRawSocket(bob.client, conferenceId, 'plan');
-	const oversize = new Uint8Array(4 * 1024 * 1024 + 1);
+	const oversize = new Uint8Array(512 * 1024 + 1);
 	oversize.set(message((e) => (encoding.writeVarUint(e, 0), encoding.writeVarUint(e, 2))));
 	big.send(oversize);
 	expect((await waitForClose(big.closed, 'the server closes the socket that sent too much')).code).toBe(

@@ -27,11 +27,13 @@ import {
 	boardData,
 	changePhase,
 	createConference,
+	handOver,
 	inviteProfessional,
 	joinAsFamily,
 	registerProfessional,
 	roomCodeOf,
-	unique
+	unique,
+	type FamilyMember
 } from '../support/steps';
 import { includesState, waitUntil } from '../support/yjs-client';
 
@@ -100,11 +102,14 @@ it('the family, the professional and (until closing) the coordinator get the acc
 	const conferenceId = await createConference(carla, { title: johan.title, question: johan.question });
 	const roomCode = await roomCodeOf(carla, conferenceId);
 	const family = new Map<string, Browser>();
-	for (const person of johan.participants.filter((p) => p.role === 'family'))
-		family.set(
-			person.name,
-			(await joinAsFamily(server, roomCode, person.name, { presence: person.presence as 'room' | 'remote' })).client
-		);
+	const devices: FamilyMember[] = [];
+	for (const person of johan.participants.filter((p) => p.role === 'family')) {
+		const device = await joinAsFamily(server, roomCode, person.name, {
+			presence: person.presence as 'room' | 'remote'
+		});
+		devices.push(device);
+		family.set(person.name, device.client);
+	}
 	const invite = await inviteProfessional(carla, conferenceId, {
 		name: 'Gezinsvoogd',
 		email: `${unique('gezinsvoogd')}@kring.test`
@@ -122,8 +127,8 @@ it('the family, the professional and (until closing) the coordinator get the acc
 	const briefSeen = docs.open(carla, conferenceId, 'brief');
 	await waitUntil(() => includesState(briefSeen.doc, brief.doc), 'the brief is stored', { docs: [briefSeen.doc] });
 
-	// In private time the family writes its plan.
-	await changePhase(carla, conferenceId, 'private');
+	// In private time, once the family has confirmed its circle, it writes its plan.
+	await handOver(carla, conferenceId, devices);
 	const plan = docs.open(father, conferenceId, 'plan');
 	await plan.synced;
 	for (const agreement of johan.plan.agreements)

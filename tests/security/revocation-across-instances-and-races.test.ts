@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLOSE } from '$lib/collab/close-codes';
+import { conditionsOf, createBriefItem } from '$lib/plan/shape';
 import * as Y from 'yjs';
 import { addAgreement } from '../support/edits';
 import { found } from '../support/found';
@@ -201,7 +202,8 @@ describe('a staff socket that closes while its edit is still being stored', () =
 		try {
 			// A last edit (its storing now waits on the lock), and a cursor move queued behind it.
 			const before = Y.encodeStateVector(own);
-			own.getArray('conditions').push([new Y.Map([['text', new Y.Text(lastWords)]])]);
+			// A condition as the board writes it: the update guard refuses an item without its fields.
+			conditionsOf(own).push([createBriefItem({ by: 'Jeugdzorg', text: lastWords })]);
 			socket.send(syncUpdate(Y.encodeStateAsUpdate(own, before)));
 			socket.send(awarenessMessage([{ clientId: PROFESSIONAL_CLIENT, clock: 2, state: { focus: 'still-here' } }]));
 			// A broken frame: the server closes the socket at once, so it has read all of the above.

@@ -105,3 +105,43 @@ export async function typeInto(
 export function fieldText(doc: Y.Doc, field: MetaField): string {
 	return metaText(doc, field).toString();
 }
+
+/**
+ * An hour of typing on one phone (12,000 keys by default): every 30 keys a jump to another place
+ * — an agreement's rich text or its "when", a ground rule, a plan-wide field — with one key in ten
+ * a backspace. Each key is its own change, as on a keyboard. Deterministic for a given seed.
+ * Needs at least one agreement in the plan.
+ */
+export function typeForAnHour(doc: Y.Doc, options: { keys?: number; seed?: number } = {}): void {
+	let seed = options.seed ?? 1;
+	const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+	const pick = <T>(list: T[]): T => list[Math.floor(random() * list.length)];
+	const keys = options.keys ?? 12_000;
+	const letters = 'etaoin shrdlu';
+	const places = (): Y.Text[] => {
+		const texts: Y.Text[] = [];
+		for (const agreement of agreementsOf(doc).toArray()) {
+			texts.push(agreement.get('when') as Y.Text);
+			const fragment = agreement.get('text') as Y.XmlFragment;
+			let paragraph = fragment.get(0) as Y.XmlElement | undefined;
+			if (!paragraph) {
+				paragraph = new Y.XmlElement('paragraph');
+				fragment.insert(0, [paragraph]);
+			}
+			if (!(paragraph.get(0) instanceof Y.XmlText)) paragraph.insert(0, [new Y.XmlText()]);
+			texts.push(paragraph.get(0) as Y.XmlText);
+		}
+		for (const rule of groundRulesOf(doc).toArray()) texts.push(rule.get('text') as Y.Text);
+		for (const field of ['monitor', 'evaluation', 'contingency'] as const) texts.push(metaText(doc, field));
+		return texts;
+	};
+	let typed = 0;
+	while (typed < keys) {
+		const text = pick(places());
+		let at = Math.floor(random() * (text.length + 1));
+		for (let k = 0; k < 30 && typed < keys; k++, typed++) {
+			if (random() < 0.1 && at > 0) text.delete(--at, 1);
+			else text.insert(at++, pick([...letters]));
+		}
+	}
+}

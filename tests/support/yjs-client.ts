@@ -10,6 +10,7 @@ import type { DocumentName } from '../../src/lib/conference/phases';
 import { found } from './found';
 import type { ServerAddress } from './http-client';
 import type { CloseRecord } from './raw-socket';
+import { decodeMessage, MESSAGE } from './y-messages';
 
 /** Whose cookies a socket carries, and to which server: a Browser. */
 type Person = { server: ServerAddress; cookieHeader(): string };
@@ -104,6 +105,15 @@ export function openDoc(
 			doc.destroy();
 		}
 	};
+}
+
+/** The reasons of every y-protocols auth message ("permission denied: …") among `messages`, in order. */
+export function deniedReasons(messages: Uint8Array[]): string[] {
+	return messages.flatMap((message) => {
+		if (message[0] !== MESSAGE.auth) return [];
+		const decoded = decodeMessage(message);
+		return decoded.kind === 'auth' ? [decoded.reason] : [];
+	});
 }
 
 /** The documents a test file opens, so that its afterAll can close them all. */

@@ -2,10 +2,12 @@ import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
 import {
 	buildStoredDoc,
+	decodeProblem,
 	isUnreadableDocument,
 	verifySnapshot,
 	type StoredUpdate
 } from '../../src/lib/server/stored-doc';
+import { nestedArrayUpdate } from '../support/hostile-updates';
 
 function typed(clientID: number, text: string): Y.Doc {
 	const doc = new Y.Doc();
@@ -31,6 +33,19 @@ describe('reading a stored document back', () => {
 		expect(isUnreadableDocument(caught)).toBe(true);
 		expect((caught as Error).message).toContain('stored update 8 of conf1/plan cannot be read');
 		expect((caught as Error).message).not.toMatch(/Geheim|tante|Oma/);
+	});
+
+	it('stops at a stored update nested thousands deep every time, warm or cold, before Yjs recurses into it', () => {
+		const rows: StoredUpdate[] = [
+			{ id: 7, update: Y.encodeStateAsUpdate(typed(1, 'Oma belt op maandag')) },
+			{ id: 8, update: nestedArrayUpdate(5_500) }
+		];
+		expect(() => buildStoredDoc('conf1', 'plan', undefined, rows)).toThrow(
+			'stored update 8 of conf1/plan cannot be read'
+		);
+		// The repair tool sees the same row as unreadable.
+		expect(decodeProblem(rows[1].update)).toContain('UnreadableUpdateError');
+		expect(decodeProblem(rows[0].update)).toBeNull();
 	});
 
 	it('stops at a stored snapshot that cannot be read', () => {

@@ -46,7 +46,15 @@ function boardFor(role: Role, phase: Phase, extra: Partial<Board> = {}): Board {
 	} as Board;
 }
 
-type FakeDoc = { name: DocumentName; wish: DocumentWish; destroyed: boolean; forgotten: boolean };
+type FakeDoc = {
+	name: DocumentName;
+	wish: DocumentWish;
+	destroyed: boolean;
+	forgotten: boolean;
+	changeUndone: boolean;
+	/** What the live document calls once the server refused a change from it and its copy is gone. */
+	refused: () => void;
+};
 
 function setUp(first: BoardPageData) {
 	let data = $state(first);
@@ -61,8 +69,8 @@ function setUp(first: BoardPageData) {
 		wipe: async () => {
 			calls.push('wipe');
 		},
-		openDocument: (name, wish) => {
-			const doc: FakeDoc = { name, wish, destroyed: false, forgotten: false };
+		openDocument: (name, wish, refused) => {
+			const doc: FakeDoc = { name, wish, destroyed: false, forgotten: false, changeUndone: false, refused };
 			opened.push(doc);
 			return Object.assign(doc, {
 				destroy: () => void (doc.destroyed = true),
@@ -218,6 +226,24 @@ describe('which documents are open', () => {
 		});
 		expect(setUp(page(boardFor('family', 'private'), true)).open()[0].wish.keepOnDevice).toBe(false);
 		expect(setUp(page(boardFor('professional', 'presentation'))).open()[0].wish.keepOnDevice).toBe(false);
+	});
+
+	it('opens a document afresh after the server refused a change from this device, and says the change was undone', () => {
+		const { state, opened, open } = setUp(page(boardFor('family', 'information')));
+		const plan = opened.find((doc) => doc.name === 'plan')!;
+		plan.refused();
+		flushSync();
+		expect(opened.map((doc) => [doc.name, doc.destroyed, doc.changeUndone])).toEqual([
+			['brief', false, false],
+			['plan', true, false],
+			['plan', false, true]
+		]);
+		expect(state.plan).toMatchObject({ name: 'plan', destroyed: false, changeUndone: true });
+		// A late word from the copy already replaced opens nothing more.
+		plan.refused();
+		flushSync();
+		expect(opened).toHaveLength(3);
+		expect(open()).toHaveLength(2);
 	});
 
 	it('opens the documents once a waiting member is let in, and closes them when the page goes', () => {

@@ -21,29 +21,39 @@ export type DocumentWish = {
 	storageKey: string;
 };
 export type DocumentWishes = Record<DocumentName, DocumentWish | null>;
-export type OpenDocument = (name: DocumentName, wish: DocumentWish) => LiveDoc;
+/** `onRefused`: the server refused a change from this device and its copy is gone; open the document afresh. */
+export type OpenDocument = (name: DocumentName, wish: DocumentWish, onRefused: () => void) => LiveDoc;
 
-const openLiveDoc: OpenDocument = (name, wish) =>
-	new LiveDoc(wish.conferenceId, name, wish.access, { keepOnDevice: wish.keepOnDevice, storageKey: wish.storageKey });
+const openLiveDoc: OpenDocument = (name, wish, onRefused) =>
+	new LiveDoc(wish.conferenceId, name, wish.access, {
+		keepOnDevice: wish.keepOnDevice,
+		storageKey: wish.storageKey,
+		onRefused
+	});
 
-function keyOf(wish: DocumentWish | null): string | null {
-	return wish && JSON.stringify([wish.conferenceId, wish.access, wish.keepOnDevice, wish.storageKey]);
+function keyOf(wish: DocumentWish | null, opened: number): string | null {
+	return wish && JSON.stringify([wish.conferenceId, wish.access, wish.keepOnDevice, wish.storageKey, opened]);
 }
 
 /**
  * The live documents this device has open. A document opens when it is wished for (the page
  * wishes only what access() allows) and closes when it no longer is. It is closed and opened
- * again only when the wish itself changes: a reload of the page data that changes nothing about
- * access keeps the sockets as they are.
+ * again only when the wish itself changes (a reload of the page data that changes nothing about
+ * access keeps the sockets as they are), or from the server's copy when the server refused a
+ * change from this device.
  */
 export class LiveDocuments {
 	brief = $state<LiveDoc | null>(null);
 	plan = $state<LiveDoc | null>(null);
 	readonly #wishes: () => DocumentWishes;
 	readonly #open: OpenDocument;
+	/** Documents to be opened next after a refused change: the new copy says the change was undone. */
+	readonly #afterRefusal: Record<DocumentName, boolean> = { brief: false, plan: false };
+	/** How often each document was opened afresh after the server refused a change from this device. */
+	readonly #refusals = $state({ brief: 0, plan: 0 });
 	// Only these strings decide whether a document is open.
-	readonly #briefKey = $derived.by(() => keyOf(this.#wishes().brief));
-	readonly #planKey = $derived.by(() => keyOf(this.#wishes().plan));
+	readonly #briefKey = $derived.by(() => keyOf(this.#wishes().brief, this.#refusals.brief));
+	readonly #planKey = $derived.by(() => keyOf(this.#wishes().plan, this.#refusals.plan));
 
 	constructor(wishes: () => DocumentWishes, open: OpenDocument = openLiveDoc) {
 		this.#wishes = wishes;
@@ -57,12 +67,25 @@ export class LiveDocuments {
 	}
 
 	#follow(name: DocumentName, key: string | null): (() => void) | undefined {
+		const afterRefusal = this.#afterRefusal[name];
+		this.#afterRefusal[name] = false;
 		if (key === null) return;
 		const wish = untrack(() => this.#wishes()[name]);
 		if (!wish) return;
-		const doc = untrack(() => this.#open(name, wish));
+		// Only the copy that is open now may ask to be replaced, and only once.
+		let current = true;
+		const doc = untrack(() =>
+			this.#open(name, wish, () => {
+				if (!current) return;
+				current = false;
+				this.#afterRefusal[name] = true;
+				this.#refusals[name]++;
+			})
+		);
+		if (afterRefusal) doc.changeUndone = true;
 		this[name] = doc;
 		return () => {
+			current = false;
 			this[name] = null;
 			doc.destroy();
 		};

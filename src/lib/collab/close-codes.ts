@@ -7,6 +7,8 @@ export const CLOSE = {
 	removed: { code: 4401, reason: 'participant removed' },
 	signedOut: { code: 4401, reason: 'signed out' },
 	malformed: { code: 4400, reason: 'malformed message' },
+	/** An update the update guard refused (too big, pending, or not the documents' shape); the client was told why. */
+	refused: { code: 4422, reason: 'change refused' },
 	storageFailed: { code: 4500, reason: 'could not store the change, reconnect' },
 	/** The same session opened more sockets than it may hold: its oldest makes way. */
 	superseded: { code: 4409, reason: 'opened again on this device' },

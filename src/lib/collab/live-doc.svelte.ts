@@ -16,7 +16,7 @@ export type PresenceEntry = {
 	focus?: string;
 };
 export type LinkState = 'connecting' | 'connected' | 'offline' | 'closed';
-export type ClosedBy = 'revoked' | 'removed' | 'too_large' | 'superseded' | 'flooded';
+export type ClosedBy = 'revoked' | 'removed' | 'too_large' | 'superseded' | 'flooded' | 'refused';
 
 /** Close codes by which the server says no on purpose, and what the board tells its user. */
 const CLOSED_BY = new Map<number, ClosedBy>([
@@ -43,6 +43,8 @@ export class LiveDoc {
 	synced = $state(false);
 	/** Why the server closed the socket, when it did so on purpose (phase change, removal, too large, …). */
 	closedBy = $state<ClosedBy | null>(null);
+	/** Opened afresh because the server refused a change from this device: the board says it was undone. */
+	changeUndone = $state(false);
 	presence = $state<PresenceEntry[]>([]);
 	/** The server cannot store edits right now (its database is stuck); they wait here and on the server. */
 	savingPaused = $state(false);
@@ -53,7 +55,12 @@ export class LiveDoc {
 		readonly conferenceId: string,
 		readonly name: DocumentName,
 		readonly access: Access,
-		options: { keepOnDevice: boolean; storageKey: string }
+		options: {
+			keepOnDevice: boolean;
+			storageKey: string;
+			/** Called once this device's copy is gone after a refused change: open the document afresh. */
+			onRefused?: () => void;
+		}
 	) {
 		const protocol = location.protocol === 'https:' ? 'wss' : 'ws';
 		if (options.keepOnDevice && access === 'write') {
@@ -77,6 +84,7 @@ export class LiveDoc {
 		this.provider.on('connection-close', (event: CloseEvent | null) => {
 			// The next connection is told again if saving is still paused.
 			this.savingPaused = false;
+			if (event?.code === CLOSE.refused.code) return this.dropRefusedChange(options.onRefused);
 			// Not a refusal for good: once the stored document is repaired, the next attempt opens it.
 			if (event?.code === CLOSE.unreadable.code) this.unreadable = true;
 			const closedBy = event ? CLOSED_BY.get(event.code) : undefined;
@@ -93,6 +101,24 @@ export class LiveDoc {
 		awareness.on('change', () => queueMicrotask(() => this.readPresence()));
 		// The server fills in name and role from the session; the client only says where it is.
 		awareness.setLocalStateField('focus', null);
+	}
+
+	/**
+	 * The server refused a change from this device (it told why in a "refused: <rule>" auth
+	 * message) and will never take it. This copy holds it, and would send it again on every
+	 * reconnect, and from IndexedDB on every reload: so the copy is dropped, and the board opens
+	 * the document afresh from the server's. Whatever else this device had not sent yet goes too:
+	 * it came in the same refused update.
+	 */
+	private dropRefusedChange(onRefused: (() => void) | undefined): void {
+		this.closedBy = 'refused';
+		this.provider.shouldConnect = false;
+		this.link = 'closed';
+		// Should the copy stay on the device, opening it again would send the change again: then stay closed.
+		this.forget().then(
+			() => onRefused?.(),
+			() => {}
+		);
 	}
 
 	private readPresence(): void {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PARTICIPANT_STATUSES } from './participants';
 import {
+	accountCan,
 	ACTIONS,
 	actionsFor,
 	actionsOf,
@@ -15,6 +16,7 @@ import {
 	PHASE_CHANGES,
 	SEND_AWAY_ALONE,
 	sendsTheUnconfirmedToTheDoor,
+	type AccountAction,
 	type Action
 } from './permissions';
 import { PHASES, ROLES, type Phase, type Role } from './phases';
@@ -218,5 +220,17 @@ describe('sending devices away', () => {
 
 	it("the coordinator's removals before private time are not counted", () => {
 		for (const sent of [0, 1, 7]) expect(maySendAwayAlone('coordinator', sent)).toBe(true);
+	});
+});
+
+describe('what a staff account may do outside a conference', () => {
+	it('only a coordinator creates conferences', () => {
+		expect(accountCan('coordinator', 'create_conference')).toBe(true);
+		expect(accountCan('professional', 'create_conference')).toBe(false);
+	});
+
+	it('fails closed on anything outside the table', () => {
+		expect(accountCan('coordinator', 'toString' as AccountAction)).toBe(false);
+		expect(accountCan('coordinator', '__proto__' as AccountAction)).toBe(false);
 	});
 });

@@ -1,5 +1,5 @@
 import type { ParticipantStatus } from './participants';
-import { PHASES, type Phase, type Role } from './phases';
+import { PHASES, type Phase, type Role, type StaffRole } from './phases';
 
 /**
  * Every action a member may take in a conference, besides reading and writing documents
@@ -187,4 +187,13 @@ export function transitionsFor(role: Role, from: Phase): Phase[] {
 	return PHASE_CHANGES.filter((change) => change.from === from && can(role, from, change.action)).map(
 		(change) => change.to
 	);
+}
+
+/** What a staff account may do outside any conference. */
+const ACCOUNT_TABLE = { create_conference: ['coordinator'] } as const satisfies Record<string, readonly StaffRole[]>;
+export type AccountAction = keyof typeof ACCOUNT_TABLE;
+
+export function accountCan(role: StaffRole, action: AccountAction): boolean {
+	const roles: unknown = Object.hasOwn(ACCOUNT_TABLE, action) ? ACCOUNT_TABLE[action] : undefined;
+	return Array.isArray(roles) && roles.includes(role);
 }

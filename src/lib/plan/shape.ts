@@ -1,6 +1,6 @@
 import * as Y from 'yjs';
 import type { Presence } from '$lib/conference/participants';
-import type { Role } from '$lib/conference/phases';
+import type { DocumentName, Role } from '$lib/conference/phases';
 
 /**
  * The shape of the two live documents. Both sides (browser and server) read and write them
@@ -73,6 +73,46 @@ export type FrozenPlan = {
 	acceptedAt: string;
 	/** Absent in versions accepted before Kring froze who took part. */
 	people?: FrozenPerson[];
+};
+
+/**
+ * What each part of the two documents holds, as data: the update guard (update-guard.ts)
+ * refuses a change that does not fit it. `string` is a plain string value, `theme` one of THEMES,
+ * `text` a Y.Text of plain characters, `strings` a Y.Array of strings, `richText` a Tiptap
+ * Y.XmlFragment. A list holds Y.Maps with exactly these fields (docs/design.md §4).
+ */
+export type FieldShape = 'string' | 'theme' | 'text' | 'strings' | 'richText';
+export type TopLevelShape =
+	| { kind: 'list'; fields: Readonly<Record<string, FieldShape>> }
+	| { kind: 'text' }
+	| { kind: 'richText' };
+
+const BRIEF_ITEM_FIELDS = { id: 'string', by: 'string', theme: 'theme', text: 'text' } as const;
+const AGREEMENT_FIELDS = {
+	id: 'string',
+	theme: 'theme',
+	when: 'text',
+	who: 'strings',
+	answers: 'strings',
+	text: 'richText',
+	status: 'string',
+	createdBy: 'string'
+} as const;
+const GROUND_RULE_FIELDS = { id: 'string', text: 'text' } as const;
+
+export const DOCUMENT_SHAPES: Readonly<Record<DocumentName, Readonly<Record<string, TopLevelShape>>>> = {
+	brief: {
+		concerns: { kind: 'list', fields: BRIEF_ITEM_FIELDS },
+		conditions: { kind: 'list', fields: BRIEF_ITEM_FIELDS },
+		information: { kind: 'richText' }
+	},
+	plan: {
+		agreements: { kind: 'list', fields: AGREEMENT_FIELDS },
+		groundRules: { kind: 'list', fields: GROUND_RULE_FIELDS },
+		monitor: { kind: 'text' },
+		evaluation: { kind: 'text' },
+		contingency: { kind: 'text' }
+	}
 };
 
 export const concernsOf = (doc: Y.Doc) => doc.getArray<Y.Map<unknown>>('concerns');

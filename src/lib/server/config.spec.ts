@@ -27,7 +27,7 @@ describe('loadConfig', () => {
 			redisPrefix: 'kring:',
 			dataDir: resolve('data'),
 			migrationsDir: resolve('drizzle'),
-			maxMessageBytes: 4 * 1024 * 1024,
+			maxMessageBytes: 512 * 1024,
 			socketsPerSession: 8,
 			socketsPerRoom: 200,
 			socketMessagesPerSecond: 100,

@@ -86,8 +86,9 @@ export const VARIABLES = [
 	{ name: 'KRING_MIGRATIONS', fallback: '`./drizzle`', meaning: 'Folder of the database migrations.' },
 	{
 		name: 'KRING_MAX_MESSAGE_BYTES',
-		fallback: '4194304 (4 MiB)',
-		meaning: 'Largest live message accepted; a larger one closes its socket.'
+		fallback: '524288 (512 KiB)',
+		meaning:
+			'Largest live message accepted; a larger one closes its socket. A plan with its history fits in a few hundred KB, and so does an hour of offline typing.'
 	},
 	{
 		name: 'KRING_SOCKETS_PER_SESSION',
@@ -184,7 +185,8 @@ export class ConfigError extends Error {
 export const DAY_MS = 24 * 3600_000;
 /** Kring is not an archive: a year after closing, whoever needs the plan has downloaded it. */
 export const MAX_RETENTION_DAYS = 365;
-const MIB = 1024 * 1024;
+const KIB = 1024;
+const MIB = 1024 * KIB;
 /** setInterval treats a longer delay as 1 ms. */
 const LONGEST_TIMER_MS = 2 ** 31 - 1;
 const MS = 'a whole number of milliseconds';
@@ -233,7 +235,7 @@ export function loadConfig(env: Env = process.env): Config {
 		redisPrefix: read.redisPrefix('KRING_REDIS_PREFIX') ?? 'kring:',
 		dataDir: resolve(read.text('KRING_DATA_DIR') ?? 'data'),
 		migrationsDir: resolve(read.text('KRING_MIGRATIONS') ?? 'drizzle'),
-		maxMessageBytes: read.wholeNumber('KRING_MAX_MESSAGE_BYTES', 4 * MIB, 1024, 64 * MIB, 'a whole number of bytes'),
+		maxMessageBytes: read.wholeNumber('KRING_MAX_MESSAGE_BYTES', 512 * KIB, 1024, 64 * MIB, 'a whole number of bytes'),
 		socketsPerSession: read.wholeNumber('KRING_SOCKETS_PER_SESSION', 8, 1, 1000, 'a whole number of connections'),
 		socketsPerRoom: read.wholeNumber('KRING_SOCKETS_PER_ROOM', 200, 1, 100_000, 'a whole number of connections'),
 		socketMessagesPerSecond: read.wholeNumber(

@@ -1,8 +1,10 @@
 import * as Y from 'yjs';
+import { applyStoredUpdate } from '../plan/update-reader';
 
 /**
  * Reading a document back from what is stored (a snapshot plus the update log), shared by the
- * document store and `scripts/doc-repair.ts`. Imports only Yjs, so the repair tool runs it with tsx.
+ * document store and `scripts/doc-repair.ts`. Imports only Yjs and the update reader (relatively),
+ * so the repair tool runs it with tsx.
  */
 
 export type StoredSnapshot = { state: Uint8Array; upToUpdateId: number };
@@ -51,7 +53,7 @@ export function describeDecodeFailure(error: unknown): string {
 /** Applies `bytes` to `doc`, or throws UnreadableDocumentError naming the part. */
 function applyPart(doc: Y.Doc, bytes: Uint8Array, part: StoredPart, conferenceId: string, documentName: string) {
 	try {
-		Y.applyUpdate(doc, bytes);
+		applyStoredUpdate(doc, bytes);
 	} catch (error) {
 		throw new UnreadableDocumentError(conferenceId, documentName, part, describeDecodeFailure(error));
 	}
@@ -91,8 +93,9 @@ export function buildStoredDoc(
 /** Whether one stored part can be read on its own: null when it can, else why not. */
 export function decodeProblem(bytes: Uint8Array): string | null {
 	try {
+		// Depth first: Yjs's decoder recurses, and deep nesting would fail only on a cold process.
+		applyStoredUpdate(new Y.Doc({ gc: true }), bytes);
 		Y.decodeUpdate(bytes);
-		Y.applyUpdate(new Y.Doc({ gc: true }), bytes);
 		return null;
 	} catch (error) {
 		return describeDecodeFailure(error);

@@ -297,5 +297,6 @@ export const en = {
 		'“Question and worries” cannot be opened right now: something is wrong with what Kring stored of it. Nothing has been thrown away. Ask the coordinator for help; Kring keeps trying.',
 	'store.unreadable_plan':
 		'“Our plan” cannot be opened right now: something is wrong with what Kring stored of it. Nothing has been thrown away. Ask the coordinator for help; Kring keeps trying.',
-	'my_data.status.unconfirmed': 'not confirmed yet'
+	'my_data.status.unconfirmed': 'not confirmed yet',
+	'board.change_refused': 'Your last change could not be saved and has been undone. You now see what is saved.'
 } as const satisfies Translation<'en'>;

@@ -303,5 +303,7 @@ export const nl = {
 		'„Vraag en zorgen” kan nu niet worden geopend: er is iets mis met wat Kring ervan heeft bewaard. Er is niets weggegooid. Vraag de coördinator om hulp; Kring probeert het steeds opnieuw.',
 	'store.unreadable_plan':
 		'„Ons plan” kan nu niet worden geopend: er is iets mis met wat Kring ervan heeft bewaard. Er is niets weggegooid. Vraag de coördinator om hulp; Kring probeert het steeds opnieuw.',
-	'my_data.status.unconfirmed': 'nog niet bevestigd'
+	'my_data.status.unconfirmed': 'nog niet bevestigd',
+	'board.change_refused':
+		'Je laatste wijziging kon niet worden bewaard en is teruggedraaid. Je ziet nu wat er bewaard is.'
 } as const satisfies { readonly [key: string]: string | PluralForms<'nl'> };

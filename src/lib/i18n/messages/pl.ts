@@ -304,5 +304,7 @@ export const pl = {
 		'„Pytanie i obawy” nie da się teraz otworzyć: coś jest nie tak z tym, co Kring z tego zapisał. Nic nie zostało usunięte. Poproś koordynatora o pomoc; Kring próbuje dalej.',
 	'store.unreadable_plan':
 		'„Nasz plan” nie da się teraz otworzyć: coś jest nie tak z tym, co Kring z niego zapisał. Nic nie zostało usunięte. Poproś koordynatora o pomoc; Kring próbuje dalej.',
-	'my_data.status.unconfirmed': 'jeszcze niepotwierdzone'
+	'my_data.status.unconfirmed': 'jeszcze niepotwierdzone',
+	'board.change_refused':
+		'Nie udało się zapisać twojej ostatniej zmiany, więc została cofnięta. Widzisz teraz to, co jest zapisane.'
 } as const satisfies Translation<'pl'>;

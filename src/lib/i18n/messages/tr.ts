@@ -297,5 +297,6 @@ export const tr = {
 		'“Soru ve endişeler” şu anda açılamıyor: Kring’in bundan sakladıklarında bir sorun var. Hiçbir şey silinmedi. Koordinatörden yardım iste; Kring yeniden denemeye devam ediyor.',
 	'store.unreadable_plan':
 		'“Planımız” şu anda açılamıyor: Kring’in bundan sakladıklarında bir sorun var. Hiçbir şey silinmedi. Koordinatörden yardım iste; Kring yeniden denemeye devam ediyor.',
-	'my_data.status.unconfirmed': 'henüz onaylanmadı'
+	'my_data.status.unconfirmed': 'henüz onaylanmadı',
+	'board.change_refused': 'Son değişikliğin kaydedilemedi ve geri alındı. Şimdi kaydedilmiş olanı görüyorsun.'
 } as const satisfies Translation<'tr'>;

@@ -3,6 +3,7 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
 import { MESSAGE_SAVING, SAVING_PAUSED, SAVING_RESUMED } from '$lib/collab/saving';
+import { assertWellFormedUpdate } from '$lib/plan/update-guard';
 
 /** Message types of the y-websocket protocol, as the `y-websocket` client provider speaks it. */
 export const MESSAGE_SYNC = 0;
@@ -62,7 +63,10 @@ export function encodeSaving(paused: boolean): Uint8Array {
 	return encoding.toUint8Array(encoder);
 }
 
-/** Throws when bytes are not a well-formed Yjs update, before anything is stored. */
+/**
+ * Throws when bytes are not a well-formed Yjs update, before anything is stored. Reads without
+ * recursion: Yjs's own decoder overflows the stack on values nested a few thousand deep.
+ */
 export function assertValidUpdate(update: Uint8Array): void {
-	Y.decodeUpdate(update);
+	assertWellFormedUpdate(update);
 }

@@ -6,6 +6,7 @@ import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
 import { access } from '$lib/conference/access';
 import type { DocumentName, Phase, Role } from '$lib/conference/phases';
+import { addConcern } from '../../../../tests/support/edits';
 import { waitForConvergence, waitUntil } from '../../../../tests/support/yjs-client';
 import type { BusMessage } from '../bus';
 import { CollabConnection } from './connection';
@@ -183,7 +184,14 @@ const anna = { participantId: 'p-anna', role: 'family' } as const;
 const bob = { participantId: 'p-bob', role: 'family' } as const;
 const carla = { participantId: 'p-carla', role: 'coordinator' } as const;
 
-const notes = (doc: Y.Doc) => doc.getText('notes').toString();
+const notes = (doc: Y.Doc) => doc.getText('contingency').toString();
+const concerns = (doc: Y.Doc) => doc.getArray('concerns').length;
+function decodeAuthReason(message: Uint8Array): string {
+	const decoder = decoding.createDecoder(message);
+	decoding.readVarUint(decoder);
+	decoding.readVarUint(decoder);
+	return decoding.readVarString(decoder);
+}
 const deniedMessages = (phone: Phone) => phone.received.filter((message) => message[0] === MESSAGE_AUTH).length;
 
 describe('Room', () => {
@@ -192,8 +200,8 @@ describe('Room', () => {
 		const a = join(room, anna);
 		const b = join(room, bob);
 
-		a.doc.getText('notes').insert(0, 'Anna kookt. ');
-		b.doc.getText('notes').insert(0, 'Bob haalt op. ');
+		a.doc.getText('contingency').insert(0, 'Anna kookt. ');
+		b.doc.getText('contingency').insert(0, 'Bob haalt op. ');
 		await waitForConvergence([a.doc, b.doc, room.doc]);
 		expect(notes(a.doc)).toContain('Anna kookt.');
 		expect(notes(a.doc)).toContain('Bob haalt op.');
@@ -208,7 +216,7 @@ describe('Room', () => {
 		await Promise.all([a.handled(), b.handled()]);
 		hold();
 
-		a.doc.getText('notes').insert(0, 'Anna kookt.');
+		a.doc.getText('contingency').insert(0, 'Anna kookt.');
 		await waitUntil(() => waiting.length === 1, 'the update never reached the store');
 		expect(notes(room.doc)).toBe('');
 		expect(published.filter((message) => message.type === 'doc-update')).toEqual([]);
@@ -228,7 +236,7 @@ describe('Room', () => {
 		expect(c.connection.access).toBe('read');
 
 		const intruder = new Y.Doc();
-		intruder.getText('notes').insert(0, 'de coördinator schrijft');
+		intruder.getText('contingency').insert(0, 'de coördinator schrijft');
 		c.send(encodeUpdate(Y.encodeStateAsUpdate(intruder)));
 		c.send(encodeUpdate(Y.encodeStateAsUpdate(intruder)));
 		await c.handled();
@@ -238,6 +246,29 @@ describe('Room', () => {
 		expect(deniedMessages(c)).toBe(1);
 		await a.handled();
 		expect(notes(a.doc)).toBe('');
+	});
+
+	it("a writer's update that does not fit the plan is neither stored nor sent on; the writer is told why and closed", async () => {
+		const { store, committed } = heldStore();
+		const room = await openRoom('information', { store });
+		const a = join(room, anna);
+		const b = join(room, bob);
+		await Promise.all([a.handled(), b.handled()]);
+
+		a.doc.getText('not-a-part-of-the-plan').insert(0, 'Anna schrijft ernaast');
+		await a.handled();
+		expect(a.socket.closedWith).toEqual({ code: CLOSE.refused.code, reason: CLOSE.refused.reason });
+		const told = a.received.filter((message) => message[0] === MESSAGE_AUTH);
+		expect(told.map((message) => decodeAuthReason(message))).toEqual(['refused: shape']);
+		expect(committed).toEqual([]);
+		expect(Y.encodeStateVector(room.doc)).toEqual(Y.encodeStateVector(new Y.Doc()));
+
+		// Bob's keystroke after it is taken as always.
+		b.doc.getText('contingency').insert(0, 'Bob haalt op.');
+		await waitUntil(() => notes(room.doc) === 'Bob haalt op.', "Bob's edit did not reach the room", {
+			docs: [room.doc]
+		});
+		expect(committed).toHaveLength(1);
 	});
 
 	it('a phase change closes those who lose access and turns writers into readers; news of a lower version changes nothing', async () => {
@@ -259,7 +290,7 @@ describe('Room', () => {
 
 	it('takes the phase stored meanwhile when it has loaded, and starts from the stored document', async () => {
 		const stored = new Y.Doc();
-		stored.getText('notes').insert(0, 'al opgeslagen');
+		stored.getText('contingency').insert(0, 'al opgeslagen');
 		const room = await openRoom('information', {
 			store: heldStore(Y.encodeStateAsUpdate(stored)).store,
 			stored: { phase: 'private', version: 2 }
@@ -281,17 +312,17 @@ describe('Room', () => {
 
 		// The hand-over is stored (version 2), but its news never reached this instance.
 		fenceAt({ phase: 'private', version: 2 });
-		c.doc.getText('notes').insert(0, 'de coördinator schrijft na de overdracht');
+		addConcern(c.doc, 'de coördinator schrijft na de overdracht', 'Carla');
 		await c.handled();
 
 		expect(c.socket.closedWith).toEqual({ code: CLOSE.revoked.code, reason: CLOSE.revoked.reason });
 		expect([room.phase, room.phaseVersion]).toEqual(['private', 2]);
 		expect(a.connection.access).toBe('read');
 		expect(committed).toEqual([]);
-		expect(notes(room.doc)).toBe('');
+		expect(concerns(room.doc)).toBe(0);
 		expect(published.filter((message) => message.type === 'doc-update')).toEqual([]);
 		await a.handled();
-		expect(notes(a.doc)).toBe('');
+		expect(concerns(a.doc)).toBe(0);
 	});
 
 	it('a family edit fenced out by acceptance is refused as read-only and kept from the others', async () => {
@@ -302,7 +333,7 @@ describe('Room', () => {
 		await Promise.all([a.handled(), b.handled()]);
 
 		fenceAt({ phase: 'accepted', version: 5 });
-		a.doc.getText('notes').insert(0, 'na de aanvaarding');
+		a.doc.getText('contingency').insert(0, 'na de aanvaarding');
 		await a.handled();
 
 		expect(a.socket.closedWith).toBeNull();
@@ -322,10 +353,10 @@ describe('Room', () => {
 
 		// Another instance stored two edits of one phone; the first one's bus message was lost.
 		const other = new Y.Doc();
-		other.getText('notes').insert(0, 'eerst');
+		other.getText('contingency').insert(0, 'eerst');
 		const first = Y.encodeStateAsUpdate(other);
 		const before = Y.encodeStateVector(other);
-		other.getText('notes').insert(5, ', dan');
+		other.getText('contingency').insert(5, ', dan');
 		const second = Y.encodeStateAsUpdate(other, before);
 		await store.appendUpdate('conf1', 'plan', first, 'family');
 		await store.appendUpdate('conf1', 'plan', second, 'family');

@@ -3,6 +3,7 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { access, type Access } from '$lib/conference/access';
 import type { DocumentName, Phase } from '$lib/conference/phases';
+import { UpdateGuard, type Refusal as UpdateRefusal } from '$lib/plan/update-guard';
 import type { CollabConnection } from './connection';
 import type { CollabBus, DocumentStore, PhaseAt } from './hooks';
 import { sanitizeAwarenessUpdate } from './presence';
@@ -49,6 +50,8 @@ export class Room {
 	private pendingTimer: ReturnType<typeof setTimeout> | null = null;
 	/** The held-back updates a catch-up already tried to complete: not tried again until more arrive. */
 	private caughtUpFor: unknown = null;
+	/** Decides which updates from sockets may enter the document (docs/design.md §5.2). */
+	private readonly guard: UpdateGuard;
 
 	constructor(
 		readonly conferenceId: string,
@@ -62,6 +65,7 @@ export class Room {
 		private readonly options: RoomOptions = {}
 	) {
 		this.awareness.setLocalState(null);
+		this.guard = new UpdateGuard(this.doc, documentName);
 		this.doc.on('update', (update: Uint8Array, origin: unknown) => {
 			if (origin === FROM_STORE) return;
 			const message = encodeUpdate(update);
@@ -271,6 +275,11 @@ export class Room {
 				if (connection.shouldExplainDenial()) connection.socket.send(encodePermissionDenied('read-only'));
 			};
 		}
+		const verdict = this.guard.admit(update);
+		if (!verdict.ok) {
+			this.refuseUpdate(connection, verdict);
+			return () => {};
+		}
 		const stored = this.store.appendUpdate(this.conferenceId, this.documentName, update, connection.role);
 		stored.catch(() => {});
 		return async () => {
@@ -288,6 +297,9 @@ export class Room {
 	 * the phase at once, which closes or downgrades the sockets.
 	 */
 	private fencedOut(connection: CollabConnection, stored: PhaseAt): void {
+		// The guard counted the refused write as part of the room; a phase that fences out one writer
+		// of a document fences out all of them, so nothing admitted meanwhile is lost by forgetting.
+		this.guard.forget();
 		const closed = this.applyPhase(stored.phase, stored.version);
 		if (closed > 0) this.options.onRevocation?.(closed);
 		if (connection.access === 'none' || !this.connections.has(connection)) return;
@@ -298,6 +310,21 @@ export class Room {
 		// The room knows of a later phase in which this socket writes again: the client sends it anew.
 		connection.close(CLOSE.storageFailed.code, CLOSE.storageFailed.reason);
 		this.remove(connection);
+	}
+
+	/**
+	 * Not stored, not applied, not sent on: the sender is told why (a y-protocols auth message,
+	 * "refused: <rule>") and closed at once, so nothing it sent after is taken either. A client
+	 * that reconnects sends what the room lacks in full, which heals an update refused only for
+	 * missing history.
+	 */
+	private refuseUpdate(connection: CollabConnection, refusal: UpdateRefusal): void {
+		console.error(
+			`[collab] refused an update on ${this.conferenceId}/${this.documentName}: ${refusal.rule} (${refusal.detail})`
+		);
+		connection.send(encodePermissionDenied(`refused: ${refusal.rule}`));
+		const why = refusal.rule === 'malformed' ? CLOSE.malformed : CLOSE.refused;
+		connection.close(why.code, why.reason);
 	}
 
 	private isClaimedByOther(clientId: number, self: CollabConnection): boolean {

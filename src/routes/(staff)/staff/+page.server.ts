@@ -1,17 +1,21 @@
 import { redirect } from '@sveltejs/kit';
+import { accountCan } from '$lib/conference/permissions';
 import { createConference, listConferencesForUser } from '$lib/server/conferences';
 import { failWith, failWithCode, formText } from '$lib/server/forms';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals }) => {
 	if (locals.identity?.kind !== 'staff') redirect(303, '/login');
-	return { conferences: await listConferencesForUser(locals.identity.userId) };
+	return {
+		conferences: await listConferencesForUser(locals.identity.userId),
+		mayCreateConference: accountCan(locals.identity.role, 'create_conference')
+	};
 };
 
 export const actions: Actions = {
 	create: async ({ request, locals }) => {
 		const identity = locals.identity;
-		if (identity?.kind !== 'staff' || identity.role !== 'coordinator')
+		if (identity?.kind !== 'staff' || !accountCan(identity.role, 'create_conference'))
 			return failWithCode(403, 'not_allowed', { title: '', question: '' });
 		const data = await request.formData();
 		const values = { title: formText(data, 'title', 200), question: formText(data, 'question', 2000) };
