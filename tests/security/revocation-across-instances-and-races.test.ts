@@ -212,8 +212,15 @@ describe('a staff socket that closes while its edit is still being stored', () =
 			expect(socket.closeFrame?.code).toBe(CLOSE.malformed.code);
 			await waitUntil(() => seen(PROFESSIONAL_CLIENT) === null, "the professional's presence to leave Bram's screen");
 			await waitUntil(async () => (await store.waiting()) > 0, 'the edit to wait for the store');
-			await changePhase(coordinator, id, 'private');
+			// The hand-over waits for the edit under way: a write is stored before a phase change that
+			// forbids it, or refused after it, never stored after it (fencing, docs/design.md §5.2).
+			const handOver = changePhase(coordinator, id, 'private');
+			await waitUntil(
+				async () => (await store.waiting('update "conferences"')) > 0,
+				'the hand-over to wait for the edit'
+			);
 			await store.release();
+			await handOver;
 		} finally {
 			await store.release();
 		}

@@ -284,8 +284,11 @@ export async function databaseOf(server: KringServer): Promise<postgres.Sql> {
 }
 
 export type HeldTables = {
-	/** How many of the server's queries on these tables are waiting for the lock right now. */
-	waiting(): Promise<number>;
+	/**
+	 * How many of the server's queries on these tables are waiting for a lock right now; with
+	 * `query`, those whose text contains it instead (such as a phase change held up behind them).
+	 */
+	waiting(query?: string): Promise<number>;
 	/** Lets the server go on (ends the locking transaction); safe to call twice. */
 	release(): Promise<void>;
 };
@@ -313,9 +316,9 @@ export async function holdTables(server: KringServer, tables: string[]): Promise
 	await Promise.race([isLocked, transaction]);
 	let ended: Promise<void> | null = null;
 	return {
-		async waiting() {
-			// Table names are the test's own constants, never input.
-			const mentions = tables.map((table) => `query ilike '%${table}%'`).join(' or ');
+		async waiting(query) {
+			// Table names and query texts are the test's own constants, never input.
+			const mentions = (query ? [query] : tables).map((text) => `query ilike '%${text}%'`).join(' or ');
 			const [row] = await sql.unsafe<{ n: number }[]>(
 				`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and (${mentions})`
 			);

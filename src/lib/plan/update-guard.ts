@@ -210,6 +210,16 @@ export class UpdateGuard {
 		this.size = state.length;
 	}
 
+	/**
+	 * Forgets the updates admitted since the room's document was copied: for when one of them will
+	 * never reach the room (the store fenced it out). The next update is judged on a fresh copy.
+	 */
+	forget(): void {
+		this.base?.destroy();
+		this.trial?.destroy();
+		this.base = this.trial = null;
+	}
+
 	destroy(): void {
 		this.room.off('update', this.follow);
 		this.base?.destroy();

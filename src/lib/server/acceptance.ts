@@ -12,11 +12,13 @@ import { nextPlanVersionNumber } from './plan-versions';
 import { compactFrozenDocuments } from './retention';
 import { runtime } from './runtime';
 
-const OTHER_INSTANCES_GRACE_MS = 250;
-
 /**
- * Accepts the plan: the conference moves to `accepted` first (so no more edits are taken), then
- * the stored plan and brief are frozen as the next version with a SHA-256 of their canonical JSON.
+ * Accepts the plan: the conference moves to `accepted` first, then the stored plan and brief are
+ * frozen as the next version with a SHA-256 of their canonical JSON. The store fences every write
+ * against the stored phase in the transaction that stores it (doc-store.ts), and the phase change
+ * waits for any such transaction still running: once the move is committed, no update of either
+ * document is stored any more, on any instance, whether or not the news has reached it. What the
+ * database holds then is the last state, and that is what is frozen.
  */
 export async function acceptPlan(member: Member, conditions: string): Promise<{ version: number; sha256: string }> {
 	if (!memberCan(member, 'accept')) throw new KringError('phase_change_not_allowed', 403);
@@ -25,10 +27,6 @@ export async function acceptPlan(member: Member, conditions: string): Promise<{ 
 	await setPhase(conferenceId, 'presentation', 'accepted');
 	let frozenVersion: { version: number; sha256: string };
 	try {
-		// Other instances stop taking edits when the phase change reaches them over the bus;
-		// give that a moment, then wait for this instance's last commits.
-		if (runtime().bus.distributed) await new Promise((resolve) => setTimeout(resolve, OTHER_INSTANCES_GRACE_MS));
-		await runtime().docStore.drained();
 		const conference = await getConference(conferenceId);
 		const [planState, briefState, participants] = await Promise.all([
 			runtime().docStore.loadState(conferenceId, 'plan'),

@@ -24,6 +24,7 @@ describe('loadConfig', () => {
 			databaseUrl: null,
 			databasePoolSize: 10,
 			redisUrl: null,
+			redisPrefix: 'kring:',
 			dataDir: resolve('data'),
 			migrationsDir: resolve('drizzle'),
 			maxMessageBytes: 512 * 1024,
@@ -39,6 +40,7 @@ describe('loadConfig', () => {
 			commitTimeoutMs: 35_000,
 			savingPausedAfterMs: 3_000,
 			shutdownDrainMs: 30_000,
+			leaseMs: 3000,
 			eventLoopProbe: false
 		});
 	});
@@ -52,6 +54,7 @@ describe('loadConfig', () => {
 				DATABASE_URL: 'postgres://kring:secret@db:5432/kring',
 				DATABASE_POOL_SIZE: '25',
 				REDIS_URL: 'redis://cache:6379',
+				KRING_REDIS_PREFIX: 'kring-staging:',
 				KRING_DATA_DIR: '/var/lib/kring',
 				KRING_MIGRATIONS: '/opt/kring/drizzle',
 				KRING_MAX_MESSAGE_BYTES: '65536',
@@ -67,6 +70,7 @@ describe('loadConfig', () => {
 				KRING_COMMIT_TIMEOUT_MS: '10000',
 				KRING_SAVING_PAUSED_AFTER_MS: '500',
 				KRING_SHUTDOWN_DRAIN_MS: '60000',
+				KRING_LEASE_MS: '1500',
 				KRING_EVENT_LOOP_PROBE: '1'
 			})
 		).toEqual({
@@ -77,6 +81,7 @@ describe('loadConfig', () => {
 			databaseUrl: 'postgres://kring:secret@db:5432/kring',
 			databasePoolSize: 25,
 			redisUrl: 'redis://cache:6379',
+			redisPrefix: 'kring-staging:',
 			dataDir: '/var/lib/kring',
 			migrationsDir: '/opt/kring/drizzle',
 			maxMessageBytes: 65536,
@@ -92,8 +97,18 @@ describe('loadConfig', () => {
 			commitTimeoutMs: 10_000,
 			savingPausedAfterMs: 500,
 			shutdownDrainMs: 60_000,
+			leaseMs: 1500,
 			eventLoopProbe: true
 		});
+	});
+
+	it('refuses a Redis prefix that is not a plain name, and a lease too short to read the database', () => {
+		for (const value of ['kring bus', 'kring*', 'x'.repeat(65)]) {
+			expect(problemsOf({ KRING_REDIS_PREFIX: value }), value).toHaveLength(1);
+		}
+		expect(problemsOf({ KRING_LEASE_MS: '50' })).toEqual([
+			"KRING_LEASE_MS must be a whole number of milliseconds between 100 and 600000, got '50'"
+		]);
 	});
 
 	it('reads an empty variable as unset, as `DATABASE_URL= npm start` means', () => {

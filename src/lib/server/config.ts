@@ -17,6 +17,8 @@ export type Config = {
 	databasePoolSize: number;
 	/** Redis for fan-out between instances; null: one instance, in-process fan-out. */
 	redisUrl: string | null;
+	/** Starts every Redis key and channel of this deployment, so several can share one Redis. */
+	redisPrefix: string;
 	/** Absolute path. */
 	dataDir: string;
 	/** Absolute path. */
@@ -41,6 +43,8 @@ export type Config = {
 	shutdownDrainMs: number;
 	/** Measure the event loop's delay and print the longest block when stopping (for tests). */
 	eventLoopProbe: boolean;
+	/** How long an open socket's right holds before it is read again from the database. */
+	leaseMs: number;
 };
 
 export type Env = Record<string, string | undefined>;
@@ -74,6 +78,11 @@ export const VARIABLES = [
 		fallback: 'none',
 		meaning:
 			'Redis (`redis://…`): several instances behind one load balancer share live edits, presence and phase changes; a phase change on one instance closes the sockets on all of them.'
+	},
+	{
+		name: 'KRING_REDIS_PREFIX',
+		fallback: '`kring:`',
+		meaning: 'Start of every Redis key and channel Kring uses, so that several deployments can share one Redis.'
 	},
 	{ name: 'KRING_DATA_DIR', fallback: '`./data`', meaning: 'Folder of the embedded database (without DATABASE_URL).' },
 	{ name: 'KRING_MIGRATIONS', fallback: '`./drizzle`', meaning: 'Folder of the database migrations.' },
@@ -159,6 +168,12 @@ export const VARIABLES = [
 		meaning: 'How long a stopping server (SIGTERM) waits for the edits it received to be stored.'
 	},
 	{
+		name: 'KRING_LEASE_MS',
+		fallback: '3000 (3 seconds)',
+		meaning:
+			'How long an open live connection keeps its right before it is read again from the database: the longest a lost message between instances can leave a socket open that a phase change, removal or sign-out closed.'
+	},
+	{
 		name: 'KRING_EVENT_LOOP_PROBE',
 		fallback: '0',
 		meaning:
@@ -225,6 +240,7 @@ export function loadConfig(env: Env = process.env): Config {
 		databaseUrl: read.url('DATABASE_URL', ['postgres:', 'postgresql:']),
 		databasePoolSize: read.wholeNumber('DATABASE_POOL_SIZE', 10, 1, 1000, 'a whole number of connections'),
 		redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:']),
+		redisPrefix: read.redisPrefix('KRING_REDIS_PREFIX') ?? 'kring:',
 		dataDir: resolve(read.text('KRING_DATA_DIR') ?? 'data'),
 		migrationsDir: resolve(read.text('KRING_MIGRATIONS') ?? 'drizzle'),
 		maxMessageBytes: read.wholeNumber('KRING_MAX_MESSAGE_BYTES', 512 * KIB, 1024, 64 * MIB, 'a whole number of bytes'),
@@ -252,6 +268,7 @@ export function loadConfig(env: Env = process.env): Config {
 		commitTimeoutMs: read.wholeNumber('KRING_COMMIT_TIMEOUT_MS', 35_000, 0, LONGEST_TIMER_MS, MS),
 		savingPausedAfterMs: read.wholeNumber('KRING_SAVING_PAUSED_AFTER_MS', 3_000, 0, LONGEST_TIMER_MS, MS),
 		shutdownDrainMs: read.wholeNumber('KRING_SHUTDOWN_DRAIN_MS', 30_000, 0, LONGEST_TIMER_MS, MS),
+		leaseMs: read.wholeNumber('KRING_LEASE_MS', 3000, 100, 600_000, MS),
 		eventLoopProbe: read.wholeNumber('KRING_EVENT_LOOP_PROBE', 0, 0, 1, '0 or 1') === 1
 	};
 	if (problems.length > 0) throw new ConfigError(problems);
@@ -327,5 +344,13 @@ function reader(env: Env, problems: string[]) {
 		return null;
 	}
 
-	return { text: raw, wholeNumber, origin, headerName, url };
+	function redisPrefix(name: VariableName): string | null {
+		const value = raw(name);
+		if (value === undefined) return null;
+		if (/^[A-Za-z0-9:._-]{1,64}$/.test(value)) return value;
+		problems.push(`${name} must be 1 to 64 letters, digits or ':._-', such as kring-test:, got '${value}'`);
+		return null;
+	}
+
+	return { text: raw, wholeNumber, origin, headerName, url, redisPrefix };
 }

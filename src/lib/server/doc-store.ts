@@ -1,16 +1,21 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import * as Y from 'yjs';
-import type { DocumentName } from '$lib/conference/phases';
+import { access } from '$lib/conference/access';
+import type { DocumentName, Phase, Role } from '$lib/conference/phases';
 import { config } from './config';
 import { getDb, schema, type Database } from './db';
 import { describeError } from './errors';
 import { buildStoredDoc, describePart, isUnreadableDocument, verifySnapshot } from './stored-doc';
 
+/** Stored, or fenced out: the stored phase (with its version) does not let the writer's role write. */
+export type AppendOutcome = { stored: true } | { stored: false; phase: Phase; version: number };
+
 type Pending = {
 	conferenceId: string;
 	documentName: DocumentName;
 	update: Uint8Array;
-	resolve: () => void;
+	writer: Role;
+	resolve: (outcome: AppendOutcome) => void;
 	reject: (error: Error) => void;
 };
 
@@ -23,11 +28,14 @@ const RETRY_MAX_MS = 5_000;
 /**
  * The durable home of every Yjs update. `appendUpdate` resolves only after the update is
  * committed; updates that arrive while a commit is in flight share the next one (group commit).
+ * Writes are fenced: an update is stored only while the conference's stored phase lets its
+ * writer's role write that document, checked in the transaction that stores it.
  *
  * A commit that fails because the database is away or stuck (a lost connection, a statement or
  * commit timeout) is tried again until it succeeds: the edits wait here, in order, and on the
  * phones. When a commit has not succeeded within a few seconds, the documents waiting for it are
  * told that saving is paused, and told again when it works. Any other failure rejects the commit.
+ * A write fenced out is an answer, not a failure: it is never tried again.
  */
 export class DocStore {
 	private queue: Pending[] = [];
@@ -71,9 +79,14 @@ export class DocStore {
 		return isUnreadableDocument(error);
 	}
 
-	appendUpdate(conferenceId: string, documentName: DocumentName, update: Uint8Array): Promise<void> {
+	appendUpdate(
+		conferenceId: string,
+		documentName: DocumentName,
+		update: Uint8Array,
+		writer: Role
+	): Promise<AppendOutcome> {
 		return new Promise((resolve, reject) => {
-			const item = { conferenceId, documentName, update, resolve, reject };
+			const item = { conferenceId, documentName, update, writer, resolve, reject };
 			this.queue.push(item);
 			if (this.paused) this.tellPaused(item);
 			if (!this.flushing) void this.flush();
@@ -86,13 +99,22 @@ export class DocStore {
 			while (this.queue.length > 0) {
 				const batch = this.queue.splice(0, 500);
 				this.inFlight = batch;
-				const failure = await this.commitUntilDone(batch);
+				const outcome = await this.commitUntilDone(batch);
 				this.inFlight = [];
 				for (const item of batch) {
-					if (failure) item.reject(failure);
-					else item.resolve();
+					if (outcome instanceof Error) {
+						item.reject(outcome);
+						continue;
+					}
+					const current = outcome.get(item.conferenceId);
+					if (!current) item.reject(new Error('the conference is gone'));
+					else if (!mayWrite(item, current.phase))
+						item.resolve({ stored: false, phase: current.phase, version: current.version });
+					else {
+						item.resolve({ stored: true });
+						this.countForCompaction(item.conferenceId, item.documentName);
+					}
 				}
-				if (!failure) for (const item of batch) this.countForCompaction(item.conferenceId, item.documentName);
 			}
 		} finally {
 			this.flushing = false;
@@ -100,16 +122,21 @@ export class DocStore {
 		}
 	}
 
-	/** Commits the batch, retrying while the database is unreachable or stuck; resolves with a lasting failure, or null. */
-	private async commitUntilDone(batch: Pending[]): Promise<Error | null> {
+	/**
+	 * Commits the batch, retrying while the database is unreachable or stuck; resolves with a
+	 * lasting failure, or with the stored phase of each conference the batch was fenced against.
+	 */
+	private async commitUntilDone(batch: Pending[]): Promise<Error | StoredPhases> {
 		const { commitTimeoutMs, savingPausedAfterMs } = config();
 		const stalled = setTimeout(() => this.pause(), savingPausedAfterMs);
 		let delay = RETRY_FIRST_MS;
 		try {
 			for (;;) {
 				try {
-					await withTimeout(this.commit(batch), commitTimeoutMs);
-					return null;
+					return await withTimeout(
+						getDb().then((db) => storeFenced(db, batch)),
+						commitTimeoutMs
+					);
 				} catch (error) {
 					if (!isTransient(error)) return error as Error;
 					console.error(
@@ -124,13 +151,6 @@ export class DocStore {
 			clearTimeout(stalled);
 			this.resume();
 		}
-	}
-
-	private async commit(batch: Pending[]): Promise<void> {
-		const db = await getDb();
-		await db
-			.insert(schema.docUpdates)
-			.values(batch.map(({ conferenceId, documentName, update }) => ({ conferenceId, documentName, update })));
 	}
 
 	private pause(): void {
@@ -253,7 +273,38 @@ export class DocStore {
 	}
 }
 
+type StoredPhases = Map<string, { phase: Phase; version: number }>;
+
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
+
+function mayWrite(item: Pending, phase: Phase): boolean {
+	return access(item.writer, phase, item.documentName) === 'write';
+}
+
+/**
+ * Stores the updates of a batch whose conference's phase lets their writer write, in one
+ * transaction. The conferences' rows are read FOR SHARE: a phase change waits until this commits,
+ * and one committed before is seen here, so no update is stored after the phase that forbids it.
+ */
+async function storeFenced(db: Database, batch: Pending[]): Promise<StoredPhases> {
+	return db.transaction(async (tx) => {
+		const rows = await tx
+			.select({ id: schema.conferences.id, phase: schema.conferences.phase, version: schema.conferences.phaseVersion })
+			.from(schema.conferences)
+			.where(inArray(schema.conferences.id, [...new Set(batch.map((item) => item.conferenceId))]))
+			.for('share');
+		const phases = new Map(rows.map((row) => [row.id, row]));
+		const allowed = batch.filter((item) => {
+			const current = phases.get(item.conferenceId);
+			return current !== undefined && mayWrite(item, current.phase);
+		});
+		if (allowed.length > 0)
+			await tx
+				.insert(schema.docUpdates)
+				.values(allowed.map(({ conferenceId, documentName, update }) => ({ conferenceId, documentName, update })));
+		return phases;
+	});
+}
 
 /** Snapshot plus every logged update; throws UnreadableDocumentError rather than skip a part. */
 async function readDoc(tx: Tx, conferenceId: string, documentName: DocumentName) {

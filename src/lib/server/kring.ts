@@ -8,7 +8,7 @@ import { config } from './config';
 import { DocStore } from './doc-store';
 import { describeError } from './errors';
 import { LiveStatus } from './live-status';
-import { conferenceStanding, documentAccess, resolveMember } from './members';
+import { conferenceStanding, documentAccess, placesHeld, resolveMember } from './members';
 import { registry, type Runtime } from './registry';
 import { readSessionCookie, validateSessionToken, type Identity } from './sessions';
 
@@ -39,6 +39,8 @@ export function buildRuntime(): Runtime {
 		authorize: authorizeLiveConnection,
 		currentAccess: currentLiveAccess,
 		currentPhase,
+		currentRights: placesHeld,
+		leaseMs: settings.leaseMs,
 		onRevocation: ({ conferenceId, closed }) => {
 			recordAudit(conferenceId, SYSTEM_ACTOR, 'connection.revoked', `${closed}`).catch(() => {});
 		},
@@ -49,9 +51,11 @@ export function buildRuntime(): Runtime {
 		docStore,
 		collab,
 		liveStatus: new LiveStatus(bus, conferenceStanding, {
+			// The family count is repeated on the lease's beat and forgotten when an instance stops repeating it.
+			heartbeatMs: settings.leaseMs,
 			log: (message, error) => console.error(message, describeError(error))
 		}),
-		ready: bus.connect(settings.redisUrl ?? undefined)
+		ready: bus.connect(settings.redisUrl ?? undefined, settings.redisPrefix)
 	};
 	return held.runtime;
 }
@@ -68,6 +72,7 @@ export async function closeRuntime(): Promise<void> {
 	const deadline = Date.now() + config().shutdownDrainMs;
 	await drainUntil(current.docStore, deadline);
 	await current.collab.close();
+	current.liveStatus.close();
 	await drainUntil(current.docStore, deadline);
 	reportUnstored(current.docStore);
 	held.runtime = undefined;
@@ -107,7 +112,7 @@ async function authorizeLiveConnection(request: UpgradeRequest): Promise<Grant<I
 		role: member.role,
 		name: member.name,
 		phase: member.conference.phase,
-		changedAt: member.conference.phaseChangedAt.getTime()
+		version: member.conference.phaseVersion
 	};
 }
 
@@ -121,11 +126,11 @@ async function currentLiveAccess(
 	return {
 		access: documentAccess(member, documentName),
 		phase: member.conference.phase,
-		changedAt: member.conference.phaseChangedAt.getTime()
+		version: member.conference.phaseVersion
 	};
 }
 
 async function currentPhase(conferenceId: string): Promise<PhaseAt | null> {
 	const conference = await getConference(conferenceId);
-	return conference ? { phase: conference.phase, changedAt: conference.phaseChangedAt.getTime() } : null;
+	return conference ? { phase: conference.phase, version: conference.phaseVersion } : null;
 }

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ParticipantStatus } from '$lib/conference/participants';
 import type { Phase, Role } from '$lib/conference/phases';
-import { Bus } from './bus';
-import { LiveStatus, type ConferenceStanding, type StatusListener } from './live-status';
+import { waitUntil } from '../../../tests/support/yjs-client';
+import { Bus, type BusHandler, type BusMessage, type ResyncHandler } from './bus';
+import { LiveStatus, type ConferenceStanding, type LiveStatusOptions, type StatusListener } from './live-status';
 
 /**
  * The status lines of one process, with the database replaced by a conference in memory whose
@@ -12,8 +13,14 @@ const CONFERENCE = 'conf1';
 
 type Stream = StatusListener & { heard: { event: string; data: object }[]; closed: boolean; stop: () => void };
 
-function setUp(people: Record<string, { role: Role; status: ParticipantStatus }>, phase: Phase = 'private') {
+function setUp(
+	people: Record<string, { role: Role; status: ParticipantStatus }>,
+	phase: Phase = 'private',
+	options: Partial<LiveStatusOptions> = {}
+) {
 	const bus = new Bus();
+	const handlers: BusHandler[] = [];
+	const resyncs: ResyncHandler[] = [];
 	const conference = { phase, people: new Map(Object.entries(people)) };
 	const reads: string[] = [];
 	let hold: Promise<void> | null = null;
@@ -31,7 +38,15 @@ function setUp(people: Record<string, { role: Role; status: ParticipantStatus }>
 		const participants = new Map([...conference.people].map(([id, person]) => [id, person.status]));
 		return { phase: conference.phase, participants };
 	};
-	const live = new LiveStatus(bus, read, { settleMs: 5 });
+	const live = new LiveStatus(
+		{
+			publish: (message) => bus.publish(message),
+			subscribe: (handler) => (handlers.push(handler), bus.subscribe(handler)),
+			onResync: (handler) => (resyncs.push(handler), () => {})
+		},
+		read,
+		{ settleMs: 5, ...options }
+	);
 	const streams: Stream[] = [];
 	return {
 		bus,
@@ -75,7 +90,16 @@ function setUp(people: Record<string, { role: Role; status: ParticipantStatus }>
 		change() {
 			bus.publish({ type: 'status', conferenceId: CONFERENCE });
 		},
-		closeAll: () => streams.forEach((stream) => stream.stop())
+		/** A message from another instance, as it arrives over Redis. */
+		fromElsewhere(message: BusMessage) {
+			for (const handler of handlers) handler({ ...message, origin: 'another-instance' }, false);
+		},
+		/** A gap on the bus (its subscriber reconnected): what the bus then runs. */
+		gap: () => Promise.all(resyncs.map((handler) => handler())),
+		closeAll() {
+			streams.forEach((stream) => stream.stop());
+			live.close();
+		}
 	};
 }
 
@@ -259,5 +283,42 @@ describe('LiveStatus', () => {
 			expect(stream.heard.at(-1)).toEqual({ event: 'gone', data: { erased: true } });
 			expect(stream.closed).toBe(true);
 		}
+	});
+
+	it('a family count another instance stops repeating is forgotten after three beats; this instance keeps repeating its own', async () => {
+		const status = setUp({ anna: { role: 'family', status: 'active' } }, 'private', { heartbeatMs: 20 });
+		closeAll = status.closeAll;
+		const anna = status.open('anna');
+		status.fromElsewhere({ type: 'presence', conferenceId: CONFERENCE, participantIds: ['bob', 'cleo'] });
+		await waitUntil(
+			() => (anna.heard.at(-1)?.data as { connectedFamily?: number }).connectedFamily === 3,
+			'the board to count the family on the other instance'
+		);
+
+		// The other instance died: it says nothing more. Anna's board hears the count drop.
+		await waitUntil(
+			() => (anna.heard.at(-1)?.data as { connectedFamily?: number }).connectedFamily === 1,
+			'the board to stop counting the family of the instance that is gone'
+		);
+		expect(status.live.connectedFamily(CONFERENCE)).toBe(1);
+		expect(status.published.filter((ids) => ids.join() === 'anna').length).toBeGreaterThan(1);
+	});
+
+	it('after a gap on the bus every open status line reads its conference again', async () => {
+		const status = setUp({ anna: { role: 'family', status: 'active' } });
+		closeAll = status.closeAll;
+		const anna = status.open('anna');
+		await settled();
+		const reads = status.reads.length;
+
+		// The move to the presentation was made elsewhere, and its news was lost.
+		status.conference.phase = 'presentation';
+		await status.gap();
+		await settled();
+		expect(status.reads.length).toBe(reads + 1);
+		expect(anna.heard.at(-1)).toEqual({
+			event: 'status',
+			data: { phase: 'presentation', status: 'active', connectedFamily: 1 }
+		});
 	});
 });

@@ -8,6 +8,9 @@ import type { Bus } from './bus';
  */
 export type ConferenceStanding = { phase: Phase; participants: Map<string, ParticipantStatus> } | null;
 
+/** What the status lines need of the bus: the nudges, the family-count sets, and the gaps. */
+export type StatusBus = Pick<Bus, 'publish' | 'subscribe' | 'onResync'>;
+
 export type StatusEvent = 'status' | 'gone' | 'superseded';
 
 /** One open status line (a server-sent event stream). */
@@ -28,10 +31,18 @@ export type LiveStatusOptions = {
 	streamsPerSession: number;
 	/** Changes within this time share one read of the database and one nudge. */
 	settleMs: number;
+	/**
+	 * How often this instance repeats its family sets to the others (the lease's beat); a set not
+	 * repeated for EXPIRES_AFTER_BEATS beats belongs to an instance that is gone and is forgotten.
+	 */
+	heartbeatMs: number;
 	log?: (message: string, error: unknown) => void;
 };
 
-const DEFAULTS: LiveStatusOptions = { streamsPerSession: 4, settleMs: 25 };
+const DEFAULTS: LiveStatusOptions = { streamsPerSession: 4, settleMs: 25, heartbeatMs: 3000 };
+
+/** An instance's set that has not been repeated for this many heartbeats belongs to one that is gone. */
+const EXPIRES_AFTER_BEATS = 3;
 
 type Refresh = { timer: ReturnType<typeof setTimeout> | null; running: boolean; again: boolean };
 
@@ -42,30 +53,33 @@ type Refresh = { timer: ReturnType<typeof setTimeout> | null; running: boolean; 
  * A change costs one read of the database per conference, shared by all its listeners, however
  * many there are (docs/design.md §5.2): changes are gathered for `settleMs`, and while a read
  * runs, the next changes wait for one more read after it.
+ *
+ * A message on the bus can be lost (§5.3): each instance repeats its sets every heartbeat, and a
+ * set not repeated in time is forgotten, so an instance that died stops being counted; after a
+ * gap on the bus every open status line reads its conference again.
  */
 export class LiveStatus {
 	private readonly listeners = new Map<string, Set<StatusListener>>();
 	/** `session/conference` → its listeners, oldest first */
 	private readonly bySession = new Map<string, StatusListener[]>();
-	/** conference → instance → family participants with a board open there */
-	private readonly presence = new Map<string, Map<string, Set<string>>>();
+	/** conference → instance → family participants with a board open there, and when that was last said */
+	private readonly presence = new Map<string, Map<string, { ids: Set<string>; heardAt: number }>>();
 	/** conference → the set this instance published last, so that an unchanged set is not sent again */
 	private readonly published = new Map<string, string>();
 	private readonly refreshes = new Map<string, Refresh>();
 	private readonly options: LiveStatusOptions;
+	private readonly heartbeat: ReturnType<typeof setInterval>;
 
 	constructor(
-		private readonly bus: Bus,
+		private readonly bus: StatusBus,
 		private readonly read: (conferenceId: string) => Promise<ConferenceStanding>,
 		options: Partial<LiveStatusOptions> = {}
 	) {
 		this.options = { ...DEFAULTS, ...options };
 		bus.subscribe((message) => {
-			if (message.type === 'presence') {
-				const byInstance = this.presence.get(message.conferenceId) ?? new Map<string, Set<string>>();
-				byInstance.set(message.origin, new Set(message.participantIds));
-				this.presence.set(message.conferenceId, byInstance);
-			}
+			// A heartbeat that changes nothing nudges nobody.
+			if (message.type === 'presence' && !this.remember(message.conferenceId, message.origin, message.participantIds))
+				return;
 			// Only news about the conference itself nudges the boards; edits and sessions do not.
 			if (
 				message.type !== 'phase' &&
@@ -76,6 +90,51 @@ export class LiveStatus {
 				return;
 			this.schedule(message.conferenceId);
 		});
+		// After a gap on the bus, the others may have missed this instance's sets and this one theirs
+		// and any change: say the sets again, and every open status line reads its conference again.
+		bus.onResync(() => {
+			for (const conferenceId of this.listeners.keys()) {
+				this.repeatPresence(conferenceId);
+				this.schedule(conferenceId);
+			}
+		});
+		this.heartbeat = setInterval(() => this.beat(), this.options.heartbeatMs);
+		this.heartbeat.unref?.();
+	}
+
+	close(): void {
+		clearInterval(this.heartbeat);
+	}
+
+	/** Stores an instance's set; true when it differs from what that instance said before. */
+	private remember(conferenceId: string, instance: string, participantIds: string[]): boolean {
+		const byInstance = this.presence.get(conferenceId) ?? new Map<string, { ids: Set<string>; heardAt: number }>();
+		const before = byInstance.get(instance)?.ids ?? new Set<string>();
+		const ids = new Set(participantIds);
+		if (ids.size > 0) {
+			byInstance.set(instance, { ids, heardAt: performance.now() });
+			this.presence.set(conferenceId, byInstance);
+		} else {
+			byInstance.delete(instance);
+			if (byInstance.size === 0) this.presence.delete(conferenceId);
+		}
+		return before.size !== ids.size || [...ids].some((id) => !before.has(id));
+	}
+
+	/** Repeats this instance's non-empty sets, and forgets the sets of instances that stopped repeating theirs. */
+	private beat(): void {
+		for (const conferenceId of this.published.keys()) this.repeatPresence(conferenceId);
+		const now = performance.now();
+		for (const [conferenceId, byInstance] of this.presence) {
+			let forgot = false;
+			for (const [instance, { heardAt }] of byInstance) {
+				if (now - heardAt <= EXPIRES_AFTER_BEATS * this.options.heartbeatMs) continue;
+				byInstance.delete(instance);
+				forgot = true;
+			}
+			if (byInstance.size === 0) this.presence.delete(conferenceId);
+			if (forgot) this.schedule(conferenceId);
+		}
 	}
 
 	/**
@@ -172,13 +231,7 @@ export class LiveStatus {
 
 	/** Tells the other instances (and this one) who has a board open here, when that changed. */
 	private publishPresence(conferenceId: string): void {
-		const participantIds = [
-			...new Set(
-				[...(this.listeners.get(conferenceId) ?? [])]
-					.filter((l) => l.role === 'family' && l.status === 'active')
-					.map((l) => l.participantId)
-			)
-		].sort();
+		const participantIds = this.familyHere(conferenceId);
 		const published = participantIds.join(' ');
 		if ((this.published.get(conferenceId) ?? '') === published) return;
 		if (participantIds.length > 0) this.published.set(conferenceId, published);
@@ -186,15 +239,31 @@ export class LiveStatus {
 		this.bus.publish({ type: 'presence', conferenceId, participantIds });
 	}
 
+	/** Says this instance's set again, changed or not (the heartbeat, a resync). */
+	private repeatPresence(conferenceId: string): void {
+		const participantIds = this.familyHere(conferenceId);
+		if (participantIds.length > 0) this.published.set(conferenceId, participantIds.join(' '));
+		else this.published.delete(conferenceId);
+		this.bus.publish({ type: 'presence', conferenceId, participantIds });
+	}
+
+	private familyHere(conferenceId: string): string[] {
+		return [
+			...new Set(
+				[...(this.listeners.get(conferenceId) ?? [])]
+					.filter((l) => l.role === 'family' && l.status === 'active')
+					.map((l) => l.participantId)
+			)
+		].sort();
+	}
+
 	connectedFamily(conferenceId: string): number {
-		const all = new Set<string>();
-		for (const ids of this.presence.get(conferenceId)?.values() ?? []) for (const id of ids) all.add(id);
-		return all.size;
+		return this.connectedFamilyIds(conferenceId).size;
 	}
 
 	connectedFamilyIds(conferenceId: string): Set<string> {
 		const all = new Set<string>();
-		for (const ids of this.presence.get(conferenceId)?.values() ?? []) for (const id of ids) all.add(id);
+		for (const { ids } of this.presence.get(conferenceId)?.values() ?? []) for (const id of ids) all.add(id);
 		return all;
 	}
 }

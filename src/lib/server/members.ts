@@ -1,8 +1,8 @@
 import { error, redirect } from '@sveltejs/kit';
-import { and, asc, count, eq, inArray } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, ne, or, sql } from 'drizzle-orm';
 import { access, type Access } from '$lib/conference/access';
 import { memberCan } from '$lib/conference/permissions';
-import type { DocumentName, Role } from '$lib/conference/phases';
+import type { DocumentName, Phase, Role } from '$lib/conference/phases';
 import type { Actor } from './audit';
 import { getDb, schema } from './db';
 import type { Conference, Participant } from './db/schema';
@@ -76,6 +76,49 @@ export async function resolveMember(identity: Identity | null, conferenceId: str
 		name: participant.displayName,
 		status: 'active'
 	};
+}
+
+/**
+ * What the live connections' lease reads, in one query (docs/design.md §5.3): the conference's
+ * phase with its version, which of these sessions still exist (`signedIn`), and which of those
+ * still hold an active place in this conference (`holding`). Null: no such conference.
+ */
+export async function placesHeld(
+	conferenceId: string,
+	sessionIds: string[]
+): Promise<{ phase: Phase; version: number; signedIn: Set<string>; holding: Set<string> } | null> {
+	const db = await getDb();
+	const { conferences, sessions, participants } = schema;
+	const rows = await db
+		.select({
+			phase: conferences.phase,
+			version: conferences.phaseVersion,
+			sessionId: sessions.id,
+			participantId: participants.id
+		})
+		.from(conferences)
+		.leftJoin(sessions, and(inArray(sessions.id, sessionIds), gt(sessions.expiresAt, sql`now()`)))
+		.leftJoin(
+			participants,
+			and(
+				eq(participants.conferenceId, conferences.id),
+				eq(participants.status, 'active'),
+				// A family device is its own participant; staff hold a place through their account.
+				or(
+					eq(participants.id, sessions.participantId),
+					and(eq(participants.userId, sessions.userId), ne(participants.role, 'family'))
+				)
+			)
+		)
+		.where(eq(conferences.id, conferenceId));
+	if (rows.length === 0) return null;
+	const signedIn = new Set<string>();
+	const holding = new Set<string>();
+	for (const row of rows) {
+		if (row.sessionId) signedIn.add(row.sessionId);
+		if (row.sessionId && row.participantId) holding.add(row.sessionId);
+	}
+	return { phase: rows[0].phase, version: rows[0].version, signedIn, holding };
 }
 
 /**

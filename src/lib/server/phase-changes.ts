@@ -1,4 +1,4 @@
-import { and, eq, lt } from 'drizzle-orm';
+import { and, eq, lt, sql } from 'drizzle-orm';
 import { confirmsTheCircle, phaseChangeAction, sendsTheUnconfirmedToTheDoor } from '$lib/conference/permissions';
 import type { Phase } from '$lib/conference/phases';
 import { recordAudit, SYSTEM_ACTOR } from './audit';
@@ -12,7 +12,8 @@ import { runtime } from './runtime';
 
 /**
  * Moves the conference to another phase when this member may make that move. The change is
- * committed first, then published: every open connection is re-evaluated before the call returns.
+ * committed first, then published: every open connection on this instance is re-evaluated before
+ * the call returns, on the others when the news arrives or at their next lease (docs/design.md §5.3).
  * At the hand-over, in the same transaction, every family device becomes unconfirmed and its
  * sockets close: the family confirms its circle before anyone receives private time (§6).
  */
@@ -54,11 +55,17 @@ export async function setPhase(
 	alongside?: (tx: Transaction) => Promise<void>
 ): Promise<Conference> {
 	const db = await getDb();
-	const changedAt = new Date();
 	const updated = await db.transaction(async (tx) => {
 		const [updated] = await tx
 			.update(schema.conferences)
-			.set({ phase: to, phaseChangedAt: changedAt, knockedAt: null, ...extra })
+			.set({
+				phase: to,
+				// Raised in the same update: the database, not an instance's clock, orders phase news.
+				phaseVersion: sql`${schema.conferences.phaseVersion} + 1`,
+				phaseChangedAt: new Date(),
+				knockedAt: null,
+				...extra
+			})
 			.where(and(eq(schema.conferences.id, conferenceId), eq(schema.conferences.phase, from)))
 			.returning();
 		// Someone else moved the conference on in the meantime: nothing changes.
@@ -66,7 +73,7 @@ export async function setPhase(
 		await alongside?.(tx);
 		return updated;
 	});
-	runtime().bus.publish({ type: 'phase', conferenceId, phase: to, changedAt: changedAt.getTime() });
+	runtime().bus.publish({ type: 'phase', conferenceId, phase: to, version: updated.phaseVersion });
 	return updated;
 }
 

@@ -97,7 +97,7 @@ async function withCounter<T>(use: (counter: Counter) => Promise<T>): Promise<T>
 
 /** Keys are hashed, so Redis holds no email or IP address in plain text. */
 function keyOf(limit: Limit, key: string): string {
-	return `kring:failures:${limit.name}:${createHash('sha256').update(key).digest('base64url')}`;
+	return `${config().redisPrefix}failures:${limit.name}:${createHash('sha256').update(key).digest('base64url')}`;
 }
 
 /** Whether `key` has used up its failures of this limit. */

@@ -8,21 +8,29 @@ import type { DocumentName, Phase, Role } from '$lib/conference/phases';
 import { Browser } from '../../../../tests/support/http-client';
 import { openRawSocket, upgradeStatus, type RawSocket } from '../../../../tests/support/raw-socket';
 import { liveDocs, waitForClose, waitForConvergence, waitUntil } from '../../../../tests/support/yjs-client';
-import { Bus } from '../bus';
+import { Bus, type ResyncHandler } from '../bus';
 import { CollabServer } from './collab-server';
-import type { CollabServerOptions, DocumentStore, RevocationEvent, UpgradeRequest } from './hooks';
-import { CLOSE, encodeUpdate, MESSAGE_AUTH } from './protocol';
+import type { CollabServerOptions, DocumentStore, PhaseAt, RevocationEvent, UpgradeRequest } from './hooks';
+import { CLOSE, encodeSyncStep1, encodeUpdate, MESSAGE_AUTH } from './protocol';
 
 /**
  * The live server on a real port, with real y-websocket clients, and fake hooks in place of
  * sessions and conferences: a person is a cookie value, a conference a phase in memory.
  */
 
-type Person = { participantId: string; role: Role; name: string; active: boolean; removed?: boolean };
+type Person = {
+	participantId: string;
+	role: Role;
+	name: string;
+	active: boolean;
+	removed?: boolean;
+	signedOut?: boolean;
+};
 
 const CONFERENCE = 'conf1';
 
-function memoryStore() {
+/** The store, fenced as the database is: a write is kept only while the stored phase lets its writer write. */
+function memoryStore(conference: PhaseAt) {
 	const updates = new Map<string, Uint8Array[]>();
 	const loads: string[] = [];
 	const store: DocumentStore = {
@@ -31,14 +39,21 @@ function memoryStore() {
 			const stored = updates.get(`${conferenceId}/${documentName}`) ?? [];
 			return stored.length > 0 ? Y.mergeUpdates(stored) : null;
 		},
-		async appendUpdate(conferenceId, documentName, update) {
+		async appendUpdate(conferenceId, documentName, update, writer) {
+			if (access(writer, conference.phase, documentName) !== 'write') return { stored: false, ...conference };
 			const key = `${conferenceId}/${documentName}`;
 			updates.set(key, [...(updates.get(key) ?? []), update]);
+			return { stored: true };
 		},
 		// Saving never stalls here, and every stored document reads.
 		onSaving: () => () => {},
 		isSavingPaused: () => false,
 		isUnreadable: () => false
+	};
+	/** Stores an update as another instance would, without anyone here hearing of it. */
+	const storedElsewhere = (documentName: DocumentName, update: Uint8Array) => {
+		const key = `${CONFERENCE}/${documentName}`;
+		updates.set(key, [...(updates.get(key) ?? []), update]);
 	};
 	/** The document as stored, for reading what reached the store. */
 	const stored = (documentName: DocumentName): Y.Doc => {
@@ -46,7 +61,7 @@ function memoryStore() {
 		for (const update of updates.get(`${CONFERENCE}/${documentName}`) ?? []) Y.applyUpdate(doc, update);
 		return doc;
 	};
-	return { store, loads, stored };
+	return { store, loads, stored, storedElsewhere };
 }
 
 type Live = {
@@ -59,10 +74,19 @@ type Live = {
 	logged: string[];
 	loads: string[];
 	stored: (documentName: DocumentName) => Y.Doc;
+	storedElsewhere: (documentName: DocumentName, update: Uint8Array) => void;
 	/** A browser holding this session cookie, for `openDoc` / `openRawSocket`; null: no cookie. */
 	as(session: string | null): Browser;
 	/** What the conference service does on a phase change: store it, then publish it. */
 	changePhase(phase: Phase): void;
+	/** A phase change whose bus message is lost: stored, never published. */
+	changePhaseSilently(phase: Phase): void;
+	/** The conference is erased: stored, never published. */
+	eraseSilently(): void;
+	/** A gap on the bus (its subscriber reconnected): what the bus then runs. */
+	gap(): Promise<void>;
+	/** How often the lease was read, per conference. */
+	leaseReads: string[][];
 	close(): Promise<void>;
 };
 
@@ -71,17 +95,24 @@ async function startLive(
 	people: Record<string, Omit<Person, 'active'> & { active?: boolean }>,
 	overrides: Partial<CollabServerOptions<string>> = {}
 ): Promise<Live> {
-	const conference = { phase, changedAt: 1 };
+	const conference = { phase, version: 1 };
+	let erased = false;
 	const known = new Map(Object.entries(people).map(([session, person]) => [session, { active: true, ...person }]));
 	const authorizations: UpgradeRequest[] = [];
 	const revocations: RevocationEvent[] = [];
 	const logged: string[] = [];
-	const { store, loads, stored } = memoryStore();
+	const { store, loads, stored, storedElsewhere } = memoryStore(conference);
 	const bus = new Bus();
+	const resyncs: ResyncHandler[] = [];
+	const leaseReads: string[][] = [];
 	const accessOf = (person: Person | undefined, documentName: DocumentName) =>
 		!person || person.removed || !person.active ? 'none' : access(person.role, conference.phase, documentName);
 	const collab = new CollabServer<string>({
-		bus,
+		bus: {
+			publish: (message) => bus.publish(message),
+			subscribe: (handler) => bus.subscribe(handler),
+			onResync: (handler) => (resyncs.push(handler), () => {})
+		},
 		store,
 		allowedOrigins: [],
 		// Kring's default (KRING_MAX_MESSAGE_BYTES).
@@ -102,6 +133,20 @@ async function startLive(
 		async currentPhase() {
 			return { ...conference };
 		},
+		async currentRights(_conferenceId, sessionIds) {
+			leaseReads.push(sessionIds);
+			if (erased) return null;
+			const signedIn = new Set(sessionIds.filter((id) => !known.get(id.replace(/^s-/, ''))?.signedOut));
+			const holding = new Set(
+				[...signedIn].filter((id) => {
+					const person = known.get(id.replace(/^s-/, ''));
+					return person && person.active && !person.removed;
+				})
+			);
+			return { ...conference, signedIn, holding };
+		},
+		// Long enough that only a test that asks for the lease sees it.
+		leaseMs: 60_000,
 		onRevocation: (event) => revocations.push(event),
 		log: (message) => logged.push(message),
 		...overrides
@@ -122,6 +167,7 @@ async function startLive(
 		logged,
 		loads,
 		stored,
+		storedElsewhere,
 		as(session) {
 			const browser = new Browser({ url, origin: url }, session ?? 'nobody');
 			if (session) browser.jar.set('kring_session', session);
@@ -129,9 +175,20 @@ async function startLive(
 		},
 		changePhase(next) {
 			conference.phase = next;
-			conference.changedAt++;
-			bus.publish({ type: 'phase', conferenceId: CONFERENCE, phase: next, changedAt: conference.changedAt });
+			conference.version++;
+			bus.publish({ type: 'phase', conferenceId: CONFERENCE, phase: next, version: conference.version });
 		},
+		changePhaseSilently(next) {
+			conference.phase = next;
+			conference.version++;
+		},
+		eraseSilently() {
+			erased = true;
+		},
+		async gap() {
+			await Promise.all(resyncs.map((handler) => handler()));
+		},
+		leaseReads,
 		async close() {
 			await collab.close();
 			server.closeAllConnections();
@@ -324,7 +381,7 @@ describe('CollabServer limits', () => {
 	});
 
 	it('a socket that sends more than is held before its room is open is closed with 4429; the room opens for the rest', async () => {
-		const { store, stored } = memoryStore();
+		const { store, stored } = memoryStore({ phase: 'information', version: 1 });
 		let open!: () => void;
 		const gate = new Promise<void>((resolve) => (open = resolve));
 		const slowStore: DocumentStore = { ...store, loadState: async (...args) => (await gate, store.loadState(...args)) };
@@ -398,5 +455,113 @@ describe('CollabServer limits', () => {
 		await waitForConvergence([anna.doc, offline], 'the catch-up did not reach Anna');
 		expect(textOf(anna.doc)).toHaveLength(150 + 3000 + 256 * 1024);
 		expect([...anna.closeEvents, ...back.closeEvents]).toEqual([]);
+	});
+});
+
+describe('CollabServer when a bus message is lost', () => {
+	it('a phase change whose news never arrives closes the staff sockets at the next lease, read once for the whole conference', async () => {
+		live = await startLive('information', { ...FAMILY, ...STAFF }, { leaseMs: 50 });
+		const carla = await openRaw('carla', 'brief');
+		const anna = await openRaw('anna', 'brief');
+		const annaPlan = docs.open(live.as('anna'), CONFERENCE, 'plan');
+		await annaPlan.synced;
+		await waitUntil(
+			() => [carla, anna].every((socket) => socket.messages.length > 0),
+			'not both sockets joined the brief'
+		);
+
+		live.changePhaseSilently('private');
+		const close = await waitForClose(carla.closed, 'the coordinator kept the brief after a lost hand-over');
+		expect(close).toMatchObject({ code: CLOSE.revoked.code, reason: CLOSE.revoked.reason });
+		// One read for the conference, for the sockets of both documents, each session once.
+		expect(live.leaseReads.some((asked) => [...asked].sort().join() === 's-anna,s-carla')).toBe(true);
+		expect(live.leaseReads.every((asked) => new Set(asked).size === asked.length)).toBe(true);
+
+		anna.send(updateWriting('Anna schrijft in de brief'));
+		await waitUntil(() => permissionDenied(anna) !== null, 'the brief did not become read-only for the family');
+		expect(live.stored('brief').getText('intruder').toString()).toBe('');
+		expect(live.revocations).toMatchObject([{ conferenceId: CONFERENCE, closed: 1 }]);
+	});
+
+	it('a removal or sign-out whose news never arrives closes that socket at the next lease', async () => {
+		live = await startLive('information', { ...FAMILY }, { leaseMs: 50 });
+		const anna = docs.open(live.as('anna'), CONFERENCE, 'plan');
+		const bob = docs.open(live.as('bob'), CONFERENCE, 'plan');
+		const cleo = docs.open(live.as('cleo'), CONFERENCE, 'plan');
+		await Promise.all([anna.synced, bob.synced, cleo.synced]);
+
+		live.people.get('bob')!.removed = true;
+		live.people.get('cleo')!.signedOut = true;
+		expect(await waitForClose(bob.closed, 'the removed device kept the plan')).toMatchObject({
+			code: CLOSE.removed.code,
+			reason: CLOSE.removed.reason
+		});
+		expect(await waitForClose(cleo.closed, 'the signed-out device kept the plan')).toMatchObject({
+			code: CLOSE.signedOut.code,
+			reason: CLOSE.signedOut.reason
+		});
+		anna.doc.getText('contingency').insert(0, 'Anna kookt.');
+		await waitUntil(() => textOf(live!.stored('plan')) === 'Anna kookt.', "Anna's edit was not stored");
+		expect(anna.closeEvents).toEqual([]);
+	});
+
+	it('a conference erased without the news arriving closes every socket on it at the next lease', async () => {
+		live = await startLive('accepted', { ...FAMILY }, { leaseMs: 50 });
+		const anna = docs.open(live.as('anna'), CONFERENCE, 'plan');
+		const bob = docs.open(live.as('bob'), CONFERENCE, 'brief');
+		await Promise.all([anna.synced, bob.synced]);
+
+		live.eraseSilently();
+		for (const phone of [anna, bob])
+			expect(await waitForClose(phone.closed, 'a socket outlived its erased conference')).toMatchObject({
+				code: CLOSE.removed.code,
+				reason: CLOSE.removed.reason
+			});
+		expect(live.collab.connectionCount(CONFERENCE)).toBe(0);
+	});
+
+	it('after a gap on the bus the rooms read the phase first, then catch up the document', async () => {
+		live = await startLive('presentation', { ...FAMILY, ...STAFF });
+		const carla = await openRaw('carla', 'plan');
+		const anna = docs.open(live.as('anna'), CONFERENCE, 'plan');
+		await anna.synced;
+		// A reader asks for the plan, as the big screen does.
+		carla.send(encodeSyncStep1(new Y.Doc()));
+		await waitUntil(() => carla.messages.length > 0, 'the coordinator did not read the plan');
+
+		// While this instance's bus was away: the family went back to private time on another
+		// instance and typed there. Neither message arrived.
+		live.changePhaseSilently('private');
+		const elsewhere = new Y.Doc();
+		elsewhere.getText('contingency').insert(0, 'geschreven op de andere server');
+		live.storedElsewhere('plan', Y.encodeStateAsUpdate(elsewhere));
+
+		await live.gap();
+		expect(await waitForClose(carla.closed, 'the coordinator kept the plan after the gap')).toMatchObject({
+			code: CLOSE.revoked.code
+		});
+		await waitUntil(() => textOf(anna.doc) === 'geschreven op de andere server', 'the room did not catch up', {
+			docs: [anna.doc]
+		});
+		expect(new TextDecoder('latin1').decode(Buffer.concat(carla.messages))).not.toContain('andere server');
+	});
+
+	it('a lease that cannot be read again lapses: the sockets close so that their clients reconnect', async () => {
+		live = await startLive(
+			'information',
+			{ ...FAMILY },
+			{
+				leaseMs: 30,
+				async currentRights() {
+					throw new Error('database unreachable');
+				}
+			}
+		);
+		const anna = docs.open(live.as('anna'), CONFERENCE, 'plan');
+		await anna.synced;
+		expect(await waitForClose(anna.closed, 'the socket outlived its lease')).toMatchObject({
+			code: CLOSE.storageFailed.code
+		});
+		expect(live.logged.some((message) => message.includes('could not renew the lease'))).toBe(true);
 	});
 });

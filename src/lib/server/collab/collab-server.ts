@@ -4,13 +4,16 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { isDocumentName, type DocumentName } from '$lib/conference/phases';
 import type { Envelope } from '../bus';
 import { CollabConnection } from './connection';
-import type { CollabLimits, CollabServerOptions, Grant } from './hooks';
+import type { CollabLimits, CollabServerOptions, Grant, Rights } from './hooks';
 import { PendingMessages, ReadThrottle, SessionSockets } from './limits';
 import { colorFor } from './presence';
 import { CLOSE } from './protocol';
 import { MalformedMessageError, Room } from './room';
 
 const PATH = /^\/collab\/([a-z0-9]{1,64})\/([a-z]+)$/;
+
+/** A lease not renewed for this many periods (the database does not answer) has lapsed. */
+const LEASE_LAPSES_AFTER = 3;
 
 /** The limits a server has when it is given none (docs/design.md §5.2); pending bytes default to one largest message. */
 const DEFAULT_LIMITS: Omit<CollabLimits, 'pendingBytes'> = {
@@ -28,8 +31,10 @@ type HeldSocket = { close(why: Why): void };
 /**
  * The collaboration endpoint: checks the origin of every upgrade and lets `authorize` decide who
  * may open which document, and keeps the rooms. Phase changes and removals arrive over the bus
- * and are applied to every open socket on this instance at once. `Who` is whatever the hooks
- * need to look a person up again (the session's identity, in Kring).
+ * and are applied to every open socket on this instance at once. Because a bus message can be
+ * lost, every socket's right is also read again from the database on a short lease, and after
+ * every gap on the bus. `Who` is whatever the hooks need to look a person up again (the
+ * session's identity, in Kring).
  */
 export class CollabServer<Who = unknown> {
 	private readonly wss: WebSocketServer;
@@ -38,6 +43,12 @@ export class CollabServer<Who = unknown> {
 	private readonly limits: CollabLimits;
 	private readonly sessions: SessionSockets<HeldSocket>;
 	private readonly unsubscribeSaving: () => void;
+	private readonly stopResync: () => void;
+	private readonly leaseTimer: ReturnType<typeof setInterval>;
+	/** The lease read running per conference; reads of one conference never overlap. */
+	private readonly leaseReads = new Map<string, Promise<void>>();
+	/** When a read of each open conference's rights last answered (performance.now()). */
+	private readonly renewedAt = new Map<string, number>();
 
 	constructor(private readonly options: CollabServerOptions<Who>) {
 		this.limits = { ...DEFAULT_LIMITS, pendingBytes: options.maxMessageBytes, ...options.limits };
@@ -47,6 +58,11 @@ export class CollabServer<Who = unknown> {
 		this.unsubscribeSaving = options.store.onSaving((conferenceId, documentName, paused) =>
 			this.rooms.get(`${conferenceId}/${documentName}`)?.tellSaving(paused)
 		);
+		this.stopResync = options.bus.onResync(() => this.resync());
+		this.leaseTimer = setInterval(() => {
+			for (const conferenceId of this.openConferences()) void this.renewLease(conferenceId);
+		}, options.leaseMs);
+		this.leaseTimer.unref();
 	}
 
 	/** Returns false when the request is not for the collab endpoint, so others may take it. */
@@ -133,7 +149,7 @@ export class CollabServer<Who = unknown> {
 			throttle.stop();
 			this.sessions.remove(grant.sessionId, held);
 		});
-		const room = await this.openRoom(conferenceId, documentName, grant.phase, grant.changedAt);
+		const room = await this.openRoom(conferenceId, documentName, grant.phase, grant.version);
 		room.arriving--;
 		// Gone while the room loaded: its 'close' came before anyone listened for it.
 		if (ws.readyState !== ws.OPEN) return this.releaseIfEmpty(room);
@@ -168,7 +184,7 @@ export class CollabServer<Who = unknown> {
 			room.remove(connection);
 			return this.releaseIfEmpty(room);
 		}
-		if (current) room.applyPhase(current.phase, current.changedAt);
+		if (current) room.applyPhase(current.phase, current.version);
 		// The room may know of a later phase than the one the hook read: the stricter answer counts.
 		connection.access = current && current.access !== 'none' ? room.accessFor(connection) : 'none';
 		connection.pending = false;
@@ -210,15 +226,28 @@ export class CollabServer<Who = unknown> {
 		conferenceId: string,
 		documentName: DocumentName,
 		phase: Room['phase'],
-		changedAt: number
+		version: number
 	): Promise<Room> {
 		const key = `${conferenceId}/${documentName}`;
 		let room = this.rooms.get(key);
 		if (!room) {
 			// The room listens to the bus from the moment it exists, before it loads: no update is missed.
-			room = new Room(conferenceId, documentName, phase, changedAt, this.options.store, this.options.bus, () =>
-				this.options.currentPhase(conferenceId)
+			room = new Room(
+				conferenceId,
+				documentName,
+				phase,
+				version,
+				this.options.store,
+				this.options.bus,
+				() => this.options.currentPhase(conferenceId),
+				{
+					pendingGraceMs: this.options.pendingGraceMs,
+					onRevocation: (closed) => this.reportRevocation(conferenceId, closed, 0),
+					log: this.options.log
+				}
 			);
+			// The grant was read from the database just now: the lease runs from here.
+			if (!this.renewedAt.has(conferenceId)) this.renewedAt.set(conferenceId, performance.now());
 			this.rooms.set(key, room);
 			room.loaded.catch(() => {
 				if (this.rooms.get(key) === room) this.rooms.delete(key);
@@ -247,6 +276,98 @@ export class CollabServer<Who = unknown> {
 		if (this.rooms.get(key) !== room) return;
 		this.rooms.delete(key);
 		room.destroy();
+		if (this.roomsOf(room.conferenceId).length === 0) this.renewedAt.delete(room.conferenceId);
+	}
+
+	private openConferences(): Set<string> {
+		return new Set([...this.rooms.values()].map((room) => room.conferenceId));
+	}
+
+	/**
+	 * The lease: reads the phase and the places of every open socket of this conference again, in
+	 * one query, and applies them as a phase change and removals would. A timer tick while a read
+	 * runs leaves it at that one; `fresh` (after a gap on the bus) waits for it and reads again.
+	 */
+	private renewLease(conferenceId: string, fresh = false): Promise<void> {
+		const running = this.leaseReads.get(conferenceId);
+		if (running && !fresh) return running;
+		const read = (running ?? Promise.resolve()).then(() => this.readRights(conferenceId));
+		this.leaseReads.set(conferenceId, read);
+		void read.finally(() => {
+			if (this.leaseReads.get(conferenceId) === read) this.leaseReads.delete(conferenceId);
+		});
+		return read;
+	}
+
+	private async readRights(conferenceId: string): Promise<void> {
+		const rooms = this.roomsOf(conferenceId);
+		if (rooms.length === 0) return;
+		// Only sockets open now are judged: one registered after the read began had its own check.
+		const asked = new Set(rooms.flatMap((room) => [...room.connections].map((c) => c.sessionId)));
+		let rights: Rights | null;
+		try {
+			rights = await this.options.currentRights(conferenceId, [...asked]);
+		} catch (error) {
+			this.options.log(`[collab] could not renew the lease of ${conferenceId}:`, error);
+			return this.lapseIfOverdue(conferenceId);
+		}
+		if (this.roomsOf(conferenceId).length > 0) this.renewedAt.set(conferenceId, performance.now());
+		const started = performance.now();
+		let closed = 0;
+		for (const room of this.roomsOf(conferenceId)) {
+			// The conference is gone (erased): nobody holds a place in it any more, as erasure itself says.
+			if (!rights) {
+				closed += room.closeWhere(() => true, CLOSE.removed.code, CLOSE.removed.reason);
+				continue;
+			}
+			const { signedIn, holding } = rights;
+			closed += room.applyPhase(rights.phase, rights.version);
+			closed += room.closeWhere(
+				(c) => asked.has(c.sessionId) && !signedIn.has(c.sessionId),
+				CLOSE.signedOut.code,
+				CLOSE.signedOut.reason
+			);
+			closed += room.closeWhere(
+				(c) => asked.has(c.sessionId) && !holding.has(c.sessionId),
+				CLOSE.removed.code,
+				CLOSE.removed.reason
+			);
+		}
+		this.reportRevocation(conferenceId, closed, performance.now() - started);
+	}
+
+	/** Rights nobody could read again for several lease periods have lapsed: the clients reconnect. */
+	private lapseIfOverdue(conferenceId: string): void {
+		const since = this.renewedAt.get(conferenceId);
+		if (since === undefined || performance.now() - since < LEASE_LAPSES_AFTER * this.options.leaseMs) return;
+		let closed = 0;
+		for (const room of this.roomsOf(conferenceId))
+			closed += room.closeWhere(() => true, CLOSE.storageFailed.code, CLOSE.storageFailed.reason);
+		this.reportRevocation(conferenceId, closed, 0);
+	}
+
+	/**
+	 * After a gap on the bus (the bus holds newer messages until this has run): every open
+	 * conference's rights are read again first, then each room catches up its document from the
+	 * store and asks the other instances for their presence again.
+	 */
+	private async resync(): Promise<void> {
+		await Promise.all(
+			[...this.openConferences()].map(async (conferenceId) => {
+				await this.renewLease(conferenceId, true);
+				await Promise.all(
+					this.roomsOf(conferenceId).map(async (room) => {
+						try {
+							await room.catchUp();
+						} catch (error) {
+							this.options.log(`[collab] could not catch up ${conferenceId}/${room.documentName}:`, error);
+						}
+						room.publishLocalAwareness();
+						this.options.bus.publish({ type: 'awareness-query', conferenceId, document: room.documentName });
+					})
+				);
+			})
+		);
 	}
 
 	private roomsOf(conferenceId: string): Room[] {
@@ -259,7 +380,7 @@ export class CollabServer<Who = unknown> {
 				const started = performance.now();
 				let closed = 0;
 				for (const room of this.roomsOf(message.conferenceId))
-					closed += room.applyPhase(message.phase, message.changedAt);
+					closed += room.applyPhase(message.phase, message.version);
 				this.reportRevocation(message.conferenceId, closed, performance.now() - started);
 				break;
 			}
@@ -305,6 +426,8 @@ export class CollabServer<Who = unknown> {
 	/** Closes every socket with 1012 and resolves once they are closed; their last edits are handed to the store. */
 	async close(): Promise<void> {
 		this.unsubscribe();
+		this.stopResync();
+		clearInterval(this.leaseTimer);
 		this.unsubscribeSaving();
 		const rooms = [...this.rooms.values()];
 		await Promise.all(

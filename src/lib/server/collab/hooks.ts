@@ -8,12 +8,16 @@ import type { DocStore } from '../doc-store';
  * service, so sessions, conferences and the audit log stay behind these functions.
  */
 
-/** The bus between instances: the live server publishes edits and presence, and hears phase changes. */
-export type CollabBus = Pick<Bus, 'publish' | 'subscribe'>;
+/**
+ * The bus between instances: the live server publishes edits and presence, hears phase changes,
+ * and reads everything again after a gap in what it heard (`onResync`).
+ */
+export type CollabBus = Pick<Bus, 'publish' | 'subscribe' | 'onResync'>;
 
 /**
- * Where a document's updates are kept; `appendUpdate` resolves once the update is durable (and
- * waits, retrying, while the database is stuck: `onSaving` and `isSavingPaused` say so).
+ * Where a document's updates are kept. `appendUpdate` resolves once the update is durable (and
+ * waits, retrying, while the database is stuck: `onSaving` and `isSavingPaused` say so), or with
+ * the phase that fenced it out: it is stored only while the stored phase lets that role write.
  * `isUnreadable` tells a load that failed because a stored part cannot be read (repair it) from
  * one that failed because the database did (try again).
  */
@@ -30,7 +34,14 @@ export type UpgradeRequest = {
 	documentName: DocumentName;
 };
 
-export type PhaseAt = { phase: Phase; changedAt: number };
+/** A phase with its version: the database counts the changes, so a lower version is older news. */
+export type PhaseAt = { phase: Phase; version: number };
+
+/**
+ * The conference's phase and which of the asked-for sessions still hold a place in it, read in
+ * one go: `signedIn` still exist, `holding` (a subset) also have an active place.
+ */
+export type Rights = PhaseAt & { signedIn: Set<string>; holding: Set<string> };
 
 /** A person let in to a document, with what the hooks need to look them up again (`who`). */
 export type Grant<Who> = PhaseAt & {
@@ -69,6 +80,15 @@ export type CollabServerOptions<Who> = {
 	currentAccess(who: Who, conferenceId: string, documentName: DocumentName): Promise<CurrentAccess | null>;
 	/** The conference's phase as stored, read once a room listens to the bus. */
 	currentPhase(conferenceId: string): Promise<PhaseAt | null>;
+	/**
+	 * The lease: asked once per conference every `leaseMs`, and after every gap on the bus, for the
+	 * sessions of its open sockets. Null: the conference is gone.
+	 */
+	currentRights(conferenceId: string, sessionIds: string[]): Promise<Rights | null>;
+	/** How long an open socket's right holds before it is read again (KRING_LEASE_MS). */
+	leaseMs: number;
+	/** How long a room may hold updates whose predecessors it lacks before it reads the store again. */
+	pendingGraceMs?: number;
 	/** Sockets closed by a phase change or a removal on this instance (for the audit log). */
 	onRevocation?(event: RevocationEvent): void;
 	/** Logs a failure; `error` may carry a family's content, so the hook decides what is written. */

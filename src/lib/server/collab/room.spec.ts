@@ -5,7 +5,8 @@ import type { WebSocket } from 'ws';
 import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
 import { access } from '$lib/conference/access';
-import type { Phase, Role } from '$lib/conference/phases';
+import type { DocumentName, Phase, Role } from '$lib/conference/phases';
+import { addConcern } from '../../../../tests/support/edits';
 import { waitForConvergence, waitUntil } from '../../../../tests/support/yjs-client';
 import type { BusMessage } from '../bus';
 import { CollabConnection } from './connection';
@@ -27,21 +28,29 @@ function deferred(): Deferred {
 	return { promise, resolve, reject };
 }
 
-/** A store whose commits the test lets through one by one (or at once, with `autoCommit`). */
+/**
+ * A store whose commits the test lets through one by one (or at once, with `autoCommit`). With
+ * `fence` set, it refuses every write as the database does once the stored phase forbids it.
+ */
 function heldStore(initial: Uint8Array | null = null) {
 	const committed: Uint8Array[] = [];
 	const waiting: { update: Uint8Array; commit: Deferred }[] = [];
 	let autoCommit = true;
+	let fence: PhaseAt | null = null;
+	let loads = 0;
 	const store: DocumentStore = {
 		async loadState() {
-			return initial;
+			loads++;
+			return committed.length > 0 ? Y.mergeUpdates(initial ? [initial, ...committed] : committed) : initial;
 		},
 		async appendUpdate(_conferenceId, _documentName, update) {
 			const commit = deferred();
 			if (autoCommit) commit.resolve();
 			else waiting.push({ update, commit });
 			await commit.promise;
+			if (fence) return { stored: false, ...fence };
 			committed.push(update);
+			return { stored: true };
 		},
 		// Saving never stalls here, and every stored document reads.
 		onSaving: () => () => {},
@@ -52,7 +61,9 @@ function heldStore(initial: Uint8Array | null = null) {
 		store,
 		committed,
 		waiting,
-		hold: () => (autoCommit = false)
+		hold: () => (autoCommit = false),
+		fenceAt: (phase: PhaseAt) => (fence = phase),
+		loads: () => loads
 	};
 }
 
@@ -60,7 +71,8 @@ function fakeBus() {
 	const published: BusMessage[] = [];
 	const bus: CollabBus = {
 		publish: (message) => void published.push(message),
-		subscribe: () => () => {}
+		subscribe: () => () => {},
+		onResync: () => () => {}
 	};
 	return { bus, published };
 }
@@ -146,16 +158,23 @@ function join(room: Room, who: { participantId: string; role: Role }): Phone {
 
 async function openRoom(
 	phase: Phase,
-	options: { store?: DocumentStore; bus?: CollabBus; stored?: PhaseAt | null } = {}
+	options: {
+		store?: DocumentStore;
+		bus?: CollabBus;
+		stored?: PhaseAt | null;
+		documentName?: DocumentName;
+		pendingGraceMs?: number;
+	} = {}
 ): Promise<Room> {
 	const room = new Room(
 		'conf1',
-		'plan',
+		options.documentName ?? 'plan',
 		phase,
 		1,
 		options.store ?? heldStore().store,
 		options.bus ?? fakeBus().bus,
-		async () => options.stored ?? null
+		async () => options.stored ?? null,
+		{ pendingGraceMs: options.pendingGraceMs }
 	);
 	await room.loaded;
 	return room;
@@ -166,6 +185,7 @@ const bob = { participantId: 'p-bob', role: 'family' } as const;
 const carla = { participantId: 'p-carla', role: 'coordinator' } as const;
 
 const notes = (doc: Y.Doc) => doc.getText('contingency').toString();
+const concerns = (doc: Y.Doc) => doc.getArray('concerns').length;
 function decodeAuthReason(message: Uint8Array): string {
 	const decoder = decoding.createDecoder(message);
 	decoding.readVarUint(decoder);
@@ -251,7 +271,7 @@ describe('Room', () => {
 		expect(committed).toHaveLength(1);
 	});
 
-	it('a phase change closes those who lose access and turns writers into readers; older news changes nothing', async () => {
+	it('a phase change closes those who lose access and turns writers into readers; news of a lower version changes nothing', async () => {
 		const room = new Room('conf1', 'brief', 'information', 10, heldStore().store, fakeBus().bus, async () => null);
 		await room.loaded;
 		const a = join(room, anna);
@@ -273,13 +293,82 @@ describe('Room', () => {
 		stored.getText('contingency').insert(0, 'al opgeslagen');
 		const room = await openRoom('information', {
 			store: heldStore(Y.encodeStateAsUpdate(stored)).store,
-			stored: { phase: 'private', changedAt: 2 }
+			stored: { phase: 'private', version: 2 }
 		});
 		expect(room.phase).toBe('private');
 		expect(notes(room.doc)).toBe('al opgeslagen');
 
 		const a = join(room, anna);
 		await waitUntil(() => notes(a.doc) === 'al opgeslagen', 'the phone did not get the stored plan', { docs: [a.doc] });
+	});
+
+	it('a write the store fences out reaches nobody, and the room takes the stored phase at once', async () => {
+		const { store, committed, fenceAt } = heldStore();
+		const { bus, published } = fakeBus();
+		const room = await openRoom('information', { store, bus, documentName: 'brief' });
+		const a = join(room, anna);
+		const c = join(room, carla);
+		await Promise.all([a.handled(), c.handled()]);
+
+		// The hand-over is stored (version 2), but its news never reached this instance.
+		fenceAt({ phase: 'private', version: 2 });
+		addConcern(c.doc, 'de coördinator schrijft na de overdracht', 'Carla');
+		await c.handled();
+
+		expect(c.socket.closedWith).toEqual({ code: CLOSE.revoked.code, reason: CLOSE.revoked.reason });
+		expect([room.phase, room.phaseVersion]).toEqual(['private', 2]);
+		expect(a.connection.access).toBe('read');
+		expect(committed).toEqual([]);
+		expect(concerns(room.doc)).toBe(0);
+		expect(published.filter((message) => message.type === 'doc-update')).toEqual([]);
+		await a.handled();
+		expect(concerns(a.doc)).toBe(0);
+	});
+
+	it('a family edit fenced out by acceptance is refused as read-only and kept from the others', async () => {
+		const { store, committed, fenceAt } = heldStore();
+		const room = await openRoom('presentation', { store });
+		const a = join(room, anna);
+		const b = join(room, bob);
+		await Promise.all([a.handled(), b.handled()]);
+
+		fenceAt({ phase: 'accepted', version: 5 });
+		a.doc.getText('contingency').insert(0, 'na de aanvaarding');
+		await a.handled();
+
+		expect(a.socket.closedWith).toBeNull();
+		expect(a.connection.access).toBe('read');
+		expect(deniedMessages(a)).toBe(1);
+		expect(committed).toEqual([]);
+		await b.handled();
+		expect(notes(b.doc)).toBe('');
+	});
+
+	it('updates held back for a predecessor lost on the bus are completed from the store', async () => {
+		const { store } = heldStore();
+		const { bus, published } = fakeBus();
+		const room = await openRoom('private', { store, bus, pendingGraceMs: 20 });
+		const a = join(room, anna);
+		await a.handled();
+
+		// Another instance stored two edits of one phone; the first one's bus message was lost.
+		const other = new Y.Doc();
+		other.getText('contingency').insert(0, 'eerst');
+		const first = Y.encodeStateAsUpdate(other);
+		const before = Y.encodeStateVector(other);
+		other.getText('contingency').insert(5, ', dan');
+		const second = Y.encodeStateAsUpdate(other, before);
+		await store.appendUpdate('conf1', 'plan', first, 'family');
+		await store.appendUpdate('conf1', 'plan', second, 'family');
+		room.applyFromBus(second);
+		expect(notes(room.doc)).toBe('');
+
+		await waitUntil(() => notes(a.doc) === 'eerst, dan', 'the held-back edit never reached the phone', {
+			docs: [a.doc]
+		});
+		expect(notes(room.doc)).toBe('eerst, dan');
+		// Read from the store, not news: the other instances are not told again.
+		expect(published.filter((message) => message.type === 'doc-update')).toEqual([]);
 	});
 
 	it('removing a participant closes their sockets only', async () => {

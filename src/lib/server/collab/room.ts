@@ -24,6 +24,16 @@ import {
 
 const FROM_BUS = Symbol('from-bus');
 const FROM_STORE = Symbol('from-store');
+/** Read again from the store while the room is open: sent to its sockets, not published again. */
+const FROM_CATCH_UP = Symbol('from-catch-up');
+
+export type RoomOptions = {
+	/** How long updates may wait for a predecessor the room lacks before it reads the store again. */
+	pendingGraceMs?: number;
+	/** Sockets this room closed by itself (a write fenced out by a newer phase), for the audit log. */
+	onRevocation?: (closed: number) => void;
+	log?: (message: string, error: unknown) => void;
+};
 
 /**
  * One live document (the brief or the plan of one conference) with the sockets on it.
@@ -36,6 +46,10 @@ export class Room {
 	/** Sockets authenticated for this room and waiting for it to load. */
 	arriving = 0;
 	readonly loaded: Promise<void>;
+	private destroyed = false;
+	private pendingTimer: ReturnType<typeof setTimeout> | null = null;
+	/** The held-back updates a catch-up already tried to complete: not tried again until more arrive. */
+	private caughtUpFor: unknown = null;
 	/** Decides which updates from sockets may enter the document (docs/design.md §5.2). */
 	private readonly guard: UpdateGuard;
 
@@ -43,10 +57,12 @@ export class Room {
 		readonly conferenceId: string,
 		readonly documentName: DocumentName,
 		public phase: Phase,
-		private phaseChangedAt: number,
+		/** The version of `phase`: news with a lower one is older and changes nothing. */
+		public phaseVersion: number,
 		private readonly store: DocumentStore,
 		private readonly bus: CollabBus,
-		currentPhase: () => Promise<PhaseAt | null>
+		currentPhase: () => Promise<PhaseAt | null>,
+		private readonly options: RoomOptions = {}
 	) {
 		this.awareness.setLocalState(null);
 		this.guard = new UpdateGuard(this.doc, documentName);
@@ -54,7 +70,7 @@ export class Room {
 			if (origin === FROM_STORE) return;
 			const message = encodeUpdate(update);
 			for (const connection of this.connections) connection.send(message);
-			if (origin !== FROM_BUS)
+			if (origin !== FROM_BUS && origin !== FROM_CATCH_UP)
 				this.bus.publish({ type: 'doc-update', conferenceId, document: documentName, payload: update });
 		});
 		this.awareness.on('update', ({ added, updated, removed }: AwarenessChange, origin: unknown) => {
@@ -70,7 +86,7 @@ export class Room {
 		this.loaded = Promise.all([this.store.loadState(conferenceId, documentName), currentPhase()]).then(
 			([state, current]) => {
 				if (state) Y.applyUpdate(this.doc, state, FROM_STORE);
-				if (current) this.applyPhase(current.phase, current.changedAt);
+				if (current) this.applyPhase(current.phase, current.version);
 			}
 		);
 		// Presence is not stored: ask the other instances who is on this document there already.
@@ -123,12 +139,13 @@ export class Room {
 
 	/**
 	 * Applies a new phase to every socket: closes those that lose access, downgrades the rest.
-	 * News older than what the room knows (a late bus message) changes nothing.
+	 * News with a lower version than the room knows (a late bus message, a slow read) changes
+	 * nothing; the database counts the versions, so no instance's clock decides.
 	 */
-	applyPhase(phase: Phase, changedAt: number): number {
-		if (changedAt < this.phaseChangedAt) return 0;
+	applyPhase(phase: Phase, version: number): number {
+		if (version < this.phaseVersion) return 0;
 		this.phase = phase;
-		this.phaseChangedAt = changedAt;
+		this.phaseVersion = version;
 		let closed = 0;
 		for (const connection of [...this.connections]) {
 			const next = this.accessFor(connection);
@@ -145,6 +162,38 @@ export class Room {
 		return closed;
 	}
 
+	/**
+	 * Reads the stored document again and applies what the room lacks (Yjs takes only what is new),
+	 * sending it to the sockets here. For updates lost on the bus, and for updates held because a
+	 * predecessor never arrived. The whole document is read: the log's ids are not commit order
+	 * between instances, so "stored since id n" could skip one committed late.
+	 */
+	async catchUp(): Promise<void> {
+		const state = await this.store.loadState(this.conferenceId, this.documentName);
+		if (state && !this.destroyed) Y.applyUpdate(this.doc, state, FROM_CATCH_UP);
+	}
+
+	/** Yjs holds an update whose predecessor it lacks; if it still does after a moment, catch up. */
+	private watchPending(): void {
+		if (this.pendingTimer || this.destroyed || !this.heldBack()) return;
+		this.pendingTimer = setTimeout(() => {
+			this.pendingTimer = null;
+			const held = this.heldBack();
+			if (!held || held === this.caughtUpFor || this.destroyed) return;
+			this.caughtUpFor = held;
+			this.catchUp().catch((error) => {
+				this.caughtUpFor = null;
+				this.options.log?.(`[collab] could not catch up ${this.conferenceId}/${this.documentName}:`, error);
+				this.watchPending();
+			});
+		}, this.options.pendingGraceMs ?? 1000);
+		this.pendingTimer.unref?.();
+	}
+
+	private heldBack(): unknown {
+		return this.doc.store.pendingStructs ?? this.doc.store.pendingDs;
+	}
+
 	closeParticipant(participantId: string, code: number, reason: string): number {
 		return this.closeWhere((connection) => connection.participantId === participantId, code, reason);
 	}
@@ -153,7 +202,7 @@ export class Room {
 		return this.closeWhere((connection) => connection.sessionId === sessionId, code, reason);
 	}
 
-	private closeWhere(match: (connection: CollabConnection) => boolean, code: number, reason: string): number {
+	closeWhere(match: (connection: CollabConnection) => boolean, code: number, reason: string): number {
 		let closed = 0;
 		for (const connection of [...this.connections]) {
 			if (!match(connection)) continue;
@@ -166,6 +215,7 @@ export class Room {
 
 	applyFromBus(update: Uint8Array): void {
 		Y.applyUpdate(this.doc, update, FROM_BUS);
+		this.watchPending();
 	}
 
 	applyAwarenessFromBus(payload: Uint8Array): void {
@@ -230,13 +280,36 @@ export class Room {
 			this.refuseUpdate(connection, verdict);
 			return () => {};
 		}
-		const stored = this.store.appendUpdate(this.conferenceId, this.documentName, update);
+		const stored = this.store.appendUpdate(this.conferenceId, this.documentName, update, connection.role);
 		stored.catch(() => {});
 		return async () => {
-			await stored;
+			const outcome = await stored;
+			if (!outcome.stored) return this.fencedOut(connection, outcome);
 			// Stored first, then applied and sent on: nobody sees a change that a crash could lose.
 			Y.applyUpdate(this.doc, update, connection);
+			this.watchPending();
 		};
+	}
+
+	/**
+	 * The store refused a write: the stored phase no longer lets this role write, and this room had
+	 * not heard of it yet (a lost or late bus message). Not applied, sent to nobody; the room takes
+	 * the phase at once, which closes or downgrades the sockets.
+	 */
+	private fencedOut(connection: CollabConnection, stored: PhaseAt): void {
+		// The guard counted the refused write as part of the room; a phase that fences out one writer
+		// of a document fences out all of them, so nothing admitted meanwhile is lost by forgetting.
+		this.guard.forget();
+		const closed = this.applyPhase(stored.phase, stored.version);
+		if (closed > 0) this.options.onRevocation?.(closed);
+		if (connection.access === 'none' || !this.connections.has(connection)) return;
+		if (connection.access === 'read') {
+			if (connection.shouldExplainDenial()) connection.socket.send(encodePermissionDenied('read-only'));
+			return;
+		}
+		// The room knows of a later phase in which this socket writes again: the client sends it anew.
+		connection.close(CLOSE.storageFailed.code, CLOSE.storageFailed.reason);
+		this.remove(connection);
 	}
 
 	/**
@@ -266,6 +339,8 @@ export class Room {
 	private readonly claims = new Map<number, string>();
 
 	destroy(): void {
+		this.destroyed = true;
+		if (this.pendingTimer) clearTimeout(this.pendingTimer);
 		this.awareness.destroy();
 		this.doc.destroy();
 	}

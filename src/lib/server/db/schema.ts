@@ -37,6 +37,8 @@ export const conferences = pgTable('conferences', {
 	language: text('language').notNull().default('nl'),
 	phase: text('phase', { enum: PHASES }).notNull().default('preparation'),
 	phaseChangedAt: timestamp('phase_changed_at', { withTimezone: true }).notNull().defaultNow(),
+	/** Counts the phase changes: raised in the same update as the phase, so it orders them without a clock. */
+	phaseVersion: integer('phase_version').notNull().default(0),
 	roomCode: text('room_code').notNull().unique(),
 	/** Set when the coordinator knocks during private time; the family sees it and decides. */
 	knockedAt: timestamp('knocked_at', { withTimezone: true }),

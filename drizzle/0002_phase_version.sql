@@ -1,0 +1,1 @@
+ALTER TABLE "conferences" ADD COLUMN "phase_version" integer DEFAULT 0 NOT NULL;
