@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { CLOSE } from '$lib/collab/close-codes';
 import { metaText } from '../../src/lib/plan/shape';
-import { addAgreement } from '../support/edits';
+import { addAgreement, addCondition } from '../support/edits';
 import { found } from '../support/found';
 import { expectAction, type Browser, type EventStream } from '../support/http-client';
 import { openRawSocket, type RawSocket } from '../support/raw-socket';
@@ -113,7 +113,7 @@ describe('the lockout when a message between instances is lost', () => {
 		const late = conference.newBrief('written-on-b-after-the-hand-over');
 		const own = docFromMessages(pia.messages);
 		const before = Y.encodeStateVector(own);
-		own.getArray('conditions').push([new Y.Map([['text', new Y.Text(late)]])]);
+		addCondition(own, late, 'Pia Professional', 'other');
 		pia.send(syncUpdate(Y.encodeStateAsUpdate(own, before)));
 
 		await waitUntil(async () => pia.closeFrame !== null || (await storedCount(late)) > 0, 'the edit to be decided');
