@@ -37,6 +37,9 @@ async function familyAtWork() {
 /** Mallory sends one update on a socket of its own; returns how the server ended that socket. */
 async function sendAsMallory(mallory: FamilyMember, conferenceId: string, ...updates: Uint8Array[]) {
 	const socket = await openRawSocket(mallory.client, conferenceId, 'plan');
+	// Once the room greets the socket (its sync step 1) it is settled: what follows meets the update
+	// guard, not the small allowance for messages that arrive while a socket is still being let in.
+	await waitUntil(() => socket.messages.length > 0, 'the room greets Mallory’s socket');
 	for (const update of updates) socket.send(syncUpdateMessage(update));
 	const closed = await waitForClose(socket.closed, 'the server ends the socket that sent it');
 	return { code: closed.code, told: deniedReasons(socket.messages) };
