@@ -10,6 +10,6 @@ const PDF_TIMEOUT_MS = 60_000;
  * the live sockets meanwhile (docs/design.md §5.1). Rejects with WorkerTaskError when the thread
  * fails, crashes or takes too long.
  */
-export function makePlanPdf(frozen: FrozenPlan, sha256: string, locale: Locale): Promise<Uint8Array> {
+export function makePlanPdf(frozen: FrozenPlan, sha256: string, locale: Locale): Promise<Uint8Array<ArrayBuffer>> {
 	return workerPool().run('planPdf', { frozen, sha256, locale }, PDF_TIMEOUT_MS);
 }

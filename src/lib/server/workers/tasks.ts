@@ -52,7 +52,7 @@ function fold({ conferenceId, documentName, snapshot, rows, verify }: FoldInput)
 
 export type PlanPdfInput = { frozen: FrozenPlan; sha256: string; locale: Locale };
 
-async function makePlanPdf({ frozen, sha256, locale }: PlanPdfInput): Promise<Uint8Array> {
+async function makePlanPdf({ frozen, sha256, locale }: PlanPdfInput): Promise<Uint8Array<ArrayBuffer>> {
 	return new Uint8Array(await planPdf(frozen, sha256, locale));
 }
 
