@@ -1,13 +1,16 @@
 /**
- * One Kring serves many conferences. While it folds the De Vries family's big plan (3,000
+ * One Kring serves many conferences. While it folds the De Vries family's big plan (5,000
  * agreements, one stored update each) into a snapshot, and while it makes the PDF of the Van
  * Dijks' accepted plan, the Jansens keep typing: every keystroke Bob makes reaches Carla's phone.
  * The server's event loop, measured inside the server, is never held long by that work: it runs
- * in worker threads. Done on the event loop, the compaction held it for 300–600 ms and the PDF for
- * 150–450 ms, and every keystroke in every room waited that long.
+ * in worker threads. Done on the event loop (before), the compaction held it for 4.8 s and the PDF
+ * for 2.7 s on this two-core machine at a load average of 18, and every keystroke of every room
+ * waited that long.
  *
- * The bound asked of the server's loop is 250 ms, far above the 10–60 ms measured on this two-core
- * machine while other processes load it, and below what the work itself takes on the loop.
+ * The bound asked of the server's loop is 500 ms: at that load the longest block measured while the
+ * work ran in worker threads was 160–290 ms, most of it other processes' time and garbage
+ * collection of a heap that holds the big plan three times (the room and the update guard's two
+ * copies); the profile shows no stretch of the server's own work near it.
  */
 import { expect, it } from 'vitest';
 import * as Y from 'yjs';
@@ -18,7 +21,7 @@ import { acceptPlan, changePhase, conferenceWithFamily, handOver } from '../supp
 import { waitUntil, type LiveDoc } from '../support/yjs-client';
 
 const COMPACT_AFTER = 20;
-const BOUND_MS = 250;
+const BOUND_MS = 500;
 
 const kring = kringForThisFile({
 	database: 'postgres',
@@ -72,17 +75,17 @@ it('a big plan folded into a snapshot and an accepted plan made into a PDF do no
 		const [bob, carla] = jansens.family.map((member) => docs.open(member.client, jansens.conferenceId, 'plan'));
 		await Promise.all([bob.synced, carla.synced]);
 
-		// The De Vries family's plan has grown to 3,000 agreements; Anna has it open, and her
+		// The De Vries family's plan has grown to 5,000 agreements; Anna has it open, and her
 		// first keystroke is in (the room and its guard hold the document now).
 		const deVries = await conferenceWithFamily(server, coordinator.client, ['Anna'], { title: 'De Vries' });
-		await storePlan(server, deVries.conferenceId, 3_000, 1);
+		await storePlan(server, deVries.conferenceId, 5_000, 1);
 		const anna = docs.open(deVries.family[0].client, deVries.conferenceId, 'plan');
 		await anna.synced;
 		await typeInto(anna.doc, 'monitor', 'A');
 
-		// The Van Dijks' plan is accepted (60 agreements, a dozen pages).
+		// The Van Dijks' plan is accepted (100 agreements, some twenty pages).
 		const vanDijks = await conferenceWithFamily(server, coordinator.client, ['Dirk'], { title: 'Van Dijk' });
-		await storePlan(server, vanDijks.conferenceId, 60, 3);
+		await storePlan(server, vanDijks.conferenceId, 100, 3);
 		await changePhase(coordinator.client, vanDijks.conferenceId, 'information');
 		await handOver(coordinator.client, vanDijks.conferenceId, vanDijks.family);
 		await changePhase(vanDijks.family[0].client, vanDijks.conferenceId, 'presentation');
@@ -91,7 +94,7 @@ it('a big plan folded into a snapshot and an accepted plan made into a PDF do no
 		const typing = keepTyping(bob, carla);
 		await waitUntil(() => typing.state.roundTrips >= 3, 'the Jansens are typing');
 
-		// Anna's keystrokes take the De Vries log to the compaction point: 3,000 rows are folded.
+		// Anna's keystrokes take the De Vries log to the compaction point: 5,000 rows are folded.
 		await readEventLoop(server);
 		const beforeCompaction = typing.state.roundTrips;
 		await typeInto(anna.doc, 'monitor', 'nna'.padEnd(COMPACT_AFTER - 1, '.'));
@@ -119,7 +122,7 @@ it('a big plan folded into a snapshot and an accepted plan made into a PDF do no
 		await typing.stop();
 
 		console.log(
-			`longest event-loop block: ${compaction.longestBlockMs} ms while 3,000 rows were compacted ` +
+			`longest event-loop block: ${compaction.longestBlockMs} ms while 5,000 rows were compacted ` +
 				`(${duringCompaction} keystrokes went round), ${printing.longestBlockMs} ms while a PDF was made ` +
 				`(${duringPdf} keystrokes went round)`
 		);
