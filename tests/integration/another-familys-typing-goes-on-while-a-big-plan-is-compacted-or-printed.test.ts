@@ -10,7 +10,8 @@
  * The bound asked of the server's loop is 500 ms: at that load the longest block measured while the
  * work ran in worker threads was 160–290 ms, most of it other processes' time and garbage
  * collection of a heap that holds the big plan three times (the room and the update guard's two
- * copies); the profile shows no stretch of the server's own work near it.
+ * copies); a profile of the server (3,000 agreements) showed no stretch of its own work over
+ * 35 ms while the compaction and the PDF ran.
  */
 import { expect, it } from 'vitest';
 import * as Y from 'yjs';
