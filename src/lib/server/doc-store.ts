@@ -32,8 +32,11 @@ export type SavingListener = (conferenceId: string, documentName: DocumentName, 
 
 const RETRY_FIRST_MS = 250;
 const RETRY_MAX_MS = 5_000;
-/** A stored document this small is read on the event loop (well under a millisecond); a bigger one in a worker. */
-const FOLD_IN_PROCESS_BYTES = 64 * 1024;
+/**
+ * A stored document this small is read on the event loop (a few milliseconds); a bigger one, or a
+ * long log, in a worker thread: 5,000 keystroke rows (97 KiB) take 70–80 ms to apply.
+ */
+const FOLD_IN_PROCESS = { bytes: 32 * 1024, rows: 100 };
 /** Folding a document in a worker thread: past this, the thread is stopped and the load or compaction fails. */
 const FOLD_TIMEOUT_MS = 60_000;
 
@@ -340,7 +343,7 @@ async function foldStored(
 	verify: boolean
 ): Promise<Uint8Array> {
 	const bytes = rows.reduce((sum, row) => sum + row.update.byteLength, snapshot?.state.byteLength ?? 0);
-	if (!verify && bytes < FOLD_IN_PROCESS_BYTES) {
+	if (!verify && bytes < FOLD_IN_PROCESS.bytes && rows.length <= FOLD_IN_PROCESS.rows) {
 		const doc = buildStoredDoc(conferenceId, documentName, snapshot, rows);
 		try {
 			return Y.encodeStateAsUpdate(doc);
