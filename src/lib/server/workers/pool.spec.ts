@@ -4,6 +4,7 @@ import * as Y from 'yjs';
 import { WorkerPool, WorkerTaskError, workerPool } from './pool';
 
 const MISBEHAVING = fileURLToPath(new URL('../../../../tests/support/workers/misbehaving-worker.mjs', import.meta.url));
+const BROKEN = fileURLToPath(new URL('../../../../tests/support/workers/worker-that-cannot-load.mjs', import.meta.url));
 
 describe('a worker thread that fails', () => {
 	const pool = new WorkerPool({ locate: async () => MISBEHAVING, maxThreads: 1 });
@@ -25,6 +26,19 @@ describe('a worker thread that fails', () => {
 		await expect(run('hang', 300)).rejects.toThrow(/hang took longer than 300 ms in its worker thread/);
 		await expect(pool.run('echo' as 'fold', 'still here' as never, 20_000)).resolves.toBe('still here');
 	});
+});
+
+it('a worker file that is missing or cannot load ends the task with an error, not a wait', async () => {
+	const missing = new WorkerPool({ locate: async () => '/nonexistent/kring-worker.js', maxThreads: 1 });
+	await expect(missing.run('fold', null as never, 20_000)).rejects.toThrow(/^fold: the worker threads could not start/);
+	await missing.close();
+
+	const broken = new WorkerPool({ locate: async () => BROKEN, maxThreads: 1 });
+	try {
+		await expect(broken.run('fold', null as never, 20_000)).rejects.toThrow(/^fold failed in its worker thread/);
+	} finally {
+		await broken.close();
+	}
 });
 
 describe("Kring's own worker, bundled from the sources as in vite dev", () => {

@@ -30,6 +30,8 @@ export type WorkerPoolOptions = {
 export class WorkerPool {
 	private piscina: Promise<Piscina> | null = null;
 	private closed = false;
+	/** The tasks under way: an error of the pool's own (a thread that cannot load its module) ends them. */
+	private running = new Set<AbortController>();
 
 	constructor(private readonly options: WorkerPoolOptions) {}
 
@@ -49,15 +51,20 @@ export class WorkerPool {
 				cause: error
 			});
 		}
-		const signal = AbortSignal.timeout(timeoutMs);
+		const deadline = AbortSignal.timeout(timeoutMs);
+		const failed = new AbortController();
+		this.running.add(failed);
 		try {
-			return await pool.run({ name, input } as TaskMessage, { signal });
+			return await pool.run({ name, input } as TaskMessage, { signal: AbortSignal.any([deadline, failed.signal]) });
 		} catch (error) {
-			if (signal.aborted)
+			if (failed.signal.aborted) error = failed.signal.reason;
+			else if (deadline.aborted)
 				throw new WorkerTaskError(`${name} took longer than ${timeoutMs} ms in its worker thread, which was stopped`, {
 					cause: error
 				});
 			throw new WorkerTaskError(`${name} failed in its worker thread: ${describeError(error)}`, { cause: error });
+		} finally {
+			this.running.delete(failed);
 		}
 	}
 
@@ -69,13 +76,21 @@ export class WorkerPool {
 
 	private async start(): Promise<Piscina> {
 		const filename = await this.options.locate();
-		return new Piscina({
+		if (!existsSync(filename)) throw new Error(`the worker file ${filename} does not exist`);
+		const pool = new Piscina({
 			filename,
 			minThreads: 0,
 			maxThreads: this.options.maxThreads ?? 2,
 			// A thread that has made a PDF keeps its fonts; one left idle for long gives its memory back.
 			idleTimeout: 5 * 60_000
 		});
+		// Not a task's error (a thread that could not load its module): it would never settle the tasks
+		// it holds, so they end now; unheard, it would end the process.
+		pool.on('error', (error: unknown) => {
+			console.error('[workers] a worker thread failed:', describeError(error));
+			for (const task of this.running) task.abort(error);
+		});
+		return pool;
 	}
 }
 
