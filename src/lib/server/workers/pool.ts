@@ -57,12 +57,12 @@ export class WorkerPool {
 		try {
 			return await pool.run({ name, input } as TaskMessage, { signal: AbortSignal.any([deadline, failed.signal]) });
 		} catch (error) {
-			if (failed.signal.aborted) error = failed.signal.reason;
-			else if (deadline.aborted)
+			if (!failed.signal.aborted && deadline.aborted)
 				throw new WorkerTaskError(`${name} took longer than ${timeoutMs} ms in its worker thread, which was stopped`, {
 					cause: error
 				});
-			throw new WorkerTaskError(`${name} failed in its worker thread: ${describeError(error)}`, { cause: error });
+			const cause: unknown = failed.signal.aborted ? failed.signal.reason : error;
+			throw new WorkerTaskError(`${name} failed in its worker thread: ${describeError(cause)}`, { cause });
 		} finally {
 			this.running.delete(failed);
 		}
