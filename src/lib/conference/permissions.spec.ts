@@ -48,6 +48,10 @@ const DESIGN_TABLE = `
 | set_retention       | all                          | -                       | -        |
 | erase               | clo                          | -                       | acc clo  |
 | download_my_data    | -                            | -                       | all      |
+| tick_agreement      | -                            | -                       | acc clo  |
+| set_evaluation_date | acc                          | -                       | acc clo  |
+| make_plan_link      | -                            | -                       | acc clo  |
+| start_evaluation    | acc clo                      | -                       | -        |
 `;
 
 const SHORT: Record<string, Phase> = {
