@@ -314,5 +314,58 @@ export const ar = {
 	'store.unreadable_plan':
 		'لا يمكن فتح «خطتنا» الآن: هناك خلل فيما حفظه Kring منها. لم يُحذف أي شيء. اطلب المساعدة من المنسق؛ Kring يحاول من جديد باستمرار.',
 	'my_data.status.unconfirmed': 'لم يُؤكَّد بعد',
-	'board.change_refused': 'تعذّر حفظ آخر تغيير قمت به، فتم التراجع عنه. أنت ترى الآن ما هو محفوظ.'
+	'board.change_refused': 'تعذّر حفظ آخر تغيير قمت به، فتم التراجع عنه. أنت ترى الآن ما هو محفوظ.',
+	'follow_up.done': 'تمّ',
+	'follow_up.not_yet': 'ليس بعد',
+	'follow_up.by': '{name}، {date}',
+	'follow_up.open': 'لم تتم مراجعته بعد.',
+	'follow_up.note': 'ملاحظة (يمكن تركها فارغة)',
+	'follow_up.mark_done': 'تمّ',
+	'follow_up.mark_not_yet': 'ليس بعد',
+	'follow_up.evaluation_title': 'التقييم',
+	'follow_up.days_until': {
+		zero: 'لا أيام متبقية',
+		one: 'بقي يوم واحد',
+		two: 'بقي يومان',
+		few: 'بقي {count} أيام',
+		many: 'بقي {count} يومًا',
+		other: 'بقي {count} يوم'
+	},
+	'follow_up.today': 'اليوم',
+	'follow_up.days_ago': {
+		zero: 'اليوم',
+		one: 'منذ يوم واحد',
+		two: 'منذ يومين',
+		few: 'منذ {count} أيام',
+		many: 'منذ {count} يومًا',
+		other: 'منذ {count} يوم'
+	},
+	'follow_up.set_date': 'تاريخ التقييم',
+	'follow_up.save_date': 'حفظ',
+	'plan_link.title': 'رابطك الخاص إلى الخطة',
+	'plan_link.explain':
+		'بهذا الرابط تعود لاحقًا إلى الخطة المقبولة، حتى لو تم تسجيل خروج هذا الهاتف أو أُغلق المؤتمر. احتفظ به لنفسك: من يملكه يستطيع قراءة الخطة.',
+	'plan_link.shown_once': 'احفظ هذا الرابط الآن (كإشارة مرجعية أو في رسالة لنفسك): يعرضه كرينغ مرة واحدة فقط.',
+	'plan_link.exists': 'لديك رابط منذ {date}.',
+	'plan_link.last_used': 'آخر استخدام: {date}.',
+	'plan_link.make': 'أنشئ رابطي',
+	'plan_link.make_new': 'أنشئ رابطًا جديدًا (يتوقف القديم عن العمل)',
+	'plan_link.revoke': 'إلغاء الرابط',
+	'plan_link.welcome': 'هذا رابط {name} إلى الخطة المقبولة.',
+	'plan_link.open': 'افتح الخطة',
+	'evaluation.explain':
+		'حان وقت التقييم؟ ابدأ مؤتمرًا جديدًا بنفس السؤال والمخاوف واتفاقات هذه الخطة كنقطة انطلاق. تبقى هذه الخطة كما هي.',
+	'evaluation.start': 'ابدأ مؤتمر تقييم',
+	'evaluation.follows': 'تقييم الخطة المقبولة في {date} (الإصدار {version}). اتفاقات ذلك الوقت هي نقطة الانطلاق.',
+	'evaluation.circle': 'من شارك حينها: {names}.',
+	'demo.banner': 'هذا عرض توضيحي بأشخاص افتراضيين. احذفه عندما تنتهي.',
+	'error.date_invalid': 'اختر تاريخًا صحيحًا.',
+	'error.plan_link_unknown':
+		'هذا الرابط لا يعمل (بعد الآن). اطلب الخطة من أحد أفراد العائلة، أو أنشئ رابطًا جديدًا على لوحتك.',
+	'audit.agreement.ticked': 'راجع اتفاقًا',
+	'audit.evaluation.dated': 'حدّد تاريخ التقييم',
+	'audit.evaluation.started': 'بدأ مؤتمر تقييم',
+	'audit.plan_link.made': 'أنشأ رابط خطة خاصًا',
+	'audit.plan_link.used': 'عاد عبر رابط الخطة الخاص به',
+	'audit.plan_link.revoked': 'ألغى رابط الخطة الخاص به'
 } as const satisfies Translation<'ar'>;

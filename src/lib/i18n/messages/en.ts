@@ -298,5 +298,45 @@ export const en = {
 	'store.unreadable_plan':
 		'“Our plan” cannot be opened right now: something is wrong with what Kring stored of it. Nothing has been thrown away. Ask the coordinator for help; Kring keeps trying.',
 	'my_data.status.unconfirmed': 'not confirmed yet',
-	'board.change_refused': 'Your last change could not be saved and has been undone. You now see what is saved.'
+	'board.change_refused': 'Your last change could not be saved and has been undone. You now see what is saved.',
+	'follow_up.done': 'Done',
+	'follow_up.not_yet': 'Not yet',
+	'follow_up.by': '{name}, {date}',
+	'follow_up.open': 'Not checked yet.',
+	'follow_up.note': 'Note (may be empty)',
+	'follow_up.mark_done': 'Done',
+	'follow_up.mark_not_yet': 'Not yet',
+	'follow_up.evaluation_title': 'Evaluation',
+	'follow_up.days_until': { one: '{count} day to go', other: '{count} days to go' },
+	'follow_up.today': 'today',
+	'follow_up.days_ago': { one: '{count} day ago', other: '{count} days ago' },
+	'follow_up.set_date': 'Date of the evaluation',
+	'follow_up.save_date': 'Save',
+	'plan_link.title': 'Your own link to the plan',
+	'plan_link.explain':
+		'With this link you come back to the accepted plan later, also when this phone has been signed out or the conference is closed. Keep it to yourself: whoever has it can read the plan.',
+	'plan_link.shown_once': 'Keep this link now (as a bookmark, or in a message to yourself): Kring shows it only once.',
+	'plan_link.exists': 'You have had a link since {date}.',
+	'plan_link.last_used': 'Last used: {date}.',
+	'plan_link.make': 'Make my link',
+	'plan_link.make_new': 'Make a new link (the old one stops working)',
+	'plan_link.revoke': 'Revoke the link',
+	'plan_link.welcome': 'This is {name}’s link to the accepted plan.',
+	'plan_link.open': 'Open the plan',
+	'evaluation.explain':
+		'Time for the evaluation? Start a new conference with the same question, the concerns and the agreements of this plan as its starting point. This plan stays as it is.',
+	'evaluation.start': 'Start an evaluation conference',
+	'evaluation.follows':
+		'Evaluation of the plan accepted on {date} (version {version}). The agreements of then are the starting point.',
+	'evaluation.circle': 'Who took part then: {names}.',
+	'demo.banner': 'This is a demo with example people. Erase it when you are done.',
+	'error.date_invalid': 'Choose a valid date.',
+	'error.plan_link_unknown':
+		'This link does not work (any more). Ask someone of the family for the plan, or make a new link on your board.',
+	'audit.agreement.ticked': 'checked an agreement',
+	'audit.evaluation.dated': 'set the evaluation date',
+	'audit.evaluation.started': 'started an evaluation conference',
+	'audit.plan_link.made': 'made their own plan link',
+	'audit.plan_link.used': 'came back through their plan link',
+	'audit.plan_link.revoked': 'revoked their plan link'
 } as const satisfies Translation<'en'>;

@@ -306,5 +306,45 @@ export const pl = {
 		'„Nasz plan” nie da się teraz otworzyć: coś jest nie tak z tym, co Kring z niego zapisał. Nic nie zostało usunięte. Poproś koordynatora o pomoc; Kring próbuje dalej.',
 	'my_data.status.unconfirmed': 'jeszcze niepotwierdzone',
 	'board.change_refused':
-		'Nie udało się zapisać twojej ostatniej zmiany, więc została cofnięta. Widzisz teraz to, co jest zapisane.'
+		'Nie udało się zapisać twojej ostatniej zmiany, więc została cofnięta. Widzisz teraz to, co jest zapisane.',
+	'follow_up.done': 'Zrobione',
+	'follow_up.not_yet': 'Jeszcze nie',
+	'follow_up.by': '{name}, {date}',
+	'follow_up.open': 'Jeszcze nie sprawdzone.',
+	'follow_up.note': 'Uwaga (może być pusta)',
+	'follow_up.mark_done': 'Zrobione',
+	'follow_up.mark_not_yet': 'Jeszcze nie',
+	'follow_up.evaluation_title': 'Ocena',
+	'follow_up.days_until': { one: 'został {count} dzień', few: 'zostały {count} dni', many: 'zostało {count} dni' },
+	'follow_up.today': 'dzisiaj',
+	'follow_up.days_ago': { one: '{count} dzień temu', few: '{count} dni temu', many: '{count} dni temu' },
+	'follow_up.set_date': 'Data oceny',
+	'follow_up.save_date': 'Zapisz',
+	'plan_link.title': 'Twój własny link do planu',
+	'plan_link.explain':
+		'Dzięki temu linkowi wrócisz później do przyjętego planu, także gdy ten telefon zostanie wylogowany lub konferencja zamknięta. Zachowaj go dla siebie: kto go ma, może czytać plan.',
+	'plan_link.shown_once':
+		'Zachowaj ten link teraz (jako zakładkę albo w wiadomości do siebie): Kring pokazuje go tylko raz.',
+	'plan_link.exists': 'Masz link od {date}.',
+	'plan_link.last_used': 'Ostatnio użyty: {date}.',
+	'plan_link.make': 'Utwórz mój link',
+	'plan_link.make_new': 'Utwórz nowy link (stary przestanie działać)',
+	'plan_link.revoke': 'Unieważnij link',
+	'plan_link.welcome': 'To jest link osoby {name} do przyjętego planu.',
+	'plan_link.open': 'Otwórz plan',
+	'evaluation.explain':
+		'Czas na ocenę? Rozpocznij nową konferencję z tym samym pytaniem, obawami i ustaleniami tego planu jako punktem wyjścia. Ten plan pozostaje bez zmian.',
+	'evaluation.start': 'Rozpocznij konferencję oceniającą',
+	'evaluation.follows': 'Ocena planu przyjętego {date} (wersja {version}). Ówczesne ustalenia są punktem wyjścia.',
+	'evaluation.circle': 'Wtedy uczestniczyli: {names}.',
+	'demo.banner': 'To jest demo z przykładowymi osobami. Usuń je, gdy skończysz.',
+	'error.date_invalid': 'Wybierz poprawną datę.',
+	'error.plan_link_unknown':
+		'Ten link nie działa (już). Poproś kogoś z rodziny o plan albo utwórz nowy link na swojej tablicy.',
+	'audit.agreement.ticked': 'sprawdził(a) ustalenie',
+	'audit.evaluation.dated': 'ustawił(a) datę oceny',
+	'audit.evaluation.started': 'rozpoczął(ęła) konferencję oceniającą',
+	'audit.plan_link.made': 'utworzył(a) własny link do planu',
+	'audit.plan_link.used': 'wrócił(a) przez własny link do planu',
+	'audit.plan_link.revoked': 'unieważnił(a) własny link do planu'
 } as const satisfies Translation<'pl'>;
