@@ -367,5 +367,6 @@ export const ar = {
 	'audit.evaluation.started': 'بدأ مؤتمر تقييم',
 	'audit.plan_link.made': 'أنشأ رابط خطة خاصًا',
 	'audit.plan_link.used': 'عاد عبر رابط الخطة الخاص به',
-	'audit.plan_link.revoked': 'ألغى رابط الخطة الخاص به'
+	'audit.plan_link.revoked': 'ألغى رابط الخطة الخاص به',
+	'follow_up.summary': 'الاتفاقات — تمّ: {done} · ليس بعد: {notYet} · لم تُراجع بعد: {open}'
 } as const satisfies Translation<'ar'>;

@@ -338,5 +338,6 @@ export const en = {
 	'audit.evaluation.started': 'started an evaluation conference',
 	'audit.plan_link.made': 'made their own plan link',
 	'audit.plan_link.used': 'came back through their plan link',
-	'audit.plan_link.revoked': 'revoked their plan link'
+	'audit.plan_link.revoked': 'revoked their plan link',
+	'follow_up.summary': 'Agreements — done: {done} · not yet: {notYet} · not checked yet: {open}'
 } as const satisfies Translation<'en'>;

@@ -346,5 +346,6 @@ export const nl = {
 	'audit.evaluation.started': 'heeft een evaluatieconferentie begonnen',
 	'audit.plan_link.made': 'heeft een eigen planlink gemaakt',
 	'audit.plan_link.used': 'kwam terug via de eigen planlink',
-	'audit.plan_link.revoked': 'heeft de eigen planlink ingetrokken'
+	'audit.plan_link.revoked': 'heeft de eigen planlink ingetrokken',
+	'follow_up.summary': 'Afspraken — gedaan: {done} · nog niet: {notYet} · nog niet nagekeken: {open}'
 } as const satisfies { readonly [key: string]: string | PluralForms<'nl'> };

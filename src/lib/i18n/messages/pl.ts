@@ -346,5 +346,6 @@ export const pl = {
 	'audit.evaluation.started': 'rozpoczął(ęła) konferencję oceniającą',
 	'audit.plan_link.made': 'utworzył(a) własny link do planu',
 	'audit.plan_link.used': 'wrócił(a) przez własny link do planu',
-	'audit.plan_link.revoked': 'unieważnił(a) własny link do planu'
+	'audit.plan_link.revoked': 'unieważnił(a) własny link do planu',
+	'follow_up.summary': 'Ustalenia — zrobione: {done} · jeszcze nie: {notYet} · jeszcze nie sprawdzone: {open}'
 } as const satisfies Translation<'pl'>;

@@ -339,5 +339,6 @@ export const tr = {
 	'audit.evaluation.started': 'bir değerlendirme konferansı başlattı',
 	'audit.plan_link.made': 'kendi plan bağlantısını oluşturdu',
 	'audit.plan_link.used': 'kendi plan bağlantısıyla geri geldi',
-	'audit.plan_link.revoked': 'plan bağlantısını iptal etti'
+	'audit.plan_link.revoked': 'plan bağlantısını iptal etti',
+	'follow_up.summary': 'Anlaşmalar — yapıldı: {done} · henüz değil: {notYet} · henüz kontrol edilmedi: {open}'
 } as const satisfies Translation<'tr'>;
