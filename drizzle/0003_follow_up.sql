@@ -24,6 +24,7 @@ CREATE TABLE "plan_links" (
 ALTER TABLE "conferences" ADD COLUMN "follows_conference_id" text;--> statement-breakpoint
 ALTER TABLE "conferences" ADD COLUMN "evaluation_on" text;--> statement-breakpoint
 ALTER TABLE "conferences" ADD COLUMN "demo" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "users" ADD COLUMN "demo" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "agreement_ticks" ADD CONSTRAINT "agreement_ticks_conference_id_conferences_id_fk" FOREIGN KEY ("conference_id") REFERENCES "public"."conferences"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "plan_links" ADD CONSTRAINT "plan_links_conference_id_conferences_id_fk" FOREIGN KEY ("conference_id") REFERENCES "public"."conferences"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "plan_links" ADD CONSTRAINT "plan_links_participant_id_participants_id_fk" FOREIGN KEY ("participant_id") REFERENCES "public"."participants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint

@@ -231,6 +231,8 @@ describe('what a staff account may do outside a conference', () => {
 	it('only a coordinator creates conferences', () => {
 		expect(accountCan('coordinator', 'create_conference')).toBe(true);
 		expect(accountCan('professional', 'create_conference')).toBe(false);
+		expect(accountCan('coordinator', 'erase_demo')).toBe(true);
+		expect(accountCan('professional', 'erase_demo')).toBe(false);
 	});
 
 	it('fails closed on anything outside the table', () => {

@@ -202,7 +202,11 @@ export function transitionsFor(role: Role, from: Phase): Phase[] {
 }
 
 /** What a staff account may do outside any conference. */
-const ACCOUNT_TABLE = { create_conference: ['coordinator'] } as const satisfies Record<string, readonly StaffRole[]>;
+const ACCOUNT_TABLE = {
+	create_conference: ['coordinator'],
+	// The demo `npm start` offers on an empty database is the coordinator's to take away again.
+	erase_demo: ['coordinator']
+} as const satisfies Record<string, readonly StaffRole[]>;
 export type AccountAction = keyof typeof ACCOUNT_TABLE;
 
 export function accountCan(role: StaffRole, action: AccountAction): boolean {

@@ -30,7 +30,8 @@ export type AuditAction =
 	| 'evaluation.started'
 	| 'plan_link.made'
 	| 'plan_link.used'
-	| 'plan_link.revoked';
+	| 'plan_link.revoked'
+	| 'demo.created';
 
 export type Actor = { name: string; role: string };
 

@@ -368,5 +368,11 @@ export const ar = {
 	'audit.plan_link.made': 'أنشأ رابط خطة خاصًا',
 	'audit.plan_link.used': 'عاد عبر رابط الخطة الخاص به',
 	'audit.plan_link.revoked': 'ألغى رابط الخطة الخاص به',
-	'follow_up.summary': 'الاتفاقات — تمّ: {done} · ليس بعد: {notYet} · لم تُراجع بعد: {open}'
+	'follow_up.summary': 'الاتفاقات — تمّ: {done} · ليس بعد: {notYet} · لم تُراجع بعد: {open}',
+	'setup.demo_text':
+		'تريد أن تستكشف أولًا؟ عندها يضيف كرينغ عرضًا توضيحيًا: مؤتمر يوهان في كل مرحلة، مع أشخاص افتراضيين. تحذفه لاحقًا بزر واحد.',
+	'setup.demo_submit': 'ابدأ بعرض توضيحي',
+	'demo.staff_text': 'المؤتمرات التي تحمل ‘(demo)’ عرض توضيحي بأشخاص افتراضيين. انتهيت من المشاهدة؟',
+	'demo.erase': 'احذف العرض التوضيحي',
+	'audit.demo.created': 'أنشأ العرض التوضيحي'
 } as const satisfies Translation<'ar'>;

@@ -339,5 +339,11 @@ export const en = {
 	'audit.plan_link.made': 'made their own plan link',
 	'audit.plan_link.used': 'came back through their plan link',
 	'audit.plan_link.revoked': 'revoked their plan link',
-	'follow_up.summary': 'Agreements — done: {done} · not yet: {notYet} · not checked yet: {open}'
+	'follow_up.summary': 'Agreements — done: {done} · not yet: {notYet} · not checked yet: {open}',
+	'setup.demo_text':
+		'Want to look around first? Then Kring adds a demo: Johan’s conference in every phase, with example people. You erase it later with one button.',
+	'setup.demo_submit': 'Start with a demo',
+	'demo.staff_text': 'The conferences marked ‘(demo)’ are a demo with example people. Done looking?',
+	'demo.erase': 'Erase the demo',
+	'audit.demo.created': 'made the demo'
 } as const satisfies Translation<'en'>;

@@ -347,5 +347,11 @@ export const nl = {
 	'audit.plan_link.made': 'heeft een eigen planlink gemaakt',
 	'audit.plan_link.used': 'kwam terug via de eigen planlink',
 	'audit.plan_link.revoked': 'heeft de eigen planlink ingetrokken',
-	'follow_up.summary': 'Afspraken — gedaan: {done} · nog niet: {notYet} · nog niet nagekeken: {open}'
+	'follow_up.summary': 'Afspraken — gedaan: {done} · nog niet: {notYet} · nog niet nagekeken: {open}',
+	'setup.demo_text':
+		'Eerst rondkijken? Dan maakt Kring er een demo bij: de conferentie van Johan in elke fase, met voorbeeldmensen. Je wist hem later met één knop.',
+	'setup.demo_submit': 'Met een demo beginnen',
+	'demo.staff_text': 'De conferenties met ‘(demo)’ zijn een demo met voorbeeldmensen. Klaar met kijken?',
+	'demo.erase': 'Demo wissen',
+	'audit.demo.created': 'heeft de demo gemaakt'
 } as const satisfies { readonly [key: string]: string | PluralForms<'nl'> };

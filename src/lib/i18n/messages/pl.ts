@@ -347,5 +347,11 @@ export const pl = {
 	'audit.plan_link.made': 'utworzył(a) własny link do planu',
 	'audit.plan_link.used': 'wrócił(a) przez własny link do planu',
 	'audit.plan_link.revoked': 'unieważnił(a) własny link do planu',
-	'follow_up.summary': 'Ustalenia — zrobione: {done} · jeszcze nie: {notYet} · jeszcze nie sprawdzone: {open}'
+	'follow_up.summary': 'Ustalenia — zrobione: {done} · jeszcze nie: {notYet} · jeszcze nie sprawdzone: {open}',
+	'setup.demo_text':
+		'Chcesz się najpierw rozejrzeć? Kring doda demo: konferencję Johana w każdej fazie, z przykładowymi osobami. Później usuniesz je jednym przyciskiem.',
+	'setup.demo_submit': 'Zacznij od demo',
+	'demo.staff_text': 'Konferencje oznaczone ‘(demo)’ to demo z przykładowymi osobami. Skończyłeś oglądać?',
+	'demo.erase': 'Usuń demo',
+	'audit.demo.created': 'utworzył(a) demo'
 } as const satisfies Translation<'pl'>;

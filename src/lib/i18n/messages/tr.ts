@@ -340,5 +340,11 @@ export const tr = {
 	'audit.plan_link.made': 'kendi plan bağlantısını oluşturdu',
 	'audit.plan_link.used': 'kendi plan bağlantısıyla geri geldi',
 	'audit.plan_link.revoked': 'plan bağlantısını iptal etti',
-	'follow_up.summary': 'Anlaşmalar — yapıldı: {done} · henüz değil: {notYet} · henüz kontrol edilmedi: {open}'
+	'follow_up.summary': 'Anlaşmalar — yapıldı: {done} · henüz değil: {notYet} · henüz kontrol edilmedi: {open}',
+	'setup.demo_text':
+		'Önce etrafa bakmak ister misin? O zaman Kring bir demo ekler: Johan’ın konferansı her aşamada, örnek kişilerle. Daha sonra tek düğmeyle silersin.',
+	'setup.demo_submit': 'Bir demoyla başla',
+	'demo.staff_text': '‘(demo)’ işaretli konferanslar örnek kişilerle bir demodur. Bakman bitti mi?',
+	'demo.erase': 'Demoyu sil',
+	'audit.demo.created': 'demoyu oluşturdu'
 } as const satisfies Translation<'tr'>;

@@ -27,6 +27,8 @@ export const users = pgTable('users', {
 	name: text('name').notNull(),
 	role: text('role', { enum: STAFF_ROLES }).notNull(),
 	passwordHash: text('password_hash'),
+	/** An example person of the demo (never signs in); erased with the demo. */
+	demo: integer('demo').notNull().default(0),
 	createdAt: createdAt()
 });
 
