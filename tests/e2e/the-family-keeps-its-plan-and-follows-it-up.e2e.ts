@@ -88,8 +88,8 @@ test('a family member comes back to the accepted plan with her own link, ticks a
 	await expect(professional.getByTestId('days-until')).toHaveText('nog 91 dagen');
 	await expect(professional.getByTestId('follow-up-summary')).toContainText('gedaan: 1 · nog niet: 1');
 	await later.screenshot({ path: 'docs/screenshots/follow-up-family-phone.png', fullPage: true });
-	await professional.getByTestId('follow-up-summary').scrollIntoViewIfNeeded();
-	await professional.locator('.agreements-frozen').scrollIntoViewIfNeeded();
+	await professional.locator('.agreements-frozen').evaluate((list) => list.scrollIntoView({ block: 'start' }));
+	await professional.evaluate(() => window.scrollBy(0, -120));
 	await professional.screenshot({ path: 'docs/screenshots/follow-up-professional.png' });
 
 	// The coordinator starts the evaluation conference from the accepted plan.
