@@ -112,6 +112,18 @@ it('the family ticks agreements done or not yet, and the professional sees it; s
 	expect((await followUpBoard(professional, id)).followUp?.evaluation).toEqual({ on, daysUntil: 10 });
 	const badDate = await mother.action(`/c/${id}`, 'evaluationDate', { on: 'morgen' });
 	expect(badDate.action).toMatchObject({ type: 'failure', status: 400 });
+
+	// Erasing the conference takes the follow-up and the plan links with it.
+	expectAction(await mother.action(`/c/${id}`, 'planLink'), 'success');
+	expectAction(await mother.action(`/c/${id}`, 'erase', { confirm: 'yes' }), 'redirect');
+	const sql = await databaseOf(kring.server);
+	try {
+		const [ticks] = await sql`select count(*)::int as n from agreement_ticks where conference_id = ${id}`;
+		const [links] = await sql`select count(*)::int as n from plan_links where conference_id = ${id}`;
+		expect([ticks.n, links.n]).toEqual([0, 0]);
+	} finally {
+		await sql.end();
+	}
 });
 
 it('the coordinator starts an evaluation conference from the accepted plan, which stays frozen', async () => {
