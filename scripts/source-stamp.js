@@ -3,6 +3,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
+/** Where the stamp of the sources of the last build is kept, relative to the repository. */
+export const STAMP_FILE = 'build/.source-stamp';
+
 export const SOURCES = [
 	'src',
 	'server',

@@ -4,10 +4,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sourceStamp } from './source-stamp.js';
+import { fileURLToPath } from 'node:url';
+import { sourceStamp, STAMP_FILE } from './source-stamp.js';
 
-const ROOT = new URL('..', import.meta.url).pathname;
-const STAMP = join(ROOT, 'build', '.source-stamp');
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const STAMP = join(ROOT, STAMP_FILE);
 const ENTRY = join(ROOT, 'build', 'start.js');
 
 const stamp = sourceStamp(ROOT);
