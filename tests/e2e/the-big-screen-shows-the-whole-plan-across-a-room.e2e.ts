@@ -111,6 +111,8 @@ test('the big screen shows the whole plan, readable across a room, and follows a
 	await expect(screen.getByText('Plan aanvaard')).toBeVisible();
 	await expect(screen.getByTestId('present-agreement')).toHaveCount(johan.plan.agreements.length);
 	await expect(screen.getByTestId('present-plan')).toContainText('elke vrijdag');
+	// "over drie maanden" becomes a day, with the days until it.
+	await expect(screen.getByTestId('present-evaluation-day')).toContainText(/nog 9\d dagen/);
 	await screen.screenshot({ path: 'docs/screenshots/big-screen-accepted.png' });
 
 	// The accepted plan's PDF, page by page, for the README (poppler's pdftoppm).

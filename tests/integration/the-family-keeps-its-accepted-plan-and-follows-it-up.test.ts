@@ -18,7 +18,7 @@ type FollowUpBoard = {
 	accepted: { sha256: string; plan: { agreements: { id: string }[] } };
 	followUp: {
 		ticks: Record<string, { state: string; note: string; by: string }>;
-		evaluation: { on: string; daysUntil: number } | null;
+		evaluation: { on: string; daysUntil: number; fromWords: boolean } | null;
 	} | null;
 	planLink: { madeAt: string; lastUsedAt: string | null } | null;
 	earlier: { version: number; circle: string[] } | null;
@@ -109,7 +109,7 @@ it('the family ticks agreements done or not yet, and the professional sees it; s
 	// The evaluation date: every board shows it and how long until it.
 	const on = new Date(Date.now() + 10 * 24 * 60 * 60 * 1000).toISOString().slice(0, 10);
 	expectAction(await mother.action(`/c/${id}`, 'evaluationDate', { on }), 'success');
-	expect((await followUpBoard(professional, id)).followUp?.evaluation).toEqual({ on, daysUntil: 10 });
+	expect((await followUpBoard(professional, id)).followUp?.evaluation).toEqual({ on, daysUntil: 10, fromWords: false });
 	const badDate = await mother.action(`/c/${id}`, 'evaluationDate', { on: 'morgen' });
 	expect(badDate.action).toMatchObject({ type: 'failure', status: 400 });
 

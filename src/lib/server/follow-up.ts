@@ -1,5 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { planIsAccepted } from '$lib/conference/phases';
+import { evaluationDayFrom } from '$lib/plan/evaluation-day';
+import type { FrozenPlan } from '$lib/plan/shape';
 import { actorOf, documentAccess, memberCan, type Member } from './members';
 import { recordAudit } from './audit';
 import { getDb, schema } from './db';
@@ -40,16 +42,30 @@ export async function followUpOf(member: Member, now = new Date()) {
 			at: row.at.toISOString()
 		};
 	}
-	return { version: version.version, ticks, evaluation: evaluationCountdown(conference.evaluationOn, now) };
+	return { version: version.version, ticks, evaluation: evaluationOf(conference, parseFrozen(version.content), now) };
+}
+
+/**
+ * The evaluation day: the one set after acceptance, else the one the family's words name
+ * ("over drie maanden" after the day of acceptance), with the days until it.
+ */
+export function evaluationOf(conference: { evaluationOn: string | null }, frozen: FrozenPlan, now = new Date()) {
+	if (conference.evaluationOn) return evaluationCountdown(conference.evaluationOn, now, false);
+	const fromWords = evaluationDayFrom(frozen.plan.evaluation, new Date(frozen.acceptedAt));
+	return evaluationCountdown(fromWords, now, true);
 }
 
 export type FollowUp = NonNullable<Awaited<ReturnType<typeof followUpOf>>>;
 
 /** The evaluation day and the whole days until it (negative once past), counted in UTC. */
-export function evaluationCountdown(on: string | null, now: Date): { on: string; daysUntil: number } | null {
+export function evaluationCountdown(
+	on: string | null,
+	now: Date,
+	fromWords = false
+): { on: string; daysUntil: number; fromWords: boolean } | null {
 	if (!on || !isDay(on)) return null;
 	const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-	return { on, daysUntil: Math.round((Date.parse(`${on}T00:00:00Z`) - today) / DAY) };
+	return { on, daysUntil: Math.round((Date.parse(`${on}T00:00:00Z`) - today) / DAY), fromWords };
 }
 
 function isDay(value: string): boolean {

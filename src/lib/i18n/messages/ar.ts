@@ -374,5 +374,6 @@ export const ar = {
 	'setup.demo_submit': 'ابدأ بعرض توضيحي',
 	'demo.staff_text': 'المؤتمرات التي تحمل ‘(demo)’ عرض توضيحي بأشخاص افتراضيين. انتهيت من المشاهدة؟',
 	'demo.erase': 'احذف العرض التوضيحي',
-	'audit.demo.created': 'أنشأ العرض التوضيحي'
+	'audit.demo.created': 'أنشأ العرض التوضيحي',
+	'follow_up.from_words': 'هذا التاريخ مأخوذ من كلماتكم أعلاه. هل هو يوم آخر؟ حدّده أدناه.'
 } as const satisfies Translation<'ar'>;

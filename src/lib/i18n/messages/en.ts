@@ -345,5 +345,6 @@ export const en = {
 	'setup.demo_submit': 'Start with a demo',
 	'demo.staff_text': 'The conferences marked ‘(demo)’ are a demo with example people. Done looking?',
 	'demo.erase': 'Erase the demo',
-	'audit.demo.created': 'made the demo'
+	'audit.demo.created': 'made the demo',
+	'follow_up.from_words': 'This date follows from your own words above. Is it another day? Set it below.'
 } as const satisfies Translation<'en'>;

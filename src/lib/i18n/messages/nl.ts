@@ -353,5 +353,7 @@ export const nl = {
 	'setup.demo_submit': 'Met een demo beginnen',
 	'demo.staff_text': 'De conferenties met ‘(demo)’ zijn een demo met voorbeeldmensen. Klaar met kijken?',
 	'demo.erase': 'Demo wissen',
-	'audit.demo.created': 'heeft de demo gemaakt'
+	'audit.demo.created': 'heeft de demo gemaakt',
+	'follow_up.from_words':
+		'Deze datum volgt uit jullie eigen woorden hierboven. Wordt het een andere dag? Zet hem hieronder.'
 } as const satisfies { readonly [key: string]: string | PluralForms<'nl'> };

@@ -353,5 +353,6 @@ export const pl = {
 	'setup.demo_submit': 'Zacznij od demo',
 	'demo.staff_text': 'Konferencje oznaczone ‘(demo)’ to demo z przykładowymi osobami. Skończyłeś oglądać?',
 	'demo.erase': 'Usuń demo',
-	'audit.demo.created': 'utworzył(a) demo'
+	'audit.demo.created': 'utworzył(a) demo',
+	'follow_up.from_words': 'Ta data wynika z waszych własnych słów powyżej. Inny dzień? Ustawcie go poniżej.'
 } as const satisfies Translation<'pl'>;

@@ -346,5 +346,6 @@ export const tr = {
 	'setup.demo_submit': 'Bir demoyla başla',
 	'demo.staff_text': '‘(demo)’ işaretli konferanslar örnek kişilerle bir demodur. Bakman bitti mi?',
 	'demo.erase': 'Demoyu sil',
-	'audit.demo.created': 'demoyu oluşturdu'
+	'audit.demo.created': 'demoyu oluşturdu',
+	'follow_up.from_words': 'Bu tarih yukarıdaki kendi sözlerinizden çıkarıldı. Başka bir gün mü? Aşağıda belirleyin.'
 } as const satisfies Translation<'tr'>;

@@ -1,5 +1,6 @@
 import QRCode from 'qrcode';
 import { planIsAccepted } from '$lib/conference/phases';
+import { evaluationOf } from '$lib/server/follow-up';
 import { formatRoomCode } from '$lib/server/ids';
 import { documentAccess, memberCan, requireMember } from '$lib/server/members';
 import { latestPlanVersion, parseFrozen } from '$lib/server/plan-versions';
@@ -17,6 +18,7 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 	const brief = documentAccess(member, 'brief');
 	const accepted = plan !== 'none' && planIsAccepted(conference.phase) ? await latestPlanVersion(conference.id) : null;
 	const beforePrivateTime = conference.phase === 'preparation' || conference.phase === 'information';
+	const frozen = accepted ? parseFrozen(accepted.content) : null;
 	const joinUrl = `${url.origin}/join/${conference.roomCode}`;
 	return {
 		conference: { id: conference.id, title: conference.title, phase: conference.phase },
@@ -30,6 +32,8 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 					}
 				: null,
 		access: { plan: accepted ? 'none' : plan, brief: accepted ? 'none' : brief },
-		accepted: accepted ? parseFrozen(accepted.content) : null
+		accepted: frozen,
+		// After acceptance the evaluation has a day, with the days until it (docs/design.md §7).
+		evaluation: frozen ? evaluationOf(conference, frozen) : null
 	};
 };
