@@ -74,10 +74,12 @@ test('a family member comes back to the accepted plan with her own link, ticks a
 	await expect(agreementTicks(professional).getByRole('button')).toHaveCount(0);
 
 	const first = agreementTicks(later);
+	await first.getByText('Afvinken').click();
 	await first.getByLabel('Toelichting').fill('Vader zoekt nog een groter huis');
 	await first.getByRole('button', { name: 'Nog niet' }).click();
 	await expect(agreementTicks(professional).getByTestId('tick-state')).toContainText('Nog niet');
 	await expect(agreementTicks(professional)).toContainText('Vader zoekt nog een groter huis');
+	await later.locator('.tick').nth(1).getByText('Afvinken').click();
 	await later.locator('.tick').nth(1).getByRole('button', { name: 'Gedaan' }).click();
 	await expect(professional.locator('.tick').nth(1).getByTestId('tick-state')).toContainText('Gedaan');
 
@@ -87,7 +89,9 @@ test('a family member comes back to the accepted plan with her own link, ticks a
 	await later.getByTestId('evaluation-date').getByRole('button', { name: 'Opslaan' }).click();
 	await expect(professional.getByTestId('days-until')).toHaveText('nog 91 dagen');
 	await expect(professional.getByTestId('follow-up-summary')).toContainText('gedaan: 1 · nog niet: 1');
-	await later.screenshot({ path: 'docs/screenshots/follow-up-family-phone.png', fullPage: true });
+	await later.getByTestId('evaluation-date').evaluate((card) => card.scrollIntoView({ block: 'start' }));
+	await later.evaluate(() => window.scrollBy(0, -90));
+	await later.screenshot({ path: 'docs/screenshots/follow-up-family-phone.png' });
 	await professional.locator('.agreements-frozen').evaluate((list) => list.scrollIntoView({ block: 'start' }));
 	await professional.evaluate(() => window.scrollBy(0, -120));
 	await professional.screenshot({ path: 'docs/screenshots/follow-up-professional.png' });

@@ -375,5 +375,6 @@ export const ar = {
 	'demo.staff_text': 'المؤتمرات التي تحمل ‘(demo)’ عرض توضيحي بأشخاص افتراضيين. انتهيت من المشاهدة؟',
 	'demo.erase': 'احذف العرض التوضيحي',
 	'audit.demo.created': 'أنشأ العرض التوضيحي',
-	'follow_up.from_words': 'هذا التاريخ مأخوذ من كلماتكم أعلاه. هل هو يوم آخر؟ حدّده أدناه.'
+	'follow_up.from_words': 'هذا التاريخ مأخوذ من كلماتكم أعلاه. هل هو يوم آخر؟ حدّده أدناه.',
+	'follow_up.check': 'تأشير'
 } as const satisfies Translation<'ar'>;

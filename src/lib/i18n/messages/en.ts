@@ -346,5 +346,6 @@ export const en = {
 	'demo.staff_text': 'The conferences marked ‘(demo)’ are a demo with example people. Done looking?',
 	'demo.erase': 'Erase the demo',
 	'audit.demo.created': 'made the demo',
-	'follow_up.from_words': 'This date follows from your own words above. Is it another day? Set it below.'
+	'follow_up.from_words': 'This date follows from your own words above. Is it another day? Set it below.',
+	'follow_up.check': 'Tick off'
 } as const satisfies Translation<'en'>;

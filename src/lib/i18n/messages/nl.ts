@@ -355,5 +355,6 @@ export const nl = {
 	'demo.erase': 'Demo wissen',
 	'audit.demo.created': 'heeft de demo gemaakt',
 	'follow_up.from_words':
-		'Deze datum volgt uit jullie eigen woorden hierboven. Wordt het een andere dag? Zet hem hieronder.'
+		'Deze datum volgt uit jullie eigen woorden hierboven. Wordt het een andere dag? Zet hem hieronder.',
+	'follow_up.check': 'Afvinken'
 } as const satisfies { readonly [key: string]: string | PluralForms<'nl'> };

@@ -354,5 +354,6 @@ export const pl = {
 	'demo.staff_text': 'Konferencje oznaczone ‘(demo)’ to demo z przykładowymi osobami. Skończyłeś oglądać?',
 	'demo.erase': 'Usuń demo',
 	'audit.demo.created': 'utworzył(a) demo',
-	'follow_up.from_words': 'Ta data wynika z waszych własnych słów powyżej. Inny dzień? Ustawcie go poniżej.'
+	'follow_up.from_words': 'Ta data wynika z waszych własnych słów powyżej. Inny dzień? Ustawcie go poniżej.',
+	'follow_up.check': 'Odhacz'
 } as const satisfies Translation<'pl'>;

@@ -347,5 +347,6 @@ export const tr = {
 	'demo.staff_text': '‘(demo)’ işaretli konferanslar örnek kişilerle bir demodur. Bakman bitti mi?',
 	'demo.erase': 'Demoyu sil',
 	'audit.demo.created': 'demoyu oluşturdu',
-	'follow_up.from_words': 'Bu tarih yukarıdaki kendi sözlerinizden çıkarıldı. Başka bir gün mü? Aşağıda belirleyin.'
+	'follow_up.from_words': 'Bu tarih yukarıdaki kendi sözlerinizden çıkarıldı. Başka bir gün mü? Aşağıda belirleyin.',
+	'follow_up.check': 'İşaretle'
 } as const satisfies Translation<'tr'>;
