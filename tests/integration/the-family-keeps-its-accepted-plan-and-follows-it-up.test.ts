@@ -114,7 +114,13 @@ it('the family ticks agreements done or not yet, and the professional sees it; s
 	expect(badDate.action).toMatchObject({ type: 'failure', status: 400 });
 
 	// Erasing the conference takes the follow-up and the plan links with it.
-	expectAction(await mother.action(`/c/${id}`, 'planLink'), 'success');
+	const made = expectAction(await mother.action(`/c/${id}`, 'planLink'), 'success');
+	// The family's download holds the follow-up and who has a plan link, never the link.
+	const download = await mother.get(`/c/${id}/my-data`);
+	const data = JSON.parse(download.text);
+	expect(data.followUp).toMatchObject({ evaluationOn: on, ticks: [{ agreement: agreementId, state: 'Gedaan' }] });
+	expect(data.planLinks).toEqual([expect.objectContaining({ of: conference.markers.mother, revokedAt: null })]);
+	expect(download.text).not.toContain(String(made.data?.planLink).split('/p/')[1]);
 	expectAction(await mother.action(`/c/${id}`, 'erase', { confirm: 'yes' }), 'redirect');
 	const sql = await databaseOf(kring.server);
 	try {
