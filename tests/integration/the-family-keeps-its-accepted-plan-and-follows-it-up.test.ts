@@ -153,6 +153,10 @@ it('the coordinator starts an evaluation conference from the accepted plan, whic
 		circle: expect.arrayContaining([conference.markers.mother, conference.markers.uncle])
 	});
 
+	const staff = await coordinator.client.pageData<{ conferences: { id: string; evaluation: boolean }[] }>('/staff');
+	expect(staff.data.conferences.find((c) => c.id === newId)?.evaluation).toBe(true);
+	expect(staff.data.conferences.find((c) => c.id === id)?.evaluation).toBe(false);
+
 	// The family joins the evaluation and finds last time's agreements as its starting point.
 	const familyLink = await inviteFamily(coordinator.client, newId);
 	const again = await joinByLink(server, familyLink, conference.markers.mother);

@@ -376,5 +376,6 @@ export const ar = {
 	'demo.erase': 'احذف العرض التوضيحي',
 	'audit.demo.created': 'أنشأ العرض التوضيحي',
 	'follow_up.from_words': 'هذا التاريخ مأخوذ من كلماتكم أعلاه. هل هو يوم آخر؟ حدّده أدناه.',
-	'follow_up.check': 'تأشير'
+	'follow_up.check': 'تأشير',
+	'evaluation.badge': 'تقييم'
 } as const satisfies Translation<'ar'>;

@@ -347,5 +347,6 @@ export const en = {
 	'demo.erase': 'Erase the demo',
 	'audit.demo.created': 'made the demo',
 	'follow_up.from_words': 'This date follows from your own words above. Is it another day? Set it below.',
-	'follow_up.check': 'Tick off'
+	'follow_up.check': 'Tick off',
+	'evaluation.badge': 'Evaluation'
 } as const satisfies Translation<'en'>;

@@ -356,5 +356,6 @@ export const nl = {
 	'audit.demo.created': 'heeft de demo gemaakt',
 	'follow_up.from_words':
 		'Deze datum volgt uit jullie eigen woorden hierboven. Wordt het een andere dag? Zet hem hieronder.',
-	'follow_up.check': 'Afvinken'
+	'follow_up.check': 'Afvinken',
+	'evaluation.badge': 'Evaluatie'
 } as const satisfies { readonly [key: string]: string | PluralForms<'nl'> };

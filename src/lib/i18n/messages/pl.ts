@@ -355,5 +355,6 @@ export const pl = {
 	'demo.erase': 'Usuń demo',
 	'audit.demo.created': 'utworzył(a) demo',
 	'follow_up.from_words': 'Ta data wynika z waszych własnych słów powyżej. Inny dzień? Ustawcie go poniżej.',
-	'follow_up.check': 'Odhacz'
+	'follow_up.check': 'Odhacz',
+	'evaluation.badge': 'Ocena'
 } as const satisfies Translation<'pl'>;

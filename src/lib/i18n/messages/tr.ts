@@ -348,5 +348,6 @@ export const tr = {
 	'demo.erase': 'Demoyu sil',
 	'audit.demo.created': 'demoyu oluşturdu',
 	'follow_up.from_words': 'Bu tarih yukarıdaki kendi sözlerinizden çıkarıldı. Başka bir gün mü? Aşağıda belirleyin.',
-	'follow_up.check': 'İşaretle'
+	'follow_up.check': 'İşaretle',
+	'evaluation.badge': 'Değerlendirme'
 } as const satisfies Translation<'tr'>;
