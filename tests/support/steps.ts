@@ -5,7 +5,8 @@
  * answer when it does not succeed, so a test's setup fails where it went wrong.
  */
 import { randomBytes } from 'node:crypto';
-import type { Phase } from '../../src/lib/conference/phases';
+import type { Phase, Role } from '../../src/lib/conference/phases';
+import type { Author } from '../../src/lib/plan/shape';
 import { Browser, expectAction, type ServerAddress } from './http-client';
 
 export const unique = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
@@ -41,6 +42,12 @@ export async function boardData(client: Browser, conferenceId: string): Promise<
 	const page = await client.pageData<BoardPage>(`/c/${conferenceId}`);
 	if (page.status !== 200) throw new Error(`board of ${conferenceId}: HTTP ${page.status}`);
 	return page.data;
+}
+
+/** Who `client` is in the conference, as the server stamps a brief item it writes (docs/design.md §3, item 7). */
+export async function authorIn(client: Browser, conferenceId: string): Promise<Author> {
+	const { member } = await boardData(client, conferenceId);
+	return { participantId: member.participantId, role: member.role as Role, name: member.name };
 }
 
 export type Account = { name: string; email: string; password: string };

@@ -314,5 +314,6 @@ export const ar = {
 	'store.unreadable_plan':
 		'لا يمكن فتح «خطتنا» الآن: هناك خلل فيما حفظه Kring منها. لم يُحذف أي شيء. اطلب المساعدة من المنسق؛ Kring يحاول من جديد باستمرار.',
 	'my_data.status.unconfirmed': 'لم يُؤكَّد بعد',
-	'board.change_refused': 'تعذّر حفظ آخر تغيير قمت به، فتم التراجع عنه. أنت ترى الآن ما هو محفوظ.'
+	'board.change_refused': 'تعذّر حفظ آخر تغيير قمت به، فتم التراجع عنه. أنت ترى الآن ما هو محفوظ.',
+	'board.change_refused_not_yours': 'كتب هذا شخص آخر: يمكنك قراءته، لكن لا يمكنك تغييره أو حذفه. تم التراجع عن تغييرك.'
 } as const satisfies Translation<'ar'>;

@@ -298,5 +298,7 @@ export const en = {
 	'store.unreadable_plan':
 		'“Our plan” cannot be opened right now: something is wrong with what Kring stored of it. Nothing has been thrown away. Ask the coordinator for help; Kring keeps trying.',
 	'my_data.status.unconfirmed': 'not confirmed yet',
-	'board.change_refused': 'Your last change could not be saved and has been undone. You now see what is saved.'
+	'board.change_refused': 'Your last change could not be saved and has been undone. You now see what is saved.',
+	'board.change_refused_not_yours':
+		'Someone else wrote that: you can read it, but not change or remove it. Your change has been undone.'
 } as const satisfies Translation<'en'>;

@@ -305,5 +305,7 @@ export const nl = {
 		'„Ons plan” kan nu niet worden geopend: er is iets mis met wat Kring ervan heeft bewaard. Er is niets weggegooid. Vraag de coördinator om hulp; Kring probeert het steeds opnieuw.',
 	'my_data.status.unconfirmed': 'nog niet bevestigd',
 	'board.change_refused':
-		'Je laatste wijziging kon niet worden bewaard en is teruggedraaid. Je ziet nu wat er bewaard is.'
+		'Je laatste wijziging kon niet worden bewaard en is teruggedraaid. Je ziet nu wat er bewaard is.',
+	'board.change_refused_not_yours':
+		'Dat heeft iemand anders geschreven: je kunt het lezen, maar niet veranderen of weghalen. Je wijziging is teruggedraaid.'
 } as const satisfies { readonly [key: string]: string | PluralForms<'nl'> };

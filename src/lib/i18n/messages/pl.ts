@@ -306,5 +306,7 @@ export const pl = {
 		'„Nasz plan” nie da się teraz otworzyć: coś jest nie tak z tym, co Kring z niego zapisał. Nic nie zostało usunięte. Poproś koordynatora o pomoc; Kring próbuje dalej.',
 	'my_data.status.unconfirmed': 'jeszcze niepotwierdzone',
 	'board.change_refused':
-		'Nie udało się zapisać twojej ostatniej zmiany, więc została cofnięta. Widzisz teraz to, co jest zapisane.'
+		'Nie udało się zapisać twojej ostatniej zmiany, więc została cofnięta. Widzisz teraz to, co jest zapisane.',
+	'board.change_refused_not_yours':
+		'To napisał ktoś inny: możesz to przeczytać, ale nie możesz tego zmienić ani usunąć. Twoja zmiana została cofnięta.'
 } as const satisfies Translation<'pl'>;

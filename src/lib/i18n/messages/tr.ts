@@ -298,5 +298,7 @@ export const tr = {
 	'store.unreadable_plan':
 		'“Planımız” şu anda açılamıyor: Kring’in bundan sakladıklarında bir sorun var. Hiçbir şey silinmedi. Koordinatörden yardım iste; Kring yeniden denemeye devam ediyor.',
 	'my_data.status.unconfirmed': 'henüz onaylanmadı',
-	'board.change_refused': 'Son değişikliğin kaydedilemedi ve geri alındı. Şimdi kaydedilmiş olanı görüyorsun.'
+	'board.change_refused': 'Son değişikliğin kaydedilemedi ve geri alındı. Şimdi kaydedilmiş olanı görüyorsun.',
+	'board.change_refused_not_yours':
+		'Bunu başka biri yazdı: okuyabilirsin ama değiştiremez veya silemezsin. Değişikliğin geri alındı.'
 } as const satisfies Translation<'tr'>;
