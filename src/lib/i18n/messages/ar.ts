@@ -315,5 +315,16 @@ export const ar = {
 		'لا يمكن فتح «خطتنا» الآن: هناك خلل فيما حفظه Kring منها. لم يُحذف أي شيء. اطلب المساعدة من المنسق؛ Kring يحاول من جديد باستمرار.',
 	'my_data.status.unconfirmed': 'لم يُؤكَّد بعد',
 	'board.change_refused': 'تعذّر حفظ آخر تغيير قمت به، فتم التراجع عنه. أنت ترى الآن ما هو محفوظ.',
-	'board.change_refused_not_yours': 'كتب هذا شخص آخر: يمكنك قراءته، لكن لا يمكنك تغييره أو حذفه. تم التراجع عن تغييرك.'
+	'board.change_refused_not_yours': 'كتب هذا شخص آخر: يمكنك قراءته، لكن لا يمكنك تغييره أو حذفه. تم التراجع عن تغييرك.',
+	'error.accepted_by_professionals': 'يقبل المهنيون في هذا المؤتمر الخطة بأنفسهم.',
+	'error.reason_required': 'اكتب سبب سؤالك.',
+	'audit.card.questioned': 'طرح سؤالًا على اتفاق',
+	'audit.acceptance.given': 'قبل الخطة (كأحد المهنيين)',
+	'question.title': 'سؤال من {name}',
+	'question.ask': 'اطرح سؤالًا عن هذا الاتفاق',
+	'question.reason': 'ما سؤالك، ولماذا؟',
+	'question.send': 'ضع السؤال على البطاقة',
+	'question.for_family': 'عدّل الاتفاق؛ بعد ذلك يمكن لـ{name} قبول الخطة.',
+	'acceptance.status': 'قبله {done} من أصل {all} من المهنيين. تُعتبر الخطة مقبولة عندما يقبلها الجميع.',
+	'acceptance.given': 'لقد قبلت الخطة. تصبح مقبولة عندما يقبلها جميع المهنيين.'
 } as const satisfies Translation<'ar'>;

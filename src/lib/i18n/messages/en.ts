@@ -300,5 +300,16 @@ export const en = {
 	'my_data.status.unconfirmed': 'not confirmed yet',
 	'board.change_refused': 'Your last change could not be saved and has been undone. You now see what is saved.',
 	'board.change_refused_not_yours':
-		'Someone else wrote that: you can read it, but not change or remove it. Your change has been undone.'
+		'Someone else wrote that: you can read it, but not change or remove it. Your change has been undone.',
+	'error.accepted_by_professionals': 'The professionals in this conference accept the plan themselves.',
+	'error.reason_required': 'Write why you have a question.',
+	'audit.card.questioned': 'put a question on an agreement',
+	'audit.acceptance.given': 'accepted the plan (as one of the professionals)',
+	'question.title': 'Question from {name}',
+	'question.ask': 'Ask a question about this agreement',
+	'question.reason': 'What is your question, and why?',
+	'question.send': 'Put the question on the card',
+	'question.for_family': 'Change the agreement; then {name} can accept the plan.',
+	'acceptance.status': 'Accepted by {done} of the {all} professionals. The plan is accepted once all of them have.',
+	'acceptance.given': 'You have accepted the plan. It is accepted once all professionals have.'
 } as const satisfies Translation<'en'>;

@@ -307,5 +307,17 @@ export const nl = {
 	'board.change_refused':
 		'Je laatste wijziging kon niet worden bewaard en is teruggedraaid. Je ziet nu wat er bewaard is.',
 	'board.change_refused_not_yours':
-		'Dat heeft iemand anders geschreven: je kunt het lezen, maar niet veranderen of weghalen. Je wijziging is teruggedraaid.'
+		'Dat heeft iemand anders geschreven: je kunt het lezen, maar niet veranderen of weghalen. Je wijziging is teruggedraaid.',
+	'error.accepted_by_professionals': 'De professionals in deze conferentie accepteren het plan zelf.',
+	'error.reason_required': 'Schrijf erbij waarom je een vraag hebt.',
+	'audit.card.questioned': 'stelde een vraag bij een afspraak',
+	'audit.acceptance.given': 'accepteerde het plan (als een van de professionals)',
+	'question.title': 'Vraag van {name}',
+	'question.ask': 'Vraag stellen bij deze afspraak',
+	'question.reason': 'Wat is je vraag, en waarom?',
+	'question.send': 'Vraag op de kaart zetten',
+	'question.for_family': 'Pas de afspraak aan; daarna kan {name} het plan accepteren.',
+	'acceptance.status':
+		'Geaccepteerd door {done} van de {all} professionals. Het plan is geaccepteerd als iedereen het heeft geaccepteerd.',
+	'acceptance.given': 'Je hebt het plan geaccepteerd. Het is geaccepteerd zodra alle professionals dat hebben gedaan.'
 } as const satisfies { readonly [key: string]: string | PluralForms<'nl'> };

@@ -308,5 +308,17 @@ export const pl = {
 	'board.change_refused':
 		'Nie udało się zapisać twojej ostatniej zmiany, więc została cofnięta. Widzisz teraz to, co jest zapisane.',
 	'board.change_refused_not_yours':
-		'To napisał ktoś inny: możesz to przeczytać, ale nie możesz tego zmienić ani usunąć. Twoja zmiana została cofnięta.'
+		'To napisał ktoś inny: możesz to przeczytać, ale nie możesz tego zmienić ani usunąć. Twoja zmiana została cofnięta.',
+	'error.accepted_by_professionals': 'Profesjonaliści w tej konferencji sami akceptują plan.',
+	'error.reason_required': 'Napisz, dlaczego masz pytanie.',
+	'audit.card.questioned': 'zadał(a) pytanie do ustalenia',
+	'audit.acceptance.given': 'zaakceptował(a) plan (jako jeden z profesjonalistów)',
+	'question.title': 'Pytanie od {name}',
+	'question.ask': 'Zadaj pytanie do tego ustalenia',
+	'question.reason': 'Jakie masz pytanie i dlaczego?',
+	'question.send': 'Dodaj pytanie do karty',
+	'question.for_family': 'Zmieńcie ustalenie; potem {name} może zaakceptować plan.',
+	'acceptance.status':
+		'Zaakceptowało {done} z {all} profesjonalistów. Plan jest zaakceptowany, gdy zaakceptują wszyscy.',
+	'acceptance.given': 'Zaakceptowałeś(-aś) plan. Będzie zaakceptowany, gdy zaakceptują go wszyscy profesjonaliści.'
 } as const satisfies Translation<'pl'>;

@@ -300,5 +300,16 @@ export const tr = {
 	'my_data.status.unconfirmed': 'henüz onaylanmadı',
 	'board.change_refused': 'Son değişikliğin kaydedilemedi ve geri alındı. Şimdi kaydedilmiş olanı görüyorsun.',
 	'board.change_refused_not_yours':
-		'Bunu başka biri yazdı: okuyabilirsin ama değiştiremez veya silemezsin. Değişikliğin geri alındı.'
+		'Bunu başka biri yazdı: okuyabilirsin ama değiştiremez veya silemezsin. Değişikliğin geri alındı.',
+	'error.accepted_by_professionals': 'Bu konferanstaki profesyoneller planı kendileri kabul eder.',
+	'error.reason_required': 'Neden bir sorun olduğunu yaz.',
+	'audit.card.questioned': 'bir anlaşmaya soru ekledi',
+	'audit.acceptance.given': 'planı kabul etti (profesyonellerden biri olarak)',
+	'question.title': '{name} sordu',
+	'question.ask': 'Bu anlaşma hakkında soru sor',
+	'question.reason': 'Sorun nedir ve neden?',
+	'question.send': 'Soruyu karta ekle',
+	'question.for_family': 'Anlaşmayı değiştirin; sonra {name} planı kabul edebilir.',
+	'acceptance.status': '{all} profesyonelden {done} tanesi kabul etti. Hepsi kabul edince plan kabul edilmiş olur.',
+	'acceptance.given': 'Planı kabul ettin. Tüm profesyoneller kabul edince plan kabul edilmiş olur.'
 } as const satisfies Translation<'tr'>;

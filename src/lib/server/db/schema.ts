@@ -177,6 +177,49 @@ export const planVersions = pgTable(
 	(table) => [primaryKey({ columns: [table.conferenceId, table.version] })]
 );
 
+/**
+ * A professional's question on one agreement card during the presentation, with the reason
+ * (docs/design.md §7). Not plan content: the professional writes it, the family reads it on the
+ * card and amends the plan. Open until the professional who asked accepts the plan.
+ */
+export const cardQuestions = pgTable(
+	'card_questions',
+	{
+		id: text('id').primaryKey(),
+		conferenceId: text('conference_id')
+			.notNull()
+			.references(() => conferences.id, { onDelete: 'cascade' }),
+		/** The agreement's id in the plan document. */
+		agreementId: text('agreement_id').notNull(),
+		askedBy: text('asked_by')
+			.notNull()
+			.references(() => participants.id, { onDelete: 'cascade' }),
+		reason: text('reason').notNull(),
+		askedAt: timestamp('asked_at', { withTimezone: true }).notNull().defaultNow(),
+		resolvedAt: timestamp('resolved_at', { withTimezone: true })
+	},
+	(table) => [index('card_questions_conference_idx').on(table.conferenceId)]
+);
+
+/**
+ * One professional's acceptance of the presented plan, with the conditions they give; the plan is
+ * accepted (frozen) once every professional in the conference has accepted (docs/design.md §7).
+ */
+export const acceptances = pgTable(
+	'acceptances',
+	{
+		conferenceId: text('conference_id')
+			.notNull()
+			.references(() => conferences.id, { onDelete: 'cascade' }),
+		participantId: text('participant_id')
+			.notNull()
+			.references(() => participants.id, { onDelete: 'cascade' }),
+		conditions: text('conditions').notNull().default(''),
+		acceptedAt: timestamp('accepted_at', { withTimezone: true }).notNull().defaultNow()
+	},
+	(table) => [primaryKey({ columns: [table.conferenceId, table.participantId] })]
+);
+
 /** What happened, by whom, when; never the family's content. */
 export const auditLog = pgTable(
 	'audit_log',
@@ -195,3 +238,4 @@ export const auditLog = pgTable(
 /** Row types, here at the bottom of the server's layers so that every service can name them. */
 export type Conference = typeof conferences.$inferSelect;
 export type Participant = typeof participants.$inferSelect;
+export type CardQuestion = typeof cardQuestions.$inferSelect;
