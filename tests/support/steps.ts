@@ -28,6 +28,10 @@ export type Board = {
 	invite: { roomCode: string; joinUrl: string } | null;
 	accepted: ({ version: number; sha256: string } & Record<string, unknown>) | null;
 	audit: { at: string; actor: string; actorRole: string; action: string; detail: string }[];
+	/** Open questions professionals put on agreement cards (docs/design.md §7). */
+	questions: { id: string; agreementId: string; by: string; reason: string; mine: boolean }[];
+	/** Which professionals accepted the presented plan. */
+	acceptances: { name: string; accepted: boolean; me: boolean }[];
 };
 
 export type BoardPage = {
