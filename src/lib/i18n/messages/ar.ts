@@ -326,5 +326,11 @@ export const ar = {
 	'question.send': 'ضع السؤال على البطاقة',
 	'question.for_family': 'عدّل الاتفاق؛ بعد ذلك يمكن لـ{name} قبول الخطة.',
 	'acceptance.status': 'قبله {done} من أصل {all} من المهنيين. تُعتبر الخطة مقبولة عندما يقبلها الجميع.',
-	'acceptance.given': 'لقد قبلت الخطة. تصبح مقبولة عندما يقبلها جميع المهنيين.'
+	'acceptance.given': 'لقد قبلت الخطة. تصبح مقبولة عندما يقبلها جميع المهنيين.',
+	'audit.detail.retention': 'من {before} إلى {after} يومًا',
+	'audit.detail.connections': 'الاتصالات المغلقة: {n}',
+	'audit.detail.accepted': 'النسخة {n}، البصمة {fingerprint}…',
+	'audit.detail.printed': 'طُبعت، النسخة {n}',
+	'audit.detail.pdf': 'كملف PDF، النسخة {n}',
+	'audit.detail.download': 'تم التنزيل، النسخة {n}'
 } as const satisfies Translation<'ar'>;

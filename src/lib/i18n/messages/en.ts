@@ -311,5 +311,11 @@ export const en = {
 	'question.send': 'Put the question on the card',
 	'question.for_family': 'Change the agreement; then {name} can accept the plan.',
 	'acceptance.status': 'Accepted by {done} of the {all} professionals. The plan is accepted once all of them have.',
-	'acceptance.given': 'You have accepted the plan. It is accepted once all professionals have.'
+	'acceptance.given': 'You have accepted the plan. It is accepted once all professionals have.',
+	'audit.detail.retention': 'from {before} to {after} days',
+	'audit.detail.connections': 'connections closed: {n}',
+	'audit.detail.accepted': 'version {n}, fingerprint {fingerprint}…',
+	'audit.detail.printed': 'printed, version {n}',
+	'audit.detail.pdf': 'as a PDF, version {n}',
+	'audit.detail.download': 'downloaded, version {n}'
 } as const satisfies Translation<'en'>;

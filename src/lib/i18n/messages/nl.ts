@@ -319,5 +319,11 @@ export const nl = {
 	'question.for_family': 'Pas de afspraak aan; daarna kan {name} het plan accepteren.',
 	'acceptance.status':
 		'Geaccepteerd door {done} van de {all} professionals. Het plan is geaccepteerd als iedereen het heeft geaccepteerd.',
-	'acceptance.given': 'Je hebt het plan geaccepteerd. Het is geaccepteerd zodra alle professionals dat hebben gedaan.'
+	'acceptance.given': 'Je hebt het plan geaccepteerd. Het is geaccepteerd zodra alle professionals dat hebben gedaan.',
+	'audit.detail.retention': 'van {before} naar {after} dagen',
+	'audit.detail.connections': 'verbindingen gesloten: {n}',
+	'audit.detail.accepted': 'versie {n}, vingerafdruk {fingerprint}…',
+	'audit.detail.printed': 'afgedrukt, versie {n}',
+	'audit.detail.pdf': 'als pdf, versie {n}',
+	'audit.detail.download': 'gedownload, versie {n}'
 } as const satisfies { readonly [key: string]: string | PluralForms<'nl'> };

@@ -320,5 +320,11 @@ export const pl = {
 	'question.for_family': 'Zmieńcie ustalenie; potem {name} może zaakceptować plan.',
 	'acceptance.status':
 		'Zaakceptowało {done} z {all} profesjonalistów. Plan jest zaakceptowany, gdy zaakceptują wszyscy.',
-	'acceptance.given': 'Zaakceptowałeś(-aś) plan. Będzie zaakceptowany, gdy zaakceptują go wszyscy profesjonaliści.'
+	'acceptance.given': 'Zaakceptowałeś(-aś) plan. Będzie zaakceptowany, gdy zaakceptują go wszyscy profesjonaliści.',
+	'audit.detail.retention': 'z {before} na {after} dni',
+	'audit.detail.connections': 'zamknięte połączenia: {n}',
+	'audit.detail.accepted': 'wersja {n}, odcisk {fingerprint}…',
+	'audit.detail.printed': 'wydrukowano, wersja {n}',
+	'audit.detail.pdf': 'jako PDF, wersja {n}',
+	'audit.detail.download': 'pobrano, wersja {n}'
 } as const satisfies Translation<'pl'>;

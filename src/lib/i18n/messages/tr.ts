@@ -311,5 +311,11 @@ export const tr = {
 	'question.send': 'Soruyu karta ekle',
 	'question.for_family': 'Anlaşmayı değiştirin; sonra {name} planı kabul edebilir.',
 	'acceptance.status': '{all} profesyonelden {done} tanesi kabul etti. Hepsi kabul edince plan kabul edilmiş olur.',
-	'acceptance.given': 'Planı kabul ettin. Tüm profesyoneller kabul edince plan kabul edilmiş olur.'
+	'acceptance.given': 'Planı kabul ettin. Tüm profesyoneller kabul edince plan kabul edilmiş olur.',
+	'audit.detail.retention': '{before} günden {after} güne',
+	'audit.detail.connections': 'kapatılan bağlantılar: {n}',
+	'audit.detail.accepted': 'sürüm {n}, parmak izi {fingerprint}…',
+	'audit.detail.printed': 'yazdırıldı, sürüm {n}',
+	'audit.detail.pdf': 'PDF olarak, sürüm {n}',
+	'audit.detail.download': 'indirildi, sürüm {n}'
 } as const satisfies Translation<'tr'>;
