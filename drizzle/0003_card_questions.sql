@@ -16,6 +16,7 @@ CREATE TABLE "card_questions" (
 	"resolved_at" timestamp with time zone
 );
 --> statement-breakpoint
+ALTER TABLE "conferences" ADD COLUMN "not_yet_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "acceptances" ADD CONSTRAINT "acceptances_conference_id_conferences_id_fk" FOREIGN KEY ("conference_id") REFERENCES "public"."conferences"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "acceptances" ADD CONSTRAINT "acceptances_participant_id_participants_id_fk" FOREIGN KEY ("participant_id") REFERENCES "public"."participants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "card_questions" ADD CONSTRAINT "card_questions_conference_id_conferences_id_fk" FOREIGN KEY ("conference_id") REFERENCES "public"."conferences"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint

@@ -13,7 +13,15 @@ export const unique = (prefix: string) => `${prefix}-${randomBytes(4).toString('
 
 /** The board of a conference as one viewer sees it. */
 export type Board = {
-	conference: { id: string; title: string; phase: Phase; question: string | null; knocked: boolean };
+	conference: {
+		id: string;
+		title: string;
+		phase: Phase;
+		question: string | null;
+		knocked: boolean;
+		/** When the family answered a knock with "not yet" (for whoever may knock). */
+		notYetAt: string | null;
+	};
 	me: { participantId: string; name: string; role: string; status: string };
 	access: { brief: string; plan: string };
 	actions: string[];

@@ -39,7 +39,9 @@ export async function loadBoard(member: Member, origin: string) {
 			phase: conference.phase,
 			phaseChangedAt: conference.phaseChangedAt.toISOString(),
 			question: briefAccess !== 'none' ? conference.question : null,
-			knocked: conference.knockedAt !== null
+			knocked: conference.knockedAt !== null,
+			// The family answered the knock with "not yet": for whoever may knock.
+			notYetAt: memberCan(member, 'knock') ? (conference.notYetAt?.toISOString() ?? null) : null
 		},
 		// When everything is erased: every member may know it, none of it is content.
 		retention: retentionNotice(conference),

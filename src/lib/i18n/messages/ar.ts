@@ -332,5 +332,6 @@ export const ar = {
 	'audit.detail.accepted': 'النسخة {n}، البصمة {fingerprint}…',
 	'audit.detail.printed': 'طُبعت، النسخة {n}',
 	'audit.detail.pdf': 'كملف PDF، النسخة {n}',
-	'audit.detail.download': 'تم التنزيل، النسخة {n}'
+	'audit.detail.download': 'تم التنزيل، النسخة {n}',
+	'private.not_yet': 'أجابت العائلة: ليس بعد. يحتاجون إلى مزيد من الوقت ({time}).'
 } as const satisfies Translation<'ar'>;

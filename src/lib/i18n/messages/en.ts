@@ -317,5 +317,6 @@ export const en = {
 	'audit.detail.accepted': 'version {n}, fingerprint {fingerprint}…',
 	'audit.detail.printed': 'printed, version {n}',
 	'audit.detail.pdf': 'as a PDF, version {n}',
-	'audit.detail.download': 'downloaded, version {n}'
+	'audit.detail.download': 'downloaded, version {n}',
+	'private.not_yet': 'The family answered: not yet. They need more time ({time}).'
 } as const satisfies Translation<'en'>;

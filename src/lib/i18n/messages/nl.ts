@@ -325,5 +325,6 @@ export const nl = {
 	'audit.detail.accepted': 'versie {n}, vingerafdruk {fingerprint}…',
 	'audit.detail.printed': 'afgedrukt, versie {n}',
 	'audit.detail.pdf': 'als pdf, versie {n}',
-	'audit.detail.download': 'gedownload, versie {n}'
+	'audit.detail.download': 'gedownload, versie {n}',
+	'private.not_yet': 'De familie heeft geantwoord: nog niet. Ze hebben meer tijd nodig ({time}).'
 } as const satisfies { readonly [key: string]: string | PluralForms<'nl'> };

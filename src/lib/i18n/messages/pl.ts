@@ -326,5 +326,6 @@ export const pl = {
 	'audit.detail.accepted': 'wersja {n}, odcisk {fingerprint}…',
 	'audit.detail.printed': 'wydrukowano, wersja {n}',
 	'audit.detail.pdf': 'jako PDF, wersja {n}',
-	'audit.detail.download': 'pobrano, wersja {n}'
+	'audit.detail.download': 'pobrano, wersja {n}',
+	'private.not_yet': 'Rodzina odpowiedziała: jeszcze nie. Potrzebują więcej czasu ({time}).'
 } as const satisfies Translation<'pl'>;

@@ -317,5 +317,6 @@ export const tr = {
 	'audit.detail.accepted': 'sürüm {n}, parmak izi {fingerprint}…',
 	'audit.detail.printed': 'yazdırıldı, sürüm {n}',
 	'audit.detail.pdf': 'PDF olarak, sürüm {n}',
-	'audit.detail.download': 'indirildi, sürüm {n}'
+	'audit.detail.download': 'indirildi, sürüm {n}',
+	'private.not_yet': 'Aile cevap verdi: henüz değil. Daha fazla zamana ihtiyaçları var ({time}).'
 } as const satisfies Translation<'tr'>;

@@ -42,6 +42,8 @@ export const conferences = pgTable('conferences', {
 	roomCode: text('room_code').notNull().unique(),
 	/** Set when the coordinator knocks during private time; the family sees it and decides. */
 	knockedAt: timestamp('knocked_at', { withTimezone: true }),
+	/** When the family last answered a knock with "not yet": the coordinator is told, until she knocks again. */
+	notYetAt: timestamp('not_yet_at', { withTimezone: true }),
 	/** Days after closing until everything about the conference is erased; null: the configured default. */
 	retentionDays: integer('retention_days'),
 	coordinatorId: text('coordinator_id')
