@@ -333,5 +333,10 @@ export const ar = {
 	'audit.detail.printed': 'طُبعت، النسخة {n}',
 	'audit.detail.pdf': 'كملف PDF، النسخة {n}',
 	'audit.detail.download': 'تم التنزيل، النسخة {n}',
-	'private.not_yet': 'أجابت العائلة: ليس بعد. يحتاجون إلى مزيد من الوقت ({time}).'
+	'private.not_yet': 'أجابت العائلة: ليس بعد. يحتاجون إلى مزيد من الوقت ({time}).',
+	'people.connected': 'متصل',
+	'people.not_connected': 'غير متصل',
+	'people.remove_device': 'إزالة الجهاز {n}',
+	'present.not_yet': 'تظهر الخطة هنا عندما تعرضها العائلة.',
+	'present.at_the_door': 'ينتظر هذا الجهاز أن تسمح له العائلة بالدخول.'
 } as const satisfies Translation<'ar'>;

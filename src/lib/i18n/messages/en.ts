@@ -318,5 +318,10 @@ export const en = {
 	'audit.detail.printed': 'printed, version {n}',
 	'audit.detail.pdf': 'as a PDF, version {n}',
 	'audit.detail.download': 'downloaded, version {n}',
-	'private.not_yet': 'The family answered: not yet. They need more time ({time}).'
+	'private.not_yet': 'The family answered: not yet. They need more time ({time}).',
+	'people.connected': 'connected',
+	'people.not_connected': 'not connected',
+	'people.remove_device': 'Remove device {n}',
+	'present.not_yet': 'The plan appears here once the family presents it.',
+	'present.at_the_door': 'This device is waiting for the family to let it in.'
 } as const satisfies Translation<'en'>;

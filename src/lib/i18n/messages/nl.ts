@@ -326,5 +326,10 @@ export const nl = {
 	'audit.detail.printed': 'afgedrukt, versie {n}',
 	'audit.detail.pdf': 'als pdf, versie {n}',
 	'audit.detail.download': 'gedownload, versie {n}',
-	'private.not_yet': 'De familie heeft geantwoord: nog niet. Ze hebben meer tijd nodig ({time}).'
+	'private.not_yet': 'De familie heeft geantwoord: nog niet. Ze hebben meer tijd nodig ({time}).',
+	'people.connected': 'verbonden',
+	'people.not_connected': 'niet verbonden',
+	'people.remove_device': 'Apparaat {n} verwijderen',
+	'present.not_yet': 'Hier komt het plan zodra de familie het presenteert.',
+	'present.at_the_door': 'Dit apparaat wacht tot de familie het binnenlaat.'
 } as const satisfies { readonly [key: string]: string | PluralForms<'nl'> };

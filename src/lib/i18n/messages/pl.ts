@@ -327,5 +327,10 @@ export const pl = {
 	'audit.detail.printed': 'wydrukowano, wersja {n}',
 	'audit.detail.pdf': 'jako PDF, wersja {n}',
 	'audit.detail.download': 'pobrano, wersja {n}',
-	'private.not_yet': 'Rodzina odpowiedziała: jeszcze nie. Potrzebują więcej czasu ({time}).'
+	'private.not_yet': 'Rodzina odpowiedziała: jeszcze nie. Potrzebują więcej czasu ({time}).',
+	'people.connected': 'połączony',
+	'people.not_connected': 'niepołączony',
+	'people.remove_device': 'Usuń urządzenie {n}',
+	'present.not_yet': 'Plan pojawi się tutaj, gdy rodzina go przedstawi.',
+	'present.at_the_door': 'To urządzenie czeka, aż rodzina je wpuści.'
 } as const satisfies Translation<'pl'>;

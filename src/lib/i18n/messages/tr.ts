@@ -318,5 +318,10 @@ export const tr = {
 	'audit.detail.printed': 'yazdırıldı, sürüm {n}',
 	'audit.detail.pdf': 'PDF olarak, sürüm {n}',
 	'audit.detail.download': 'indirildi, sürüm {n}',
-	'private.not_yet': 'Aile cevap verdi: henüz değil. Daha fazla zamana ihtiyaçları var ({time}).'
+	'private.not_yet': 'Aile cevap verdi: henüz değil. Daha fazla zamana ihtiyaçları var ({time}).',
+	'people.connected': 'bağlı',
+	'people.not_connected': 'bağlı değil',
+	'people.remove_device': '{n}. cihazı kaldır',
+	'present.not_yet': 'Aile planı sunduğunda plan burada görünür.',
+	'present.at_the_door': 'Bu cihaz ailenin onu içeri almasını bekliyor.'
 } as const satisfies Translation<'tr'>;
