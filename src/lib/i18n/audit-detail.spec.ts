@@ -21,18 +21,17 @@ const STORED: [action: string, detail: string][] = [
 const RAW = /sha256|need_more_time|^coming$|^family$|^professional$|information|private|^\d+( → \d+)?$/;
 
 /** The translator isolates parameters for right-to-left pages; the words are what matters here. */
-const plain = (t: ReturnType<typeof translator>) =>
-	((...args: Parameters<typeof t>) => t(...args).replace(/[\u2068\u2069]/g, '')) as typeof t;
+const plain = (text: string) => text.replace(/[\u2068\u2069]/g, '');
 
 describe('the log in the reader’s language', () => {
 	it('shows every stored value translated, in Dutch', () => {
-		const t = plain(translator('nl', catalogueOf('nl')));
-		expect(auditDetail(t, 'knock.answered', 'need_more_time')).toBe('Nog niet');
-		expect(auditDetail(t, 'invite.created', 'family')).toBe('Familie en netwerk');
-		expect(auditDetail(t, 'plan.accepted', 'version 1, sha256 3fa2b1c4d5e6f708')).toBe(
+		const t = translator('nl', catalogueOf('nl'));
+		expect(plain(auditDetail(t, 'knock.answered', 'need_more_time'))).toBe('Nog niet');
+		expect(plain(auditDetail(t, 'invite.created', 'family'))).toBe('Familie en netwerk');
+		expect(plain(auditDetail(t, 'plan.accepted', 'version 1, sha256 3fa2b1c4d5e6f708'))).toBe(
 			'versie 1, vingerafdruk 3fa2b1c4d5e6f708…'
 		);
-		expect(auditDetail(t, 'plan.exported', 'pdf, version 3')).toBe('als pdf, versie 3');
+		expect(plain(auditDetail(t, 'plan.exported', 'pdf, version 3'))).toBe('als pdf, versie 3');
 	});
 
 	it('never shows a raw value, in any language', () => {
@@ -48,6 +47,6 @@ describe('the log in the reader’s language', () => {
 
 	it('shows names as they are', () => {
 		const t = translator('nl', catalogueOf('nl'));
-		expect(auditDetail(t, 'door.admitted', 'Tante Els')).toBe('Tante Els');
+		expect(plain(auditDetail(t, 'door.admitted', 'Tante Els'))).toBe('Tante Els');
 	});
 });
