@@ -75,7 +75,11 @@ test('a professional questions a card, the family sees it and amends, and the pr
 	await expect(question).toContainText(REASON, { timeout: 15_000 });
 	await expect(question).toContainText(/Vraag van \W?Jeugdzorg Pia/);
 	await question.scrollIntoViewIfNeeded();
-	await f.getByTestId('agreement').first().screenshot({ path: 'docs/screenshots/question-on-a-card-family-phone.png' });
+	await f.getByTestId('agreement').first().screenshot({
+		path: 'docs/screenshots/question-on-a-card-family-phone.png',
+		// The sticky header would cover the top of a card taller than the screen.
+		style: 'header { position: static !important; }'
+	});
 	await f.getByRole('textbox', { name: 'Wat spreken we af?' }).first().click();
 	await f.keyboard.press('End');
 	await f.keyboard.type('; als oma ziek is, haalt tante Els haar op');
