@@ -13,6 +13,7 @@ import {
 	groundRulesOf,
 	metaText,
 	readPlan,
+	type Author,
 	type MetaField
 } from '../../src/lib/plan/shape';
 
@@ -40,14 +41,14 @@ export function agreementTexts(doc: Y.Doc): string[] {
 	return readPlan(doc).agreements.map((agreement) => agreement.text);
 }
 
-/** Adds a concern to the brief (what, who raised it, and its theme). */
-export function addConcern(doc: Y.Doc, text: string, by = 'Jeugdzorg', theme?: string): void {
-	concernsOf(doc).push([createBriefItem({ by, text, theme })]);
+/** Adds a concern to the brief (what, who raised it — as the server knows them: `authorIn` — and its theme). */
+export function addConcern(doc: Y.Doc, text: string, author: Author, theme?: string): void {
+	concernsOf(doc).push([createBriefItem({ author, text, theme })]);
 }
 
 /** Adds a condition the plan must meet to the brief. */
-export function addCondition(doc: Y.Doc, text: string, by = 'Jeugdzorg', theme?: string): void {
-	conditionsOf(doc).push([createBriefItem({ by, text, theme })]);
+export function addCondition(doc: Y.Doc, text: string, author: Author, theme?: string): void {
+	conditionsOf(doc).push([createBriefItem({ author, text, theme })]);
 }
 
 /** Appends `text` to a plan-wide field in one change (a paste, not typing). */
@@ -60,7 +61,7 @@ export function appendToField(doc: Y.Doc, field: MetaField, text: string): void 
 export function addBriefItem(
 	doc: Y.Doc,
 	kind: 'concern' | 'condition',
-	fields: { by: string; text: string; theme?: string }
+	fields: { author: Author; text: string; theme?: string }
 ): string {
 	const item = createBriefItem(fields);
 	(kind === 'concern' ? concernsOf(doc) : conditionsOf(doc)).push([item]);

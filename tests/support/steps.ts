@@ -5,14 +5,23 @@
  * answer when it does not succeed, so a test's setup fails where it went wrong.
  */
 import { randomBytes } from 'node:crypto';
-import type { Phase } from '../../src/lib/conference/phases';
+import type { Phase, Role } from '../../src/lib/conference/phases';
+import type { Author } from '../../src/lib/plan/shape';
 import { Browser, expectAction, type ServerAddress } from './http-client';
 
 export const unique = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
 
 /** The board of a conference as one viewer sees it. */
 export type Board = {
-	conference: { id: string; title: string; phase: Phase; question: string | null; knocked: boolean };
+	conference: {
+		id: string;
+		title: string;
+		phase: Phase;
+		question: string | null;
+		knocked: boolean;
+		/** When the family answered a knock with "not yet" (for whoever may knock). */
+		notYetAt: string | null;
+	};
 	me: { participantId: string; name: string; role: string; status: string };
 	access: { brief: string; plan: string };
 	actions: string[];
@@ -27,6 +36,10 @@ export type Board = {
 	invite: { roomCode: string; joinUrl: string } | null;
 	accepted: ({ version: number; sha256: string } & Record<string, unknown>) | null;
 	audit: { at: string; actor: string; actorRole: string; action: string; detail: string }[];
+	/** Open questions professionals put on agreement cards (docs/design.md §7). */
+	questions: { id: string; agreementId: string; by: string; reason: string; mine: boolean }[];
+	/** Which professionals accepted the presented plan. */
+	acceptances: { name: string; accepted: boolean; me: boolean }[];
 };
 
 export type BoardPage = {
@@ -41,6 +54,12 @@ export async function boardData(client: Browser, conferenceId: string): Promise<
 	const page = await client.pageData<BoardPage>(`/c/${conferenceId}`);
 	if (page.status !== 200) throw new Error(`board of ${conferenceId}: HTTP ${page.status}`);
 	return page.data;
+}
+
+/** Who `client` is in the conference, as the server stamps a brief item it writes (docs/design.md §3, item 7). */
+export async function authorIn(client: Browser, conferenceId: string): Promise<Author> {
+	const { member } = await boardData(client, conferenceId);
+	return { participantId: member.participantId, role: member.role as Role, name: member.name };
 }
 
 export type Account = { name: string; email: string; password: string };

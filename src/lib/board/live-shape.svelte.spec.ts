@@ -113,8 +113,15 @@ describe('typing in one agreement', () => {
 
 	it('does not re-read the plan’s chips for a letter typed in the brief', async () => {
 		const brief = new Y.Doc();
-		concernsOf(brief).push([createBriefItem({ by: 'Anja', text: 'Vader blowt' })]);
-		conditionsOf(brief).push([createBriefItem({ by: 'Karim', text: 'Geen drugs in huis' })]);
+		concernsOf(brief).push([
+			createBriefItem({ author: { participantId: 'p-anja', role: 'professional', name: 'Anja' }, text: 'Vader blowt' })
+		]);
+		conditionsOf(brief).push([
+			createBriefItem({
+				author: { participantId: 'p-karim', role: 'professional', name: 'Karim' },
+				text: 'Geen drugs in huis'
+			})
+		]);
 		const label = (kind: 'concern' | 'condition', n: number) => `${kind === 'concern' ? 'Z' : 'V'}${n}`;
 		const items = view(() => liveBriefItems(brief, label));
 		const [concern, condition] = items.value;

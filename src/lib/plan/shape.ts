@@ -6,7 +6,8 @@ import type { DocumentName, Role } from '$lib/conference/phases';
  * The shape of the two live documents. Both sides (browser and server) read and write them
  * only through these names, so a change here is a change of the data format.
  *
- * brief: concerns[] and conditions[] (Y.Map with id, by, theme, text: Y.Text), information (rich text)
+ * brief: concerns[] and conditions[] (Y.Map with id, by, authorId, authorRole, theme, text: Y.Text),
+ *        information (rich text)
  * plan:  agreements[] (Y.Map with id, theme, when: Y.Text, who: Y.Array<string>, answers: Y.Array<string>,
  *        text: Y.XmlFragment, status), groundRules[] (Y.Map with id, text: Y.Text),
  *        monitor, evaluation, contingency (top-level Y.Text: two phones starting to type at once
@@ -26,6 +27,21 @@ export const THEMES = [
 ] as const;
 export type Theme = (typeof THEMES)[number];
 
+/**
+ * Whether `who` may change or remove an item written by the item's author: its own items, and
+ * for the family every family item (the family writes as one; a phone that joins again is a new
+ * participant). An item written before Kring knew authors (no `authorId`) is the staff's: the
+ * family cannot change it. docs/design.md §3, item 7.
+ */
+export function mayChangeItem(
+	item: { authorId: unknown; authorRole: unknown },
+	who: Pick<Author, 'participantId' | 'role'>
+): boolean {
+	if (typeof item.authorId !== 'string') return who.role !== 'family';
+	if (item.authorRole === 'family' && who.role === 'family') return true;
+	return item.authorId === who.participantId && item.authorRole === who.role;
+}
+
 /** A theme as read from a document anyone in the conference may write: one Kring knows, else 'other'. */
 export function themeOf(value: unknown): Theme {
 	return THEMES.find((theme) => theme === value) ?? 'other';
@@ -35,6 +51,13 @@ export const META_FIELDS = ['monitor', 'evaluation', 'contingency'] as const;
 export type MetaField = (typeof META_FIELDS)[number];
 
 export type BriefItem = { id: string; by: string; theme: string; text: string };
+
+/**
+ * Who wrote a brief item, as the server knows the socket: the participant id and role from the
+ * session, and the display name. The update guard checks a new item's author against its sender
+ * (docs/design.md §3, item 7).
+ */
+export type Author = { participantId: string; role: Role; name: string };
 export type BriefContent = { concerns: BriefItem[]; conditions: BriefItem[]; information: string };
 
 export type AgreementContent = {
@@ -83,11 +106,22 @@ export type FrozenPlan = {
  */
 export type FieldShape = 'string' | 'theme' | 'text' | 'strings' | 'richText';
 export type TopLevelShape =
-	| { kind: 'list'; fields: Readonly<Record<string, FieldShape>> }
+	/** `authored`: each item belongs to who wrote it (AUTHOR_FIELDS), and the guard enforces it. */
+	| { kind: 'list'; fields: Readonly<Record<string, FieldShape>>; authored?: boolean }
 	| { kind: 'text' }
 	| { kind: 'richText' };
 
-const BRIEF_ITEM_FIELDS = { id: 'string', by: 'string', theme: 'theme', text: 'text' } as const;
+const BRIEF_ITEM_FIELDS = {
+	id: 'string',
+	by: 'string',
+	authorId: 'string',
+	authorRole: 'string',
+	theme: 'theme',
+	text: 'text'
+} as const;
+
+/** The fields that say who wrote an authored item: set once, with the item, never changed. */
+export const AUTHOR_FIELDS = ['by', 'authorId', 'authorRole'] as const;
 const AGREEMENT_FIELDS = {
 	id: 'string',
 	theme: 'theme',
@@ -102,8 +136,8 @@ const GROUND_RULE_FIELDS = { id: 'string', text: 'text' } as const;
 
 export const DOCUMENT_SHAPES: Readonly<Record<DocumentName, Readonly<Record<string, TopLevelShape>>>> = {
 	brief: {
-		concerns: { kind: 'list', fields: BRIEF_ITEM_FIELDS },
-		conditions: { kind: 'list', fields: BRIEF_ITEM_FIELDS },
+		concerns: { kind: 'list', fields: BRIEF_ITEM_FIELDS, authored: true },
+		conditions: { kind: 'list', fields: BRIEF_ITEM_FIELDS, authored: true },
 		information: { kind: 'richText' }
 	},
 	plan: {
@@ -133,10 +167,22 @@ export function removeFrom<T>(list: Y.Array<T>, item: T): void {
 	if (index >= 0) list.delete(index, 1);
 }
 
-export function createBriefItem(fields: { by: string; theme?: string; text?: string }): Y.Map<unknown> {
+/**
+ * A brief item written by `author`. An item carried over from an earlier conference (an evaluation,
+ * the demo) names only who wrote it then: without an author id it counts as the staff's (`mayChangeItem`).
+ */
+export function createBriefItem(fields: {
+	author: Author | Pick<Author, 'name'>;
+	theme?: string;
+	text?: string;
+}): Y.Map<unknown> {
 	const item = new Y.Map<unknown>();
 	item.set('id', newId());
-	item.set('by', fields.by);
+	item.set('by', fields.author.name);
+	if ('participantId' in fields.author) {
+		item.set('authorId', fields.author.participantId);
+		item.set('authorRole', fields.author.role);
+	}
 	item.set('theme', fields.theme ?? 'other');
 	item.set('text', new Y.Text(fields.text ?? ''));
 	return item;

@@ -21,6 +21,8 @@ export type AuditAction =
 	| 'invite.created'
 	| 'professional.joined'
 	| 'plan.accepted'
+	| 'acceptance.given'
+	| 'card.questioned'
 	| 'plan.exported'
 	| 'data.exported'
 	| 'retention.changed'

@@ -64,6 +64,7 @@ export async function setPhase(
 				phaseVersion: sql`${schema.conferences.phaseVersion} + 1`,
 				phaseChangedAt: new Date(),
 				knockedAt: null,
+				notYetAt: null,
 				...extra
 			})
 			.where(and(eq(schema.conferences.id, conferenceId), eq(schema.conferences.phase, from)))
@@ -82,7 +83,7 @@ export async function knock(member: Member): Promise<void> {
 	const db = await getDb();
 	await db
 		.update(schema.conferences)
-		.set({ knockedAt: new Date() })
+		.set({ knockedAt: new Date(), notYetAt: null })
 		.where(eq(schema.conferences.id, member.conference.id));
 	await recordAudit(member.conference.id, actorOf(member), 'knock');
 	runtime().bus.publish({ type: 'status', conferenceId: member.conference.id });
@@ -91,7 +92,11 @@ export async function knock(member: Member): Promise<void> {
 export async function answerKnock(member: Member, answer: 'coming' | 'need_more_time'): Promise<void> {
 	if (!memberCan(member, 'answer_knock')) throw new KringError('not_allowed', 403);
 	const db = await getDb();
-	await db.update(schema.conferences).set({ knockedAt: null }).where(eq(schema.conferences.id, member.conference.id));
+	// "Not yet" is kept for the coordinator, who knocked and waits for an answer.
+	await db
+		.update(schema.conferences)
+		.set({ knockedAt: null, notYetAt: answer === 'need_more_time' ? new Date() : null })
+		.where(eq(schema.conferences.id, member.conference.id));
 	await recordAudit(member.conference.id, actorOf(member), 'knock.answered', answer);
 	runtime().bus.publish({ type: 'status', conferenceId: member.conference.id });
 }

@@ -359,5 +359,31 @@ export const nl = {
 	'follow_up.from_words':
 		'Deze datum volgt uit jullie eigen woorden hierboven. Wordt het een andere dag? Zet hem hieronder.',
 	'follow_up.check': 'Afvinken',
-	'evaluation.badge': 'Evaluatie'
+	'evaluation.badge': 'Evaluatie',
+	'board.change_refused_not_yours':
+		'Dat heeft iemand anders geschreven: je kunt het lezen, maar niet veranderen of weghalen. Je wijziging is teruggedraaid.',
+	'error.accepted_by_professionals': 'De professionals in deze conferentie accepteren het plan zelf.',
+	'error.reason_required': 'Schrijf erbij waarom je een vraag hebt.',
+	'audit.card.questioned': 'stelde een vraag bij een afspraak',
+	'audit.acceptance.given': 'accepteerde het plan (als een van de professionals)',
+	'question.title': 'Vraag van {name}',
+	'question.ask': 'Vraag stellen bij deze afspraak',
+	'question.reason': 'Wat is je vraag, en waarom?',
+	'question.send': 'Vraag op de kaart zetten',
+	'question.for_family': 'Pas de afspraak aan; daarna kan {name} het plan accepteren.',
+	'acceptance.status':
+		'Geaccepteerd door {done} van de {all} professionals. Het plan is geaccepteerd als iedereen het heeft geaccepteerd.',
+	'acceptance.given': 'Je hebt het plan geaccepteerd. Het is geaccepteerd zodra alle professionals dat hebben gedaan.',
+	'audit.detail.retention': 'van {before} naar {after} dagen',
+	'audit.detail.connections': 'verbindingen gesloten: {n}',
+	'audit.detail.accepted': 'versie {n}, vingerafdruk {fingerprint}…',
+	'audit.detail.printed': 'afgedrukt, versie {n}',
+	'audit.detail.pdf': 'als pdf, versie {n}',
+	'audit.detail.download': 'gedownload, versie {n}',
+	'private.not_yet': 'De familie heeft geantwoord: nog niet. Ze hebben meer tijd nodig ({time}).',
+	'people.connected': 'verbonden',
+	'people.not_connected': 'niet verbonden',
+	'people.remove_device': 'Apparaat {n} verwijderen',
+	'present.not_yet': 'Hier komt het plan zodra de familie het presenteert.',
+	'present.at_the_door': 'Dit apparaat wacht tot de familie het binnenlaat.'
 } as const satisfies { readonly [key: string]: string | PluralForms<'nl'> };

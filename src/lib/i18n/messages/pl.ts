@@ -358,5 +358,31 @@ export const pl = {
 	'audit.demo.created': 'utworzył(a) demo',
 	'follow_up.from_words': 'Ta data wynika z waszych własnych słów powyżej. Inny dzień? Ustawcie go poniżej.',
 	'follow_up.check': 'Odhacz',
-	'evaluation.badge': 'Ocena'
+	'evaluation.badge': 'Ocena',
+	'board.change_refused_not_yours':
+		'To napisał ktoś inny: możesz to przeczytać, ale nie możesz tego zmienić ani usunąć. Twoja zmiana została cofnięta.',
+	'error.accepted_by_professionals': 'Profesjonaliści w tej konferencji sami akceptują plan.',
+	'error.reason_required': 'Napisz, dlaczego masz pytanie.',
+	'audit.card.questioned': 'zadał(a) pytanie do ustalenia',
+	'audit.acceptance.given': 'zaakceptował(a) plan (jako jeden z profesjonalistów)',
+	'question.title': 'Pytanie od {name}',
+	'question.ask': 'Zadaj pytanie do tego ustalenia',
+	'question.reason': 'Jakie masz pytanie i dlaczego?',
+	'question.send': 'Dodaj pytanie do karty',
+	'question.for_family': 'Zmieńcie ustalenie; potem {name} może zaakceptować plan.',
+	'acceptance.status':
+		'Zaakceptowało {done} z {all} profesjonalistów. Plan jest zaakceptowany, gdy zaakceptują wszyscy.',
+	'acceptance.given': 'Zaakceptowałeś(-aś) plan. Będzie zaakceptowany, gdy zaakceptują go wszyscy profesjonaliści.',
+	'audit.detail.retention': 'z {before} na {after} dni',
+	'audit.detail.connections': 'zamknięte połączenia: {n}',
+	'audit.detail.accepted': 'wersja {n}, odcisk {fingerprint}…',
+	'audit.detail.printed': 'wydrukowano, wersja {n}',
+	'audit.detail.pdf': 'jako PDF, wersja {n}',
+	'audit.detail.download': 'pobrano, wersja {n}',
+	'private.not_yet': 'Rodzina odpowiedziała: jeszcze nie. Potrzebują więcej czasu ({time}).',
+	'people.connected': 'połączony',
+	'people.not_connected': 'niepołączony',
+	'people.remove_device': 'Usuń urządzenie {n}',
+	'present.not_yet': 'Plan pojawi się tutaj, gdy rodzina go przedstawi.',
+	'present.at_the_door': 'To urządzenie czeka, aż rodzina je wpuści.'
 } as const satisfies Translation<'pl'>;

@@ -3,7 +3,8 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { access, type Access } from '$lib/conference/access';
 import type { DocumentName, Phase } from '$lib/conference/phases';
-import { UpdateGuard, type Refusal as UpdateRefusal } from '$lib/plan/update-guard';
+import { DOCUMENT_SHAPES } from '$lib/plan/shape';
+import { authorRule, UpdateGuard, type Refusal as UpdateRefusal } from '$lib/plan/update-guard';
 import type { CollabConnection } from './connection';
 import type { CollabBus, DocumentStore, PhaseAt } from './hooks';
 import { sanitizeAwarenessUpdate } from './presence';
@@ -275,7 +276,9 @@ export class Room {
 				if (connection.shouldExplainDenial()) connection.socket.send(encodePermissionDenied('read-only'));
 			};
 		}
-		const verdict = this.guard.admit(update);
+		// Who sent it comes from the session behind the socket, never from the update.
+		const sender = { participantId: connection.participantId, role: connection.role, name: connection.user.name };
+		const verdict = this.guard.admit(update, [authorRule(DOCUMENT_SHAPES[this.documentName], sender)]);
 		if (!verdict.ok) {
 			this.refuseUpdate(connection, verdict);
 			return () => {};
