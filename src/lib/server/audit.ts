@@ -22,6 +22,10 @@ export type AuditAction =
 	| 'professional.joined'
 	| 'plan.accepted'
 	| 'plan.exported'
+	| 'plan.card_binned'
+	| 'plan.card_restored'
+	| 'plan.item_deleted'
+	| 'brief.item_deleted'
 	| 'data.exported'
 	| 'retention.changed'
 	| 'account.created';
