@@ -54,7 +54,10 @@ export function buildRuntime(): Runtime {
 						: documentName === 'brief'
 							? 'brief.item_deleted'
 							: 'plan.item_deleted';
-			recordAudit(conferenceId, by, action).catch(() => {});
+			// The boards reload their data, and with it the log, as they do for any other entry.
+			recordAudit(conferenceId, by, action)
+				.then(() => bus.publish({ type: 'status', conferenceId }))
+				.catch(() => {});
 		},
 		log: (message, error) => console.error(message, describeError(error))
 	});
