@@ -1,7 +1,11 @@
-import { expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
 import { LiveAgreement } from '../../src/lib/board/live-shape';
 import { agreementsOf, groundRulesOf, readPlan } from '../../src/lib/plan/shape';
 import { addAgreement, addGroundRule } from '../support/edits';
+import { dumpDatabase } from '../support/database-dump';
 import { kringForThisFile } from '../support/server';
 import {
 	acceptPlan,
@@ -15,7 +19,10 @@ import {
 } from '../support/steps';
 import { waitForConvergence, waitUntil } from '../support/yjs-client';
 
-const kring = kringForThisFile();
+// The database is read as someone who copies it would; PGlite is read from its own folder.
+const dataDir = mkdtempSync(join(tmpdir(), 'kring-bin-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+const kring = kringForThisFile({ dataDir });
 
 it('a card put in the bin can be put back until acceptance, stays out of the accepted plan, and the log names who without content', async () => {
 	const { server, coordinator, docs } = kring;
@@ -90,4 +97,12 @@ it('a card put in the bin can be put back until acceptance, stays out of the acc
 	};
 	expect(accepted.plan.agreements.map((a) => a.id)).toEqual([kept]);
 	expect(JSON.stringify(accepted)).not.toContain('schuld');
+	// Acceptance empties the bin for good: nothing of the card is left anywhere in the database.
+	onSannes.destroy();
+	onHenks.destroy();
+	const dump = await dumpDatabase(server);
+	expect(dump.placesOf('de schuld bij de buurman')).toEqual([]);
+	expect(dump.placesOf('Opa Henk brengt Johan naar school.')).toEqual(
+		expect.arrayContaining(['plan_versions.plan_state', 'doc_snapshots.state'])
+	);
 });

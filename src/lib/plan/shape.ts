@@ -249,6 +249,24 @@ export function inPlanOrder<T extends Y.Map<unknown>>(agreements: readonly T[]):
 		.map(({ agreement }) => agreement);
 }
 
+/**
+ * Empties the bin for good (at acceptance: a card can be put back only until then). The doc
+ * should collect garbage (`gc`, Yjs's default), so that the cards' content is dropped, not
+ * only hidden. Returns how many cards went.
+ */
+export function emptyTheBin(doc: Y.Doc): number {
+	const list = agreementsOf(doc);
+	let emptied = 0;
+	doc.transact(() => {
+		for (let i = list.length - 1; i >= 0; i--)
+			if (isBinned(list.get(i))) {
+				list.delete(i, 1);
+				emptied++;
+			}
+	});
+	return emptied;
+}
+
 /** The cards the plan holds: not in the bin, in their order. */
 export function planAgreements(doc: Y.Doc): Y.Map<unknown>[] {
 	return inPlanOrder(

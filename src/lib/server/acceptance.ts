@@ -1,7 +1,7 @@
 import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeHexLowerCase } from '@oslojs/encoding';
 import * as Y from 'yjs';
-import { canonicalJson, readBrief, readPlan, type FrozenPerson, type FrozenPlan } from '$lib/plan/shape';
+import { canonicalJson, emptyTheBin, readBrief, readPlan, type FrozenPerson, type FrozenPlan } from '$lib/plan/shape';
 import { recordAudit } from './audit';
 import { getConference } from './conferences';
 import { getDb, schema } from './db';
@@ -33,7 +33,10 @@ export async function acceptPlan(member: Member, conditions: string): Promise<{ 
 			runtime().docStore.loadState(conferenceId, 'brief'),
 			listParticipants(conferenceId)
 		]);
-		const plan = readPlan(docFrom(planState));
+		// The frozen version keeps no card from the bin, not even in its Yjs state.
+		const planDoc = docFrom(planState);
+		emptyTheBin(planDoc);
+		const plan = readPlan(planDoc);
 		const brief = readBrief(docFrom(briefState));
 		const version = await nextPlanVersionNumber(conferenceId);
 		const acceptedAt = new Date();
@@ -57,7 +60,7 @@ export async function acceptPlan(member: Member, conditions: string): Promise<{ 
 			version,
 			content,
 			sha256: hash,
-			planState: planState ?? Y.encodeStateAsUpdate(new Y.Doc()),
+			planState: Y.encodeStateAsUpdate(planDoc),
 			briefState: briefState ?? Y.encodeStateAsUpdate(new Y.Doc()),
 			acceptedBy: member.name,
 			acceptedByRole: member.role,

@@ -236,7 +236,12 @@ export class DocStore {
 	 * A document with a part that cannot be read is never compacted, and the new snapshot replaces
 	 * the old one only once it has been read back into exactly the same document.
 	 */
-	async compact(conferenceId: string, documentName: DocumentName): Promise<void> {
+	async compact(
+		conferenceId: string,
+		documentName: DocumentName,
+		/** A change made to the document in the snapshot itself (emptying the bin after acceptance). */
+		prune?: (doc: Y.Doc) => void
+	): Promise<void> {
 		const key = `${conferenceId}/${documentName}`;
 		if (this.unreadable.has(key)) throw new Error(`${key} has a stored part that cannot be read: not compacted`);
 		const db = await getDb();
@@ -254,6 +259,7 @@ export class DocStore {
 				doc.destroy();
 				return;
 			}
+			prune?.(doc);
 			const state = Y.encodeStateAsUpdate(doc);
 			try {
 				verifySnapshot(doc, state);

@@ -8,6 +8,7 @@ import { getDb, schema } from './db';
 import { describeError, KringError } from './errors';
 import { actorOf, memberCan, type Member } from './members';
 import { runtime } from './runtime';
+import { emptyTheBin } from '$lib/plan/shape';
 
 /**
  * What Kring keeps about a conference, and for how long (docs/design.md §7): the working drafts
@@ -154,8 +155,9 @@ export async function eraseExpiredConferences(now = Date.now()): Promise<number>
  */
 export async function compactFrozenDocuments(conferenceId: string): Promise<void> {
 	for (const documentName of DOCUMENTS) {
+		// The plan's bin is emptied for good: a card can be put back only until acceptance.
 		await runtime()
-			.docStore.compact(conferenceId, documentName)
+			.docStore.compact(conferenceId, documentName, documentName === 'plan' ? emptyTheBin : undefined)
 			.catch((error: Error) =>
 				console.error(`[kring] compaction of ${conferenceId}/${documentName} failed:`, describeError(error))
 			);
