@@ -50,6 +50,7 @@ test('the checklist blocks an empty plan, undo and the bin bring a card back, an
 	await expect(checklist).toContainText('Minstens één afspraak');
 	await expect(checklist).toContainText('Een datum waarop jullie samen kijken hoe het gaat');
 	await expect(checklist).toContainText('Wat jullie doen als het anders loopt');
+	await expect(ayse.getByTestId('link-state')).toHaveText('Verbonden');
 	await checklist.scrollIntoViewIfNeeded();
 	await ayse.screenshot({ path: 'docs/screenshots/plan-checklist-phone.png' });
 	await weAreReady(ayse);
