@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isoDate, planReadiness, todayIn } from './readiness';
+import { evaluationInWords, isoDate, planReadiness, todayIn } from './readiness';
 import type { AgreementContent, PlanContent } from './shape';
 
 const agreement = (id: string, who: string[], when: string): AgreementContent => ({
@@ -81,5 +81,11 @@ describe('a plan is ready when the family has written what it needs', () => {
 		// 23:30 UTC on 30 November is already 1 December in Amsterdam.
 		expect(todayIn('Europe/Amsterdam', new Date('2026-11-30T23:30:00Z'))).toBe('2026-12-01');
 		expect(todayIn('UTC', new Date('2026-11-30T23:30:00Z'))).toBe('2026-11-30');
+	});
+
+	it("says an evaluation date in the reader's words, and free text as it was written", () => {
+		expect(evaluationInWords('2031-03-12', 'nl')).toBe('12 maart 2031');
+		expect(evaluationInWords('2031-03-12', 'en')).toBe('March 12, 2031');
+		expect(evaluationInWords('over drie maanden', 'nl')).toBe('over drie maanden');
 	});
 });

@@ -29,6 +29,19 @@ export function isoDate(value: string): string | null {
 	return real ? trimmed : null;
 }
 
+/**
+ * An evaluation as a reader says it: a date in the reader's language ("12 maart 2031"), or the text
+ * as it was written (from before the field became a date).
+ */
+export function evaluationInWords(value: string, locale: string): string {
+	const date = isoDate(value);
+	if (date === null) return value;
+	const [year, month, day] = date.split('-').map(Number);
+	return new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' }).format(
+		new Date(Date.UTC(year, month - 1, day))
+	);
+}
+
 /** Today's date where the conference takes place, as YYYY-MM-DD. */
 export function todayIn(timeZone: string, now: Date = new Date()): string {
 	// en-CA writes dates as YYYY-MM-DD.
