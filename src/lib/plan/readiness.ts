@@ -1,4 +1,4 @@
-import type { PlanContent } from './shape';
+import type { AgreementContent, PlanContent } from './shape';
 
 /**
  * What a plan needs before the family ends its private time (docs/design.md §1): at least one
@@ -56,7 +56,12 @@ export function isConcrete(agreement: { who: string[]; when: string }): boolean 
 	return agreement.who.length > 0 && agreement.when.trim() !== '';
 }
 
-export function planReadiness(plan: PlanContent, today: string): Readiness {
+/** What the check reads of a plan: the board hands it only these, so typing a card's text costs nothing. */
+export type ReadinessInput = Pick<PlanContent, 'evaluation' | 'contingency'> & {
+	agreements: Pick<AgreementContent, 'id' | 'who' | 'when'>[];
+};
+
+export function planReadiness(plan: ReadinessInput, today: string): Readiness {
 	const missing: ReadinessGap[] = [];
 	if (plan.agreements.length === 0) missing.push('agreement');
 	const evaluation = isoDate(plan.evaluation);
