@@ -139,6 +139,15 @@ test('the checklist blocks an empty plan, undo and the bin bring a card back, an
 	await expect(coordinator.getByTestId('phase')).toContainText('Presentatie');
 	await expect(coordinator.getByTestId('agreement')).toHaveCount(3);
 
+	// Right to left, the folded cards and their arrows turn with the page.
+	await zeynep.getByLabel('Taal').selectOption('ar');
+	await expect(zeynep.locator('html')).toHaveAttribute('dir', 'rtl');
+	await expect(zeynep.getByTestId('link-state')).toHaveClass(/connected/);
+	const rtlCard = zeynep.getByTestId('agreement').last();
+	await expect(rtlCard.getByTestId('open-agreement')).toBeVisible();
+	await rtlCard.scrollIntoViewIfNeeded();
+	await rtlCard.screenshot({ path: 'docs/screenshots/plan-card-compact-phone-ar.png' });
+
 	expect(pageErrors).toEqual([]);
 	for (const page of [coordinator, ayse, mehmet, zeynep]) await page.context().close();
 });
