@@ -3,6 +3,7 @@
  * src/lib/plan/shape.ts, so tests write the same data a phone writes.
  */
 import * as Y from 'yjs';
+import { positionAtEnd } from '../../src/lib/plan/order';
 import {
 	agreementsOf,
 	conditionsOf,
@@ -12,6 +13,7 @@ import {
 	createGroundRule,
 	groundRulesOf,
 	metaText,
+	planAgreements,
 	readPlan,
 	type Author,
 	type MetaField
@@ -23,7 +25,12 @@ export function addAgreement(
 	text: string,
 	fields: { theme?: string; createdBy?: string; who?: string[]; when?: string; answers?: string[] } = {}
 ): string {
-	const agreement = createAgreement({ theme: fields.theme ?? 'other', createdBy: fields.createdBy ?? 'test' });
+	const agreement = createAgreement({
+		theme: fields.theme ?? 'other',
+		createdBy: fields.createdBy ?? 'test',
+		// Last in the family's order, as the board adds a card.
+		position: positionAtEnd(planAgreements(doc))
+	});
 	doc.transact(() => {
 		agreementsOf(doc).push([agreement]);
 		const paragraph = new Y.XmlElement('paragraph');

@@ -9,7 +9,8 @@ import type { DocumentName, Role } from '$lib/conference/phases';
  * brief: concerns[] and conditions[] (Y.Map with id, by, authorId, authorRole, theme, text: Y.Text),
  *        information (rich text)
  * plan:  agreements[] (Y.Map with id, theme, when: Y.Text, who: Y.Array<string>, answers: Y.Array<string>,
- *        text: Y.XmlFragment, status), groundRules[] (Y.Map with id, text: Y.Text),
+ *        text: Y.XmlFragment, status, checkedBy: Y.Text, position, deletedBy, deletedAt),
+ *        groundRules[] (Y.Map with id, text: Y.Text),
  *        monitor, evaluation, contingency (top-level Y.Text: two phones starting to type at once
  *        cannot each create their own text and lose one)
  */
@@ -70,6 +71,8 @@ export type AgreementContent = {
 	html: string;
 	text: string;
 	status: string;
+	/** Who checks that this agreement is kept (besides the plan-wide monitor); absent in older versions. */
+	checkedBy?: string;
 };
 
 export type PlanContent = {
@@ -130,7 +133,11 @@ const AGREEMENT_FIELDS = {
 	answers: 'strings',
 	text: 'richText',
 	status: 'string',
-	createdBy: 'string'
+	createdBy: 'string',
+	checkedBy: 'text',
+	position: 'string',
+	deletedBy: 'string',
+	deletedAt: 'string'
 } as const;
 const GROUND_RULE_FIELDS = { id: 'string', text: 'text' } as const;
 
@@ -188,7 +195,10 @@ export function createBriefItem(fields: {
 	return item;
 }
 
-export function createAgreement(fields: { theme?: string; createdBy: string }): Y.Map<unknown> {
+/** What an agreement's status may be; `done` is for the follow-up. */
+export const AGREEMENT_STATUSES = ['open', 'done'] as const;
+
+export function createAgreement(fields: { theme?: string; createdBy: string; position?: string }): Y.Map<unknown> {
 	const agreement = new Y.Map<unknown>();
 	agreement.set('id', newId());
 	agreement.set('theme', fields.theme ?? 'other');
@@ -198,6 +208,13 @@ export function createAgreement(fields: { theme?: string; createdBy: string }): 
 	agreement.set('text', new Y.XmlFragment());
 	agreement.set('status', 'open');
 	agreement.set('createdBy', fields.createdBy);
+	agreement.set('checkedBy', new Y.Text());
+	// Order is a position key, not the place in the list: moving a Y.Map would copy it and lose
+	// what someone typed in it meanwhile (docs/design.md §4).
+	agreement.set('position', fields.position ?? '');
+	// A deleted card goes to the bin: it keeps its content until the plan is accepted.
+	agreement.set('deletedBy', '');
+	agreement.set('deletedAt', '');
 	return agreement;
 }
 
@@ -254,23 +271,73 @@ export function readBrief(doc: Y.Doc): BriefContent {
 	};
 }
 
+/** A card in the bin: deleted by someone, and restorable until the plan is accepted. */
+export function isBinned(agreement: Y.Map<unknown>): boolean {
+	const at = agreement.get('deletedAt');
+	return typeof at === 'string' && at !== '';
+}
+
+/** A card's position key; cards from before positions sort first, in list order. */
+export function positionOf(agreement: Y.Map<unknown>): string {
+	const position = agreement.get('position');
+	return typeof position === 'string' ? position : '';
+}
+
+/**
+ * Cards in their order: by position key, and equal keys (two phones that put a card in the same
+ * place at once) by their place in the list, which every phone sees the same. Plain `<` on
+ * purpose: fractional-indexing keys sort by character code, not by language.
+ */
+export function inPlanOrder<T extends Y.Map<unknown>>(agreements: readonly T[]): T[] {
+	return agreements
+		.map((agreement, index) => ({ agreement, index, key: positionOf(agreement) }))
+		.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.index - b.index))
+		.map(({ agreement }) => agreement);
+}
+
+/**
+ * Empties the bin for good (at acceptance: a card can be put back only until then). The doc
+ * should collect garbage (`gc`, Yjs's default), so that the cards' content is dropped, not
+ * only hidden. Returns how many cards went.
+ */
+export function emptyTheBin(doc: Y.Doc): number {
+	const list = agreementsOf(doc);
+	let emptied = 0;
+	doc.transact(() => {
+		for (let i = list.length - 1; i >= 0; i--)
+			if (isBinned(list.get(i))) {
+				list.delete(i, 1);
+				emptied++;
+			}
+	});
+	return emptied;
+}
+
+/** The cards the plan holds: not in the bin, in their order. */
+export function planAgreements(doc: Y.Doc): Y.Map<unknown>[] {
+	return inPlanOrder(
+		agreementsOf(doc)
+			.toArray()
+			.filter((agreement) => !isBinned(agreement))
+	);
+}
+
 export function readPlan(doc: Y.Doc): PlanContent {
 	return {
-		agreements: agreementsOf(doc)
-			.toArray()
-			.map((agreement) => {
-				const fragment = agreement.get('text');
-				return {
-					id: String(agreement.get('id') ?? ''),
-					theme: String(agreement.get('theme') ?? 'other'),
-					who: stringsOf(agreement.get('who')),
-					when: textOf(agreement.get('when')),
-					answers: stringsOf(agreement.get('answers')),
-					html: fragment instanceof Y.XmlFragment ? fragmentToHtml(fragment) : '',
-					text: fragment instanceof Y.XmlFragment ? fragmentToText(fragment) : '',
-					status: String(agreement.get('status') ?? 'open')
-				};
-			}),
+		agreements: planAgreements(doc).map((agreement) => {
+			const fragment = agreement.get('text');
+			return {
+				id: String(agreement.get('id') ?? ''),
+				theme: String(agreement.get('theme') ?? 'other'),
+				who: stringsOf(agreement.get('who')),
+				when: textOf(agreement.get('when')),
+				answers: stringsOf(agreement.get('answers')),
+				html: fragment instanceof Y.XmlFragment ? fragmentToHtml(fragment) : '',
+				text: fragment instanceof Y.XmlFragment ? fragmentToText(fragment) : '',
+				status: String(agreement.get('status') ?? 'open'),
+				checkedBy: textOf(agreement.get('checkedBy'))
+			};
+		}),
 		groundRules: groundRulesOf(doc)
 			.toArray()
 			.map((rule) => textOf(rule.get('text')))

@@ -3,7 +3,7 @@ import { encodeHexLowerCase } from '@oslojs/encoding';
 import { and, eq, gte, isNull } from 'drizzle-orm';
 import * as Y from 'yjs';
 import { acceptanceBy } from '$lib/conference/permissions';
-import { canonicalJson, readBrief, readPlan, type FrozenPerson, type FrozenPlan } from '$lib/plan/shape';
+import { canonicalJson, emptyTheBin, readBrief, readPlan, type FrozenPerson, type FrozenPlan } from '$lib/plan/shape';
 import { recordAudit } from './audit';
 import { getConference } from './conferences';
 import { getDb, schema } from './db';
@@ -119,7 +119,10 @@ async function freezePlan(
 			runtime().docStore.loadState(conferenceId, 'brief'),
 			listParticipants(conferenceId)
 		]);
-		const plan = readPlan(docFrom(planState));
+		// The frozen version keeps no card from the bin, not even in its Yjs state.
+		const planDoc = docFrom(planState);
+		emptyTheBin(planDoc);
+		const plan = readPlan(planDoc);
 		const brief = readBrief(docFrom(briefState));
 		const version = await nextPlanVersionNumber(conferenceId);
 		const acceptedAt = new Date();
@@ -143,7 +146,7 @@ async function freezePlan(
 			version,
 			content,
 			sha256: hash,
-			planState: planState ?? Y.encodeStateAsUpdate(new Y.Doc()),
+			planState: Y.encodeStateAsUpdate(planDoc),
 			briefState: briefState ?? Y.encodeStateAsUpdate(new Y.Doc()),
 			acceptedBy: acceptedBy.join(', '),
 			acceptedByRole: member.role,

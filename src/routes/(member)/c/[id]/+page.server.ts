@@ -75,7 +75,8 @@ export const actions: Actions = {
 		asMember(event, async (member, form) => {
 			const answer = formText(form, 'answer', 20) === 'coming' ? 'coming' : 'need_more_time';
 			await answerKnock(member, answer);
-			// "We are coming" is the family's own decision to end private time: one tap does both.
+			// "We are coming" is the family's own decision to end private time: one tap does both
+			// (answerKnock has checked the plan first, and changePhase checks it again).
 			if (answer === 'coming') await changePhase(member, 'presentation');
 			return { done: 'answerKnock' };
 		}),
