@@ -48,6 +48,7 @@ const DESIGN_TABLE = `
 | set_retention       | all                          | -                       | -        |
 | erase               | clo                          | -                       | acc clo  |
 | download_my_data    | -                            | -                       | all      |
+| relay_plan          | -                            | -                       | all      |
 `;
 
 const SHORT: Record<string, Phase> = {

@@ -25,7 +25,8 @@ export const ACTIONS = [
 	'see_door',
 	'set_retention',
 	'erase',
-	'download_my_data'
+	'download_my_data',
+	'relay_plan'
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -68,7 +69,9 @@ const TABLE: Record<Action, Partial<Record<Role, readonly Phase[]>>> = {
 	// Erasing everything on request: the family once its plan is its own (accepted), the coordinator once her task is over.
 	erase: { family: ['accepted', 'closed'], coordinator: ['closed'] },
 	// Everything Kring holds about the conference is the family's to take along; staff have their own files.
-	download_my_data: { family: ALL }
+	download_my_data: { family: ALL },
+	// The relay view a relative shares on a supervised video visit: the family's own; what it shows is still access()'s.
+	relay_plan: { family: ALL }
 };
 
 export function can(role: Role, phase: Phase, action: Action): boolean {
