@@ -345,5 +345,6 @@ export const ar = {
 	'relay.next': 'التالي',
 	'relay.read_aloud': 'اقرأ بصوت عالٍ',
 	'relay.back': 'العودة إلى اللوحة',
-	'board.skip_to_plan': 'انتقل إلى الخطة'
+	'board.skip_to_plan': 'انتقل إلى الخطة',
+	'circle.view_title': 'الدائرة'
 } as const satisfies Translation<'ar'>;

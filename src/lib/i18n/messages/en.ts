@@ -330,5 +330,6 @@ export const en = {
 	'relay.next': 'Next',
 	'relay.read_aloud': 'Read aloud',
 	'relay.back': 'Back to the board',
-	'board.skip_to_plan': 'Skip to the plan'
+	'board.skip_to_plan': 'Skip to the plan',
+	'circle.view_title': 'The circle'
 } as const satisfies Translation<'en'>;

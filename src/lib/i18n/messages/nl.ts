@@ -337,5 +337,6 @@ export const nl = {
 	'relay.next': 'Volgende',
 	'relay.read_aloud': 'Lees voor',
 	'relay.back': 'Terug naar het bord',
-	'board.skip_to_plan': 'Naar het plan'
+	'board.skip_to_plan': 'Naar het plan',
+	'circle.view_title': 'De kring'
 } as const satisfies { readonly [key: string]: string | PluralForms<'nl'> };

@@ -338,5 +338,6 @@ export const pl = {
 	'relay.next': 'Następne',
 	'relay.read_aloud': 'Czytaj na głos',
 	'relay.back': 'Wróć do tablicy',
-	'board.skip_to_plan': 'Przejdź do planu'
+	'board.skip_to_plan': 'Przejdź do planu',
+	'circle.view_title': 'Krąg'
 } as const satisfies Translation<'pl'>;

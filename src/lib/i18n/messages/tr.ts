@@ -330,5 +330,6 @@ export const tr = {
 	'relay.next': 'Sonraki',
 	'relay.read_aloud': 'Sesli oku',
 	'relay.back': 'Panoya dön',
-	'board.skip_to_plan': 'Plana geç'
+	'board.skip_to_plan': 'Plana geç',
+	'circle.view_title': 'Çevre'
 } as const satisfies Translation<'tr'>;
