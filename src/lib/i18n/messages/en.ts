@@ -275,7 +275,7 @@ export const en = {
 	'retention.save': 'Save',
 	'my_data.title': 'Your data',
 	'my_data.text':
-		'Everything Kring keeps about this conference, in one file: the question, the concerns and conditions, the plan and every accepted version, who takes part, and what happened.',
+		'Everything Kring keeps about this conference, in one file: the question, the worries and conditions, the plan and every accepted version, who takes part, and what happened.',
 	'my_data.download': 'Download everything',
 	'my_data.about': 'Everything Kring keeps about this conference.',
 	'my_data.status.active': 'takes part',

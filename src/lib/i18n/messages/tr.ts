@@ -205,7 +205,7 @@ export const tr = {
 	'accepted.footer': '{title} · sürüm {version} · sayfa {page}/{pages}',
 
 	'audit.title': 'Kayıt defteri',
-	'audit.conference.created': 'toplantıyı oluşturdu',
+	'audit.conference.created': 'konferansı oluşturdu',
 	'audit.phase.changed': 'aşamayı değiştirdi',
 	'audit.knock': 'kapıyı çaldı',
 	'audit.knock.answered': 'kapı çalınmasına cevap verdi',
