@@ -46,10 +46,19 @@ test('every screen in every phase has no accessibility violations, in Dutch and 
 
 	await samira.page.goto('/');
 	await check(samira, 'home');
+	await coordinator.page.goto('/login');
+	await check(coordinator, 'login');
 	await signInCoordinator(coordinator.page);
 	await check(coordinator, 'staff');
 	const roomCode = await createConference(coordinator.page, 'Toekomst Dennis', 'Hoe gaat het verder met Dennis?');
 	await check(coordinator, 'preparation, coordinator', visible('room-code'));
+	await samira.page.goto('/');
+	await samira.page.getByLabel('Kamercode').fill(roomCode);
+	await samira.page.getByRole('button', { name: 'Verder' }).click();
+	await expect(samira.page).toHaveURL(/\/join\//);
+	await check(samira, 'join form', async (page) => {
+		await expect(page.locator('form.stack')).toBeVisible();
+	});
 	await joinWithRoomCode(samira.page, roomCode, 'Samira');
 	await joinWithRoomCode(els.page, roomCode, 'Els', { presence: 'Op afstand' });
 	await check(samira, 'preparation, family', visible('phase'));
@@ -70,12 +79,22 @@ test('every screen in every phase has no accessibility violations, in Dutch and 
 	await ours(samira.page, 'Els').click();
 	await ours(els.page, 'Samira').click();
 	await expect(samira.page.getByTestId('private-banner')).toBeVisible();
+	// Edits wait until the plan is open on both phones.
+	await expect(samira.page.getByText('Nog geen afspraken')).toBeVisible();
+	await expect(els.page.getByText('Nog geen afspraken')).toBeVisible();
 	await addToCircle(samira.page, 'Dennis', 'Via videobezoek');
+	await expect(els.page.getByTestId('circle-video-visit')).toContainText('Dennis');
 	await addAgreement(samira.page, 'Ik bel elke zondag met de kinderen.');
+	await expect(els.page.getByTestId('agreement').first()).toContainText('elke zondag');
 	await samira.page.getByTestId('agreement').first().getByLabel('Namens wie?').selectOption('Dennis');
 	await check(samira, 'private, family', visible('agreement'));
 	await check(els, 'private, second phone', visible('agreement'));
 	await check(coordinator, 'private, coordinator', visible('status-only'));
+	const late = await openWatched(browser, PHONE);
+	await joinWithRoomCode(late.page, roomCode, 'Dennis', { presence: 'Via videobezoek', sharedDevice: true });
+	await expect(late.page.getByTestId('waiting')).toBeVisible();
+	await check(late, 'private, waiting at the door', visible('waiting'));
+	await check(samira, 'private, someone at the door', visible('door-request'));
 	const relay = await openWatched(browser, PHONE);
 	await relay.page.context().addCookies(await samira.page.context().cookies());
 	await relay.page.goto(`${samira.page.url()}/relay`);
@@ -99,7 +118,7 @@ test('every screen in every phase has no accessibility violations, in Dutch and 
 	await check({ page: print, errors: [], warnings: [] }, 'accepted, print view', visible('accepted-plan'));
 
 	expect(found).toEqual([]);
-	for (const watched of [coordinator, samira, els, relay, bigScreen]) {
+	for (const watched of [coordinator, samira, els, late, relay, bigScreen]) {
 		expect(watched.errors).toEqual([]);
 		expect(watched.warnings.filter((w) => w.includes('unsupported color format'))).toEqual([]);
 		await watched.page.context().close();
