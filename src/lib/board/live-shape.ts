@@ -2,12 +2,14 @@ import * as Y from 'yjs';
 import { readArray, readKey, readStrings, readText, watchDeep } from '$lib/collab/reactive-y';
 import {
 	agreementsOf,
+	circleOf,
 	concernsOf,
 	conditionsOf,
 	fragmentToHtml,
 	fragmentToText,
 	inPlanOrder,
 	themeOf,
+	translationsOf,
 	type LabelledBriefItem,
 	type Theme
 } from '$lib/plan/shape';
@@ -76,6 +78,26 @@ export class LiveAgreement {
 	get html(): string {
 		const fragment = this.fragment;
 		return fragment ? fragmentToHtml(watchDeep(fragment)) : '';
+	}
+
+	/** Who said this agreement when it was typed in for someone without a device; '' otherwise. */
+	get onBehalfOf(): string {
+		return String(readKey(this.map, 'onBehalfOf') ?? '');
+	}
+	get relayedBy(): string {
+		return String(readKey(this.map, 'relayedBy') ?? '');
+	}
+	get via(): string {
+		return String(readKey(this.map, 'via') ?? '');
+	}
+
+	/** Marks the agreement as said by `name` (through `via`), typed in by `relayedBy`; '' clears it. */
+	setOnBehalf(name: string, via: string, relayedBy: string): void {
+		this.map.doc?.transact(() => {
+			this.map.set('onBehalfOf', name);
+			this.map.set('via', name ? via : '');
+			this.map.set('relayedBy', name ? relayedBy : '');
+		});
 	}
 
 	setTheme(theme: string): void {
@@ -164,4 +186,41 @@ export function liveBriefItems(
 			}
 		}));
 	return [...items('concern', concernsOf(brief)), ...items('condition', conditionsOf(brief))];
+}
+
+/** Someone in the circle without a device, as the views read them. */
+export type LiveCirclePerson = { map: Y.Map<unknown>; id: string; name: string; presence: string; addedBy: string };
+
+/** The people the family added to its circle who cannot be there (no device of their own). */
+export function liveCircle(doc: Y.Doc): LiveCirclePerson[] {
+	return readArray(circleOf(doc)).map((map) => ({
+		map,
+		id: String(map.get('id') ?? ''),
+		name: String(readKey(map, 'name') ?? ''),
+		presence: String(readKey(map, 'presence') ?? ''),
+		addedBy: String(readKey(map, 'addedBy') ?? '')
+	}));
+}
+
+/** Language codes a translation may carry: the attribute `lang` and speech take them as they are. */
+const LANGUAGE_TAG = /^[a-z]{2,3}$/;
+
+/** One agreement's translations, each with its own text to edit or read. */
+export function liveTranslations(
+	doc: Y.Doc,
+	agreementId: string
+): { map: Y.Map<unknown>; id: string; lang: string; by: string; text: Y.Text | null }[] {
+	return readArray(translationsOf(doc))
+		.filter((map) => map.get('agreement') === agreementId)
+		.map((map) => {
+			const lang = String(map.get('lang') ?? '');
+			const text = map.get('text');
+			return {
+				map,
+				id: String(map.get('id') ?? ''),
+				lang: LANGUAGE_TAG.test(lang) ? lang : 'und',
+				by: String(map.get('by') ?? ''),
+				text: text instanceof Y.Text ? text : null
+			};
+		});
 }

@@ -54,6 +54,7 @@ const DESIGN_TABLE = `
 | set_evaluation_date | acc                          | -                       | acc clo  |
 | make_plan_link      | -                            | -                       | acc clo  |
 | start_evaluation    | acc clo                      | -                       | -        |
+| relay_plan          | -                            | -                       | all      |
 `;
 
 const SHORT: Record<string, Phase> = {

@@ -30,7 +30,8 @@ export const ACTIONS = [
 	'tick_agreement',
 	'set_evaluation_date',
 	'make_plan_link',
-	'start_evaluation'
+	'start_evaluation',
+	'relay_plan'
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -84,7 +85,9 @@ const TABLE: Record<Action, Partial<Record<Role, readonly Phase[]>>> = {
 	// A family member's own link back to the accepted plan, for after this device's session (§6).
 	make_plan_link: { family: ['accepted', 'closed'] },
 	// A new conference starting from the accepted plan; the old one stays frozen.
-	start_evaluation: { coordinator: ['accepted', 'closed'] }
+	start_evaluation: { coordinator: ['accepted', 'closed'] },
+	// The relay view a relative shares on a supervised video visit: the family's own; what it shows is still access()'s.
+	relay_plan: { family: ALL }
 };
 
 export function can(role: Role, phase: Phase, action: Action): boolean {

@@ -40,8 +40,23 @@ export function writtenOut(
 			...agreement,
 			answered: agreement.answers.flatMap((id) => byId.get(id) ?? [])
 		})),
-		people: plan.people ? [...plan.people].sort((a, b) => (ROLE_ORDER[a.role] ?? 3) - (ROLE_ORDER[b.role] ?? 3)) : null
+		people: plan.people
+			? [...plan.people, ...byVideoVisit(plan, plan.people)].sort(
+					(a, b) => (ROLE_ORDER[a.role] ?? 3) - (ROLE_ORDER[b.role] ?? 3)
+				)
+			: null
 	};
+}
+
+/**
+ * People without a device who took part by video visit through a relative (the plan's circle):
+ * they were there too, though no device of theirs was.
+ */
+function byVideoVisit(plan: FrozenPlan, people: FrozenPerson[]): FrozenPerson[] {
+	const known = new Set(people.map((person) => person.name));
+	return (plan.plan.circle ?? [])
+		.filter((person) => person.presence === 'video-visit' && !known.has(person.name))
+		.map((person) => ({ name: person.name, role: 'family', presence: 'video-visit' }));
 }
 
 /** A label before its value: "Wie:", but "Neye cevap veriyor?" stays as it is. */

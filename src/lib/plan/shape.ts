@@ -12,7 +12,9 @@ import type { DocumentName, Role } from '$lib/conference/phases';
  *        text: Y.XmlFragment, status, checkedBy: Y.Text, position, deletedBy, deletedAt),
  *        groundRules[] (Y.Map with id, text: Y.Text),
  *        monitor, evaluation, contingency (top-level Y.Text: two phones starting to type at once
- *        cannot each create their own text and lose one)
+ *        cannot each create their own text and lose one), circle[] (Y.Map with id, name, presence,
+ *        addedBy: people who cannot be there), translations[] (Y.Map with id, agreement, lang,
+ *        text: Y.Text, by; beside the agreement, not inside it, so the shape stays flat)
  */
 export const THEMES = [
 	'housing',
@@ -73,7 +75,19 @@ export type AgreementContent = {
 	status: string;
 	/** Who checks that this agreement is kept (besides the plan-wide monitor); absent in older versions. */
 	checkedBy?: string;
+	/** Said by someone without a device (the detained relative), typed in by `relayedBy`. */
+	onBehalfOf?: string;
+	relayedBy?: string;
+	/** How that person took part: 'video-visit', or '' when not said. */
+	via?: string;
+	/** The agreement in other languages, beside the original; absent in older versions. */
+	translations?: TranslationContent[];
 };
+
+export type TranslationContent = { lang: string; text: string; by: string };
+
+/** Someone in the family's circle who cannot be there and has no device. */
+export type CirclePerson = { id: string; name: string; presence: string; addedBy: string };
 
 export type PlanContent = {
 	agreements: AgreementContent[];
@@ -81,6 +95,8 @@ export type PlanContent = {
 	monitor: string;
 	evaluation: string;
 	contingency: string;
+	/** Absent in versions accepted before Kring kept the circle. */
+	circle?: CirclePerson[];
 };
 
 /** Someone who took part when the plan was accepted; presence only for the family. */
@@ -105,9 +121,10 @@ export type FrozenPlan = {
  * What each part of the two documents holds, as data: the update guard (update-guard.ts)
  * refuses a change that does not fit it. `string` is a plain string value, `theme` one of THEMES,
  * `text` a Y.Text of plain characters, `strings` a Y.Array of strings, `richText` a Tiptap
- * Y.XmlFragment. A list holds Y.Maps with exactly these fields (docs/design.md §4).
+ * Y.XmlFragment, `optionalString` a plain string an item may lack (it came after the item's
+ * first version: "on behalf of" is set on an agreement made earlier). A list holds Y.Maps with exactly these fields (docs/design.md §4).
  */
-export type FieldShape = 'string' | 'theme' | 'text' | 'strings' | 'richText';
+export type FieldShape = 'string' | 'optionalString' | 'theme' | 'text' | 'strings' | 'richText';
 export type TopLevelShape =
 	/** `authored`: each item belongs to who wrote it (AUTHOR_FIELDS), and the guard enforces it. */
 	| { kind: 'list'; fields: Readonly<Record<string, FieldShape>>; authored?: boolean }
@@ -137,9 +154,14 @@ const AGREEMENT_FIELDS = {
 	checkedBy: 'text',
 	position: 'string',
 	deletedBy: 'string',
-	deletedAt: 'string'
+	deletedAt: 'string',
+	onBehalfOf: 'optionalString',
+	relayedBy: 'optionalString',
+	via: 'optionalString'
 } as const;
 const GROUND_RULE_FIELDS = { id: 'string', text: 'text' } as const;
+const CIRCLE_FIELDS = { id: 'string', name: 'string', presence: 'string', addedBy: 'string' } as const;
+const TRANSLATION_FIELDS = { id: 'string', agreement: 'string', lang: 'string', text: 'text', by: 'string' } as const;
 
 export const DOCUMENT_SHAPES: Readonly<Record<DocumentName, Readonly<Record<string, TopLevelShape>>>> = {
 	brief: {
@@ -152,7 +174,9 @@ export const DOCUMENT_SHAPES: Readonly<Record<DocumentName, Readonly<Record<stri
 		groundRules: { kind: 'list', fields: GROUND_RULE_FIELDS },
 		monitor: { kind: 'text' },
 		evaluation: { kind: 'text' },
-		contingency: { kind: 'text' }
+		contingency: { kind: 'text' },
+		circle: { kind: 'list', fields: CIRCLE_FIELDS },
+		translations: { kind: 'list', fields: TRANSLATION_FIELDS }
 	}
 };
 
@@ -161,6 +185,12 @@ export const conditionsOf = (doc: Y.Doc) => doc.getArray<Y.Map<unknown>>('condit
 export const informationOf = (doc: Y.Doc) => doc.getXmlFragment('information');
 export const agreementsOf = (doc: Y.Doc) => doc.getArray<Y.Map<unknown>>('agreements');
 export const groundRulesOf = (doc: Y.Doc) => doc.getArray<Y.Map<unknown>>('groundRules');
+export const circleOf = (doc: Y.Doc) => doc.getArray<Y.Map<unknown>>('circle');
+export const translationsOf = (doc: Y.Doc) => doc.getArray<Y.Map<unknown>>('translations');
+
+/** How someone in the circle who has no device takes part. */
+export const CIRCLE_PRESENCES = ['video-visit', 'absent'] as const;
+export type CirclePresence = (typeof CIRCLE_PRESENCES)[number];
 
 export function newId(): string {
 	const bytes = new Uint8Array(8);
@@ -223,6 +253,29 @@ export function createGroundRule(text = ''): Y.Map<unknown> {
 	rule.set('id', newId());
 	rule.set('text', new Y.Text(text));
 	return rule;
+}
+
+export function createCirclePerson(fields: {
+	name: string;
+	presence: CirclePresence;
+	addedBy: string;
+}): Y.Map<unknown> {
+	const person = new Y.Map<unknown>();
+	person.set('id', newId());
+	person.set('name', fields.name);
+	person.set('presence', fields.presence);
+	person.set('addedBy', fields.addedBy);
+	return person;
+}
+
+export function createTranslation(fields: { agreement: string; lang: string; by: string }): Y.Map<unknown> {
+	const translation = new Y.Map<unknown>();
+	translation.set('id', newId());
+	translation.set('agreement', fields.agreement);
+	translation.set('lang', fields.lang);
+	translation.set('text', new Y.Text());
+	translation.set('by', fields.by);
+	return translation;
 }
 
 /** The Y.Text behind a plan-wide field (who watches over the plan, when to evaluate, what if not). */
@@ -322,7 +375,21 @@ export function planAgreements(doc: Y.Doc): Y.Map<unknown>[] {
 	);
 }
 
+function readTranslations(doc: Y.Doc): Map<string, TranslationContent[]> {
+	const byAgreement = new Map<string, TranslationContent[]>();
+	for (const item of translationsOf(doc).toArray()) {
+		const text = textOf(item.get('text'));
+		if (text.trim() === '') continue;
+		const agreement = String(item.get('agreement') ?? '');
+		const list = byAgreement.get(agreement) ?? [];
+		list.push({ lang: String(item.get('lang') ?? ''), text, by: String(item.get('by') ?? '') });
+		byAgreement.set(agreement, list);
+	}
+	return byAgreement;
+}
+
 export function readPlan(doc: Y.Doc): PlanContent {
+	const translations = readTranslations(doc);
 	return {
 		agreements: planAgreements(doc).map((agreement) => {
 			const fragment = agreement.get('text');
@@ -335,7 +402,11 @@ export function readPlan(doc: Y.Doc): PlanContent {
 				html: fragment instanceof Y.XmlFragment ? fragmentToHtml(fragment) : '',
 				text: fragment instanceof Y.XmlFragment ? fragmentToText(fragment) : '',
 				status: String(agreement.get('status') ?? 'open'),
-				checkedBy: textOf(agreement.get('checkedBy'))
+				checkedBy: textOf(agreement.get('checkedBy')),
+				onBehalfOf: String(agreement.get('onBehalfOf') ?? ''),
+				relayedBy: String(agreement.get('relayedBy') ?? ''),
+				via: String(agreement.get('via') ?? ''),
+				translations: translations.get(String(agreement.get('id') ?? '')) ?? []
 			};
 		}),
 		groundRules: groundRulesOf(doc)
@@ -344,7 +415,16 @@ export function readPlan(doc: Y.Doc): PlanContent {
 			.filter((text) => text.trim() !== ''),
 		monitor: metaText(doc, 'monitor').toString(),
 		evaluation: metaText(doc, 'evaluation').toString(),
-		contingency: metaText(doc, 'contingency').toString()
+		contingency: metaText(doc, 'contingency').toString(),
+		circle: circleOf(doc)
+			.toArray()
+			.map((person) => ({
+				id: String(person.get('id') ?? ''),
+				name: String(person.get('name') ?? ''),
+				presence: String(person.get('presence') ?? ''),
+				addedBy: String(person.get('addedBy') ?? '')
+			}))
+			.filter((person) => person.name.trim() !== '')
 	};
 }
 

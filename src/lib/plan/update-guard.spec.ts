@@ -11,9 +11,13 @@ import {
 	createAgreement,
 	createBriefItem,
 	createGroundRule,
+	circleOf,
+	createCirclePerson,
+	createTranslation,
 	groundRulesOf,
 	informationOf,
-	metaText
+	metaText,
+	translationsOf
 } from '$lib/plan/shape';
 import {
 	bigInsertUpdate,
@@ -106,6 +110,38 @@ describe('what a family writes passes the guard', () => {
 		expect(refusals).toEqual([]);
 		expect(Y.encodeStateVector(room)).toEqual(Y.encodeStateVector(anna));
 		expect(id).toMatch(/^[0-9a-f]{16}$/);
+	});
+
+	it('the circle, a translation beside an agreement, and "on behalf of" set on an agreement made before it existed', () => {
+		const { refusals, phone } = liveRoom('plan');
+		const samira = phone();
+		circleOf(samira).push([createCirclePerson({ name: 'Dennis', presence: 'video-visit', addedBy: 'Samira' })]);
+		const id = addAgreement(samira, 'Ik bel elke zondag', { createdBy: 'Samira' });
+		const translation = createTranslation({ agreement: id, lang: 'ar', by: 'Samira' });
+		translationsOf(samira).push([translation]);
+		(translation.get('text') as Y.Text).insert(0, 'سأتصل كل يوم أحد');
+		samira.transact(() => {
+			agreementsOf(samira).get(0).set('onBehalfOf', 'Dennis');
+			agreementsOf(samira).get(0).set('via', 'video-visit');
+			agreementsOf(samira).get(0).set('relayedBy', 'Samira');
+		});
+		expect(refusals).toEqual([]);
+	});
+
+	it('refuses a translation without its text, and "on behalf of" that is not a plain string', () => {
+		const { room, refusals, phone } = liveRoom('plan');
+		addAgreement(phone(), 'Ik bel elke zondag', { createdBy: 'Samira' });
+		const broken = new Y.Map<unknown>();
+		for (const [key, value] of Object.entries({ id: '0123456789abcdef', agreement: 'x', lang: 'ar', by: 'M' }))
+			broken.set(key, value);
+		translationsOf(phone(Y.encodeStateAsUpdate(room))).push([broken]);
+		agreementsOf(phone(Y.encodeStateAsUpdate(room)))
+			.get(0)
+			.set('onBehalfOf', new Y.Text('Dennis'));
+		expect(refusals).toEqual([
+			"shape: a new item without its field 'text'",
+			"shape: an item's field 'onBehalfOf' of the wrong kind"
+		]);
 	});
 
 	it('the brief: concerns, conditions, and the information as Tiptap writes it (headings, marks, nested lists, breaks)', () => {

@@ -649,7 +649,9 @@ export function shapeRule(shape: Readonly<Record<string, TopLevelShape>>, limits
 			if (own && isRefusal(own)) return own;
 			if (own?.kind === 'item') {
 				const type = (item.content as Y.ContentType).type;
-				const missingField = Object.keys(own.fields).find((field) => !liveField(type, field));
+				const missingField = Object.keys(own.fields).find(
+					(field) => own.fields[field] !== 'optionalString' && !liveField(type, field)
+				);
 				if (missingField !== undefined) return refuse('shape', `a new item without its field '${missingField}'`);
 			}
 		}
@@ -741,6 +743,7 @@ function fieldPosition(
 ): Position | null | undefined {
 	switch (field) {
 		case 'string':
+		case 'optionalString':
 			return content instanceof Y.ContentAny && content.arr.length === 1 && isShortString(content.arr[0], limits)
 				? null
 				: undefined;

@@ -1,3 +1,4 @@
+import { presenceColour } from '$lib/conference/colours';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 
@@ -63,9 +64,8 @@ function sanitizeState(raw: string, user: PresenceUser): string {
 	return JSON.stringify(clean);
 }
 
-/** A calm colour per participant, the same on every screen. */
-export function colorFor(participantId: string): string {
-	let hash = 0;
-	for (const char of participantId) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
-	return `hsl(${hash % 360} 65% 42%)`;
-}
+/**
+ * A participant's colour, the same on every screen: from the contrast-checked six-digit palette
+ * (Tiptap's caret takes only #rrggbb, and warns on every keystroke otherwise).
+ */
+export const colorFor = presenceColour;

@@ -3,6 +3,7 @@ import { directionOf, translator, type Locale, type MessageKey, type Translate }
 import { catalogueOf } from '$lib/i18n/catalogues.server';
 import { asLabel, htmlBlocks, writtenOut, type WrittenOutAgreement } from '$lib/plan/accepted';
 import { evaluationInWords } from '$lib/plan/readiness';
+import { themeLook } from '$lib/plan/theme-look';
 import { THEMES, type FrozenPerson, type FrozenPlan, type LabelledBriefItem } from '$lib/plan/shape';
 import type { Piece } from './bidi-lines';
 import { MARKER_WIDTH, PdfWriter } from './writer';
@@ -51,7 +52,15 @@ export async function planPdf(frozen: FrozenPlan, sha256: string, locale: Locale
 	}
 
 	heading(pdf, t('plan.agreements'));
-	plan.agreements.forEach((agreement, i) => agreementBlock(pdf, agreement, i + 1, t));
+	const languages = new Intl.DisplayNames([locale], { type: 'language' });
+	const languageName = (lang: string) => {
+		try {
+			return languages.of(lang) ?? lang;
+		} catch {
+			return lang;
+		}
+	};
+	plan.agreements.forEach((agreement, i) => agreementBlock(pdf, agreement, i + 1, t, languageName));
 
 	if (frozen.plan.groundRules.length) {
 		heading(pdf, t('plan.ground_rules'));
@@ -109,13 +118,27 @@ function briefItem(pdf: PdfWriter, item: LabelledBriefItem, t: Translate): void 
 	]
 		.filter((part): part is string => part !== null)
 		.join(' · ');
-	if (about) pdf.block([{ text: about }], { size: 9, color: '#555555', indent: MARKER_WIDTH, after: 6 });
+	const look = themeLook(item.theme);
+	const icon = item.kind === 'concern' ? { path: look.icon, colour: look.colour } : undefined;
+	if (about) pdf.block([{ text: about }], { size: 9, color: '#555555', indent: MARKER_WIDTH, after: 6, icon });
 	else pdf.space(6);
 }
 
-function agreementBlock(pdf: PdfWriter, agreement: WrittenOutAgreement, n: number, t: Translate): void {
+function agreementBlock(
+	pdf: PdfWriter,
+	agreement: WrittenOutAgreement,
+	n: number,
+	t: Translate,
+	languageName: (lang: string) => string
+): void {
 	pdf.space(4, 60);
-	pdf.block([{ text: `${n}.  ${themeName(agreement.theme, t)}`, style: 'bold' }], { size: 12, after: 2 });
+	const look = themeLook(agreement.theme);
+	pdf.block([{ text: `${n}.  ${themeName(agreement.theme, t)}`, style: 'bold' }], {
+		size: 12,
+		after: 2,
+		color: look.colour,
+		icon: { path: look.icon, colour: look.colour }
+	});
 	for (const block of htmlBlocks(agreement.html))
 		for (const line of block.text.split('\n'))
 			pdf.block([{ text: line }], {
@@ -124,6 +147,24 @@ function agreementBlock(pdf: PdfWriter, agreement: WrittenOutAgreement, n: numbe
 				marker: block.bullet ? { text: block.bullet } : undefined,
 				after: 3
 			});
+	// Each translation beside the original, marked with its language (docs/design.md §4).
+	for (const translation of agreement.translations ?? []) {
+		pdf.block([{ text: t('translation.in', { language: languageName(translation.lang) }), style: 'bold' }], {
+			size: 9,
+			color: '#555555',
+			indent: INDENT,
+			after: 1
+		});
+		for (const line of translation.text.split('\n'))
+			pdf.block([{ text: line }], { direction: 'auto', indent: INDENT, after: 3 });
+	}
+	if (agreement.onBehalfOf) {
+		const said = t(agreement.via === 'video-visit' ? 'behalf.said_by_video' : 'behalf.said_by', {
+			name: agreement.onBehalfOf
+		});
+		const typed = agreement.relayedBy ? ` · ${t('behalf.typed_by', { name: agreement.relayedBy })}` : '';
+		pdf.block([{ text: said + typed }], { indent: INDENT, after: 2 });
+	}
 	if (agreement.who.length) pdf.block(labelled(t('plan.who'), agreement.who.join(', ')), { indent: INDENT, after: 2 });
 	if (agreement.when.trim()) pdf.block(labelled(t('plan.when'), agreement.when), { indent: INDENT, after: 2 });
 	if (agreement.checkedBy?.trim())

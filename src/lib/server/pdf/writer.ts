@@ -19,6 +19,8 @@ export type Block = {
 	after?: number;
 	/** A label or bullet in its own column at the start side, level with the first line. */
 	marker?: Piece;
+	/** An icon (an SVG path on a 24×24 grid) in its colour before the first line: a theme's look. */
+	icon?: { path: string; colour: string };
 };
 
 /**
@@ -30,6 +32,7 @@ export class PdfWriter {
 	private readonly doc: PDFKit.PDFDocument;
 	private readonly direction: Direction;
 	private y = MARGIN.top;
+	private textColour = '#1a1a1a';
 	private readonly chunks: Buffer[] = [];
 	private readonly widths = new Map<string, number>();
 	private readonly done: Promise<Buffer>;
@@ -86,21 +89,38 @@ export class PdfWriter {
 			marker = this.layout([options.marker], size, this.contentWidth, this.direction).lines[0];
 			indent += Math.max(MARKER_WIDTH, (marker?.width ?? 0) + size * 0.6);
 		}
+		const iconAt = indent;
+		if (options.icon) indent += size * 1.6;
 		const width = this.contentWidth - indent;
 		const paragraph = this.layout(pieces, size, width, options.direction ?? this.direction);
 		// Every line starts at the page's start side (the right on an Arabic page); inside a line
 		// the family's words keep their own direction.
 		const start = (lineWidth: number, at: number) =>
 			this.direction === 'ltr' ? MARGIN.side + at : PAGE.width - MARGIN.side - at - lineWidth;
-		this.doc.fillColor(options.color ?? '#1a1a1a');
+		this.textColour = options.color ?? '#1a1a1a';
+		this.doc.fillColor(this.textColour);
 		paragraph.lines.forEach((line, i) => {
 			if (paginate) this.room(lineHeight);
 			const baseline = this.y + size * 1.1;
 			if (i === 0 && marker) this.drawLine(marker, start(marker.width, options.indent ?? 0), baseline, size);
+			if (i === 0 && options.icon)
+				this.drawIcon(options.icon, start(size * 1.2, iconAt), this.y + size * 0.15, size * 1.2);
 			this.drawLine(line, start(line.width, indent), baseline, size);
 			this.y += lineHeight;
 		});
 		this.y += options.after ?? size * 0.5;
+	}
+
+	private drawIcon(icon: { path: string; colour: string }, x: number, y: number, side: number): void {
+		this.doc
+			.save()
+			.translate(x, y)
+			.scale(side / 24)
+			.path(icon.path)
+			.fill(icon.colour)
+			.restore();
+		// fill() leaves its colour as the one text is drawn in.
+		this.doc.fillColor(this.textColour);
 	}
 
 	private drawLine(line: Line, x: number, baseline: number, size: number): void {
