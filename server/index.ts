@@ -7,6 +7,7 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { config, type Config } from '../src/lib/server/config';
 import { DataDirInUseError, lockDataDir } from '../src/lib/server/db/data-lock';
 import { registry } from '../src/lib/server/registry';
+import { networkUrl } from '../src/lib/server/room-address';
 
 let settings: Config;
 try {
@@ -70,7 +71,11 @@ server.listen(port, host, () => {
 			console.log('[kring] event loop: probe reset');
 		});
 	}
-	console.log(`[kring] listening on http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`);
+	const phones = networkUrl(settings);
+	console.log(
+		`[kring] listening on http://${host === '0.0.0.0' ? 'localhost' : host}:${port}` +
+			(phones ? `; phones in the room open ${phones}` : '; phones cannot reach it (no network address)')
+	);
 });
 
 function reportEventLoop(): void {

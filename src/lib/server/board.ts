@@ -2,10 +2,12 @@ import QRCode from 'qrcode';
 import { actionsOf, transitionsFor } from '$lib/conference/permissions';
 import { planIsAccepted } from '$lib/conference/phases';
 import { listAudit } from './audit';
+import { config } from './config';
 import { formatRoomCode } from './ids';
 import { documentAccess, familyCircle, listParticipants, memberCan, type Member } from './members';
 import { latestPlanVersion, parseFrozen } from './plan-versions';
 import { retentionNotice } from './retention';
+import { phoneOrigin } from './room-address';
 import { runtime } from './runtime';
 
 /**
@@ -13,7 +15,7 @@ import { runtime } from './runtime';
  * in here unless access() lets the member read that document in this phase, and people, the
  * door, the log and the invite only when can() lets them see it.
  */
-export async function loadBoard(member: Member, origin: string) {
+export async function loadBoard(member: Member, pageUrl: URL) {
 	const { conference, role } = member;
 	const briefAccess = documentAccess(member, 'brief');
 	const planAccess = documentAccess(member, 'plan');
@@ -22,7 +24,9 @@ export async function loadBoard(member: Member, origin: string) {
 	const familyCount = participants.filter((p) => p.role === 'family' && p.status === 'active').length;
 	const version =
 		planAccess !== 'none' && planIsAccepted(conference.phase) ? await latestPlanVersion(conference.id) : null;
-	const joinUrl = `${origin}/join/${conference.roomCode}`;
+	// The link and QR code carry an address phones can open, not the laptop's localhost.
+	const phones = phoneOrigin(pageUrl, config());
+	const joinUrl = `${phones.origin}/join/${conference.roomCode}`;
 	return {
 		conference: {
 			id: conference.id,
@@ -64,6 +68,7 @@ export async function loadBoard(member: Member, origin: string) {
 			? {
 					roomCode: formatRoomCode(conference.roomCode),
 					joinUrl,
+					reachable: phones.reachable,
 					qr: await QRCode.toDataURL(joinUrl, { margin: 1, width: 240 })
 				}
 			: null,
