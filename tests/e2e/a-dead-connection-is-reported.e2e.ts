@@ -1,0 +1,72 @@
+import { expect, test } from '@playwright/test';
+import { readPlan } from '../../src/lib/plan/shape';
+import { startKring, type KringServer } from '../support/server';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
+import { conferenceWithFamily, createCoordinator } from '../support/steps';
+import { liveDocs, waitUntil } from '../support/yjs-client';
+
+/**
+ * Oma Riet's phone loses the room's Wi-Fi in a way nobody hears: the connection is not closed, it
+ * only goes silent (a TCP proxy that stops forwarding; `setOffline` would not close an open
+ * WebSocket in Chromium either). Her board notices within ten seconds, says in plain words that
+ * her changes stay on the phone, and sends them once the connection is back.
+ * A Kring of its own without ORIGIN, so that pages opened through the proxy are its own origin.
+ */
+let server: KringServer;
+let proxy: TcpProxy;
+const docs = liveDocs();
+test.beforeAll(async () => {
+	server = await startKring({ env: { ORIGIN: undefined } });
+	proxy = await startTcpProxy(server.port);
+});
+test.afterAll(async () => {
+	docs.closeAll();
+	await proxy?.close();
+	await server?.stop();
+});
+
+test('a silent connection is reported within ten seconds, and what was typed meanwhile arrives afterwards', async ({
+	browser
+}) => {
+	const coordinator = await createCoordinator(server);
+	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Oma Riet', 'Jamal']);
+	const [oma, jamal] = family;
+	const context = await browser.newContext({
+		baseURL: proxy.url,
+		viewport: { width: 360, height: 740 },
+		isMobile: true,
+		hasTouch: true,
+		locale: 'nl-NL'
+	});
+	await context.addCookies([{ name: 'kring_session', value: oma.client.session!, url: proxy.url }]);
+	const page = await context.newPage();
+	page.on('pageerror', (error) => console.log(`[page error] ${error.message}`));
+	await page.goto(`/c/${conferenceId}`);
+	await page.getByRole('tab', { name: 'Ons plan' }).click();
+	await expect(page.getByTestId('link-state')).toHaveText('Verbonden');
+
+	proxy.stall();
+	const cut = Date.now();
+	const notice = page.getByTestId('connection-lost');
+	await expect(notice).toBeVisible({ timeout: 10_000 });
+	console.log(`[dead connection] reported after ${((Date.now() - cut) / 1000).toFixed(1)} s`);
+	await expect(notice).toHaveText(
+		'Geen verbinding met Kring. Wat je verandert blijft op dit apparaat bewaard en wordt verstuurd zodra de verbinding terug is.'
+	);
+	await expect(notice).toBeInViewport();
+
+	// Oma goes on writing meanwhile.
+	await page.getByTestId('add-agreement').click();
+	await page.getByLabel('Wanneer').first().fill('Jamal haalt de kinderen op, elke vrijdag');
+	await page.screenshot({ path: 'docs/screenshots/connection-lost-phone.png' });
+
+	// The Wi-Fi is back: the board connects again by itself and sends what Oma wrote.
+	proxy.heal();
+	await expect(notice).toBeHidden({ timeout: 30_000 });
+	await expect(page.getByTestId('link-state')).toHaveText('Verbonden');
+	const jamalsPlan = docs.open(jamal.client, conferenceId, 'plan');
+	await waitUntil(
+		() => readPlan(jamalsPlan.doc).agreements.some((agreement) => agreement.when.includes('elke vrijdag')),
+		'Jamal sees what Oma wrote while her connection was gone'
+	);
+});
