@@ -78,6 +78,13 @@ test('a door request and a knock reach a phone scrolled to the bottom and are an
 		.last()
 		.evaluate((part) => part.getBoundingClientRect().bottom);
 	expect(lastPart).toBeLessThanOrEqual(dockTop + 1);
+	// Nothing sticks out sideways on a 360 px phone (the page would widen and push the bar off the screen).
+	expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+	const overflow = await page.getByTestId('alert-dock').evaluate((dock) => {
+		const right = dock.getBoundingClientRect().right;
+		return [...dock.querySelectorAll('*')].filter((part) => part.getBoundingClientRect().right > right + 0.5).length;
+	});
+	expect(overflow).toBe(0);
 	await page.screenshot({ path: 'docs/screenshots/door-request-bar-phone.png' });
 
 	await request.getByRole('button', { name: 'Binnenlaten', exact: true }).click();
