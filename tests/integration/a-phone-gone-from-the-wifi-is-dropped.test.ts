@@ -3,7 +3,7 @@ import { HEARTBEAT } from '$lib/collab/heartbeat';
 import { openRawSocket } from '../support/raw-socket';
 import { kringForThisFile } from '../support/server';
 import { changePhase, conferenceWithFamily } from '../support/steps';
-import { waitUntil } from '../support/yjs-client';
+import { waitForClose, waitUntil } from '../support/yjs-client';
 
 /**
  * A phone that leaves the room's Wi-Fi does not close its connection: the server hears nothing
@@ -23,7 +23,7 @@ it('the server cuts off a socket that stops answering pings and keeps the one th
 	expect([gone.status, here.status]).toEqual([101, 101]);
 
 	// Anna's phone walked out of the Wi-Fi: pinged, silent, cut off.
-	const closed = await gone.closed;
+	const closed = await waitForClose(gone.closed, 'Anna’s silent socket is cut off');
 	expect(closed.code).toBe(1006);
 	expect(gone.pings).toBeGreaterThan(0);
 
