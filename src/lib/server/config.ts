@@ -31,6 +31,7 @@ export type Config = {
 	closeAcceptedAfterMs: number;
 	/** How long after closing everything about a conference is kept, unless its coordinator set another time. */
 	eraseClosedAfterMs: number;
+	eraseUnfinishedAfterMs: number;
 	housekeepingIntervalMs: number;
 	compactAfter: number;
 	/** PostgreSQL cancels a statement that runs longer; 0: never. */
@@ -138,6 +139,17 @@ export const VARIABLES = [
 		meaning: 'The same in milliseconds; wins over the days (for tests).'
 	},
 	{
+		name: 'KRING_ERASE_UNFINISHED_AFTER_DAYS',
+		fallback: '365',
+		meaning:
+			'Days without any sign of life (an edit, a join, a phase change) after which a conference that was never accepted is erased as abandoned.'
+	},
+	{
+		name: 'KRING_ERASE_UNFINISHED_AFTER_MS',
+		fallback: 'none',
+		meaning: 'The same in milliseconds; wins over the days (for tests).'
+	},
+	{
 		name: 'KRING_HOUSEKEEPING_INTERVAL_MS',
 		fallback: '3600000 (1 hour)',
 		meaning:
@@ -239,6 +251,20 @@ export function loadConfig(env: Env = process.env): Config {
 		MAX_RETENTION_DAYS * DAY_MS,
 		'a whole number of milliseconds'
 	);
+	const unfinishedAfterDays = read.wholeNumber(
+		'KRING_ERASE_UNFINISHED_AFTER_DAYS',
+		365,
+		1,
+		3650,
+		'a whole number of days'
+	);
+	const unfinishedAfterMs = read.wholeNumber(
+		'KRING_ERASE_UNFINISHED_AFTER_MS',
+		null,
+		1,
+		3650 * DAY_MS,
+		'a whole number of milliseconds'
+	);
 
 	const config: Config = {
 		port: read.wholeNumber('PORT', 3000, 1, 65535, 'a port number'),
@@ -264,6 +290,7 @@ export function loadConfig(env: Env = process.env): Config {
 		socketBytesPerSecond: read.wholeNumber('KRING_SOCKET_BYTE_RATE', MIB, 1024, 1024 * MIB, 'a whole number of bytes'),
 		closeAcceptedAfterMs: closeAfterMs ?? closeAfterDays * DAY_MS,
 		eraseClosedAfterMs: eraseAfterMs ?? eraseAfterDays * DAY_MS,
+		eraseUnfinishedAfterMs: unfinishedAfterMs ?? unfinishedAfterDays * DAY_MS,
 		housekeepingIntervalMs: read.wholeNumber(
 			'KRING_HOUSEKEEPING_INTERVAL_MS',
 			3600_000,

@@ -1,10 +1,10 @@
-import { eq, inArray } from 'drizzle-orm';
+import { eq, inArray, max, notInArray } from 'drizzle-orm';
 import { can } from '$lib/conference/permissions';
 import { DOCUMENTS } from '$lib/conference/phases';
 import { recordAudit } from './audit';
 import type { Conference } from './conferences';
 import { config, DAY_MS, MAX_RETENTION_DAYS } from './config';
-import { getDb, schema } from './db';
+import { getDb, schema, type Transaction } from './db';
 import { describeError, KringError } from './errors';
 import { actorOf, memberCan, type Member } from './members';
 import { runtime } from './runtime';
@@ -40,6 +40,8 @@ export function retentionNotice(conference: Kept) {
 	const date = erasureDate(conference);
 	return {
 		days: Math.ceil(retentionMs(conference) / DAY_MS),
+		/** Before acceptance: after how many days without a sign of life the conference is erased as abandoned. */
+		unfinishedDays: date ? null : Math.ceil(config().eraseUnfinishedAfterMs / DAY_MS),
 		erasesOn: date ? date.on.toISOString() : null,
 		latest: date?.latest ?? false
 	};
@@ -76,7 +78,7 @@ export async function setRetention(member: Member, input: string): Promise<void>
  */
 export async function eraseConference(
 	conferenceId: string,
-	stillAllowed: (conference: Conference) => boolean
+	stillAllowed: (conference: Conference, tx: Transaction) => boolean | Promise<boolean>
 ): Promise<boolean> {
 	const db = await getDb();
 	const participantIds = await db.transaction(async (tx) => {
@@ -85,7 +87,7 @@ export async function eraseConference(
 			.from(schema.conferences)
 			.where(eq(schema.conferences.id, conferenceId))
 			.for('update');
-		if (!conference || !stillAllowed(conference)) return null;
+		if (!conference || !(await stillAllowed(conference, tx))) return null;
 		const participants = await tx
 			.select({ id: schema.participants.id })
 			.from(schema.participants)
@@ -142,6 +144,58 @@ export async function eraseExpiredConferences(now = Date.now()): Promise<number>
 	for (const conference of closed.filter(isDue)) {
 		if (!(await eraseConference(conference.id, isDue))) continue;
 		console.log(`[kring] erased conference ${conference.id}: its retention period ended`);
+		erased++;
+	}
+	return erased;
+}
+
+/**
+ * The last sign of life of a conference: its last phase change, log entry (a join, a door
+ * decision, an invite), stored edit or compaction. Read inside the erasing transaction, after the
+ * conference row is locked: an edit stored from then on waits for the lock (its foreign key).
+ */
+async function lastActivity(tx: Transaction, conference: Pick<Conference, 'id' | 'phaseChangedAt'>): Promise<number> {
+	const id = conference.id;
+	const [logged] = await tx
+		.select({ at: max(schema.auditLog.at) })
+		.from(schema.auditLog)
+		.where(eq(schema.auditLog.conferenceId, id));
+	const [edited] = await tx
+		.select({ at: max(schema.docUpdates.createdAt) })
+		.from(schema.docUpdates)
+		.where(eq(schema.docUpdates.conferenceId, id));
+	const [compacted] = await tx
+		.select({ at: max(schema.docSnapshots.updatedAt) })
+		.from(schema.docSnapshots)
+		.where(eq(schema.docSnapshots.conferenceId, id));
+	const times = [logged?.at, edited?.at, compacted?.at].map((at) => (at ? new Date(at).getTime() : 0));
+	return Math.max(conference.phaseChangedAt.getTime(), ...times);
+}
+
+/**
+ * Housekeeping: a conference never accepted that has shown no sign of life for
+ * KRING_ERASE_UNFINISHED_AFTER_DAYS is abandoned (a family that stopped, a coordinator who forgot
+ * it), and is erased: without this rule, a conference that never reaches acceptance would be
+ * kept for ever (docs/design.md §7).
+ */
+export async function eraseAbandonedConferences(now = Date.now()): Promise<number> {
+	const db = await getDb();
+	const cutoff = now - config().eraseUnfinishedAfterMs;
+	const unfinished = await db
+		.select({ id: schema.conferences.id, phaseChangedAt: schema.conferences.phaseChangedAt })
+		.from(schema.conferences)
+		.where(notInArray(schema.conferences.phase, ['accepted', 'closed']));
+	let erased = 0;
+	for (const candidate of unfinished) {
+		if (candidate.phaseChangedAt.getTime() > cutoff) continue;
+		const abandoned = async (conference: Conference, tx: Transaction) =>
+			conference.phase !== 'accepted' &&
+			conference.phase !== 'closed' &&
+			(await lastActivity(tx, conference)) <= cutoff;
+		if (!(await eraseConference(candidate.id, abandoned))) continue;
+		console.log(
+			`[kring] erased conference ${candidate.id}: never accepted, and no sign of life for as long as an unfinished conference is kept`
+		);
 		erased++;
 	}
 	return erased;

@@ -3,7 +3,7 @@ import { closeDatabase, connectDatabase } from './db';
 import { describeError } from './errors';
 import { buildRuntime, closeRuntime } from './kring';
 import { closeLongAcceptedConferences } from './phase-changes';
-import { compactAllFrozenDocuments, eraseExpiredConferences } from './retention';
+import { compactAllFrozenDocuments, eraseAbandonedConferences, eraseExpiredConferences } from './retention';
 import { closeRateLimits } from './rate-limit';
 import { registry } from './registry';
 import { deleteExpiredSessions } from './sessions';
@@ -43,6 +43,7 @@ async function start(): Promise<void> {
 		await closeLongAcceptedConferences();
 		await compactAllFrozenDocuments();
 		await eraseExpiredConferences();
+		await eraseAbandonedConferences();
 	};
 	await housekeeping();
 	setInterval(

@@ -268,6 +268,8 @@ export const en = {
 	'error.erase_not_confirmed': 'First tick the box to say you understand that everything will be erased.',
 	'error.retention_invalid': 'Choose a number of days from 1 to 365.',
 
+	'retention.unfinished':
+		'A conference that is never finished is erased after {days} days in which nothing happens in it.',
 	'retention.after_closing': 'Everything about this conference is erased {days} days after it is closed, the plan too.',
 	'retention.latest': 'Everything about this conference is erased on {date} at the latest, the plan too.',
 	'retention.on': 'Everything about this conference is erased on {date}, the plan too.',

@@ -274,6 +274,8 @@ export const nl = {
 	'error.erase_not_confirmed': 'Vink eerst aan dat je begrijpt dat alles wordt gewist.',
 	'error.retention_invalid': 'Kies een aantal dagen van 1 tot 365.',
 
+	'retention.unfinished':
+		'Een conferentie die nooit wordt afgerond, wordt gewist na {days} dagen waarin er niets gebeurt.',
 	'retention.after_closing': 'Alles van deze conferentie wordt {days} dagen na het afsluiten gewist, ook het plan.',
 	'retention.latest': 'Alles van deze conferentie wordt uiterlijk op {date} gewist, ook het plan.',
 	'retention.on': 'Alles van deze conferentie wordt op {date} gewist, ook het plan.',

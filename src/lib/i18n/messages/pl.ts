@@ -274,6 +274,8 @@ export const pl = {
 	'error.erase_not_confirmed': 'Najpierw zaznacz, że rozumiesz, że wszystko zostanie usunięte.',
 	'error.retention_invalid': 'Wybierz liczbę dni od 1 do 365.',
 
+	'retention.unfinished':
+		'Konferencja, która nigdy nie zostanie zakończona, zostaje usunięta po {days} dniach, w których nic się w niej nie dzieje.',
 	'retention.after_closing':
 		'Dni od zakończenia, po których wszystko o tej konferencji zostanie usunięte, także plan: {days}',
 	'retention.latest': 'Wszystko o tej konferencji, także plan, zostanie usunięte najpóźniej {date}.',

@@ -268,6 +268,7 @@ export const tr = {
 	'error.erase_not_confirmed': 'Önce her şeyin silineceğini anladığını işaretle.',
 	'error.retention_invalid': '1 ile 365 arasında bir gün sayısı seç.',
 
+	'retention.unfinished': 'Hiç tamamlanmayan bir konferans, içinde hiçbir şey olmayan {days} günün ardından silinir.',
 	'retention.after_closing': 'Bu konferansla ilgili her şey, plan da dahil, kapandıktan {days} gün sonra silinir.',
 	'retention.latest': 'Bu konferansla ilgili her şey, plan da dahil, en geç {date} tarihinde silinir.',
 	'retention.on': 'Bu konferansla ilgili her şey, plan da dahil, {date} tarihinde silinir.',
