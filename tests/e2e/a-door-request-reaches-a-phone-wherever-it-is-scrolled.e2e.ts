@@ -51,7 +51,7 @@ test('a door request and a knock reach a phone scrolled to the bottom and are an
 	await context.addInitScript(() => {
 		const buzzes: unknown[] = [];
 		Object.defineProperty(window, 'buzzes', { value: buzzes });
-		navigator.vibrate = (pattern: VibratePattern) => (buzzes.push(pattern), true);
+		navigator.vibrate = (pattern: VibratePattern | Iterable<number>) => (buzzes.push(pattern), true);
 	});
 	const page = await context.newPage();
 	page.on('pageerror', (error) => console.log(`[page error] ${error.message}`));
