@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import { readPlan } from '../../src/lib/plan/shape';
 import { startKring, type KringServer } from '../support/server';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
-import { conferenceWithFamily, createCoordinator } from '../support/steps';
+import { conferenceWithFamily, createCoordinator, joinByLink } from '../support/steps';
 import { liveDocs, waitUntil } from '../support/yjs-client';
 
 /**
@@ -29,21 +29,31 @@ test('a silent connection is reported within ten seconds, and what was typed mea
 	browser
 }) => {
 	const coordinator = await createCoordinator(server);
-	const { conferenceId, family } = await conferenceWithFamily(server, coordinator.client, ['Oma Riet', 'Jamal']);
+	const { conferenceId, familyLink, family } = await conferenceWithFamily(server, coordinator.client, [
+		'Oma Riet',
+		'Jamal'
+	]);
 	const [oma, jamal] = family;
-	const context = await browser.newContext({
-		baseURL: proxy.url,
-		viewport: { width: 360, height: 740 },
-		isMobile: true,
-		hasTouch: true,
-		locale: 'nl-NL'
-	});
-	await context.addCookies([{ name: 'kring_session', value: oma.client.session!, url: proxy.url }]);
-	const page = await context.newPage();
-	page.on('pageerror', (error) => console.log(`[page error] ${error.message}`));
-	await page.goto(`/c/${conferenceId}`);
-	await page.getByRole('tab', { name: 'Ons plan' }).click();
-	await expect(page.getByTestId('link-state')).toHaveText('Verbonden');
+	// Dennis joins from the prison's visit room, on a tablet that is not his: nothing is kept on it.
+	const dennis = await joinByLink(server, familyLink, 'Dennis', { presence: 'video-visit', sharedDevice: true });
+	const openBoard = async (session: string) => {
+		const context = await browser.newContext({
+			baseURL: proxy.url,
+			viewport: { width: 360, height: 740 },
+			isMobile: true,
+			hasTouch: true,
+			locale: 'nl-NL'
+		});
+		await context.addCookies([{ name: 'kring_session', value: session, url: proxy.url }]);
+		const page = await context.newPage();
+		page.on('pageerror', (error) => console.log(`[page error] ${error.message}`));
+		await page.goto(`/c/${conferenceId}`);
+		await page.getByRole('tab', { name: 'Ons plan' }).click();
+		await expect(page.getByTestId('link-state')).toHaveText('Verbonden');
+		return page;
+	};
+	const page = await openBoard(oma.client.session!);
+	const tablet = await openBoard(dennis.client.session!);
 
 	proxy.stall();
 	const cut = Date.now();
@@ -59,6 +69,17 @@ test('a silent connection is reported within ten seconds, and what was typed mea
 	await page.getByTestId('add-agreement').click();
 	await page.getByLabel('Wanneer').first().fill('Jamal haalt de kinderen op, elke vrijdag');
 	await page.screenshot({ path: 'docs/screenshots/connection-lost-phone.png' });
+
+	// On the borrowed tablet nothing is kept: it says so, and leaving the page asks first.
+	await expect(tablet.getByTestId('connection-lost')).toHaveText(
+		'Geen verbinding met Kring. Wat je nu verandert staat alleen op dit scherm en wordt verstuurd zodra de verbinding terug is. Sluit of ververs deze pagina niet.'
+	);
+	const asked = tablet.waitForEvent('dialog');
+	await tablet.evaluate(() => setTimeout(() => location.reload()));
+	const dialog = await asked;
+	expect(dialog.type()).toBe('beforeunload');
+	await dialog.dismiss();
+	await expect(tablet.getByTestId('connection-lost')).toBeVisible();
 
 	// The Wi-Fi is back: the board connects again by itself and sends what Oma wrote.
 	proxy.heal();
