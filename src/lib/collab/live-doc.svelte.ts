@@ -58,7 +58,12 @@ export class LiveDoc {
 	/** When this connection last heard the server (any message), by this module's clock. */
 	private heardAt = 0;
 	private connectingSince = 0;
-	private readonly onNetworkChange = () => this.reconnect();
+	/** The phone says it left the network: the socket is as good as dead. */
+	private readonly onOffline = () => this.reconnect();
+	/** Back on a network: try now rather than after the back-off, unless the connection held. */
+	private readonly onOnline = () => {
+		if (!this.provider.wsconnected) this.reconnect();
+	};
 
 	constructor(
 		readonly conferenceId: string,
@@ -91,9 +96,9 @@ export class LiveDoc {
 		// The server answers the heartbeat with the same byte; hearing it is all that counts.
 		this.provider.messageHandlers[MESSAGE_HEARTBEAT] = () => {};
 		this.watchdog = setInterval(() => this.checkConnection(), 1000);
-		// The phone knows it left the network: no need to wait for the silence.
-		globalThis.addEventListener?.('offline', this.onNetworkChange);
-		globalThis.addEventListener?.('online', this.onNetworkChange);
+		// The phone knows when it leaves or joins a network: no need to wait for the silence.
+		globalThis.addEventListener?.('offline', this.onOffline);
+		globalThis.addEventListener?.('online', this.onOnline);
 		this.provider.on('sync', (isSynced: boolean) => {
 			this.synced = isSynced;
 			if (isSynced) this.unreadable = false;
@@ -202,8 +207,8 @@ export class LiveDoc {
 
 	destroy(): void {
 		clearInterval(this.watchdog);
-		globalThis.removeEventListener?.('offline', this.onNetworkChange);
-		globalThis.removeEventListener?.('online', this.onNetworkChange);
+		globalThis.removeEventListener?.('offline', this.onOffline);
+		globalThis.removeEventListener?.('online', this.onOnline);
 		this.provider.destroy();
 		void this.local?.destroy();
 		this.doc.destroy();
