@@ -95,7 +95,7 @@ export class LiveDoc {
 		});
 		// The server answers the heartbeat with the same byte; hearing it is all that counts.
 		this.provider.messageHandlers[MESSAGE_HEARTBEAT] = () => {};
-		this.watchdog = setInterval(() => this.checkConnection(), 1000);
+		this.watchdog = setInterval(() => this.checkConnection(), 500);
 		// The phone knows when it leaves or joins a network: no need to wait for the silence.
 		globalThis.addEventListener?.('offline', this.onOffline);
 		globalThis.addEventListener?.('online', this.onOnline);
