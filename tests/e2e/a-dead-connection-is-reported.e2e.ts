@@ -49,8 +49,13 @@ test('a silent connection is reported within ten seconds, and what was typed mea
 		const page = await context.newPage();
 		page.on('pageerror', (error) => pageErrors.push(error.message));
 		await page.goto(`/c/${conferenceId}`);
+		// A second after the board is live it fetches the editor's code in the background: wait for that.
+		const scripts = () =>
+			page.evaluate(() => performance.getEntriesByType('resource').filter((e) => e.name.endsWith('.js')).length);
+		const drawn = await scripts();
 		await page.getByRole('tab', { name: 'Ons plan' }).click();
 		await expect(page.getByTestId('link-state')).toHaveText('Verbonden');
+		await expect.poll(scripts).toBeGreaterThan(drawn);
 		return page;
 	};
 	const page = await openBoard(oma.client.session!);
