@@ -1,5 +1,8 @@
-// Bundles server/index.ts next to SvelteKit's build output as build/start.js.
+// Bundles server/index.ts next to SvelteKit's build output as build/start.js, and the worker
+// threads' entry as build/worker.js (start.js names it to src/lib/server/workers/pool.ts).
+import { writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
+import { sourceStamp, STAMP_FILE } from './source-stamp.js';
 
 await build({
 	entryPoints: ['server/index.ts'],
@@ -12,3 +15,17 @@ await build({
 	external: ['./handler.js'],
 	logLevel: 'warning'
 });
+
+await build({
+	entryPoints: ['src/lib/server/workers/tasks.ts'],
+	outfile: 'build/worker.js',
+	bundle: true,
+	platform: 'node',
+	format: 'esm',
+	target: 'node20',
+	packages: 'external',
+	logLevel: 'warning'
+});
+
+// The last step of `npm run build`: what was built, so that `npm start` does not build it again.
+writeFileSync(STAMP_FILE, `${sourceStamp('.')}\n`);

@@ -4,6 +4,7 @@
  */
 import { createServer } from 'node:http';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { config, type Config } from '../src/lib/server/config';
 import { DataDirInUseError, lockDataDir } from '../src/lib/server/db/data-lock';
 import { registry } from '../src/lib/server/registry';
@@ -33,6 +34,9 @@ if (!settings.databaseUrl) {
 		process.exit(1);
 	}
 }
+
+// The worker threads' module, bundled beside this file (scripts/build-server.js).
+registry().workerFile = fileURLToPath(new URL('./worker.js', import.meta.url));
 
 // Importing the handler runs SvelteKit's `init` hook: database, migrations, bus, collab server.
 // @ts-expect-error the SvelteKit build has no type declarations
@@ -65,8 +69,10 @@ server.listen(port, host, () => {
 		const histogram = monitorEventLoopDelay({ resolution: PROBE_RESOLUTION_MS });
 		histogram.enable();
 		eventLoop = histogram;
-		// A test starts counting afresh once it is past its own set-up (the first pages load their code).
+		// A test reads the longest block so far and starts counting afresh: past its own set-up (the
+		// first pages load their code), and around one piece of work it measures.
 		process.on('SIGUSR2', () => {
+			console.log(`[kring] event loop: ${eventLoopFigure(histogram)}`);
 			histogram.reset();
 			console.log('[kring] event loop: probe reset');
 		});
@@ -78,11 +84,15 @@ server.listen(port, host, () => {
 	);
 });
 
+function eventLoopFigure(histogram: IntervalHistogram): string {
+	const longest = Math.max(0, histogram.max / 1e6 - PROBE_RESOLUTION_MS);
+	return `longest block ${longest.toFixed(1)} ms over ${histogram.count} samples`;
+}
+
 function reportEventLoop(): void {
 	if (!eventLoop) return;
 	eventLoop.disable();
-	const longest = Math.max(0, eventLoop.max / 1e6 - PROBE_RESOLUTION_MS);
-	console.log(`[kring] event loop: longest block ${longest.toFixed(1)} ms over ${eventLoop.count} samples`);
+	console.log(`[kring] event loop: ${eventLoopFigure(eventLoop)}`);
 }
 
 /**

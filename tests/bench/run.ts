@@ -4,7 +4,10 @@
  *
  *   (a) fan-out: one writer types into the plan, N readers receive every keystroke
  *   (b) revocation: K coordinator sockets on the brief, the hand-over to private time closes them
- *   (c) cold load of a plan with many stored updates, before and after compaction
+ *   (c) cold load of a plan with many stored updates, before and after compaction, and the
+ *       server's longest event-loop block while it compacts
+ *
+ * `npm run bench -- cold` runs (c) only.
  *
  * Kring is the built server (run `npm run build` first; `npm run bench` does) in a child
  * process on a fresh PGlite directory, reached through its real HTTP routes and session cookies.
@@ -16,6 +19,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as Y from 'yjs';
+import { readEventLoop } from '../support/event-loop';
 import type { Browser } from '../support/http-client';
 import { startKring, type KringServer, type StartOptions } from '../support/server';
 import { changePhase, conferenceWithFamily, createCoordinator } from '../support/steps';
@@ -57,82 +61,84 @@ async function main(): Promise<void> {
 	);
 
 	const reference = await startReference();
-	const kring = await startBenchKring();
-	try {
-		const coordinator = (await createCoordinator(kring)).client;
-		const dataDir = kring.database.kind === 'pglite' ? kring.database.dataDir : '?';
-		console.log(`Kring on ${kring.url} (PGlite in ${dataDir}); reference on ${reference.origin}`);
+	const onlyCold = process.argv.includes('cold');
+	const kring = onlyCold ? null : await startBenchKring();
+	if (kring)
+		try {
+			const coordinator = (await createCoordinator(kring)).client;
+			const dataDir = kring.database.kind === 'pglite' ? kring.database.dataDir : '?';
+			console.log(`Kring on ${kring.url} (PGlite in ${dataDir}); reference on ${reference.origin}`);
 
-		// One small unmeasured round each, so that neither side is measured while its code is still cold.
-		progress('(a) warm-up');
-		await fanOut(await prepareKringFanOut(kring, coordinator, 2), 2, 50, 200);
-		await fanOut({ url: `${reference.wsOrigin}/warm-up`, readerCookies: [undefined, undefined] }, 2, 50, 200);
+			// One small unmeasured round each, so that neither side is measured while its code is still cold.
+			progress('(a) warm-up');
+			await fanOut(await prepareKringFanOut(kring, coordinator, 2), 2, 50, 200);
+			await fanOut({ url: `${reference.wsOrigin}/warm-up`, readerCookies: [undefined, undefined] }, 2, 50, 200);
 
-		const fanOutRows: string[][] = [];
-		for (const readers of READERS) {
-			const kringRoom = await prepareKringFanOut(kring, coordinator, readers);
-			const referenceRoom: FanOutRoom = {
-				url: `${reference.wsOrigin}/fan-out-${readers}`,
-				readerCookies: Array(readers).fill(undefined)
-			};
-			for (const [name, room] of [
-				['Kring', kringRoom],
-				['reference', referenceRoom]
-			] as const) {
-				progress(`(a) fan-out, ${name}, ${readers} readers`);
-				fanOutRows.push(fanOutRow(name, readers, await fanOut(room, readers)));
+			const fanOutRows: string[][] = [];
+			for (const readers of READERS) {
+				const kringRoom = await prepareKringFanOut(kring, coordinator, readers);
+				const referenceRoom: FanOutRoom = {
+					url: `${reference.wsOrigin}/fan-out-${readers}`,
+					readerCookies: Array(readers).fill(undefined)
+				};
+				for (const [name, room] of [
+					['Kring', kringRoom],
+					['reference', referenceRoom]
+				] as const) {
+					progress(`(a) fan-out, ${name}, ${readers} readers`);
+					fanOutRows.push(fanOutRow(name, readers, await fanOut(room, readers)));
+				}
 			}
-		}
-		console.log(
-			table(
-				`(a) fan-out: 1 writer typing into one document, N readers; ${TYPED} keystrokes every ${TYPING_INTERVAL} ms, then ${BURST} back to back`,
-				[
-					'server',
-					'readers',
-					'typing p50',
-					'p95',
-					'max',
-					'one reader p50',
-					'burst to all',
-					'updates/s',
-					'deliveries/s',
-					'burst p95'
-				],
-				fanOutRows,
-				[
-					"typing p50/p95/max: from the writer's keystroke until the last of the N readers has it.",
-					'one reader p50: the same, per single delivery. burst: time until every reader has all updates.',
-					'Kring commits every update to its database (PGlite here, group commit) before it broadcasts it;',
-					'the reference (@y/websocket-server 0.1.1) keeps documents in memory only: no persistence, no authentication, no access rules.',
-					"All clients are raw ws + y-protocols sockets in the bench process; readers only parse each update's header."
-				]
-			)
-		);
+			console.log(
+				table(
+					`(a) fan-out: 1 writer typing into one document, N readers; ${TYPED} keystrokes every ${TYPING_INTERVAL} ms, then ${BURST} back to back`,
+					[
+						'server',
+						'readers',
+						'typing p50',
+						'p95',
+						'max',
+						'one reader p50',
+						'burst to all',
+						'updates/s',
+						'deliveries/s',
+						'burst p95'
+					],
+					fanOutRows,
+					[
+						"typing p50/p95/max: from the writer's keystroke until the last of the N readers has it.",
+						'one reader p50: the same, per single delivery. burst: time until every reader has all updates.',
+						'Kring commits every update to its database (PGlite here, group commit) before it broadcasts it;',
+						'the reference (@y/websocket-server 0.1.1) keeps documents in memory only: no persistence, no authentication, no access rules.',
+						"All clients are raw ws + y-protocols sockets in the bench process; readers only parse each update's header."
+					]
+				)
+			);
 
-		const revocationRows: string[][] = [];
-		for (const holders of HOLDERS) {
-			progress(`(b) revocation, ${holders} socket(s)`);
-			revocationRows.push(revocationRow('Kring', holders, await revokeKring(kring, coordinator, holders)));
-			revocationRows.push(revocationRow('reference', holders, await revokeReference(reference, holders)));
+			const revocationRows: string[][] = [];
+			for (const holders of HOLDERS) {
+				progress(`(b) revocation, ${holders} socket(s)`);
+				revocationRows.push(revocationRow('Kring', holders, await revokeKring(kring, coordinator, holders)));
+				revocationRows.push(revocationRow('reference', holders, await revokeReference(reference, holders)));
+			}
+			console.log(
+				table(
+					`(b) revocation: K coordinator sockets on the brief in the information phase; hand-over to private time (${REVOCATION_ROUNDS} rounds each)`,
+					['server', 'sockets', 'last closed p50', 'max', 'HTTP answer p50', 'close codes'],
+					revocationRows,
+					[
+						'last closed: from sending the hand-over request until the client saw the last socket closed (target: under 100 ms).',
+						'Kring: POST /c/<id>?/phase (session check, phase update in the database, bus message, every socket re-evaluated).',
+						'reference: it has no access rules; POST /close-all simply closes every socket of the document (the floor: no auth, no database).'
+					]
+				)
+			);
+		} finally {
+			await kring.stop();
 		}
-		console.log(
-			table(
-				`(b) revocation: K coordinator sockets on the brief in the information phase; hand-over to private time (${REVOCATION_ROUNDS} rounds each)`,
-				['server', 'sockets', 'last closed p50', 'max', 'HTTP answer p50', 'close codes'],
-				revocationRows,
-				[
-					'last closed: from sending the hand-over request until the client saw the last socket closed (target: under 100 ms).',
-					'Kring: POST /c/<id>?/phase (session check, phase update in the database, bus message, every socket re-evaluated).',
-					'reference: it has no access rules; POST /close-all simply closes every socket of the document (the floor: no auth, no database).'
-				]
-			)
-		);
-	} finally {
-		await kring.stop();
-	}
 
 	progress('(c) cold load');
-	const coldRows = await coldLoad(reference);
+	const { rows: coldRows, compactionBlockMs } = await coldLoad(reference);
 	console.log(
 		table(
 			`(c) loading one plan of ${STORED_UPDATES} typed updates: from opening the socket until the document is applied (${LOADS} loads each)`,
@@ -142,7 +148,9 @@ async function main(): Promise<void> {
 				'Kring cold: no socket is on the document, so the server reads it from the database (PGlite) and applies it first.',
 				'Before compaction the update log holds one row per keystroke; compaction folds them into one snapshot.',
 				'The reference cannot load cold: it keeps nothing on disk and drops a document when its last socket leaves.',
-				'Yjs in-process: the same updates applied to a fresh Y.Doc in the bench process, without network or database: the floor.'
+				'Yjs in-process: the same updates applied to a fresh Y.Doc in the bench process, without network or database: the floor.',
+				`While the server folded the ${STORED_UPDATES}-row log into a snapshot, its event loop was held at most ${ms(compactionBlockMs)}`,
+				'(KRING_EVENT_LOOP_PROBE; Yjs work in a worker thread, the PGlite queries on the loop).'
 			]
 		)
 	);
@@ -355,10 +363,11 @@ function revocationRow(name: string, holders: number, rounds: Revocation[]): str
 // ---------------------------------------------------------------------------------------------
 // (c) cold load
 
-async function coldLoad(reference: Reference): Promise<string[][]> {
+async function coldLoad(reference: Reference): Promise<{ rows: string[][]; compactionBlockMs: number }> {
 	// One PGlite folder for two processes in turn, read by the bench in between.
 	const dataDir = mkdtempSync(join(tmpdir(), 'kring-bench-'));
 	const rows: string[][] = [];
+	let compactionBlockMs = NaN;
 	let first: KringServer | null = null;
 	let second: KringServer | null = null;
 	const doc = new Y.Doc();
@@ -397,9 +406,16 @@ async function coldLoad(reference: Reference): Promise<string[][]> {
 		const logged = await countStored(dataDir, id);
 
 		// A fresh process that compacts after every update: one more keystroke folds the log.
-		second = await startBenchKring({ dataDir, env: { KRING_COMPACT_AFTER: '1' } });
+		second = await startBenchKring({ dataDir, env: { KRING_COMPACT_AFTER: '1', KRING_EVENT_LOOP_PROBE: '1' } });
+		// The room is loaded first (a holder keeps it open), so that the probe sees the fold, not the load.
+		const holder = new BenchClient(planUrl(), { cookie: family });
+		await withTimeout(holder.synced, 60_000, 'holder sync');
+		await readEventLoop(second);
 		await typeAndWait(planUrl(), family, doc, () => text.insert(STORED_UPDATES, 'y'), STORED_UPDATES + 1);
-		await sleep(300);
+		// Long enough for the fold to finish; the rows left after it are counted below.
+		await sleep(2000);
+		compactionBlockMs = (await readEventLoop(second)).longestBlockMs;
+		await holder.close();
 		const after = await loads(planUrl(), family, STORED_UPDATES + 1, false);
 		await second.stop();
 		const compacted = await countStored(dataDir, id);
@@ -450,7 +466,7 @@ async function coldLoad(reference: Reference): Promise<string[][]> {
 		)
 	);
 	doc.destroy();
-	return rows;
+	return { rows, compactionBlockMs };
 }
 
 /** Connects a writer with `doc`, runs `type`, and waits until the server echoed clock `clock`. */

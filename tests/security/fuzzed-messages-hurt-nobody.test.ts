@@ -6,10 +6,12 @@
  * taken (the socket answers the next sync step 1) or end its socket with one of the protocol's
  * own close codes; afterwards the server answers HTTP, the phones agree with each other and with
  * the server, the stored plan loads in a fresh process, and the server's event loop never froze.
- * The longest block is measured inside the server (KRING_EVENT_LOOP_PROBE) and printed: the target
- * is 100 ms, which an idle machine meets (78–83 ms); on a shared two-core machine the figure also
- * holds other processes' time, so the test asserts only that nothing froze as the hostile shapes
- * once did (seconds per message), and the figure itself is reported, not asserted.
+ * The longest block is measured inside the server (KRING_EVENT_LOOP_PROBE) and printed. The target
+ * is 100 ms: CI on a quiet machine measured 67–89 ms with compaction put off; compaction now runs
+ * in a worker thread and is left on. On a shared two-core machine the figure is mostly other
+ * processes' time (273–1112 ms at a load average of 15–18, where the longest CPU-bound stretch in a
+ * profile of the server was a 50–60 ms garbage collection), so the test asserts only that nothing
+ * froze as the hostile shapes once did (seconds per message), and the figure is reported.
  *
  * Seeded: the seed is printed; KRING_FUZZ_SEED=<seed> replays a run.
  */
@@ -33,6 +35,7 @@ import {
 	strangerId,
 	syncUpdateMessage
 } from '../support/hostile-updates';
+import { readEventLoop } from '../support/event-loop';
 import { openRawSocket, type RawSocket } from '../support/raw-socket';
 import { kringForThisFile } from '../support/server';
 import { conferenceWithFamily, type FamilyMember } from '../support/steps';
@@ -57,12 +60,8 @@ const EXPECTED_CLOSES: number[] = [CLOSE.malformed.code, CLOSE.refused.code, CLO
 
 // PostgreSQL: the embedded PGlite runs its queries on the server's own event loop (about 120 ms at
 // the longest in this file), and the bound is asked of Kring's live path: reading, guarding, storing,
-// sending. Compacting the log into a snapshot is put off past this file's updates: folding in what
-// Mallory got admitted was seen to hold the loop for 300–450 ms, which is the store's to fix.
-const kring = kringForThisFile({
-	database: 'postgres',
-	env: { KRING_EVENT_LOOP_PROBE: '1', KRING_COMPACT_AFTER: '1000000' }
-});
+// sending. Compaction runs as it does in production (every 500 updates), in a worker thread.
+const kring = kringForThisFile({ database: 'postgres', env: { KRING_EVENT_LOOP_PROBE: '1' } });
 
 /** The hostile shapes, each made to fit the message limit (the guard judges it) and some made too large. */
 const HOSTILE: Record<string, () => Uint8Array> = {
@@ -292,10 +291,7 @@ it('fuzzed messages end only their own socket; the family keeps typing, converge
 	await Promise.all([annaPhone.synced, bobPhone.synced]);
 
 	// The probe counts from here: the set-up's first page loads (loading their code) are not the fuzz.
-	const resets = () => server.logs().split('[kring] event loop: probe reset').length;
-	const resetsBefore = resets();
-	process.kill(server.pid!, 'SIGUSR2');
-	await waitUntil(() => resets() > resetsBefore, 'the server restarts its event-loop probe');
+	await readEventLoop(server);
 
 	let fuzzing = true;
 	const annaTyping = keepTyping(annaPhone.doc, 'contingency', 'anna', () => fuzzing);
@@ -337,6 +333,7 @@ it('fuzzed messages end only their own socket; the family keeps typing, converge
 	const fresh = docs.open(carla.client, conferenceId, 'plan');
 	await fresh.synced;
 	await waitForConvergence([fresh.doc, annaPhone.doc], 'a fresh phone loads what the phones hold');
+	const { longestBlockMs, samples } = await readEventLoop(server);
 	const before = new Y.Doc();
 	Y.applyUpdate(before, Y.encodeStateAsUpdate(annaPhone.doc));
 	annaPhone.destroy();
@@ -352,13 +349,10 @@ it('fuzzed messages end only their own socket; the family keeps typing, converge
 	expect(typedBy(reloaded.doc, 'monitor', honest.bob)).toBe(bobTyped);
 	reloaded.destroy();
 
-	const probe = /\[kring\] event loop: longest block ([\d.]+) ms over (\d+) samples/.exec(server.logs());
-	expect(probe, 'the server printed its event-loop probe when stopping').not.toBeNull();
-	const longestBlock = Number(probe![1]);
 	console.log(
 		`fuzz: ${fuzzer.cases} cases (seed ${SEED}); closes by code ${JSON.stringify(Object.fromEntries(fuzzer.closes))}; ` +
-			`longest event-loop block ${longestBlock} ms over ${probe![2]} samples; honest keys ${annaTyped.length + bobTyped.length}; ` +
+			`longest event-loop block ${longestBlockMs} ms over ${samples} samples; honest keys ${annaTyped.length + bobTyped.length}; ` +
 			`${Math.round((performance.now() - started) / 1000)} s`
 	);
-	expect(longestBlock).toBeLessThan(FROZEN_MS);
+	expect(longestBlockMs).toBeLessThan(FROZEN_MS);
 }, 120_000);

@@ -101,7 +101,14 @@ export async function startKring(options: StartOptions = {}): Promise<KringServe
 	let released = false;
 
 	async function launch(): Promise<void> {
-		const started = spawn(process.execPath, [ENTRY], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+		// KRING_SERVER_NODE_ARGS: flags for the server's node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`
+		// to see what holds its event loop (NODE_OPTIONS refuses --cpu-prof).
+		const nodeArgs = process.env.KRING_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+		const started = spawn(process.execPath, [...nodeArgs, ENTRY], {
+			cwd: REPO_ROOT,
+			env,
+			stdio: ['ignore', 'pipe', 'pipe']
+		});
 		child = started;
 		running.add(started);
 		started.once('exit', () => running.delete(started));

@@ -48,6 +48,10 @@ const DESIGN_TABLE = `
 | set_retention       | all                          | -                       | -        |
 | erase               | clo                          | -                       | acc clo  |
 | download_my_data    | -                            | -                       | all      |
+| tick_agreement      | -                            | -                       | acc clo  |
+| set_evaluation_date | acc                          | -                       | acc clo  |
+| make_plan_link      | -                            | -                       | acc clo  |
+| start_evaluation    | acc clo                      | -                       | -        |
 `;
 
 const SHORT: Record<string, Phase> = {
@@ -227,6 +231,8 @@ describe('what a staff account may do outside a conference', () => {
 	it('only a coordinator creates conferences', () => {
 		expect(accountCan('coordinator', 'create_conference')).toBe(true);
 		expect(accountCan('professional', 'create_conference')).toBe(false);
+		expect(accountCan('coordinator', 'erase_demo')).toBe(true);
+		expect(accountCan('professional', 'erase_demo')).toBe(false);
 	});
 
 	it('fails closed on anything outside the table', () => {

@@ -25,7 +25,11 @@ export const ACTIONS = [
 	'see_door',
 	'set_retention',
 	'erase',
-	'download_my_data'
+	'download_my_data',
+	'tick_agreement',
+	'set_evaluation_date',
+	'make_plan_link',
+	'start_evaluation'
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -68,7 +72,15 @@ const TABLE: Record<Action, Partial<Record<Role, readonly Phase[]>>> = {
 	// Erasing everything on request: the family once its plan is its own (accepted), the coordinator once her task is over.
 	erase: { family: ['accepted', 'closed'], coordinator: ['closed'] },
 	// Everything Kring holds about the conference is the family's to take along; staff have their own files.
-	download_my_data: { family: ALL }
+	download_my_data: { family: ALL },
+	// The follow-up of the accepted plan (docs/design.md §7): the family, its monitor among them,
+	// says which agreements are done; whoever reads the plan sees it.
+	tick_agreement: { family: ['accepted', 'closed'] },
+	set_evaluation_date: { family: ['accepted', 'closed'], coordinator: ['accepted'] },
+	// A family member's own link back to the accepted plan, for after this device's session (§6).
+	make_plan_link: { family: ['accepted', 'closed'] },
+	// A new conference starting from the accepted plan; the old one stays frozen.
+	start_evaluation: { coordinator: ['accepted', 'closed'] }
 };
 
 export function can(role: Role, phase: Phase, action: Action): boolean {
@@ -190,7 +202,11 @@ export function transitionsFor(role: Role, from: Phase): Phase[] {
 }
 
 /** What a staff account may do outside any conference. */
-const ACCOUNT_TABLE = { create_conference: ['coordinator'] } as const satisfies Record<string, readonly StaffRole[]>;
+const ACCOUNT_TABLE = {
+	create_conference: ['coordinator'],
+	// The demo `npm start` offers on an empty database is the coordinator's to take away again.
+	erase_demo: ['coordinator']
+} as const satisfies Record<string, readonly StaffRole[]>;
 export type AccountAction = keyof typeof ACCOUNT_TABLE;
 
 export function accountCan(role: StaffRole, action: AccountAction): boolean {

@@ -24,7 +24,14 @@ export type AuditAction =
 	| 'plan.exported'
 	| 'data.exported'
 	| 'retention.changed'
-	| 'account.created';
+	| 'account.created'
+	| 'agreement.ticked'
+	| 'evaluation.dated'
+	| 'evaluation.started'
+	| 'plan_link.made'
+	| 'plan_link.used'
+	| 'plan_link.revoked'
+	| 'demo.created';
 
 export type Actor = { name: string; role: string };
 

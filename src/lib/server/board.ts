@@ -3,6 +3,9 @@ import { actionsOf, transitionsFor } from '$lib/conference/permissions';
 import { planIsAccepted } from '$lib/conference/phases';
 import { listAudit } from './audit';
 import { config } from './config';
+import { earlierPlanOf } from './evaluation';
+import { followUpOf } from './follow-up';
+import { planLinkOf } from './plan-links';
 import { formatRoomCode } from './ids';
 import { documentAccess, familyCircle, listParticipants, memberCan, type Member } from './members';
 import { latestPlanVersion, parseFrozen } from './plan-versions';
@@ -73,6 +76,12 @@ export async function loadBoard(member: Member, pageUrl: URL) {
 				}
 			: null,
 		accepted: version ? { ...parseFrozen(version.content), sha256: version.sha256 } : null,
+		// The follow-up of the accepted plan (ticks, the evaluation date), for whoever reads the plan.
+		followUp: await followUpOf(member),
+		planLink: await planLinkOf(member),
+		// An evaluation conference: which accepted plan it started from, and who took part then.
+		earlier: await earlierPlanOf(conference),
+		demo: conference.demo === 1,
 		audit: memberCan(member, 'see_log')
 			? (await listAudit(conference.id, 50)).map((a) => ({ ...a, at: a.at.toISOString() }))
 			: []

@@ -1,4 +1,4 @@
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import { recordAudit } from './audit';
 import { getDb, schema } from './db';
 import { KringError } from './errors';
@@ -72,6 +72,9 @@ export async function listConferencesForUser(userId: string) {
 			title: schema.conferences.title,
 			phase: schema.conferences.phase,
 			role: schema.participants.role,
+			// An evaluation conference, and the demo, are told apart on the staff page.
+			evaluation: sql<boolean>`${schema.conferences.followsConferenceId} is not null`,
+			demo: schema.conferences.demo,
 			createdAt: schema.conferences.createdAt
 		})
 		.from(schema.participants)

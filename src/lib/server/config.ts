@@ -197,7 +197,7 @@ export const VARIABLES = [
 		name: 'KRING_EVENT_LOOP_PROBE',
 		fallback: '0',
 		meaning:
-			'1: measure how long the event loop is blocked while serving, and print the longest block when stopping; SIGUSR2 starts counting afresh (for tests).'
+			'1: measure how long the event loop is blocked while serving, and print the longest block when stopping; SIGUSR2 prints it and starts counting afresh (for tests).'
 	}
 ] as const;
 

@@ -5,7 +5,15 @@ import type { DocumentName, Phase, Role } from '$lib/conference/phases';
 import { config } from './config';
 import { getDb, schema, type Database } from './db';
 import { describeError } from './errors';
-import { buildStoredDoc, describePart, isUnreadableDocument, verifySnapshot } from './stored-doc';
+import {
+	buildStoredDoc,
+	describePart,
+	isUnreadableDocument,
+	UnreadableDocumentError,
+	type StoredSnapshot,
+	type StoredUpdate
+} from './stored-doc';
+import { workerPool } from './workers/pool';
 
 /** Stored, or fenced out: the stored phase (with its version) does not let the writer's role write. */
 export type AppendOutcome = { stored: true } | { stored: false; phase: Phase; version: number };
@@ -24,6 +32,13 @@ export type SavingListener = (conferenceId: string, documentName: DocumentName, 
 
 const RETRY_FIRST_MS = 250;
 const RETRY_MAX_MS = 5_000;
+/**
+ * A stored document this small is read on the event loop (a few milliseconds); a bigger one, or a
+ * long log, in a worker thread: 5,000 keystroke rows (97 KiB) take 70–80 ms to apply.
+ */
+const FOLD_IN_PROCESS = { bytes: 32 * 1024, rows: 100 };
+/** Folding a document in a worker thread: past this, the thread is stopped and the load or compaction fails. */
+const FOLD_TIMEOUT_MS = 60_000;
 
 /**
  * The durable home of every Yjs update. `appendUpdate` resolves only after the update is
@@ -207,11 +222,13 @@ export class DocStore {
 	async loadState(conferenceId: string, documentName: DocumentName): Promise<Uint8Array | null> {
 		const key = `${conferenceId}/${documentName}`;
 		const db = await getDb();
-		let read: Awaited<ReturnType<typeof readDoc>>;
+		const stored = await db.transaction((tx) => readStored(tx, conferenceId, documentName), {
+			isolationLevel: 'repeatable read'
+		});
+		if (!stored.snapshot && stored.rows.length === 0) return null;
+		let state: Uint8Array;
 		try {
-			read = await db.transaction((tx) => readDoc(tx, conferenceId, documentName), {
-				isolationLevel: 'repeatable read'
-			});
+			state = await foldStored(conferenceId, documentName, stored, false);
 		} catch (error) {
 			if (isUnreadableDocument(error)) {
 				this.unreadable.add(key);
@@ -223,10 +240,6 @@ export class DocStore {
 			throw error;
 		}
 		this.unreadable.delete(key);
-		const { doc, updateIds, hasSnapshot } = read;
-		if (!hasSnapshot && updateIds.length === 0) return null;
-		const state = Y.encodeStateAsUpdate(doc);
-		doc.destroy();
 		return state;
 	}
 
@@ -242,25 +255,18 @@ export class DocStore {
 		const db = await getDb();
 		await db.transaction(async (tx) => {
 			await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`kring/${conferenceId}/${documentName}`}))`);
-			let read: Awaited<ReturnType<typeof readDoc>>;
+			const stored = await readStored(tx, conferenceId, documentName);
+			if (stored.rows.length === 0) return;
+			let state: Uint8Array;
 			try {
-				read = await readDoc(tx, conferenceId, documentName);
+				// Built, encoded and read back in a worker thread, while this transaction holds the lock.
+				state = await foldStored(conferenceId, documentName, stored, true);
 			} catch (error) {
 				if (isUnreadableDocument(error)) this.unreadable.add(key);
 				throw error;
 			}
-			const { doc, updateIds } = read;
-			if (updateIds.length === 0) {
-				doc.destroy();
-				return;
-			}
-			const state = Y.encodeStateAsUpdate(doc);
-			try {
-				verifySnapshot(doc, state);
-			} finally {
-				doc.destroy();
-			}
-			const upToUpdateId = Math.max(...updateIds);
+			const updateIds = stored.rows.map((row) => row.id);
+			const upToUpdateId = updateIds[updateIds.length - 1]; // read in id order
 			await tx
 				.insert(schema.docSnapshots)
 				.values({ conferenceId, documentName, state, upToUpdateId })
@@ -268,7 +274,10 @@ export class DocStore {
 					target: [schema.docSnapshots.conferenceId, schema.docSnapshots.documentName],
 					set: { state, upToUpdateId, updatedAt: new Date() }
 				});
-			await tx.delete(schema.docUpdates).where(inArray(schema.docUpdates.id, updateIds));
+			// One array parameter: a list of thousands of ids, bound one by one, held the event loop for 100+ ms.
+			await tx
+				.delete(schema.docUpdates)
+				.where(sql`${schema.docUpdates.id} = any(${`{${updateIds.join(',')}}`}::bigint[])`);
 		});
 	}
 }
@@ -306,8 +315,10 @@ async function storeFenced(db: Database, batch: Pending[]): Promise<StoredPhases
 	});
 }
 
-/** Snapshot plus every logged update; throws UnreadableDocumentError rather than skip a part. */
-async function readDoc(tx: Tx, conferenceId: string, documentName: DocumentName) {
+type Stored = { snapshot: StoredSnapshot | undefined; rows: StoredUpdate[] };
+
+/** The stored snapshot and every logged update of a document, as they are. */
+async function readStored(tx: Tx, conferenceId: string, documentName: DocumentName): Promise<Stored> {
 	const [snapshot] = await tx
 		.select({ state: schema.docSnapshots.state, upToUpdateId: schema.docSnapshots.upToUpdateId })
 		.from(schema.docSnapshots)
@@ -317,8 +328,41 @@ async function readDoc(tx: Tx, conferenceId: string, documentName: DocumentName)
 		.from(schema.docUpdates)
 		.where(and(eq(schema.docUpdates.conferenceId, conferenceId), eq(schema.docUpdates.documentName, documentName)))
 		.orderBy(asc(schema.docUpdates.id));
-	const doc = buildStoredDoc(conferenceId, documentName, snapshot, rows);
-	return { doc, updateIds: rows.map((row) => row.id), hasSnapshot: !!snapshot };
+	return { snapshot, rows };
+}
+
+/**
+ * The stored document as one Yjs update; `verify`: read back into the same document first (a
+ * snapshot about to replace the old one). Throws UnreadableDocumentError rather than skip a part.
+ * A big document is folded in a worker thread, so the event loop keeps serving the live sockets.
+ */
+async function foldStored(
+	conferenceId: string,
+	documentName: DocumentName,
+	{ snapshot, rows }: Stored,
+	verify: boolean
+): Promise<Uint8Array> {
+	const bytes = rows.reduce((sum, row) => sum + row.update.byteLength, snapshot?.state.byteLength ?? 0);
+	if (!verify && bytes < FOLD_IN_PROCESS.bytes && rows.length <= FOLD_IN_PROCESS.rows) {
+		const doc = buildStoredDoc(conferenceId, documentName, snapshot, rows);
+		try {
+			return Y.encodeStateAsUpdate(doc);
+		} finally {
+			doc.destroy();
+		}
+	}
+	// Tight copies: a driver's buffer may be a view into a larger one, which would be copied whole.
+	const input = {
+		conferenceId,
+		documentName,
+		snapshot: snapshot && { state: new Uint8Array(snapshot.state), upToUpdateId: snapshot.upToUpdateId },
+		rows: rows.map((row) => ({ id: row.id, update: new Uint8Array(row.update) })),
+		verify
+	};
+	const folded = await workerPool().run('fold', input, FOLD_TIMEOUT_MS);
+	if ('unreadable' in folded)
+		throw new UnreadableDocumentError(conferenceId, documentName, folded.unreadable.part, folded.unreadable.why);
+	return folded.state;
 }
 
 class CommitTimeout extends Error {

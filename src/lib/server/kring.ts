@@ -78,6 +78,8 @@ export async function closeRuntime(): Promise<void> {
 	reportUnstored(current.docStore);
 	held.runtime = undefined;
 	await current.bus.close();
+	await held.workers?.close();
+	held.workers = undefined;
 }
 
 async function drainUntil(docStore: DocStore, deadline: number): Promise<void> {

@@ -26,7 +26,7 @@ export async function exportMyData(member: Member, locale: Locale) {
 	// Logged first, so that the download finds itself in the log it hands over.
 	await recordAudit(conference.id, actorOf(member), 'data.exported');
 	const db = await getDb();
-	const [participants, invites, versions, log] = await Promise.all([
+	const [participants, invites, versions, log, ticks, planLinks] = await Promise.all([
 		db
 			.select()
 			.from(schema.participants)
@@ -46,8 +46,11 @@ export async function exportMyData(member: Member, locale: Locale) {
 			.select()
 			.from(schema.auditLog)
 			.where(eq(schema.auditLog.conferenceId, conference.id))
-			.orderBy(asc(schema.auditLog.id))
+			.orderBy(asc(schema.auditLog.id)),
+		db.select().from(schema.agreementTicks).where(eq(schema.agreementTicks.conferenceId, conference.id)),
+		db.select().from(schema.planLinks).where(eq(schema.planLinks.conferenceId, conference.id))
 	]);
+	const names = new Map(participants.map((participant) => [participant.id, participant.displayName]));
 	const retention = retentionNotice(conference);
 	const brief = documentAccess(member, 'brief') !== 'none' ? readBrief(await liveDoc(member, 'brief')) : null;
 	const plan = documentAccess(member, 'plan') !== 'none' ? readPlan(await liveDoc(member, 'plan')) : null;
@@ -100,6 +103,25 @@ export async function exportMyData(member: Member, locale: Locale) {
 			conditions: version.conditions,
 			sha256: version.sha256,
 			frozen: parseFrozen(version.content)
+		})),
+		// The follow-up of the accepted plan (docs/design.md §7): which agreements are done, and the evaluation day.
+		followUp: {
+			evaluationOn: conference.evaluationOn,
+			ticks: ticks.map((tick) => ({
+				version: tick.version,
+				agreement: tick.agreementId,
+				state: t(tick.state === 'done' ? 'follow_up.done' : 'follow_up.not_yet'),
+				note: tick.note,
+				by: tick.byName,
+				at: tick.at.toISOString()
+			}))
+		},
+		// Who has a link of their own back to the plan; never the link itself (Kring keeps only its hash).
+		planLinks: planLinks.map((link) => ({
+			of: names.get(link.participantId) ?? null,
+			madeAt: link.createdAt.toISOString(),
+			lastUsedAt: link.lastUsedAt?.toISOString() ?? null,
+			revokedAt: link.revokedAt?.toISOString() ?? null
 		})),
 		participants: participants.map((participant) => ({
 			name: participant.displayName,

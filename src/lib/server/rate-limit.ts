@@ -15,6 +15,7 @@ export const LIMITS = {
 	roomCode: { name: 'room-code', failures: 20, windowMs: 10 * 60_000 },
 	familyLink: { name: 'family-link', failures: 20, windowMs: 10 * 60_000 },
 	professionalLink: { name: 'professional-link', failures: 20, windowMs: 10 * 60_000 },
+	planLink: { name: 'plan-link', failures: 20, windowMs: 10 * 60_000 },
 	loginAddress: { name: 'login-address', failures: 20, windowMs: 10 * 60_000 },
 	loginAccount: { name: 'login-account', failures: 5, windowMs: 15 * 60_000 }
 } as const satisfies Record<string, Limit>;

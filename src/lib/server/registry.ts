@@ -5,6 +5,7 @@ import type { CollabServer } from './collab/collab-server';
 import type { Connection } from './db';
 import type { DocStore } from './doc-store';
 import type { LiveStatus } from './live-status';
+import type { WorkerPool } from './workers/pool';
 
 /** The long-lived parts of one server process; `runtime()` hands them to the services. */
 export type Runtime = {
@@ -31,6 +32,10 @@ export type Registry = {
 	shutdown?: () => Promise<void>;
 	/** The data folders' lock files this process holds (db/data-lock.ts), each with how often it took it. */
 	dataLocks?: Map<string, number>;
+	/** The worker threads for CPU-heavy work (workers/pool.ts), started with the first task. */
+	workers?: WorkerPool;
+	/** The bundled worker module, named by the production entry; without it the sources are bundled. */
+	workerFile?: string;
 };
 
 const KEY = Symbol.for('kring.registry');

@@ -98,6 +98,8 @@ export async function eraseConference(
 		await tx.delete(schema.docSnapshots).where(eq(schema.docSnapshots.conferenceId, conferenceId));
 		await tx.delete(schema.docQuarantine).where(eq(schema.docQuarantine.conferenceId, conferenceId));
 		await tx.delete(schema.planVersions).where(eq(schema.planVersions.conferenceId, conferenceId));
+		await tx.delete(schema.agreementTicks).where(eq(schema.agreementTicks.conferenceId, conferenceId));
+		await tx.delete(schema.planLinks).where(eq(schema.planLinks.conferenceId, conferenceId));
 		await tx.delete(schema.invites).where(eq(schema.invites.conferenceId, conferenceId));
 		await tx.delete(schema.auditLog).where(eq(schema.auditLog.conferenceId, conferenceId));
 		await tx.delete(schema.participants).where(eq(schema.participants.conferenceId, conferenceId));

@@ -56,7 +56,8 @@ async function start(): Promise<void> {
 	if (setupPath) {
 		const base = settings.origin ?? `http://localhost:${settings.port}`;
 		console.log(
-			`[kring] no account exists yet. Create the first coordinator account here (one time, 24 hours):\n\n    ${base}${setupPath}\n`
+			`[kring] no account exists yet. Create the first coordinator account here (one time, 24 hours);\n` +
+				`        the page also offers a demo (Johan's conference, with example people, erasable):\n\n    ${base}${setupPath}\n`
 		);
 	}
 }

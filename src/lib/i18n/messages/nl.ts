@@ -314,5 +314,57 @@ export const nl = {
 		'Geen verbinding met Kring. Wat je verandert blijft op dit apparaat bewaard en wordt verstuurd zodra de verbinding terug is.',
 	'connection.lost_shared':
 		'Geen verbinding met Kring. Wat je nu verandert staat alleen op dit scherm en wordt verstuurd zodra de verbinding terug is. Sluit of ververs deze pagina niet.',
-	'alert.door': '{name} wil meedoen'
+	'alert.door': '{name} wil meedoen',
+	'follow_up.done': 'Gedaan',
+	'follow_up.not_yet': 'Nog niet',
+	'follow_up.by': '{name}, {date}',
+	'follow_up.open': 'Nog niet nagekeken.',
+	'follow_up.note': 'Toelichting (mag leeg)',
+	'follow_up.mark_done': 'Gedaan',
+	'follow_up.mark_not_yet': 'Nog niet',
+	'follow_up.evaluation_title': 'Evaluatie',
+	'follow_up.days_until': { one: 'nog {count} dag', other: 'nog {count} dagen' },
+	'follow_up.today': 'vandaag',
+	'follow_up.days_ago': { one: '{count} dag geleden', other: '{count} dagen geleden' },
+	'follow_up.set_date': 'Datum van de evaluatie',
+	'follow_up.save_date': 'Opslaan',
+	'plan_link.title': 'Jouw eigen link naar het plan',
+	'plan_link.explain':
+		'Met deze link kom je later terug bij het geaccepteerde plan, ook als deze telefoon is uitgelogd of de conferentie is gesloten. Bewaar hem voor jezelf: wie hem heeft, kan het plan lezen.',
+	'plan_link.shown_once':
+		'Bewaar deze link nu (bijvoorbeeld als bladwijzer of in een bericht aan jezelf): Kring laat hem maar één keer zien.',
+	'plan_link.exists': 'Je hebt een link sinds {date}.',
+	'plan_link.last_used': 'Laatst gebruikt: {date}.',
+	'plan_link.make': 'Maak mijn link',
+	'plan_link.make_new': 'Maak een nieuwe link (de oude werkt dan niet meer)',
+	'plan_link.revoke': 'Link intrekken',
+	'plan_link.welcome': 'Dit is de link van {name} naar het geaccepteerde plan.',
+	'plan_link.open': 'Open het plan',
+	'evaluation.explain':
+		'Tijd voor de evaluatie? Begin een nieuwe conferentie met dezelfde vraag, de zorgen en de afspraken van dit plan als startpunt. Dit plan blijft zoals het is.',
+	'evaluation.start': 'Begin een evaluatieconferentie',
+	'evaluation.follows':
+		'Evaluatie van het plan dat op {date} werd geaccepteerd (versie {version}). De afspraken van toen zijn het startpunt.',
+	'evaluation.circle': 'Toen waren erbij: {names}.',
+	'demo.banner': 'Dit is een demo met voorbeeldmensen. Wis hem als je klaar bent.',
+	'error.date_invalid': 'Kies een geldige datum.',
+	'error.plan_link_unknown':
+		'Deze link werkt niet (meer). Vraag iemand van de familie om het plan, of maak op je board een nieuwe link.',
+	'audit.agreement.ticked': 'heeft een afspraak nagekeken',
+	'audit.evaluation.dated': 'heeft de evaluatiedatum gezet',
+	'audit.evaluation.started': 'heeft een evaluatieconferentie begonnen',
+	'audit.plan_link.made': 'heeft een eigen planlink gemaakt',
+	'audit.plan_link.used': 'kwam terug via de eigen planlink',
+	'audit.plan_link.revoked': 'heeft de eigen planlink ingetrokken',
+	'follow_up.summary': 'Afspraken — gedaan: {done} · nog niet: {notYet} · nog niet nagekeken: {open}',
+	'setup.demo_text':
+		'Eerst rondkijken? Dan maakt Kring er een demo bij: de conferentie van Johan in elke fase, met voorbeeldmensen. Je wist hem later met één knop.',
+	'setup.demo_submit': 'Met een demo beginnen',
+	'demo.staff_text': 'De conferenties met ‘(demo)’ zijn een demo met voorbeeldmensen. Klaar met kijken?',
+	'demo.erase': 'Demo wissen',
+	'audit.demo.created': 'heeft de demo gemaakt',
+	'follow_up.from_words':
+		'Deze datum volgt uit jullie eigen woorden hierboven. Wordt het een andere dag? Zet hem hieronder.',
+	'follow_up.check': 'Afvinken',
+	'evaluation.badge': 'Evaluatie'
 } as const satisfies { readonly [key: string]: string | PluralForms<'nl'> };

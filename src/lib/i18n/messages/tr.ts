@@ -306,5 +306,56 @@ export const tr = {
 		'Kring ile bağlantı yok. Değiştirdiklerin bu cihazda saklanır ve bağlantı geri gelir gelmez gönderilir.',
 	'connection.lost_shared':
 		'Kring ile bağlantı yok. Şimdi değiştirdiklerin yalnızca bu ekranda ve bağlantı geri gelir gelmez gönderilir. Bu sayfayı kapatma veya yenileme.',
-	'alert.door': '{name} katılmak istiyor'
+	'alert.door': '{name} katılmak istiyor',
+	'follow_up.done': 'Yapıldı',
+	'follow_up.not_yet': 'Henüz değil',
+	'follow_up.by': '{name}, {date}',
+	'follow_up.open': 'Henüz kontrol edilmedi.',
+	'follow_up.note': 'Not (boş bırakılabilir)',
+	'follow_up.mark_done': 'Yapıldı',
+	'follow_up.mark_not_yet': 'Henüz değil',
+	'follow_up.evaluation_title': 'Değerlendirme',
+	'follow_up.days_until': { one: '{count} gün kaldı', other: '{count} gün kaldı' },
+	'follow_up.today': 'bugün',
+	'follow_up.days_ago': { one: '{count} gün önce', other: '{count} gün önce' },
+	'follow_up.set_date': 'Değerlendirme tarihi',
+	'follow_up.save_date': 'Kaydet',
+	'plan_link.title': 'Plana kendi bağlantın',
+	'plan_link.explain':
+		'Bu bağlantıyla kabul edilen plana daha sonra geri dönersin; bu telefonun oturumu kapansa ya da konferans kapansa bile. Kendine sakla: kimde olursa planı okuyabilir.',
+	'plan_link.shown_once':
+		'Bu bağlantıyı şimdi sakla (yer imi olarak ya da kendine bir mesajla): Kring onu yalnızca bir kez gösterir.',
+	'plan_link.exists': '{date} tarihinden beri bir bağlantın var.',
+	'plan_link.last_used': 'Son kullanım: {date}.',
+	'plan_link.make': 'Bağlantımı oluştur',
+	'plan_link.make_new': 'Yeni bağlantı oluştur (eskisi artık çalışmaz)',
+	'plan_link.revoke': 'Bağlantıyı iptal et',
+	'plan_link.welcome': 'Bu, {name} adlı kişinin kabul edilen plana bağlantısıdır.',
+	'plan_link.open': 'Planı aç',
+	'evaluation.explain':
+		'Değerlendirme zamanı mı? Aynı soru, bu planın endişeleri ve anlaşmalarıyla başlayan yeni bir konferans başlat. Bu plan olduğu gibi kalır.',
+	'evaluation.start': 'Değerlendirme konferansı başlat',
+	'evaluation.follows':
+		'{date} tarihinde kabul edilen planın değerlendirmesi (sürüm {version}). O zamanki anlaşmalar başlangıç noktasıdır.',
+	'evaluation.circle': 'O zaman katılanlar: {names}.',
+	'demo.banner': 'Bu, örnek kişilerle bir demodur. İşin bitince sil.',
+	'error.date_invalid': 'Geçerli bir tarih seç.',
+	'error.plan_link_unknown':
+		'Bu bağlantı (artık) çalışmıyor. Planı aileden birinden iste ya da panonda yeni bir bağlantı oluştur.',
+	'audit.agreement.ticked': 'bir anlaşmayı kontrol etti',
+	'audit.evaluation.dated': 'değerlendirme tarihini belirledi',
+	'audit.evaluation.started': 'bir değerlendirme konferansı başlattı',
+	'audit.plan_link.made': 'kendi plan bağlantısını oluşturdu',
+	'audit.plan_link.used': 'kendi plan bağlantısıyla geri geldi',
+	'audit.plan_link.revoked': 'plan bağlantısını iptal etti',
+	'follow_up.summary': 'Anlaşmalar — yapıldı: {done} · henüz değil: {notYet} · henüz kontrol edilmedi: {open}',
+	'setup.demo_text':
+		'Önce etrafa bakmak ister misin? O zaman Kring bir demo ekler: Johan’ın konferansı her aşamada, örnek kişilerle. Daha sonra tek düğmeyle silersin.',
+	'setup.demo_submit': 'Bir demoyla başla',
+	'demo.staff_text': '‘(demo)’ işaretli konferanslar örnek kişilerle bir demodur. Bakman bitti mi?',
+	'demo.erase': 'Demoyu sil',
+	'audit.demo.created': 'demoyu oluşturdu',
+	'follow_up.from_words': 'Bu tarih yukarıdaki kendi sözlerinizden çıkarıldı. Başka bir gün mü? Aşağıda belirleyin.',
+	'follow_up.check': 'İşaretle',
+	'evaluation.badge': 'Değerlendirme'
 } as const satisfies Translation<'tr'>;

@@ -27,6 +27,8 @@ export const users = pgTable('users', {
 	name: text('name').notNull(),
 	role: text('role', { enum: STAFF_ROLES }).notNull(),
 	passwordHash: text('password_hash'),
+	/** An example person of the demo (never signs in); erased with the demo. */
+	demo: integer('demo').notNull().default(0),
 	createdAt: createdAt()
 });
 
@@ -47,6 +49,12 @@ export const conferences = pgTable('conferences', {
 	coordinatorId: text('coordinator_id')
 		.notNull()
 		.references(() => users.id),
+	/** An evaluation conference names the accepted conference it started from (docs/design.md §7). */
+	followsConferenceId: text('follows_conference_id'),
+	/** The day the accepted plan is evaluated (YYYY-MM-DD), set after acceptance for the follow-up. */
+	evaluationOn: text('evaluation_on'),
+	/** Made by `npm start`'s demo: shown as a demo and erasable with it. */
+	demo: integer('demo').notNull().default(0),
 	createdAt: createdAt()
 });
 
@@ -175,6 +183,49 @@ export const planVersions = pgTable(
 		acceptedAt: timestamp('accepted_at', { withTimezone: true }).notNull().defaultNow()
 	},
 	(table) => [primaryKey({ columns: [table.conferenceId, table.version] })]
+);
+
+/**
+ * The follow-up of an accepted plan: per agreement of a frozen version, whether it is done or not
+ * yet (with a note), and who said so last. Kept beside the frozen version, which never changes.
+ */
+export const agreementTicks = pgTable(
+	'agreement_ticks',
+	{
+		conferenceId: text('conference_id')
+			.notNull()
+			.references(() => conferences.id, { onDelete: 'cascade' }),
+		version: integer('version').notNull(),
+		agreementId: text('agreement_id').notNull(),
+		state: text('state', { enum: ['done', 'not_yet'] }).notNull(),
+		note: text('note').notNull().default(''),
+		byName: text('by_name').notNull(),
+		byRole: text('by_role').notNull(),
+		at: timestamp('at', { withTimezone: true }).notNull().defaultNow()
+	},
+	(table) => [primaryKey({ columns: [table.conferenceId, table.version, table.agreementId] })]
+);
+
+/**
+ * A family member's own way back to the accepted plan (docs/design.md §6): a link shown once,
+ * stored as the SHA-256 of its token, revocable, each use logged.
+ */
+export const planLinks = pgTable(
+	'plan_links',
+	{
+		id: text('id').primaryKey(),
+		tokenHash: text('token_hash').notNull().unique(),
+		conferenceId: text('conference_id')
+			.notNull()
+			.references(() => conferences.id, { onDelete: 'cascade' }),
+		participantId: text('participant_id')
+			.notNull()
+			.references(() => participants.id, { onDelete: 'cascade' }),
+		revokedAt: timestamp('revoked_at', { withTimezone: true }),
+		lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+		createdAt: createdAt()
+	},
+	(table) => [index('plan_links_participant_idx').on(table.participantId)]
 );
 
 /** What happened, by whom, when; never the family's content. */

@@ -9,6 +9,9 @@ import { createFamilyInvite, createProfessionalInvite } from '$lib/server/invite
 import { memberCan, requireMember, type Member } from '$lib/server/members';
 import { answerKnock, changePhase, knock } from '$lib/server/phase-changes';
 import { eraseOnRequest, setRetention } from '$lib/server/retention';
+import { startEvaluation } from '$lib/server/evaluation';
+import { setEvaluationDate, tickAgreement } from '$lib/server/follow-up';
+import { makePlanLink, revokePlanLink } from '$lib/server/plan-links';
 import { deleteSessionCookie, invalidateSession } from '$lib/server/sessions';
 import { phoneOrigin } from '$lib/server/room-address';
 import { config } from '$lib/server/config';
@@ -122,6 +125,39 @@ export const actions: Actions = {
 			await setRetention(member, formText(form, 'days', 10));
 			return { done: 'retention' };
 		}),
+	tick: (event) =>
+		asMember(event, async (member, form) => {
+			await tickAgreement(member, {
+				agreementId: formText(form, 'agreementId', 64),
+				state: formText(form, 'state', 10),
+				note: formText(form, 'note', 1000)
+			});
+			return { done: 'tick' };
+		}),
+	evaluationDate: (event) =>
+		asMember(event, async (member, form) => {
+			await setEvaluationDate(member, formText(form, 'on', 20));
+			return { done: 'evaluationDate' };
+		}),
+	/** The link is shown once, in this answer; Kring keeps only its hash. */
+	planLink: (event) =>
+		asMember(event, async (member) => {
+			const token = await makePlanLink(member);
+			return { done: 'planLink', planLink: `${phoneOrigin(event.url, config()).origin}/p/${token}` };
+		}),
+	revokePlanLink: (event) =>
+		asMember(event, async (member) => {
+			await revokePlanLink(member);
+			return { done: 'revokePlanLink' };
+		}),
+	startEvaluation: async (event) => {
+		const identity = event.locals.identity;
+		const started = await asMember(event, async (member) =>
+			startEvaluation(member, identity?.kind === 'staff' ? identity.userId : '')
+		);
+		if (typeof started !== 'string') return started;
+		redirect(303, `/c/${started}`);
+	},
 	/** Everything about the conference is erased; the family's device session goes with it. */
 	erase: (event) =>
 		asMember(event, async (member, form) => {

@@ -2,6 +2,7 @@ import { error, redirect } from '@sveltejs/kit';
 import { recordAudit } from '$lib/server/audit';
 import { failWithCode, formText } from '$lib/server/forms';
 import { passwordProblem } from '$lib/server/passwords';
+import { createDemo } from '$lib/server/demo';
 import { createSession, setSessionCookie } from '$lib/server/sessions';
 import { consumeSetupToken, createUser, isEmail, isValidSetupToken } from '$lib/server/users';
 import type { Actions, PageServerLoad } from './$types';
@@ -25,6 +26,8 @@ export const actions: Actions = {
 		}
 		const user = await createUser({ ...values, role: 'coordinator', password });
 		await recordAudit(null, { name: user.name, role: 'coordinator' }, 'account.created', 'first coordinator');
+		// "Start with the demo": Johan's conference in every phase, marked as a demo, erasable from the staff page.
+		if (formText(data, 'demo', 5) === 'yes') await createDemo({ userId: user.id, name: user.name });
 		const session = await createSession({ userId: user.id });
 		setSessionCookie({ cookies, url }, session.token, session.expiresAt);
 		redirect(303, '/staff');

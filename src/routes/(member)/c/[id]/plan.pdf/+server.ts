@@ -1,7 +1,7 @@
 import { error } from '@sveltejs/kit';
 import { recordAudit } from '$lib/server/audit';
 import { actorOf, documentAccess, requireMember } from '$lib/server/members';
-import { planPdf } from '$lib/server/pdf/plan-pdf';
+import { makePlanPdf } from '$lib/server/pdf/make';
 import { latestPlanVersion, parseFrozen } from '$lib/server/plan-versions';
 import type { RequestHandler } from './$types';
 
@@ -14,9 +14,9 @@ export const GET: RequestHandler = async ({ locals, params }) => {
 	if (documentAccess(member, 'plan') === 'none') error(404, { message: 'not_found', code: 'not_found' });
 	const version = await latestPlanVersion(member.conference.id);
 	if (!version) error(404, { message: 'not_found', code: 'not_found' });
-	const pdf = await planPdf(parseFrozen(version.content), version.sha256, locals.locale);
+	const pdf = await makePlanPdf(parseFrozen(version.content), version.sha256, locals.locale);
 	await recordAudit(member.conference.id, actorOf(member), 'plan.exported', `pdf, version ${version.version}`);
-	return new Response(new Uint8Array(pdf), {
+	return new Response(pdf, {
 		headers: {
 			'Content-Type': 'application/pdf',
 			'Content-Disposition': `inline; filename="kring-plan-v${version.version}.pdf"`,

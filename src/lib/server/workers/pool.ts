@@ -1,0 +1,151 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Piscina from 'piscina';
+import { describeError } from '../errors';
+import { registry } from '../registry';
+import type { TaskMessage, TaskName, Tasks } from './tasks';
+
+/**
+ * Worker threads for the CPU-heavy work (docs/design.md §5.1): folding a document's log into a
+ * snapshot, loading a big document, making a PDF. Piscina keeps the threads, queues the tasks,
+ * replaces a thread that died and stops one whose task is aborted; Kring adds a deadline to every
+ * task, so a crashed or stuck thread ends as an error naming the task, never as a wait.
+ */
+export class WorkerTaskError extends Error {
+	constructor(message: string, options?: { cause?: unknown }) {
+		super(message, options);
+		this.name = 'WorkerTaskError';
+	}
+}
+
+export type WorkerPoolOptions = {
+	/** The worker's module file; asked for once, when the first task comes. */
+	locate: () => Promise<string>;
+	maxThreads?: number;
+};
+
+export class WorkerPool {
+	private piscina: Promise<Piscina> | null = null;
+	private closed = false;
+	/** The tasks under way: an error of the pool's own (a thread that cannot load its module) ends them. */
+	private running = new Set<AbortController>();
+
+	constructor(private readonly options: WorkerPoolOptions) {}
+
+	/** Runs `name` in a worker thread; rejects with WorkerTaskError when it fails, crashes or outlasts `timeoutMs`. */
+	async run<K extends TaskName>(
+		name: K,
+		input: Parameters<Tasks[K]>[0],
+		timeoutMs: number
+	): Promise<Awaited<ReturnType<Tasks[K]>>> {
+		if (this.closed) throw new WorkerTaskError(`${name}: the worker threads are closed`);
+		let pool: Piscina;
+		try {
+			pool = await (this.piscina ??= this.start());
+		} catch (error) {
+			this.piscina = null;
+			throw new WorkerTaskError(`${name}: the worker threads could not start: ${describeError(error)}`, {
+				cause: error
+			});
+		}
+		const deadline = AbortSignal.timeout(timeoutMs);
+		const failed = new AbortController();
+		this.running.add(failed);
+		try {
+			return await pool.run({ name, input } as TaskMessage, { signal: AbortSignal.any([deadline, failed.signal]) });
+		} catch (error) {
+			if (!failed.signal.aborted && deadline.aborted)
+				throw new WorkerTaskError(`${name} took longer than ${timeoutMs} ms in its worker thread, which was stopped`, {
+					cause: error
+				});
+			const cause: unknown = failed.signal.aborted ? failed.signal.reason : error;
+			throw new WorkerTaskError(`${name} failed in its worker thread: ${describeError(cause)}`, { cause });
+		} finally {
+			this.running.delete(failed);
+		}
+	}
+
+	async close(): Promise<void> {
+		this.closed = true;
+		const pool = await this.piscina?.catch(() => null);
+		await pool?.destroy();
+	}
+
+	private async start(): Promise<Piscina> {
+		const filename = await this.options.locate();
+		if (!existsSync(filename)) throw new Error(`the worker file ${filename} does not exist`);
+		const pool = new Piscina({
+			filename,
+			minThreads: 0,
+			maxThreads: this.options.maxThreads ?? 2,
+			// A thread that has made a PDF keeps its fonts; one left idle for long gives its memory back.
+			idleTimeout: 5 * 60_000
+		});
+		// Not a task's error (a thread that could not load its module): it would never settle the tasks
+		// it holds, so they end now; unheard, it would end the process.
+		pool.on('error', (error: unknown) => {
+			console.error('[workers] a worker thread failed:', describeError(error));
+			for (const task of this.running) task.abort(error);
+		});
+		return pool;
+	}
+}
+
+/** Kring's worker threads, one pool per process (the registry holds it; kring.ts closes it). */
+export function workerPool(): WorkerPool {
+	const held = registry();
+	return (held.workers ??= new WorkerPool({
+		locate: locateWorkerFile,
+		// The live sockets keep a core: the heavy work gets all cores but one, and at least one thread.
+		maxThreads: Math.max(1, Math.min(2, availableParallelism() - 1))
+	}));
+}
+
+/**
+ * The bundled worker: the production entry names the one `scripts/build-server.js` wrote beside
+ * it (build/worker.js). `vite dev` and the tests run the sources, which a worker thread cannot
+ * import (TypeScript, `$lib`), so there tasks.ts is bundled on first use, with the same esbuild,
+ * into node_modules/.cache (where its packages resolve).
+ */
+async function locateWorkerFile(): Promise<string> {
+	const built = registry().workerFile;
+	if (built) return built;
+	const source = join(dirname(fileURLToPath(import.meta.url)), 'tasks.ts');
+	if (!existsSync(source))
+		throw new Error(
+			`no worker file: this bundled Kring was not started through build/start.js, which names it (looked for ${source})`
+		);
+	return bundleFromSource(source);
+}
+
+// A name in a variable: the production build must neither bundle esbuild nor ask for it.
+const ESBUILD = 'esbuild';
+
+async function bundleFromSource(source: string): Promise<string> {
+	const esbuild = (await import(/* @vite-ignore */ ESBUILD)) as typeof import('esbuild');
+	const result = await esbuild.build({
+		entryPoints: [source],
+		bundle: true,
+		platform: 'node',
+		format: 'esm',
+		target: 'node20',
+		packages: 'external',
+		write: false,
+		logLevel: 'warning'
+	});
+	const code = result.outputFiles[0].contents;
+	// Named by content: processes that bundle at once write the same file, and a changed source a new one.
+	const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
+	const dir = join(process.cwd(), 'node_modules', '.cache', 'kring-worker');
+	const file = join(dir, `worker-${hash}.mjs`);
+	if (!existsSync(file)) {
+		mkdirSync(dir, { recursive: true });
+		const partial = `${file}.${process.pid}.partial`;
+		writeFileSync(partial, code);
+		renameSync(partial, file);
+	}
+	return file;
+}
