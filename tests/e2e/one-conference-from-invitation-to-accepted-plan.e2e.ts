@@ -1,5 +1,6 @@
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { createConference, joinWithRoomCode, signInCoordinator } from './support/coordinator';
+import { addCard, completePlan, confirmStep, weAreReady } from './support/plan';
 
 /**
  * The whole path of one conference, as its people live it: a coordinator on a laptop, a
@@ -81,6 +82,7 @@ test('a conference goes from invitation to an accepted plan, and the coordinator
 
 	// Hand-over: private time starts; the staff screens show the phase, a clock and a count only.
 	await c.getByTestId('to-private').click();
+	await confirmStep(c, 'Vanaf nu zie jij niets meer van het plan');
 	await expect(c.getByTestId('status-only')).toBeVisible();
 	await expect(p.getByTestId('status-only')).toBeVisible();
 
@@ -102,10 +104,12 @@ test('a conference goes from invitation to an accepted plan, and the coordinator
 	const w = wim.page;
 	await e.getByRole('tab', { name: 'Ons plan' }).click();
 	await w.getByRole('tab', { name: 'Ons plan' }).click();
-	await e.getByTestId('add-agreement').click();
+	await addCard(e, 'Wonen');
 	await e.getByRole('textbox', { name: 'Wat spreken we af?' }).first().click();
 	await e.keyboard.type(PLAN_TEXT);
 	await expect(w.getByTestId('agreement').first()).toContainText(PLAN_TEXT);
+	// On Wim's phone the card is a summary until he taps it.
+	await w.getByTestId('open-agreement').first().click();
 	await w.getByLabel('Wanneer').first().fill(WHEN_TEXT);
 	await expect(e.getByLabel('Wanneer').first()).toHaveValue(WHEN_TEXT);
 	await e.getByTestId('agreement').first().getByRole('button', { name: 'Wim' }).click();
@@ -131,8 +135,10 @@ test('a conference goes from invitation to an accepted plan, and the coordinator
 			expect(html).not.toContain(secret);
 	}
 
-	// The family says "we are ready": presentation. The coordinator sees the plan, read-only.
-	await w.getByTestId('to-presentation').click();
+	// The family says "we are ready" once the plan has a date to evaluate and a "what if":
+	// presentation. The coordinator sees the plan, read-only.
+	await completePlan(w);
+	await weAreReady(w);
 	await expect(c.getByTestId('phase')).toContainText('Presentatie');
 	await expect(c.getByTestId('agreement').first()).toContainText(PLAN_TEXT);
 	await expect(c.getByTestId('read-only')).toBeVisible();
@@ -150,6 +156,7 @@ test('a conference goes from invitation to an accepted plan, and the coordinator
 	await p.reload();
 	await p.getByLabel('Eventuele voorwaarden bij het aanvaarden').fill('Evaluatie na zes weken.');
 	await p.getByTestId('accept').click();
+	await confirmStep(p, 'Daarna kan niemand het meer veranderen');
 	for (const page of [p, c, e, w]) {
 		await expect(page.getByTestId('accepted-plan')).toContainText('versie 1', { timeout: 15_000 });
 		await expect(page.getByTestId('accepted-plan')).toContainText(PLAN_TEXT);

@@ -3,6 +3,7 @@ import * as Y from 'yjs';
 import { databaseOf, holdTables, startKring, type KringServer } from '../support/server';
 import { conferenceWithFamily, createCoordinator } from '../support/steps';
 import { liveDocs, waitUntil } from '../support/yjs-client';
+import { addCard } from './support/plan';
 import { agreementsOf, metaText } from '../../src/lib/plan/shape';
 
 /**
@@ -49,7 +50,7 @@ test('the board says in plain words when a part cannot be opened, and when savin
 
 	const stuck = await holdTables(server, ['doc_updates']);
 	try {
-		await page.getByTestId('add-agreement').click();
+		await addCard(page);
 		await expect(page.getByTestId('saving-paused')).toHaveText(
 			'Opslaan lukt even niet. Je wijzigingen blijven op dit apparaat en worden opgeslagen zodra het weer kan. Je kunt gewoon doorgaan.'
 		);

@@ -1,5 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { createConference, joinWithRoomCode, signInCoordinator } from './support/coordinator';
+import { addCard, completePlan, confirmStep } from './support/plan';
 
 /**
  * During private time the family holds the door: a relative joining by prison video visit waits
@@ -22,14 +23,10 @@ const phone = {
 test('the family lets a relative in, turns a stranger away, and decides when to come back', async ({ browser }) => {
 	test.setTimeout(120_000);
 	const pageErrors: string[] = [];
-	const dialogs: string[] = [];
 	const open = async (options: object) => {
 		const context = await browser.newContext(options);
 		const page = await context.newPage();
-		page.on('dialog', (dialog) => {
-			dialogs.push(dialog.message());
-			void dialog.accept();
-		});
+		page.on('dialog', (dialog) => void dialog.accept());
 		page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
 		return page;
 	};
@@ -47,11 +44,11 @@ test('the family lets a relative in, turns a stranger away, and decides when to 
 	await joinWithRoomCode(samira, roomCode, 'Samira');
 	await expect(samira.getByTestId('phase')).toContainText('Voorbereiding');
 	await coordinator.getByTestId('to-information').click();
-	await coordinator.getByTestId('to-private').click();
-	await expect(coordinator.getByTestId('status-only')).toBeVisible();
-	// Samira's phone is the family's only device: the coordinator was warned, and Samira confirms
+	// Samira's phone is the family's only device: the coordinator is warned, and Samira confirms
 	// her own phone with an explicit statement.
-	expect(dialogs).toContainEqual(expect.stringContaining('maar één apparaat van de familie'));
+	await coordinator.getByTestId('to-private').click();
+	await confirmStep(coordinator, 'maar één apparaat van de familie');
+	await expect(coordinator.getByTestId('status-only')).toBeVisible();
 	const alone = samira.getByTestId('confirm-alone');
 	await alone.getByLabel('Ik hoor bij de familie', { exact: false }).check();
 	await alone.getByRole('button', { name: 'Bevestig mijn apparaat' }).click();
@@ -96,6 +93,13 @@ test('the family lets a relative in, turns a stranger away, and decides when to 
 	await ask.getByRole('button', { name: 'Eens', exact: true }).click();
 	await expect(another).toHaveURL(/\?removed=1$/);
 
+	// The family writes a plan that is ready to be shown.
+	await addCard(samira, 'Werk');
+	await samira.getByRole('textbox', { name: 'Wat spreken we af?' }).click();
+	await samira.keyboard.type('Dennis zoekt werk met hulp van de reclassering.');
+	await completePlan(samira);
+	await expect(samira.getByTestId('checklist')).toContainText('Alles wat nodig is staat erin.');
+
 	// The coordinator can only knock; the family decides, and "we are coming" starts the presentation.
 	await coordinator.getByRole('button', { name: 'Aankloppen bij de familie' }).click();
 	await expect(coordinator.getByText('Je hebt aangeklopt')).toBeVisible();
@@ -103,6 +107,7 @@ test('the family lets a relative in, turns a stranger away, and decides when to 
 	const knock = samira.getByTestId('knock');
 	await expect(knock).toBeVisible();
 	await knock.getByRole('button', { name: 'We komen' }).click();
+	await confirmStep(samira, 'Dan stopt het besloten gedeelte');
 	await expect(coordinator.getByTestId('phase')).toContainText('Presentatie');
 	await expect(samira.getByTestId('phase')).toContainText('Presentatie');
 
@@ -120,6 +125,7 @@ test('the family lets a relative in, turns a stranger away, and decides when to 
 	// Samira's own phone kept the plan for offline use; when she leaves, it is deleted.
 	expect((await kringDatabases(samira)).length).toBeGreaterThan(0);
 	await samira.getByTestId('leave').click();
+	await confirmStep(samira, 'Dit apparaat verlaat de conferentie');
 	await expect(samira).toHaveURL(/\?left=1$/);
 	expect(await kringDatabases(samira)).toEqual([]);
 

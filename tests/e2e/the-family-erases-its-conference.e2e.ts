@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { createConference, joinWithRoomCode, signInCoordinator } from './support/coordinator';
+import { addCard, completePlan, confirmStep, weAreReady } from './support/plan';
 
 /**
  * Once its plan is accepted the family sees when Kring erases everything, takes its data along,
@@ -35,18 +36,21 @@ test('the family downloads its data, then erases the whole conference from every
 	await joinWithRoomCode(dennis, roomCode, 'Dennis');
 	await coordinator.getByTestId('to-information').click();
 	await coordinator.getByTestId('to-private').click();
+	await confirmStep(coordinator);
 	// The family confirms its circle: each phone says the other is theirs.
 	const ours = (page: Page, name: string) =>
 		page.getByTestId('circle-device').filter({ hasText: name }).getByRole('button', { name: 'Van ons', exact: true });
 	await ours(samira, 'Dennis').click();
 	await ours(dennis, 'Samira').click();
 	await expect(samira.getByTestId('private-banner')).toBeVisible();
-	await samira.getByTestId('add-agreement').click();
+	await addCard(samira, 'Contact');
 	await samira.getByRole('textbox', { name: 'Wat spreken we af?' }).first().click();
 	await samira.keyboard.type('Samira belt elke zondag met Dennis');
 	await expect(dennis.getByTestId('agreement').first()).toContainText('Samira belt elke zondag');
-	await samira.getByTestId('to-presentation').click();
+	await completePlan(samira);
+	await weAreReady(samira);
 	await coordinator.getByTestId('accept').click();
+	await confirmStep(coordinator);
 	await expect(samira.getByTestId('accepted-plan')).toContainText('versie 1', { timeout: 15_000 });
 
 	// The date on which everything goes is on the family's board; nothing can be erased by accident.

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { dumpDatabase } from '../support/database-dump';
 import { addConcern } from '../support/edits';
 import { kringForThisFile } from '../support/server';
-import { boardData, changePhase, createConference, unique } from '../support/steps';
+import { authorIn, boardData, changePhase, createConference, unique } from '../support/steps';
 import { waitUntil } from '../support/yjs-client';
 
 /**
@@ -39,8 +39,9 @@ describe.each(['pglite', 'postgres'] as const)('on %s', (database) => {
 		const abandonedBrief = docs.open(carla, abandoned, 'brief');
 		const usedBrief = docs.open(carla, used, 'brief');
 		await Promise.all([abandonedBrief.synced, usedBrief.synced]);
-		addConcern(abandonedBrief.doc, abandonedMarker);
-		addConcern(usedBrief.doc, `${usedMarker}-0`);
+		addConcern(abandonedBrief.doc, abandonedMarker, await authorIn(carla, abandoned));
+		const usedAuthor = await authorIn(carla, used);
+		addConcern(usedBrief.doc, `${usedMarker}-0`, usedAuthor);
 		// Kring stores an edit before anyone else sees it: once another reader has it, it is stored.
 		const reader = docs.open(carla, abandoned, 'brief');
 		await waitUntil(
@@ -57,7 +58,7 @@ describe.each(['pglite', 'postgres'] as const)('on %s', (database) => {
 
 		// The used conference gets an edit every half second: far more often than it would be erased.
 		let edits = 0;
-		const typing = setInterval(() => addConcern(usedBrief.doc, `${usedMarker}-${++edits}`), 500);
+		const typing = setInterval(() => addConcern(usedBrief.doc, `${usedMarker}-${++edits}`, usedAuthor), 500);
 		try {
 			await waitUntil(
 				async () => (await carla.pageData(`/c/${abandoned}`)).status === 404,

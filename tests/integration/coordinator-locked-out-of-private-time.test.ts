@@ -6,7 +6,8 @@ import {
 	confirmCircle,
 	inviteProfessional,
 	registerProfessional,
-	unique
+	unique,
+	authorIn
 } from '../support/steps';
 import { kringForThisFile } from '../support/server';
 import { addAgreement, addConcern, agreementTexts } from '../support/edits';
@@ -44,7 +45,11 @@ it('at hand-over the coordinator’s and the professional’s brief sockets clos
 	const familyPlan = docs.open(sanne.client, conferenceId, 'plan');
 	await Promise.all([coordinatorBrief.synced, professionalBrief.synced, familyBrief.synced, familyPlan.synced]);
 
-	addConcern(coordinatorBrief.doc, 'Zorg: de schuld bij de woningcorporatie', 'Carla');
+	addConcern(
+		coordinatorBrief.doc,
+		'Zorg: de schuld bij de woningcorporatie',
+		await authorIn(coordinator.client, conferenceId)
+	);
 	addAgreement(familyPlan.doc, 'PLAN-VOOR-DE-FAMILIE: tante Ria past op', { theme: 'upbringing' });
 	await waitUntil(() => concernsOf(familyBrief.doc).length === 1, 'the family sees the coordinator’s concern', {
 		docs: [familyBrief.doc]
@@ -90,7 +95,7 @@ it('at hand-over the coordinator’s and the professional’s brief sockets clos
 	);
 
 	// The family's brief is read-only now: its edits are not taken.
-	addConcern(familyBrief.doc, 'NA-OVERDRACHT: nog een zorg', 'Sanne');
+	addConcern(familyBrief.doc, 'NA-OVERDRACHT: nog een zorg', await authorIn(sanne.client, conferenceId));
 	await waitUntil(
 		() => familyBrief.received.some((message) => message[0] === 2),
 		'the server tells the family the brief is read-only now'

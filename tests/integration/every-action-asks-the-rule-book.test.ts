@@ -8,6 +8,7 @@ import {
 	handOver,
 	inviteProfessional,
 	joinByLink,
+	readyThePlan,
 	registerProfessional,
 	unique
 } from '../support/steps';
@@ -178,6 +179,7 @@ it('in private time only the coordinator knocks, and only the family confirms it
 	expectRefused(await act(carla, conferenceId, 'phase', { to: 'presentation' }), 'phase_change_not_allowed');
 	expectRefused(await act(pieter, conferenceId, 'phase', { to: 'presentation' }), 'phase_change_not_allowed');
 	expectAllowed(await act(carla, conferenceId, 'knock'));
+	await readyThePlan(bob, conferenceId);
 	expectAllowed(await act(bob, conferenceId, 'answerKnock', { answer: 'coming' }));
 	expect((await board(carla, conferenceId)).conference.phase).toBe('presentation');
 });

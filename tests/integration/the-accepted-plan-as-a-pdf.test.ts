@@ -24,6 +24,7 @@ import { Browser } from '../support/http-client';
 import { kringForThisFile } from '../support/server';
 import {
 	acceptPlan,
+	authorIn,
 	boardData,
 	changePhase,
 	createConference,
@@ -122,8 +123,11 @@ it('the family, the professional and (until closing) the coordinator get the acc
 	const brief = docs.open(guardian, conferenceId, 'brief');
 	await brief.synced;
 	const ids = new Map<string, string>();
-	for (const concern of johan.concerns) ids.set(concern.id, addBriefItem(brief.doc, 'concern', concern));
-	for (const condition of johan.conditions) ids.set(condition.id, addBriefItem(brief.doc, 'condition', condition));
+	// Every item of Johan's brief is the guardian's: it is stamped with who the server knows the guardian to be.
+	const author = await authorIn(guardian, conferenceId);
+	for (const concern of johan.concerns) ids.set(concern.id, addBriefItem(brief.doc, 'concern', { ...concern, author }));
+	for (const condition of johan.conditions)
+		ids.set(condition.id, addBriefItem(brief.doc, 'condition', { ...condition, author }));
 	const briefSeen = docs.open(carla, conferenceId, 'brief');
 	await waitUntil(() => includesState(briefSeen.doc, brief.doc), 'the brief is stored', { docs: [briefSeen.doc] });
 
@@ -193,7 +197,8 @@ it('the family, the professional and (until closing) the coordinator get the acc
 	});
 	expect(nl).toContain(johan.plan.groundRules[0]);
 	expect(nl).toContain(`Wie let erop dat de afspraken worden nagekomen? ${johan.plan.monitor}`);
-	expect(nl).toContain(`Wanneer kijken we samen hoe het gaat? ${johan.plan.evaluation}`);
+	// The evaluation date as the reader says it.
+	expect(nl).toContain('Wanneer kijken we samen hoe het gaat? 12 maart 2031');
 	expect(nl).toContain(CONTINGENCY);
 	expect(nl).toContain(`Voorwaarden bij het aanvaarden ${CONDITIONS}`);
 	expect(nl).toMatch(/Aanvaard door Gezinsvoogd \(Professional\) op \d/);

@@ -44,7 +44,9 @@ it('the family downloads everything about its own conference and nothing about a
 		phase: 'Plan aanvaard',
 		erasedOnIsTheLatestDate: true
 	});
-	expect(data.brief.items).toEqual([{ label: 'Z1', by: 'Jeugdzorg', theme: 'Anders', text: ours.markers.concern }]);
+	expect(data.brief.items).toEqual([
+		{ label: 'Z1', by: 'Jeugdzorg Pieter', theme: 'Anders', text: ours.markers.concern }
+	]);
 	expect(data.plan.agreements.map((agreement: { text: string }) => agreement.text)).toEqual([ours.markers.agreement]);
 	expect(data.plan.monitor).toBe(ours.markers.typed);
 	expect(data.acceptedVersions).toHaveLength(1);

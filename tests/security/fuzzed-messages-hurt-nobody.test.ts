@@ -85,7 +85,7 @@ const HOSTILE: Record<string, () => Uint8Array> = {
 /** Edits a phone could make with Yjs itself, on a document of its own (so the update stands alone). */
 const EDITS: ((doc: Y.Doc, text: string) => void)[] = [
 	(doc, text) => addAgreement(doc, text, { createdBy: 'Mallory' }),
-	(doc, text) => addConcern(doc, text, 'Mallory'),
+	(doc, text) => addConcern(doc, text, { participantId: 'mallory', role: 'family', name: 'Mallory' }),
 	(doc, text) => addGroundRule(doc, text),
 	(doc, text) => setField(doc, 'evaluation', text),
 	(doc, text) => appendToField(doc, 'monitor', text),

@@ -203,7 +203,7 @@ describe('a staff socket that closes while its edit is still being stored', () =
 			// A last edit (its storing now waits on the lock), and a cursor move queued behind it.
 			const before = Y.encodeStateVector(own);
 			// A condition as the board writes it: the update guard refuses an item without its fields.
-			conditionsOf(own).push([createBriefItem({ by: 'Jeugdzorg', text: lastWords })]);
+			conditionsOf(own).push([createBriefItem({ author: conference.authors.professional, text: lastWords })]);
 			socket.send(syncUpdate(Y.encodeStateAsUpdate(own, before)));
 			socket.send(awarenessMessage([{ clientId: PROFESSIONAL_CLIENT, clock: 2, state: { focus: 'still-here' } }]));
 			// A broken frame: the server closes the socket at once, so it has read all of the above.

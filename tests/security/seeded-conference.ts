@@ -17,7 +17,8 @@ import {
 	joinAsFamily,
 	joinByLink,
 	registerProfessional,
-	roomCodeOf
+	roomCodeOf,
+	authorIn
 } from '../support/steps';
 import { addAgreement, addCondition, addConcern, appendToField } from '../support/edits';
 import { docBytes, docFromMessages, syncStep1 } from '../support/y-messages';
@@ -153,10 +154,11 @@ export async function seedConference({ server, coordinator: account, docs }: Kri
 	const bramPlan = conference.open(bram, 'plan');
 	await Promise.all([coordinatorBrief, professionalBrief, annaPlan, annaBrief, bramPlan].map((live) => live.synced));
 	const briefTexts = [conference.newBrief('concern-by-coordinator'), conference.newBrief('condition-by-professional')];
-	addConcern(coordinatorBrief.doc, briefTexts[0], account.name, 'upbringing');
-	addCondition(professionalBrief.doc, briefTexts[1], 'Pia Professional', 'other');
+	const authors = { coordinator: await authorIn(coordinator, id), professional: await authorIn(professional, id) };
+	addConcern(coordinatorBrief.doc, briefTexts[0], authors.coordinator, 'upbringing');
+	addCondition(professionalBrief.doc, briefTexts[1], authors.professional, 'other');
 	const familyBrief = conference.newSecret('brief-by-family');
-	addConcern(annaBrief.doc, familyBrief, 'Anna', 'upbringing');
+	addConcern(annaBrief.doc, familyBrief, await authorIn(anna, id), 'upbringing');
 	const planTexts = [conference.newSecret('agreement'), conference.newSecret('contingency')];
 	addAgreement(annaPlan.doc, planTexts[0], { theme: 'housing' });
 	appendToField(bramPlan.doc, 'contingency', planTexts[1]);
@@ -168,7 +170,16 @@ export async function seedConference({ server, coordinator: account, docs }: Kri
 	// Staff close their board; the family keeps theirs open.
 	coordinatorBrief.destroy();
 	professionalBrief.destroy();
-	return { ...conference, annaPlan, annaBrief, bramPlan, briefTexts, planTexts: [...planTexts, familyBrief] };
+	return {
+		...conference,
+		annaPlan,
+		annaBrief,
+		bramPlan,
+		briefTexts,
+		planTexts: [...planTexts, familyBrief],
+		/** Who the server knows the staff to be, for brief items they write (docs/design.md §3, item 7). */
+		authors
+	};
 }
 
 /**

@@ -5,7 +5,14 @@ import { found } from '../support/found';
 import { Browser, expectAction, type Reply } from '../support/http-client';
 import { openRawSocket } from '../support/raw-socket';
 import { kringForThisFile } from '../support/server';
-import { createConference, inviteProfessional, joinAsFamily, joinByLink, registerProfessional } from '../support/steps';
+import {
+	createConference,
+	inviteProfessional,
+	joinAsFamily,
+	joinByLink,
+	readyThePlan,
+	registerProfessional
+} from '../support/steps';
 import { docBytes, docFromMessages, syncStep1 } from '../support/y-messages';
 import { waitUntil } from '../support/yjs-client';
 import { checkReply, concretePaths, routeTree, walkEveryRoute } from './every-route';
@@ -340,6 +347,7 @@ describe('staff get nothing in private time', () => {
 		// The coordinator knocks again and the family answers "we are coming": that is their own
 		// decision to present, and now the same sockets and the same byte checks do see the plan.
 		expectAction(await coordinator.action(`/c/${id}`, 'knock'), 'success');
+		await readyThePlan(anna, id);
 		expectAction(await anna.action(`/c/${id}`, 'answerKnock', { answer: 'coming' }), 'success');
 		expect(await conference.currentPhase()).toBe('presentation');
 		const watching = await openRawSocket(coordinator, id, 'plan');

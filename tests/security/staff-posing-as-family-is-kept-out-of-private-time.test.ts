@@ -5,7 +5,7 @@ import { found } from '../support/found';
 import { Browser, expectAction } from '../support/http-client';
 import { openRawSocket, type RawSocket } from '../support/raw-socket';
 import { kringForThisFile } from '../support/server';
-import { type BoardPage } from '../support/steps';
+import { readyThePlan, type BoardPage } from '../support/steps';
 import { docBytes, docFromMessages, syncStep1 } from '../support/y-messages';
 import { waitUntil } from '../support/yjs-client';
 import { trySockets, walkEveryRoute } from './every-route';
@@ -126,6 +126,7 @@ describe('a professional who joined as family before private time is seen and ke
 
 	it('a device nobody confirms goes to the door when private time ends, and is declined there', async () => {
 		const { anna, id } = conference;
+		await readyThePlan(anna, id);
 		expectAction(await anna.action(`/c/${id}`, 'phase', { to: 'presentation' }), 'success');
 		const me = await page(els);
 		expect(me.waiting).toBe(true);

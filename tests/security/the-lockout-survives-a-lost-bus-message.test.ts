@@ -113,7 +113,7 @@ describe('the lockout when a message between instances is lost', () => {
 		const late = conference.newBrief('written-on-b-after-the-hand-over');
 		const own = docFromMessages(pia.messages);
 		const before = Y.encodeStateVector(own);
-		addCondition(own, late, 'Pia Professional', 'other');
+		addCondition(own, late, conference.authors.professional, 'other');
 		pia.send(syncUpdate(Y.encodeStateAsUpdate(own, before)));
 
 		await waitUntil(async () => pia.closeFrame !== null || (await storedCount(late)) > 0, 'the edit to be decided');

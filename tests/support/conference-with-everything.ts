@@ -15,7 +15,8 @@ import {
 	inviteProfessional,
 	joinByLink,
 	registerProfessional,
-	unique
+	unique,
+	authorIn
 } from './steps';
 import { waitUntil } from './yjs-client';
 
@@ -71,7 +72,7 @@ export async function acceptedConference(kring: KringForThisFile, tag: string): 
 	await changePhase(carla, id, 'information');
 	const brief = docs.open(professional, id, 'brief');
 	await brief.synced;
-	addConcern(brief.doc, markers.concern);
+	addConcern(brief.doc, markers.concern, await authorIn(professional, id));
 	const briefOnPhone = docs.open(mother, id, 'brief');
 	await briefOnPhone.synced;
 	await waitUntil(

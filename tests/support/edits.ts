@@ -3,6 +3,7 @@
  * src/lib/plan/shape.ts, so tests write the same data a phone writes.
  */
 import * as Y from 'yjs';
+import { positionAtEnd } from '../../src/lib/plan/order';
 import {
 	agreementsOf,
 	conditionsOf,
@@ -12,7 +13,9 @@ import {
 	createGroundRule,
 	groundRulesOf,
 	metaText,
+	planAgreements,
 	readPlan,
+	type Author,
 	type MetaField
 } from '../../src/lib/plan/shape';
 
@@ -22,7 +25,12 @@ export function addAgreement(
 	text: string,
 	fields: { theme?: string; createdBy?: string; who?: string[]; when?: string; answers?: string[] } = {}
 ): string {
-	const agreement = createAgreement({ theme: fields.theme ?? 'other', createdBy: fields.createdBy ?? 'test' });
+	const agreement = createAgreement({
+		theme: fields.theme ?? 'other',
+		createdBy: fields.createdBy ?? 'test',
+		// Last in the family's order, as the board adds a card.
+		position: positionAtEnd(planAgreements(doc))
+	});
 	doc.transact(() => {
 		agreementsOf(doc).push([agreement]);
 		const paragraph = new Y.XmlElement('paragraph');
@@ -40,14 +48,14 @@ export function agreementTexts(doc: Y.Doc): string[] {
 	return readPlan(doc).agreements.map((agreement) => agreement.text);
 }
 
-/** Adds a concern to the brief (what, who raised it, and its theme). */
-export function addConcern(doc: Y.Doc, text: string, by = 'Jeugdzorg', theme?: string): void {
-	concernsOf(doc).push([createBriefItem({ by, text, theme })]);
+/** Adds a concern to the brief (what, who raised it — as the server knows them: `authorIn` — and its theme). */
+export function addConcern(doc: Y.Doc, text: string, author: Author, theme?: string): void {
+	concernsOf(doc).push([createBriefItem({ author, text, theme })]);
 }
 
 /** Adds a condition the plan must meet to the brief. */
-export function addCondition(doc: Y.Doc, text: string, by = 'Jeugdzorg', theme?: string): void {
-	conditionsOf(doc).push([createBriefItem({ by, text, theme })]);
+export function addCondition(doc: Y.Doc, text: string, author: Author, theme?: string): void {
+	conditionsOf(doc).push([createBriefItem({ author, text, theme })]);
 }
 
 /** Appends `text` to a plan-wide field in one change (a paste, not typing). */
@@ -60,7 +68,7 @@ export function appendToField(doc: Y.Doc, field: MetaField, text: string): void 
 export function addBriefItem(
 	doc: Y.Doc,
 	kind: 'concern' | 'condition',
-	fields: { by: string; text: string; theme?: string }
+	fields: { author: Author; text: string; theme?: string }
 ): string {
 	const item = createBriefItem(fields);
 	(kind === 'concern' ? concernsOf(doc) : conditionsOf(doc)).push([item]);

@@ -7,6 +7,7 @@ import johan from '../fixtures/johan.json' with { type: 'json' };
 import { addAgreement, addBriefItem, addGroundRule, setField } from './edits';
 import type { Browser, ServerAddress } from './http-client';
 import {
+	authorIn,
 	changePhase,
 	createConference,
 	handOver,
@@ -56,9 +57,11 @@ export async function johanInPresentation(
 	await changePhase(coordinator, conferenceId, 'information');
 	const brief = docs.open(guardian, conferenceId, 'brief');
 	await brief.synced;
+	const author = await authorIn(guardian, conferenceId);
 	const ids = new Map<string, string>();
-	for (const concern of johan.concerns) ids.set(concern.id, addBriefItem(brief.doc, 'concern', concern));
-	for (const condition of johan.conditions) ids.set(condition.id, addBriefItem(brief.doc, 'condition', condition));
+	for (const concern of johan.concerns) ids.set(concern.id, addBriefItem(brief.doc, 'concern', { ...concern, author }));
+	for (const condition of johan.conditions)
+		ids.set(condition.id, addBriefItem(brief.doc, 'condition', { ...condition, author }));
 	const briefSeen = docs.open(coordinator, conferenceId, 'brief');
 	await waitUntil(() => includesState(briefSeen.doc, brief.doc), 'the brief is stored', { docs: [briefSeen.doc] });
 	brief.destroy();

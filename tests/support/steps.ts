@@ -5,14 +5,27 @@
  * answer when it does not succeed, so a test's setup fails where it went wrong.
  */
 import { randomBytes } from 'node:crypto';
-import type { Phase } from '../../src/lib/conference/phases';
+import type * as Y from 'yjs';
+import type { Phase, Role } from '../../src/lib/conference/phases';
+import { isoDate, todayIn, CONFERENCE_TIME_ZONE } from '../../src/lib/plan/readiness';
+import { metaText, planAgreements, type Author } from '../../src/lib/plan/shape';
+import { addAgreement } from './edits';
 import { Browser, expectAction, type ServerAddress } from './http-client';
+import { includesState, openDoc, waitUntil } from './yjs-client';
 
 export const unique = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
 
 /** The board of a conference as one viewer sees it. */
 export type Board = {
-	conference: { id: string; title: string; phase: Phase; question: string | null; knocked: boolean };
+	conference: {
+		id: string;
+		title: string;
+		phase: Phase;
+		question: string | null;
+		knocked: boolean;
+		/** When the family answered a knock with "not yet" (for whoever may knock). */
+		notYetAt: string | null;
+	};
 	me: { participantId: string; name: string; role: string; status: string };
 	access: { brief: string; plan: string };
 	actions: string[];
@@ -27,6 +40,10 @@ export type Board = {
 	invite: { roomCode: string; joinUrl: string } | null;
 	accepted: ({ version: number; sha256: string } & Record<string, unknown>) | null;
 	audit: { at: string; actor: string; actorRole: string; action: string; detail: string }[];
+	/** Open questions professionals put on agreement cards (docs/design.md §7). */
+	questions: { id: string; agreementId: string; by: string; reason: string; mine: boolean }[];
+	/** Which professionals accepted the presented plan. */
+	acceptances: { name: string; accepted: boolean; me: boolean }[];
 };
 
 export type BoardPage = {
@@ -41,6 +58,12 @@ export async function boardData(client: Browser, conferenceId: string): Promise<
 	const page = await client.pageData<BoardPage>(`/c/${conferenceId}`);
 	if (page.status !== 200) throw new Error(`board of ${conferenceId}: HTTP ${page.status}`);
 	return page.data;
+}
+
+/** Who `client` is in the conference, as the server stamps a brief item it writes (docs/design.md §3, item 7). */
+export async function authorIn(client: Browser, conferenceId: string): Promise<Author> {
+	const { member } = await boardData(client, conferenceId);
+	return { participantId: member.participantId, role: member.role as Role, name: member.name };
 }
 
 export type Account = { name: string; email: string; password: string };
@@ -166,9 +189,67 @@ export async function registerProfessional(
 	return { client, conferenceId: conferenceIdIn(location, 'register professional') };
 }
 
-/** Asks for a phase change; throws when the server refuses it. */
+/**
+ * Asks for a phase change; throws when the server refuses it. Ending private time needs a plan
+ * that is ready (docs/design.md §1): when the server names what it lacks, the family fills that
+ * in first, as its checklist asks, and says "Wij zijn klaar" again.
+ */
 export async function changePhase(client: Browser, conferenceId: string, to: Phase): Promise<void> {
+	const reply = await client.action(`/c/${conferenceId}`, 'phase', { to });
+	if (to !== 'presentation' || reply.action?.data?.error !== 'plan_not_ready') {
+		expectAction(reply, 'success');
+		return;
+	}
+	await readyThePlan(client, conferenceId);
 	expectAction(await client.action(`/c/${conferenceId}`, 'phase', { to }), 'success');
+}
+
+/**
+ * A family member completes the plan over a live connection (`completeThePlan`) and waits until
+ * the server holds it: a fresh connection then receives all of it.
+ */
+export async function readyThePlan(family: Browser, conferenceId: string): Promise<void> {
+	const writer = openDoc(family, conferenceId, 'plan');
+	try {
+		await writer.synced;
+		completeThePlan(writer.doc);
+		await waitUntil(async () => {
+			const reader = openDoc(family, conferenceId, 'plan');
+			try {
+				await reader.synced;
+				return includesState(reader.doc, writer.doc);
+			} finally {
+				reader.destroy();
+			}
+		}, 'the server to hold the completed plan');
+	} finally {
+		writer.destroy();
+	}
+}
+
+/** A date `days` after today where the conference is, as the board's date field writes it. */
+export function daysFromToday(days: number): string {
+	const [y, m, d] = todayIn(CONFERENCE_TIME_ZONE).split('-').map(Number);
+	return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+
+/**
+ * A family member writes what the plan still needs to be ready, and only that: an agreement when
+ * there is none, an evaluation date after today, an answer to "what if it goes differently".
+ */
+export function completeThePlan(doc: Y.Doc): void {
+	doc.transact(() => {
+		if (planAgreements(doc).length === 0)
+			addAgreement(doc, 'Oma haalt Johan op woensdag op.', { who: ['Oma'], when: 'elke woensdag' });
+		const evaluation = metaText(doc, 'evaluation');
+		const date = isoDate(evaluation.toString());
+		if (date === null || date <= todayIn(CONFERENCE_TIME_ZONE)) {
+			evaluation.delete(0, evaluation.length);
+			evaluation.insert(0, daysFromToday(42));
+		}
+		const contingency = metaText(doc, 'contingency');
+		if (contingency.toString().trim() === '') contingency.insert(0, 'Dan bellen we de coördinator.');
+	});
 }
 
 /**

@@ -53,7 +53,7 @@ type FakeDoc = {
 	forgotten: boolean;
 	changeUndone: boolean;
 	/** What the live document calls once the server refused a change from it and its copy is gone. */
-	refused: () => void;
+	refused: (rule?: string | null) => void;
 };
 
 function setUp(first: BoardPageData) {
@@ -70,7 +70,14 @@ function setUp(first: BoardPageData) {
 			calls.push('wipe');
 		},
 		openDocument: (name, wish, refused) => {
-			const doc: FakeDoc = { name, wish, destroyed: false, forgotten: false, changeUndone: false, refused };
+			const doc: FakeDoc = {
+				name,
+				wish,
+				destroyed: false,
+				forgotten: false,
+				changeUndone: false,
+				refused: (rule) => refused(rule ?? null)
+			};
 			opened.push(doc);
 			return Object.assign(doc, {
 				destroy: () => void (doc.destroyed = true),

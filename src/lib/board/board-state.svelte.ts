@@ -21,8 +21,15 @@ export type DocumentWish = {
 	storageKey: string;
 };
 export type DocumentWishes = Record<DocumentName, DocumentWish | null>;
-/** `onRefused`: the server refused a change from this device and its copy is gone; open the document afresh. */
-export type OpenDocument = (name: DocumentName, wish: DocumentWish, onRefused: () => void) => LiveDoc;
+/**
+ * `onRefused`: the server refused a change from this device (for `rule`, when it said) and its
+ * copy is gone; open the document afresh.
+ */
+export type OpenDocument = (
+	name: DocumentName,
+	wish: DocumentWish,
+	onRefused: (rule: string | null) => void
+) => LiveDoc;
 
 const openLiveDoc: OpenDocument = (name, wish, onRefused) =>
 	new LiveDoc(wish.conferenceId, name, wish.access, {
@@ -48,7 +55,7 @@ export class LiveDocuments {
 	readonly #wishes: () => DocumentWishes;
 	readonly #open: OpenDocument;
 	/** Documents to be opened next after a refused change: the new copy says the change was undone. */
-	readonly #afterRefusal: Record<DocumentName, boolean> = { brief: false, plan: false };
+	readonly #afterRefusal: Record<DocumentName, { rule: string | null } | null> = { brief: null, plan: null };
 	/** How often each document was opened afresh after the server refused a change from this device. */
 	readonly #refusals = $state({ brief: 0, plan: 0 });
 	// Only these strings decide whether a document is open.
@@ -68,21 +75,24 @@ export class LiveDocuments {
 
 	#follow(name: DocumentName, key: string | null): (() => void) | undefined {
 		const afterRefusal = this.#afterRefusal[name];
-		this.#afterRefusal[name] = false;
+		this.#afterRefusal[name] = null;
 		if (key === null) return;
 		const wish = untrack(() => this.#wishes()[name]);
 		if (!wish) return;
 		// Only the copy that is open now may ask to be replaced, and only once.
 		let current = true;
 		const doc = untrack(() =>
-			this.#open(name, wish, () => {
+			this.#open(name, wish, (rule) => {
 				if (!current) return;
 				current = false;
-				this.#afterRefusal[name] = true;
+				this.#afterRefusal[name] = { rule };
 				this.#refusals[name]++;
 			})
 		);
-		if (afterRefusal) doc.changeUndone = true;
+		if (afterRefusal) {
+			doc.changeUndone = true;
+			doc.undoneBecause = afterRefusal.rule;
+		}
 		this[name] = doc;
 		return () => {
 			current = false;

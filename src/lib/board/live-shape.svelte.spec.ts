@@ -4,8 +4,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { readArray } from '$lib/collab/reactive-y';
 import { applyInputValue } from '$lib/editor/text-diff';
+import { moveCard } from '$lib/plan/order';
 import { agreementsOf, concernsOf, conditionsOf, createAgreement, createBriefItem } from '$lib/plan/shape';
-import { answerCounts, LiveAgreement, liveBriefItems } from './live-shape';
+import { answerCounts, LiveAgreement, liveBriefItems, liveCards } from './live-shape';
 
 /**
  * A phone with a plan of many agreements: each card reads its agreement through LiveAgreement,
@@ -113,8 +114,15 @@ describe('typing in one agreement', () => {
 
 	it('does not re-read the plan’s chips for a letter typed in the brief', async () => {
 		const brief = new Y.Doc();
-		concernsOf(brief).push([createBriefItem({ by: 'Anja', text: 'Vader blowt' })]);
-		conditionsOf(brief).push([createBriefItem({ by: 'Karim', text: 'Geen drugs in huis' })]);
+		concernsOf(brief).push([
+			createBriefItem({ author: { participantId: 'p-anja', role: 'professional', name: 'Anja' }, text: 'Vader blowt' })
+		]);
+		conditionsOf(brief).push([
+			createBriefItem({
+				author: { participantId: 'p-karim', role: 'professional', name: 'Karim' },
+				text: 'Geen drugs in huis'
+			})
+		]);
 		const label = (kind: 'concern' | 'condition', n: number) => `${kind === 'concern' ? 'Z' : 'V'}${n}`;
 		const items = view(() => liveBriefItems(brief, label));
 		const [concern, condition] = items.value;
@@ -143,5 +151,36 @@ describe('a card that leaves the screen', () => {
 		await settle();
 
 		expect(unobserve).toHaveBeenCalledTimes(1);
+	});
+});
+
+describe('the order of the cards and the bin', () => {
+	it('follow moves and the bin, not typing; a card in the bin answers nothing', async () => {
+		const { doc, cards } = planWith(3);
+		const [first, second] = cards;
+		first.toggle('answers', 'concern-1');
+		const list = view(() => liveCards(doc).plan.map((map) => String(map.get('id'))));
+		const bin = view(() => liveCards(doc).bin.length);
+		const coverage = view(() => answerCounts(doc).get('concern-1') ?? 0);
+		expect(coverage.value).toBe(1);
+
+		typeInText(second, 'Oma haalt Johan op');
+		await settle();
+		expect([list.runs, bin.runs, coverage.runs]).toEqual([1, 1, 1]);
+
+		doc.transact(() => moveCard(liveCards(doc).plan, 1, 0));
+		await settle();
+		expect(list.value[0]).toBe(second.id);
+
+		first.bin('Edith');
+		await settle();
+		expect(list.value).not.toContain(first.id);
+		expect(bin.value).toBe(1);
+		expect(coverage.value).toBe(0);
+
+		first.restore();
+		await settle();
+		expect(list.value).toContain(first.id);
+		expect(coverage.value).toBe(1);
 	});
 });

@@ -5,6 +5,8 @@ import {
 	concernsOf,
 	conditionsOf,
 	fragmentToHtml,
+	fragmentToText,
+	inPlanOrder,
 	themeOf,
 	type LabelledBriefItem,
 	type Theme
@@ -34,6 +36,32 @@ export class LiveAgreement {
 	get when(): string {
 		return readText(readKey(this.map, 'when'));
 	}
+	get checkedBy(): string {
+		return readText(readKey(this.map, 'checkedBy'));
+	}
+	/** The text behind "who checks this"; null on a card from before it existed. */
+	get checkedByText(): Y.Text | null {
+		const value = readKey(this.map, 'checkedBy');
+		return value instanceof Y.Text ? value : null;
+	}
+	get status(): string {
+		const value = readKey(this.map, 'status');
+		return typeof value === 'string' ? value : 'open';
+	}
+	/** Who put the card in the bin ('' when it is not there). */
+	get deletedBy(): string {
+		const value = readKey(this.map, 'deletedBy');
+		return typeof value === 'string' ? value : '';
+	}
+	get binned(): boolean {
+		const value = readKey(this.map, 'deletedAt');
+		return typeof value === 'string' && value !== '';
+	}
+	/** The plain text of what is agreed, for a summary. */
+	get summary(): string {
+		const fragment = this.fragment;
+		return fragment ? fragmentToText(watchDeep(fragment)) : '';
+	}
 	/** The text behind "when", for a field that follows it by itself. */
 	get whenText(): Y.Text | null {
 		const value = readKey(this.map, 'when');
@@ -54,6 +82,28 @@ export class LiveAgreement {
 		this.map.set('theme', theme);
 	}
 
+	setStatus(status: string): void {
+		this.map.set('status', status);
+	}
+
+	/** Into the bin, for everyone; the server logs who (never what). */
+	bin(by: string, at = new Date()): void {
+		this.setBoth(by, at.toISOString());
+	}
+
+	restore(): void {
+		this.setBoth('', '');
+	}
+
+	private setBoth(by: string, at: string): void {
+		const set = () => {
+			this.map.set('deletedBy', by);
+			this.map.set('deletedAt', at);
+		};
+		if (this.map.doc) this.map.doc.transact(set);
+		else set();
+	}
+
 	/** Adds the value to "who" or "answers", or takes it out when it is there. */
 	toggle(key: 'who' | 'answers', value: string): void {
 		const list = this.map.get(key);
@@ -64,10 +114,29 @@ export class LiveAgreement {
 	}
 }
 
+/**
+ * The plan's cards in their order and the cards in the bin. Depends on the list and on each
+ * card's position and bin keys, not on what the cards say.
+ */
+export function liveCards(doc: Y.Doc): { plan: Y.Map<unknown>[]; bin: Y.Map<unknown>[] } {
+	const all = readArray(agreementsOf(doc));
+	const binned = (card: Y.Map<unknown>) => {
+		readKey(card, 'position');
+		return Boolean(readKey(card, 'deletedAt'));
+	};
+	const marks = all.map(binned);
+	return {
+		plan: inPlanOrder(all.filter((_, i) => !marks[i])),
+		bin: all.filter((_, i) => marks[i])
+	};
+}
+
 /** How many agreements answer each concern or condition, by its id. */
 export function answerCounts(doc: Y.Doc): Map<string, number> {
 	const counts = new Map<string, number>();
 	for (const agreement of readArray(agreementsOf(doc))) {
+		// A card in the bin answers nothing.
+		if (readKey(agreement, 'deletedAt')) continue;
 		for (const id of new LiveAgreement(agreement).answers) counts.set(id, (counts.get(id) ?? 0) + 1);
 	}
 	return counts;

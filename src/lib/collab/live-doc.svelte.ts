@@ -1,6 +1,7 @@
 import * as decoding from 'lib0/decoding';
 import { IndexeddbPersistence } from 'y-indexeddb';
-import { WebsocketProvider } from 'y-websocket';
+import * as authProtocol from 'y-protocols/auth';
+import { messageAuth, WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import type { Access } from '$lib/conference/access';
 import type { DocumentName } from '$lib/conference/phases';
@@ -46,6 +47,10 @@ export class LiveDoc {
 	closedBy = $state<ClosedBy | null>(null);
 	/** Opened afresh because the server refused a change from this device: the board says it was undone. */
 	changeUndone = $state(false);
+	/** Why the refused change was refused (`not-yours`: it touched what someone else wrote), once known. */
+	undoneBecause = $state<string | null>(null);
+	/** The rule the server named in its last "refused: <rule>" message. */
+	private refusedRule: string | null = null;
 	presence = $state<PresenceEntry[]>([]);
 	/** The server cannot store edits right now (its database is stuck); they wait here and on the server. */
 	savingPaused = $state(false);
@@ -72,8 +77,11 @@ export class LiveDoc {
 		options: {
 			keepOnDevice: boolean;
 			storageKey: string;
-			/** Called once this device's copy is gone after a refused change: open the document afresh. */
-			onRefused?: () => void;
+			/**
+			 * Called once this device's copy is gone after a refused change: open the document afresh.
+			 * `rule` is what the server said was wrong with it, when it said so.
+			 */
+			onRefused?: (rule: string | null) => void;
 		}
 	) {
 		const protocol = location.protocol === 'https:' ? 'wss' : 'ws';
@@ -103,6 +111,12 @@ export class LiveDoc {
 			this.synced = isSynced;
 			if (isSynced) this.unreadable = false;
 		});
+		// The server says why it refuses a change ("refused: <rule>") just before it closes with 4422.
+		this.provider.messageHandlers[messageAuth] = (_encoder, decoder) => {
+			authProtocol.readAuthMessage(decoder, this.doc, (_doc, reason) => {
+				if (reason.startsWith('refused: ')) this.refusedRule = reason.slice('refused: '.length);
+			});
+		};
 		this.provider.messageHandlers[MESSAGE_SAVING] = (_encoder, decoder) => {
 			this.savingPaused = decoding.readVarUint(decoder) === SAVING_PAUSED;
 		};
@@ -145,13 +159,13 @@ export class LiveDoc {
 	 * the document afresh from the server's. Whatever else this device had not sent yet goes too:
 	 * it came in the same refused update.
 	 */
-	private dropRefusedChange(onRefused: (() => void) | undefined): void {
+	private dropRefusedChange(onRefused: ((rule: string | null) => void) | undefined): void {
 		this.closedBy = 'refused';
 		this.provider.shouldConnect = false;
 		this.link = 'closed';
 		// Should the copy stay on the device, opening it again would send the change again: then stay closed.
 		this.forget().then(
-			() => onRefused?.(),
+			() => onRefused?.(this.refusedRule),
 			() => {}
 		);
 	}

@@ -13,3 +13,22 @@ export type ParticipantStatus = (typeof PARTICIPANT_STATUSES)[number];
 export function isPresence(value: unknown): value is Presence {
 	return typeof value === 'string' && (PRESENCES as readonly string[]).includes(value);
 }
+
+/**
+ * The people in a list of devices: a phone that joined again (a lost cookie, a new browser) is a new
+ * device with the same name, and must not make its person appear twice. One entry per role and
+ * name, in the order they first joined, connected when any of its devices is.
+ */
+export function peopleOf<D extends { name: string; role: string; connected: boolean }>(
+	devices: readonly D[]
+): { name: string; role: string; connected: boolean; devices: D[] }[] {
+	const people = new Map<string, { name: string; role: string; connected: boolean; devices: D[] }>();
+	for (const device of devices) {
+		const key = `${device.role}\u0000${device.name.trim().toLocaleLowerCase()}`;
+		const person = people.get(key) ?? { name: device.name, role: device.role, connected: false, devices: [] };
+		person.connected ||= device.connected;
+		person.devices.push(device);
+		people.set(key, person);
+	}
+	return [...people.values()];
+}

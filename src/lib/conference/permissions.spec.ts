@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PARTICIPANT_STATUSES } from './participants';
 import {
+	acceptanceBy,
 	accountCan,
 	ACTIONS,
 	actionsFor,
@@ -33,6 +34,7 @@ const DESIGN_TABLE = `
 | end_private_time    | -                            | -                       | priv     |
 | resume_private_time | -                            | -                       | pres     |
 | accept              | pres                         | pres                    | -        |
+| question_card       | -                            | pres                    | -        |
 | close               | acc                          | -                       | -        |
 | knock               | priv                         | -                       | -        |
 | answer_knock        | -                            | -                       | priv     |
@@ -224,6 +226,19 @@ describe('sending devices away', () => {
 
 	it("the coordinator's removals before private time are not counted", () => {
 		for (const sent of [0, 1, 7]) expect(maySendAwayAlone('coordinator', sent)).toBe(true);
+	});
+});
+
+describe('who accepts the plan (docs/design.md §7)', () => {
+	it('with professionals in the conference each accepts for themselves, and the coordinator does not', () => {
+		expect(acceptanceBy('professional', 2)).toBe('own');
+		expect(acceptanceBy('coordinator', 1)).toBe(null);
+		expect(acceptanceBy('family', 1)).toBe(null);
+	});
+
+	it('with no professional, the coordinator records the family’s plan as accepted', () => {
+		expect(acceptanceBy('coordinator', 0)).toBe('whole');
+		expect(acceptanceBy('family', 0)).toBe(null);
 	});
 });
 

@@ -11,6 +11,7 @@ export const ACTIONS = [
 	'end_private_time',
 	'resume_private_time',
 	'accept',
+	'question_card',
 	'close',
 	'knock',
 	'answer_knock',
@@ -46,7 +47,10 @@ const TABLE: Record<Action, Partial<Record<Role, readonly Phase[]>>> = {
 	// Only the family ends its private time, and only the family goes back to it.
 	end_private_time: { family: ['private'] },
 	resume_private_time: { family: ['presentation'] },
+	// Who of them accepts, with or without professionals in the conference: acceptanceBy() below.
 	accept: { professional: ['presentation'], coordinator: ['presentation'] },
+	// A professional puts a question on an agreement card with a reason instead of accepting (§7).
+	question_card: { professional: ['presentation'] },
 	close: { coordinator: ['accepted'] },
 	knock: { coordinator: ['private'] },
 	answer_knock: { family: ['private'] },
@@ -150,6 +154,18 @@ export const SEND_AWAY_ALONE = 1;
 
 export function maySendAwayAlone(role: Role, sentAwayAlone: number): boolean {
 	return role !== 'family' || sentAwayAlone < SEND_AWAY_ALONE;
+}
+
+/**
+ * How an acceptance counts (docs/design.md §7). With professionals in the conference, each of them
+ * accepts for themselves (`own`), and the plan is accepted once every one of them has; the
+ * coordinator then does not accept. With no professional in the conference, the coordinator records
+ * the family's plan as accepted (`whole`). Null: this role does not accept here.
+ */
+export function acceptanceBy(role: Role, professionalsInConference: number): 'own' | 'whole' | null {
+	if (role === 'professional') return 'own';
+	if (role === 'coordinator' && professionalsInConference === 0) return 'whole';
+	return null;
 }
 
 /** The actions a role may take in a phase: what the server hands the board to draw its buttons. */

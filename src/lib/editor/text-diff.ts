@@ -1,6 +1,12 @@
 import type * as Y from 'yjs';
 
 /**
+ * The origin of what this phone typed into a plain field: the board's undo follows it (and
+ * plain structural changes, origin null), never what came from the server.
+ */
+export const LOCAL_EDIT = Symbol('kring-local-edit');
+
+/**
  * Turns an input's new value into the smallest Yjs edit: keep the common start and end, replace
  * the middle. Two people typing in different places of one field then both keep their letters.
  */

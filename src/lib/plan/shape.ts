@@ -6,9 +6,11 @@ import type { DocumentName, Role } from '$lib/conference/phases';
  * The shape of the two live documents. Both sides (browser and server) read and write them
  * only through these names, so a change here is a change of the data format.
  *
- * brief: concerns[] and conditions[] (Y.Map with id, by, theme, text: Y.Text), information (rich text)
+ * brief: concerns[] and conditions[] (Y.Map with id, by, authorId, authorRole, theme, text: Y.Text),
+ *        information (rich text)
  * plan:  agreements[] (Y.Map with id, theme, when: Y.Text, who: Y.Array<string>, answers: Y.Array<string>,
- *        text: Y.XmlFragment, status), groundRules[] (Y.Map with id, text: Y.Text),
+ *        text: Y.XmlFragment, status, checkedBy: Y.Text, position, deletedBy, deletedAt),
+ *        groundRules[] (Y.Map with id, text: Y.Text),
  *        monitor, evaluation, contingency (top-level Y.Text: two phones starting to type at once
  *        cannot each create their own text and lose one)
  */
@@ -26,6 +28,21 @@ export const THEMES = [
 ] as const;
 export type Theme = (typeof THEMES)[number];
 
+/**
+ * Whether `who` may change or remove an item written by the item's author: its own items, and
+ * for the family every family item (the family writes as one; a phone that joins again is a new
+ * participant). An item written before Kring knew authors (no `authorId`) is the staff's: the
+ * family cannot change it. docs/design.md §3, item 7.
+ */
+export function mayChangeItem(
+	item: { authorId: unknown; authorRole: unknown },
+	who: Pick<Author, 'participantId' | 'role'>
+): boolean {
+	if (typeof item.authorId !== 'string') return who.role !== 'family';
+	if (item.authorRole === 'family' && who.role === 'family') return true;
+	return item.authorId === who.participantId && item.authorRole === who.role;
+}
+
 /** A theme as read from a document anyone in the conference may write: one Kring knows, else 'other'. */
 export function themeOf(value: unknown): Theme {
 	return THEMES.find((theme) => theme === value) ?? 'other';
@@ -35,6 +52,13 @@ export const META_FIELDS = ['monitor', 'evaluation', 'contingency'] as const;
 export type MetaField = (typeof META_FIELDS)[number];
 
 export type BriefItem = { id: string; by: string; theme: string; text: string };
+
+/**
+ * Who wrote a brief item, as the server knows the socket: the participant id and role from the
+ * session, and the display name. The update guard checks a new item's author against its sender
+ * (docs/design.md §3, item 7).
+ */
+export type Author = { participantId: string; role: Role; name: string };
 export type BriefContent = { concerns: BriefItem[]; conditions: BriefItem[]; information: string };
 
 export type AgreementContent = {
@@ -47,6 +71,8 @@ export type AgreementContent = {
 	html: string;
 	text: string;
 	status: string;
+	/** Who checks that this agreement is kept (besides the plan-wide monitor); absent in older versions. */
+	checkedBy?: string;
 };
 
 export type PlanContent = {
@@ -83,11 +109,22 @@ export type FrozenPlan = {
  */
 export type FieldShape = 'string' | 'theme' | 'text' | 'strings' | 'richText';
 export type TopLevelShape =
-	| { kind: 'list'; fields: Readonly<Record<string, FieldShape>> }
+	/** `authored`: each item belongs to who wrote it (AUTHOR_FIELDS), and the guard enforces it. */
+	| { kind: 'list'; fields: Readonly<Record<string, FieldShape>>; authored?: boolean }
 	| { kind: 'text' }
 	| { kind: 'richText' };
 
-const BRIEF_ITEM_FIELDS = { id: 'string', by: 'string', theme: 'theme', text: 'text' } as const;
+const BRIEF_ITEM_FIELDS = {
+	id: 'string',
+	by: 'string',
+	authorId: 'string',
+	authorRole: 'string',
+	theme: 'theme',
+	text: 'text'
+} as const;
+
+/** The fields that say who wrote an authored item: set once, with the item, never changed. */
+export const AUTHOR_FIELDS = ['by', 'authorId', 'authorRole'] as const;
 const AGREEMENT_FIELDS = {
 	id: 'string',
 	theme: 'theme',
@@ -96,14 +133,18 @@ const AGREEMENT_FIELDS = {
 	answers: 'strings',
 	text: 'richText',
 	status: 'string',
-	createdBy: 'string'
+	createdBy: 'string',
+	checkedBy: 'text',
+	position: 'string',
+	deletedBy: 'string',
+	deletedAt: 'string'
 } as const;
 const GROUND_RULE_FIELDS = { id: 'string', text: 'text' } as const;
 
 export const DOCUMENT_SHAPES: Readonly<Record<DocumentName, Readonly<Record<string, TopLevelShape>>>> = {
 	brief: {
-		concerns: { kind: 'list', fields: BRIEF_ITEM_FIELDS },
-		conditions: { kind: 'list', fields: BRIEF_ITEM_FIELDS },
+		concerns: { kind: 'list', fields: BRIEF_ITEM_FIELDS, authored: true },
+		conditions: { kind: 'list', fields: BRIEF_ITEM_FIELDS, authored: true },
 		information: { kind: 'richText' }
 	},
 	plan: {
@@ -133,16 +174,31 @@ export function removeFrom<T>(list: Y.Array<T>, item: T): void {
 	if (index >= 0) list.delete(index, 1);
 }
 
-export function createBriefItem(fields: { by: string; theme?: string; text?: string }): Y.Map<unknown> {
+/**
+ * A brief item written by `author`. An item carried over from an earlier conference (an evaluation,
+ * the demo) names only who wrote it then: without an author id it counts as the staff's (`mayChangeItem`).
+ */
+export function createBriefItem(fields: {
+	author: Author | Pick<Author, 'name'>;
+	theme?: string;
+	text?: string;
+}): Y.Map<unknown> {
 	const item = new Y.Map<unknown>();
 	item.set('id', newId());
-	item.set('by', fields.by);
+	item.set('by', fields.author.name);
+	if ('participantId' in fields.author) {
+		item.set('authorId', fields.author.participantId);
+		item.set('authorRole', fields.author.role);
+	}
 	item.set('theme', fields.theme ?? 'other');
 	item.set('text', new Y.Text(fields.text ?? ''));
 	return item;
 }
 
-export function createAgreement(fields: { theme?: string; createdBy: string }): Y.Map<unknown> {
+/** What an agreement's status may be; `done` is for the follow-up. */
+export const AGREEMENT_STATUSES = ['open', 'done'] as const;
+
+export function createAgreement(fields: { theme?: string; createdBy: string; position?: string }): Y.Map<unknown> {
 	const agreement = new Y.Map<unknown>();
 	agreement.set('id', newId());
 	agreement.set('theme', fields.theme ?? 'other');
@@ -152,6 +208,13 @@ export function createAgreement(fields: { theme?: string; createdBy: string }): 
 	agreement.set('text', new Y.XmlFragment());
 	agreement.set('status', 'open');
 	agreement.set('createdBy', fields.createdBy);
+	agreement.set('checkedBy', new Y.Text());
+	// Order is a position key, not the place in the list: moving a Y.Map would copy it and lose
+	// what someone typed in it meanwhile (docs/design.md §4).
+	agreement.set('position', fields.position ?? '');
+	// A deleted card goes to the bin: it keeps its content until the plan is accepted.
+	agreement.set('deletedBy', '');
+	agreement.set('deletedAt', '');
 	return agreement;
 }
 
@@ -208,23 +271,73 @@ export function readBrief(doc: Y.Doc): BriefContent {
 	};
 }
 
+/** A card in the bin: deleted by someone, and restorable until the plan is accepted. */
+export function isBinned(agreement: Y.Map<unknown>): boolean {
+	const at = agreement.get('deletedAt');
+	return typeof at === 'string' && at !== '';
+}
+
+/** A card's position key; cards from before positions sort first, in list order. */
+export function positionOf(agreement: Y.Map<unknown>): string {
+	const position = agreement.get('position');
+	return typeof position === 'string' ? position : '';
+}
+
+/**
+ * Cards in their order: by position key, and equal keys (two phones that put a card in the same
+ * place at once) by their place in the list, which every phone sees the same. Plain `<` on
+ * purpose: fractional-indexing keys sort by character code, not by language.
+ */
+export function inPlanOrder<T extends Y.Map<unknown>>(agreements: readonly T[]): T[] {
+	return agreements
+		.map((agreement, index) => ({ agreement, index, key: positionOf(agreement) }))
+		.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.index - b.index))
+		.map(({ agreement }) => agreement);
+}
+
+/**
+ * Empties the bin for good (at acceptance: a card can be put back only until then). The doc
+ * should collect garbage (`gc`, Yjs's default), so that the cards' content is dropped, not
+ * only hidden. Returns how many cards went.
+ */
+export function emptyTheBin(doc: Y.Doc): number {
+	const list = agreementsOf(doc);
+	let emptied = 0;
+	doc.transact(() => {
+		for (let i = list.length - 1; i >= 0; i--)
+			if (isBinned(list.get(i))) {
+				list.delete(i, 1);
+				emptied++;
+			}
+	});
+	return emptied;
+}
+
+/** The cards the plan holds: not in the bin, in their order. */
+export function planAgreements(doc: Y.Doc): Y.Map<unknown>[] {
+	return inPlanOrder(
+		agreementsOf(doc)
+			.toArray()
+			.filter((agreement) => !isBinned(agreement))
+	);
+}
+
 export function readPlan(doc: Y.Doc): PlanContent {
 	return {
-		agreements: agreementsOf(doc)
-			.toArray()
-			.map((agreement) => {
-				const fragment = agreement.get('text');
-				return {
-					id: String(agreement.get('id') ?? ''),
-					theme: String(agreement.get('theme') ?? 'other'),
-					who: stringsOf(agreement.get('who')),
-					when: textOf(agreement.get('when')),
-					answers: stringsOf(agreement.get('answers')),
-					html: fragment instanceof Y.XmlFragment ? fragmentToHtml(fragment) : '',
-					text: fragment instanceof Y.XmlFragment ? fragmentToText(fragment) : '',
-					status: String(agreement.get('status') ?? 'open')
-				};
-			}),
+		agreements: planAgreements(doc).map((agreement) => {
+			const fragment = agreement.get('text');
+			return {
+				id: String(agreement.get('id') ?? ''),
+				theme: String(agreement.get('theme') ?? 'other'),
+				who: stringsOf(agreement.get('who')),
+				when: textOf(agreement.get('when')),
+				answers: stringsOf(agreement.get('answers')),
+				html: fragment instanceof Y.XmlFragment ? fragmentToHtml(fragment) : '',
+				text: fragment instanceof Y.XmlFragment ? fragmentToText(fragment) : '',
+				status: String(agreement.get('status') ?? 'open'),
+				checkedBy: textOf(agreement.get('checkedBy'))
+			};
+		}),
 		groundRules: groundRulesOf(doc)
 			.toArray()
 			.map((rule) => textOf(rule.get('text')))

@@ -39,7 +39,7 @@ export function writeBrief(doc: Y.Doc, brief: { concerns: StartingBriefItem[]; c
 			[conditionsOf(doc), brief.conditions]
 		] as const) {
 			for (const item of items) {
-				const map = createBriefItem({ by: item.by, theme: item.theme, text: item.text });
+				const map = createBriefItem({ author: { name: item.by }, theme: item.theme, text: item.text });
 				map.set('id', item.id);
 				list.push([map]);
 			}

@@ -7,6 +7,7 @@ import type { DocumentName } from '$lib/conference/phases';
 import {
 	agreementsOf,
 	concernsOf,
+	conditionsOf,
 	createAgreement,
 	createBriefItem,
 	createGroundRule,
@@ -31,7 +32,13 @@ import {
 } from '../../../tests/support/hostile-updates';
 import { addAgreement, typeForAnHour } from '../../../tests/support/edits';
 import { applyStoredUpdate, UnreadableUpdateError } from './update-reader';
-import { assertWellFormedUpdate, UpdateGuard, type RefusalRule } from './update-guard';
+import { assertWellFormedUpdate, authorRule, UpdateGuard, type RefusalRule } from './update-guard';
+import { DOCUMENT_SHAPES, type Author } from '$lib/plan/shape';
+
+const JEUGDZORG: Author = { participantId: 'p-jeugdzorg', role: 'professional', name: 'Jeugdzorg' };
+const RECLASSERING: Author = { participantId: 'p-reclassering', role: 'professional', name: 'Reclassering' };
+const ANNA: Author = { participantId: 'p-anna', role: 'family', name: 'Anna' };
+const PIET: Author = { participantId: 'p-piet', role: 'family', name: 'Piet' };
 
 /**
  * A room's document with its guard, and phones that edit with Yjs: every update a phone makes
@@ -104,7 +111,7 @@ describe('what a family writes passes the guard', () => {
 	it('the brief: concerns, conditions, and the information as Tiptap writes it (headings, marks, nested lists, breaks)', () => {
 		const { refusals, phone } = liveRoom('brief');
 		const staff = phone();
-		concernsOf(staff).push([createBriefItem({ by: 'Jeugdzorg', theme: 'upbringing', text: 'Noor verzuimt' })]);
+		concernsOf(staff).push([createBriefItem({ author: JEUGDZORG, theme: 'upbringing', text: 'Noor verzuimt' })]);
 		const schema = getSchema([
 			StarterKit.configure({
 				undoRedo: false,
@@ -421,7 +428,7 @@ describe('what an update touched', () => {
 	it('names the top-level part, the list item and its field', () => {
 		const { room, guard, phone } = liveRoom('brief');
 		const staff = phone();
-		const concern = createBriefItem({ by: 'Jeugdzorg', text: 'Noor verzuimt' });
+		const concern = createBriefItem({ author: JEUGDZORG, text: 'Noor verzuimt' });
 		concernsOf(staff).push([concern]);
 		const id = concern.get('id');
 		const state = Y.encodeStateAsUpdate(room);
@@ -447,7 +454,7 @@ describe('what an update touched', () => {
 	it('hands extra rules the change, so a rule about who may change what can refuse it', () => {
 		const { room, guard, phone } = liveRoom('brief');
 		const staff = phone();
-		concernsOf(staff).push([createBriefItem({ by: 'Jeugdzorg', text: 'Noor verzuimt' })]);
+		concernsOf(staff).push([createBriefItem({ author: JEUGDZORG, text: 'Noor verzuimt' })]);
 		const state = Y.encodeStateAsUpdate(room);
 		const staffOnly = () => ({ ok: false as const, rule: 'shape' as const, detail: 'not yours' });
 		expect(
@@ -460,6 +467,104 @@ describe('what an update touched', () => {
 			detail: 'not yours'
 		});
 		expect(guard.admit(editedWith(state, (doc) => concernsOf(doc).delete(0, 1)))).toMatchObject({ ok: true });
+	});
+});
+
+describe('who wrote what (the author rule)', () => {
+	/** A brief with one concern by Jeugdzorg and one by Anna; `by(sender, edit)` judges an edit as `sender`'s. */
+	function briefWithTwoAuthors() {
+		const room = new Y.Doc();
+		const guard = new UpdateGuard(room, 'brief');
+		const rulesOf = (sender: Author) => [authorRule(DOCUMENT_SHAPES.brief, sender)];
+		for (const [author, text] of [
+			[JEUGDZORG, 'Noor verzuimt'],
+			[ANNA, 'Wij maken ons zorgen om het geld']
+		] as const) {
+			const update = editedWith(Y.encodeStateAsUpdate(room), (doc) =>
+				concernsOf(doc).push([createBriefItem({ author, text })])
+			);
+			const verdict = guard.admit(update, rulesOf(author));
+			expect(verdict).toMatchObject({ ok: true });
+			Y.applyUpdate(room, update);
+		}
+		const by = (sender: Author, edit: (doc: Y.Doc) => void) =>
+			guard.admit(editedWith(Y.encodeStateAsUpdate(room), edit), rulesOf(sender));
+		return { room, by };
+	}
+	const professionals = (doc: Y.Doc) => concernsOf(doc).get(0);
+	const annas = (doc: Y.Doc) => concernsOf(doc).get(1);
+
+	it("the family cannot delete, retype, retheme or re-author a professional's concern", () => {
+		const { by } = briefWithTwoAuthors();
+		const edits: ((doc: Y.Doc) => void)[] = [
+			(doc) => concernsOf(doc).delete(0, 1),
+			(doc) => (professionals(doc).get('text') as Y.Text).insert(0, 'niet waar: '),
+			(doc) => (professionals(doc).get('text') as Y.Text).delete(0, 4),
+			(doc) => professionals(doc).set('theme', 'money'),
+			(doc) => professionals(doc).set('authorId', ANNA.participantId),
+			(doc) => professionals(doc).set('authorRole', 'family')
+		];
+		for (const edit of edits) expect(by(ANNA, edit)).toMatchObject({ ok: false, rule: 'not-yours' });
+	});
+
+	it("a professional cannot change another professional's item, and nobody changes who wrote one", () => {
+		const { by } = briefWithTwoAuthors();
+		expect(by(RECLASSERING, (doc) => (professionals(doc).get('text') as Y.Text).insert(0, 'x'))).toMatchObject({
+			ok: false,
+			rule: 'not-yours'
+		});
+		expect(by(JEUGDZORG, (doc) => professionals(doc).set('by', 'Reclassering'))).toMatchObject({
+			ok: false,
+			rule: 'not-yours'
+		});
+		expect(by(JEUGDZORG, (doc) => (professionals(doc).get('text') as Y.Text).insert(0, 'x'))).toMatchObject({
+			ok: true
+		});
+	});
+
+	it("the family writes as one: any family device changes the family's items; staff do not", () => {
+		const { by } = briefWithTwoAuthors();
+		expect(by(PIET, (doc) => annas(doc).set('theme', 'money'))).toMatchObject({ ok: true });
+		expect(by(JEUGDZORG, (doc) => concernsOf(doc).delete(1, 1))).toMatchObject({ ok: false, rule: 'not-yours' });
+		expect(by(PIET, (doc) => concernsOf(doc).delete(1, 1))).toMatchObject({ ok: true });
+	});
+
+	it('a new item must name its sender as author: a forged id, role or name is refused', () => {
+		const { by } = briefWithTwoAuthors();
+		const add = (author: Author) => (doc: Y.Doc) => conditionsOf(doc).push([createBriefItem({ author, text: 'x' })]);
+		expect(by(ANNA, add(ANNA))).toMatchObject({ ok: true });
+		expect(by(ANNA, add(JEUGDZORG))).toMatchObject({ ok: false, rule: 'not-yours' });
+		expect(by(ANNA, add({ ...ANNA, role: 'professional' }))).toMatchObject({ ok: false, rule: 'not-yours' });
+		expect(by(ANNA, add({ ...ANNA, name: 'Jeugdzorg' }))).toMatchObject({ ok: false, rule: 'not-yours' });
+		expect(by(ANNA, add(PIET))).toMatchObject({ ok: false, rule: 'not-yours' });
+	});
+
+	it("a new item cannot borrow an existing item's id to hide whose it is", () => {
+		const { by } = briefWithTwoAuthors();
+		expect(
+			by(ANNA, (doc) => {
+				const twin = createBriefItem({ author: ANNA, text: 'x' });
+				twin.set('id', String(professionals(doc).get('id')));
+				concernsOf(doc).push([twin]);
+			})
+		).toMatchObject({ ok: false, rule: 'not-yours' });
+	});
+
+	it("an item from before authors were known is the staff's", () => {
+		const room = new Y.Doc();
+		const guard = new UpdateGuard(room, 'brief');
+		Y.applyUpdate(
+			room,
+			editedWith(Y.encodeStateAsUpdate(room), (doc) => {
+				const item = createBriefItem({ author: JEUGDZORG, text: 'oud' });
+				concernsOf(doc).push([item]);
+				item.delete('authorId');
+				item.delete('authorRole');
+			})
+		);
+		const remove = editedWith(Y.encodeStateAsUpdate(room), (doc) => concernsOf(doc).delete(0, 1));
+		expect(guard.admit(remove, [authorRule(DOCUMENT_SHAPES.brief, ANNA)])).toMatchObject({ rule: 'not-yours' });
+		expect(guard.admit(remove, [authorRule(DOCUMENT_SHAPES.brief, RECLASSERING)])).toMatchObject({ ok: true });
 	});
 });
 

@@ -1,6 +1,14 @@
 import * as Y from 'yjs';
 import type { DocumentName } from '$lib/conference/phases';
-import { DOCUMENT_SHAPES, THEMES, type FieldShape, type TopLevelShape } from '$lib/plan/shape';
+import {
+	AUTHOR_FIELDS,
+	DOCUMENT_SHAPES,
+	mayChangeItem,
+	THEMES,
+	type Author,
+	type FieldShape,
+	type TopLevelShape
+} from '$lib/plan/shape';
 import {
 	assertDecodable,
 	readUpdate,
@@ -21,7 +29,8 @@ import {
  *    update brings can be applied now: Yjs would keep the others pending and retry them inside
  *    every later update.
  * 3. It applies the update to that scratch copy and runs the rules on what the update touched:
- *    today the documents' shape (src/lib/plan/shape.ts); an ownership rule can be added beside it.
+ *    the documents' shape (src/lib/plan/shape.ts), and, given the sender, who wrote what
+ *    (`authorRule`: an authored item belongs to its author).
  *
  * Pure: no database, no network. One guard per room; it follows the room's document by itself.
  */
@@ -60,7 +69,13 @@ export const GUARD_LIMITS: Readonly<GuardLimits> = {
 	maxFieldLength: 1_000
 };
 
-export type RefusalRule = ReadProblem | 'too-many-new-clients' | 'missing-history' | 'shape' | 'document-too-large';
+export type RefusalRule =
+	| ReadProblem
+	| 'too-many-new-clients'
+	| 'missing-history'
+	| 'shape'
+	| 'document-too-large'
+	| 'not-yours';
 
 /**
  * Why an update is refused. `rule` is fixed text a board can translate; `detail` is for the
@@ -521,6 +536,56 @@ function itemPlace(item: Y.Item, placeOf: (type: SharedType) => Place | null): P
 	const place = placeOf(parent);
 	if (place?.level === 'item') return { ...place, field: item.parentSub, level: 'field' };
 	return place;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* The author rule                                                                                */
+
+/**
+ * An item of an authored list (the brief's concerns and conditions) belongs to who wrote it
+ * (docs/design.md §3, item 7). A new item must name its sender as author (id, role and name from
+ * the session); every item the update changes or removes, read before and after it, must be one
+ * `sender` may change (`mayChangeItem`); and who wrote an item never changes. Items are found by
+ * their id, all of them: a second item with the same id cannot lend its author to the first.
+ */
+export function authorRule(shape: Readonly<Record<string, TopLevelShape>>, sender: Author): GuardRule {
+	return ({ before, after, touched }) => {
+		const indexes = new Map<string, Map<string, Y.Map<unknown>[]>>();
+		const itemsWith = (doc: Y.Doc, root: string, id: string): Y.Map<unknown>[] => {
+			const key = `${doc === before ? 'b' : 'a'}\u0000${root}`;
+			let index = indexes.get(key);
+			if (!index) {
+				index = new Map();
+				for (const item of doc.getArray<unknown>(root).toArray()) {
+					if (!(item instanceof Y.Map)) continue;
+					const itemId = item.get('id');
+					if (typeof itemId !== 'string') continue;
+					index.set(itemId, [...(index.get(itemId) ?? []), item]);
+				}
+				indexes.set(key, index);
+			}
+			return index.get(id) ?? [];
+		};
+		const authorOf = (item: Y.Map<unknown>) => ({ authorId: item.get('authorId'), authorRole: item.get('authorRole') });
+		for (const place of touched) {
+			const top = shape[place.root];
+			if (top?.kind !== 'list' || !top.authored || place.itemId === null) continue;
+			const existing = itemsWith(before, place.root, place.itemId);
+			for (const item of existing)
+				if (!mayChangeItem(authorOf(item), sender))
+					return refuse('not-yours', `it changes a ${place.root} item written by someone else`);
+			if (existing.length > 0 && place.field !== null && (AUTHOR_FIELDS as readonly string[]).includes(place.field))
+				return refuse('not-yours', `it changes who wrote a ${place.root} item`);
+			if (existing.length > 0) continue;
+			// A new item: its author is its sender, as the server knows the socket.
+			for (const item of itemsWith(after, place.root, place.itemId)) {
+				const { authorId, authorRole } = authorOf(item);
+				if (authorId !== sender.participantId || authorRole !== sender.role || item.get('by') !== sender.name)
+					return refuse('not-yours', `a new ${place.root} item that names another author`);
+			}
+		}
+		return null;
+	};
 }
 
 /* ---------------------------------------------------------------------------------------------- */

@@ -1,7 +1,9 @@
 import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeHexLowerCase } from '@oslojs/encoding';
+import { and, eq, gte, isNull } from 'drizzle-orm';
 import * as Y from 'yjs';
-import { canonicalJson, readBrief, readPlan, type FrozenPerson, type FrozenPlan } from '$lib/plan/shape';
+import { acceptanceBy } from '$lib/conference/permissions';
+import { canonicalJson, emptyTheBin, readBrief, readPlan, type FrozenPerson, type FrozenPlan } from '$lib/plan/shape';
 import { recordAudit } from './audit';
 import { getConference } from './conferences';
 import { getDb, schema } from './db';
@@ -12,6 +14,88 @@ import { nextPlanVersionNumber } from './plan-versions';
 import { compactFrozenDocuments } from './retention';
 import { runtime } from './runtime';
 
+export type AcceptOutcome = { accepted: true; version: number; sha256: string } | { accepted: false };
+
+/**
+ * One acceptance, the way the method says (docs/design.md §7). With professionals in the
+ * conference each accepts for themselves, with their conditions; that resolves the questions they
+ * put on cards, and once every professional in the conference has accepted, the plan is frozen
+ * with all their conditions. With no professional, the coordinator records the family's plan as
+ * accepted at once.
+ */
+export async function acceptPlan(member: Member, conditions: string): Promise<AcceptOutcome> {
+	if (!memberCan(member, 'accept')) throw new KringError('phase_change_not_allowed', 403);
+	const conferenceId = member.conference.id;
+	const professionals = (await listParticipants(conferenceId)).filter(
+		(participant) => participant.role === 'professional' && participant.status === 'active'
+	);
+	const how = acceptanceBy(member.role, professionals.length);
+	if (how === null) throw new KringError('accepted_by_professionals', 403);
+	const trimmed = conditions.trim().slice(0, 4000);
+	if (how === 'whole') return { accepted: true, ...(await freezePlan(member, trimmed, [member.name])) };
+
+	const db = await getDb();
+	const now = new Date();
+	await db.transaction(async (tx) => {
+		await tx
+			.insert(schema.acceptances)
+			.values({ conferenceId, participantId: member.participantId, conditions: trimmed, acceptedAt: now })
+			.onConflictDoUpdate({
+				target: [schema.acceptances.conferenceId, schema.acceptances.participantId],
+				set: { conditions: trimmed, acceptedAt: now }
+			});
+		await tx
+			.update(schema.cardQuestions)
+			.set({ resolvedAt: now })
+			.where(
+				and(
+					eq(schema.cardQuestions.conferenceId, conferenceId),
+					eq(schema.cardQuestions.askedBy, member.participantId),
+					isNull(schema.cardQuestions.resolvedAt)
+				)
+			);
+	});
+	await recordAudit(conferenceId, actorOf(member), 'acceptance.given');
+	const given = await acceptancesGiven(member.conference);
+	if (professionals.some((professional) => !given.has(professional.id))) {
+		runtime().bus.publish({ type: 'status', conferenceId });
+		return { accepted: false };
+	}
+	// Every professional's conditions are part of the frozen version, under their name.
+	const allConditions = professionals
+		.filter((professional) => given.get(professional.id)?.trim())
+		.map((professional) =>
+			professionals.length === 1
+				? given.get(professional.id)!
+				: `${professional.displayName}: ${given.get(professional.id)}`
+		)
+		.join('\n\n');
+	return {
+		accepted: true,
+		...(await freezePlan(
+			member,
+			allConditions,
+			professionals.map((professional) => professional.displayName)
+		))
+	};
+}
+
+/** The participants who have accepted the presented plan so far. */
+export async function acceptancesGiven(conference: { id: string; phaseChangedAt: Date }): Promise<Map<string, string>> {
+	const db = await getDb();
+	const rows = await db
+		.select()
+		.from(schema.acceptances)
+		.where(
+			and(
+				eq(schema.acceptances.conferenceId, conference.id),
+				// Given in this presentation: after the family took more time, the plan is presented anew.
+				gte(schema.acceptances.acceptedAt, conference.phaseChangedAt)
+			)
+		);
+	return new Map(rows.map((row) => [row.participantId, row.conditions]));
+}
+
 /**
  * Accepts the plan: the conference moves to `accepted` first, then the stored plan and brief are
  * frozen as the next version with a SHA-256 of their canonical JSON. The store fences every write
@@ -20,9 +104,11 @@ import { runtime } from './runtime';
  * document is stored any more, on any instance, whether or not the news has reached it. What the
  * database holds then is the last state, and that is what is frozen.
  */
-export async function acceptPlan(member: Member, conditions: string): Promise<{ version: number; sha256: string }> {
-	if (!memberCan(member, 'accept')) throw new KringError('phase_change_not_allowed', 403);
-	const trimmedConditions = conditions.trim().slice(0, 4000);
+async function freezePlan(
+	member: Member,
+	trimmedConditions: string,
+	acceptedBy: string[]
+): Promise<{ version: number; sha256: string }> {
 	const conferenceId = member.conference.id;
 	await setPhase(conferenceId, 'presentation', 'accepted');
 	let frozenVersion: { version: number; sha256: string };
@@ -33,7 +119,10 @@ export async function acceptPlan(member: Member, conditions: string): Promise<{ 
 			runtime().docStore.loadState(conferenceId, 'brief'),
 			listParticipants(conferenceId)
 		]);
-		const plan = readPlan(docFrom(planState));
+		// The frozen version keeps no card from the bin, not even in its Yjs state.
+		const planDoc = docFrom(planState);
+		emptyTheBin(planDoc);
+		const plan = readPlan(planDoc);
 		const brief = readBrief(docFrom(briefState));
 		const version = await nextPlanVersionNumber(conferenceId);
 		const acceptedAt = new Date();
@@ -43,7 +132,7 @@ export async function acceptPlan(member: Member, conditions: string): Promise<{ 
 			question: conference?.question ?? '',
 			brief,
 			plan,
-			acceptedBy: member.name,
+			acceptedBy: acceptedBy.join(', '),
 			acceptedByRole: member.role,
 			conditions: trimmedConditions,
 			acceptedAt: acceptedAt.toISOString(),
@@ -57,9 +146,9 @@ export async function acceptPlan(member: Member, conditions: string): Promise<{ 
 			version,
 			content,
 			sha256: hash,
-			planState: planState ?? Y.encodeStateAsUpdate(new Y.Doc()),
+			planState: Y.encodeStateAsUpdate(planDoc),
 			briefState: briefState ?? Y.encodeStateAsUpdate(new Y.Doc()),
-			acceptedBy: member.name,
+			acceptedBy: acceptedBy.join(', '),
 			acceptedByRole: member.role,
 			conditions: trimmedConditions,
 			acceptedAt

@@ -1,11 +1,13 @@
 import QRCode from 'qrcode';
-import { actionsOf, transitionsFor } from '$lib/conference/permissions';
+import { acceptanceBy, actionsOf, transitionsFor } from '$lib/conference/permissions';
 import { planIsAccepted } from '$lib/conference/phases';
+import { acceptancesGiven } from './acceptance';
 import { listAudit } from './audit';
 import { config } from './config';
 import { earlierPlanOf } from './evaluation';
 import { followUpOf } from './follow-up';
 import { planLinkOf } from './plan-links';
+import { openQuestions } from './card-questions';
 import { formatRoomCode } from './ids';
 import { documentAccess, familyCircle, listParticipants, memberCan, type Member } from './members';
 import { latestPlanVersion, parseFrozen } from './plan-versions';
@@ -30,6 +32,13 @@ export async function loadBoard(member: Member, pageUrl: URL) {
 	// The link and QR code carry an address phones can open, not the laptop's localhost.
 	const phones = phoneOrigin(pageUrl, config());
 	const joinUrl = `${phones.origin}/join/${conference.roomCode}`;
+	const professionals = participants.filter((p) => p.role === 'professional' && p.status === 'active');
+	// Questions on cards and who accepted are about the plan: only for who may read it, while it is presented.
+	const presented = planAccess !== 'none' && conference.phase === 'presentation';
+	// The family sees the questions in private time too, to amend its plan there.
+	const questioned = planAccess !== 'none' && (presented || conference.phase === 'private');
+	const given = presented ? await acceptancesGiven(conference) : new Map<string, string>();
+	const accepts = acceptanceBy(role, professionals.length) !== null;
 	return {
 		conference: {
 			id: conference.id,
@@ -37,15 +46,18 @@ export async function loadBoard(member: Member, pageUrl: URL) {
 			phase: conference.phase,
 			phaseChangedAt: conference.phaseChangedAt.toISOString(),
 			question: briefAccess !== 'none' ? conference.question : null,
-			knocked: conference.knockedAt !== null
+			knocked: conference.knockedAt !== null,
+			// The family answered the knock with "not yet": for whoever may knock.
+			notYetAt: memberCan(member, 'knock') ? (conference.notYetAt?.toISOString() ?? null) : null
 		},
 		// When everything is erased: every member may know it, none of it is content.
 		retention: retentionNotice(conference),
 		me: { participantId: member.participantId, name: member.name, role, status: member.status },
 		access: { brief: briefAccess, plan: planAccess },
 		// The buttons the board may show: the page draws from this list and restates no rule.
-		actions: actionsOf(member),
-		transitions: transitionsFor(role, conference.phase),
+		// With professionals in the conference they accept, not the coordinator (§7).
+		actions: actionsOf(member).filter((action) => action !== 'accept' || accepts),
+		transitions: transitionsFor(role, conference.phase).filter((to) => to !== 'accepted' || accepts),
 		connectedFamily: connected.size,
 		familyCount,
 		participants: memberCan(member, 'see_people')
@@ -82,6 +94,24 @@ export async function loadBoard(member: Member, pageUrl: URL) {
 		// An evaluation conference: which accepted plan it started from, and who took part then.
 		earlier: await earlierPlanOf(conference),
 		demo: conference.demo === 1,
+		// Open questions professionals put on agreement cards, shown on those cards (§7).
+		questions: questioned
+			? (await openQuestions(conference.id)).map((q) => ({
+					id: q.id,
+					agreementId: q.agreementId,
+					by: q.by,
+					reason: q.reason,
+					mine: q.askedBy === member.participantId
+				}))
+			: [],
+		// Which professionals have accepted the presented plan; it is accepted once all have.
+		acceptances: presented
+			? professionals.map((p) => ({
+					name: p.displayName,
+					accepted: given.has(p.id),
+					me: p.id === member.participantId
+				}))
+			: [],
 		audit: memberCan(member, 'see_log')
 			? (await listAudit(conference.id, 50)).map((a) => ({ ...a, at: a.at.toISOString() }))
 			: []

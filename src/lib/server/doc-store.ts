@@ -14,6 +14,7 @@ import {
 	type StoredUpdate
 } from './stored-doc';
 import { workerPool } from './workers/pool';
+import type { PruneName } from './workers/tasks';
 
 /** Stored, or fenced out: the stored phase (with its version) does not let the writer's role write. */
 export type AppendOutcome = { stored: true } | { stored: false; phase: Phase; version: number };
@@ -249,7 +250,12 @@ export class DocStore {
 	 * A document with a part that cannot be read is never compacted, and the new snapshot replaces
 	 * the old one only once it has been read back into exactly the same document.
 	 */
-	async compact(conferenceId: string, documentName: DocumentName): Promise<void> {
+	async compact(
+		conferenceId: string,
+		documentName: DocumentName,
+		/** A change made to the document in the snapshot itself (emptying the bin after acceptance). */
+		prune?: PruneName
+	): Promise<void> {
 		const key = `${conferenceId}/${documentName}`;
 		if (this.unreadable.has(key)) throw new Error(`${key} has a stored part that cannot be read: not compacted`);
 		const db = await getDb();
@@ -260,7 +266,7 @@ export class DocStore {
 			let state: Uint8Array;
 			try {
 				// Built, encoded and read back in a worker thread, while this transaction holds the lock.
-				state = await foldStored(conferenceId, documentName, stored, true);
+				state = await foldStored(conferenceId, documentName, stored, true, prune);
 			} catch (error) {
 				if (isUnreadableDocument(error)) this.unreadable.add(key);
 				throw error;
@@ -340,10 +346,11 @@ async function foldStored(
 	conferenceId: string,
 	documentName: DocumentName,
 	{ snapshot, rows }: Stored,
-	verify: boolean
+	verify: boolean,
+	prune?: PruneName
 ): Promise<Uint8Array> {
 	const bytes = rows.reduce((sum, row) => sum + row.update.byteLength, snapshot?.state.byteLength ?? 0);
-	if (!verify && bytes < FOLD_IN_PROCESS.bytes && rows.length <= FOLD_IN_PROCESS.rows) {
+	if (!verify && !prune && bytes < FOLD_IN_PROCESS.bytes && rows.length <= FOLD_IN_PROCESS.rows) {
 		const doc = buildStoredDoc(conferenceId, documentName, snapshot, rows);
 		try {
 			return Y.encodeStateAsUpdate(doc);
@@ -357,7 +364,8 @@ async function foldStored(
 		documentName,
 		snapshot: snapshot && { state: new Uint8Array(snapshot.state), upToUpdateId: snapshot.upToUpdateId },
 		rows: rows.map((row) => ({ id: row.id, update: new Uint8Array(row.update) })),
-		verify
+		verify,
+		prune
 	};
 	const folded = await workerPool().run('fold', input, FOLD_TIMEOUT_MS);
 	if ('unreadable' in folded)

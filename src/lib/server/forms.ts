@@ -20,7 +20,10 @@ export function failWithCode<Values extends Record<string, string>>(
 export function failWith(
 	error: unknown,
 	values: Record<string, string> = {}
-): ActionFailure<{ error: ErrorCode; values: Record<string, string> }> {
+): ActionFailure<{ error: ErrorCode; values: Record<string, string>; missing?: string[] }> {
+	// What a plan still lacks is named to the family, in its language (`ready.<gap>`).
+	if (error instanceof KringError && 'missing' in error && Array.isArray(error.missing))
+		return fail(error.status, { error: error.code, values, missing: error.missing.map(String) });
 	if (error instanceof KringError) return fail(error.status, { error: error.code, values });
 	throw error;
 }

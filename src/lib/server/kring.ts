@@ -45,6 +45,21 @@ export function buildRuntime(): Runtime {
 		onRevocation: ({ conferenceId, closed }) => {
 			recordAudit(conferenceId, SYSTEM_ACTOR, 'connection.revoked', `${closed}`).catch(() => {});
 		},
+		// Who took something away, and when; never what it said (docs/design.md §3).
+		onRemoval: ({ conferenceId, documentName, by, kind }) => {
+			const action =
+				kind === 'binned'
+					? 'plan.card_binned'
+					: kind === 'restored'
+						? 'plan.card_restored'
+						: documentName === 'brief'
+							? 'brief.item_deleted'
+							: 'plan.item_deleted';
+			// The boards reload their data, and with it the log, as they do for any other entry.
+			recordAudit(conferenceId, by, action)
+				.then(() => bus.publish({ type: 'status', conferenceId }))
+				.catch(() => {});
+		},
 		log: (message, error) => console.error(message, describeError(error))
 	});
 	held.runtime = {

@@ -2,6 +2,7 @@ import { asc, eq } from 'drizzle-orm';
 import * as Y from 'yjs';
 import type { DocumentName } from '$lib/conference/phases';
 import { translator, type Locale, type MessageKey } from '$lib/i18n';
+import { auditDetail } from '$lib/i18n/audit-detail';
 import { catalogueOf } from '$lib/i18n/catalogues.server';
 import { labelledBriefItems, readBrief, readPlan } from '$lib/plan/shape';
 import { recordAudit } from './audit';
@@ -142,7 +143,7 @@ export async function exportMyData(member: Member, locale: Locale) {
 			who: entry.actor,
 			role: roleName(entry.actorRole),
 			what: t(`audit.${entry.action}` as MessageKey),
-			detail: entry.detail
+			detail: auditDetail(t, entry.action, entry.detail)
 		}))
 	};
 }

@@ -1,6 +1,9 @@
 import { and, eq, lt, sql } from 'drizzle-orm';
+import * as Y from 'yjs';
 import { confirmsTheCircle, phaseChangeAction, sendsTheUnconfirmedToTheDoor } from '$lib/conference/permissions';
 import type { Phase } from '$lib/conference/phases';
+import { CONFERENCE_TIME_ZONE, planReadiness, todayIn, type ReadinessGap } from '$lib/plan/readiness';
+import { readPlan } from '$lib/plan/shape';
 import { recordAudit, SYSTEM_ACTOR } from './audit';
 import type { Conference } from './conferences';
 import { config } from './config';
@@ -26,6 +29,7 @@ export async function changePhase(member: Member, to: Phase): Promise<Conference
 	if (action === 'accept') throw new KringError('use_accept', 400);
 	if (action === 'hand_over' && (await countActiveFamily(conferenceId)) === 0)
 		throw new KringError('no_family_yet', 409);
+	if (action === 'end_private_time') await assertPlanReady(conferenceId);
 	const unconfirmed: string[] = [];
 	const updated = await setPhase(
 		conferenceId,
@@ -64,6 +68,7 @@ export async function setPhase(
 				phaseVersion: sql`${schema.conferences.phaseVersion} + 1`,
 				phaseChangedAt: new Date(),
 				knockedAt: null,
+				notYetAt: null,
 				...extra
 			})
 			.where(and(eq(schema.conferences.id, conferenceId), eq(schema.conferences.phase, from)))
@@ -82,16 +87,50 @@ export async function knock(member: Member): Promise<void> {
 	const db = await getDb();
 	await db
 		.update(schema.conferences)
-		.set({ knockedAt: new Date() })
+		.set({ knockedAt: new Date(), notYetAt: null })
 		.where(eq(schema.conferences.id, member.conference.id));
 	await recordAudit(member.conference.id, actorOf(member), 'knock');
 	runtime().bus.publish({ type: 'status', conferenceId: member.conference.id });
 }
 
+/** The plan lacks what it needs before private time ends; `missing` names it (docs/design.md §1). */
+export class PlanNotReadyError extends KringError {
+	constructor(readonly missing: ReadinessGap[]) {
+		super('plan_not_ready', 409);
+	}
+}
+
+/**
+ * Private time ends only with a plan that has an agreement, an evaluation date after today and an
+ * answer to "what if it goes differently", read from the stored plan: what a phone says about it
+ * does not count. A phone's last keystrokes are in it once the board shows them, since a change is
+ * stored before anyone receives it (§5.2).
+ */
+export async function assertPlanReady(conferenceId: string, now = new Date()): Promise<void> {
+	const state = await runtime().docStore.loadState(conferenceId, 'plan');
+	const doc = new Y.Doc();
+	try {
+		if (state) Y.applyUpdate(doc, state);
+		const readiness = planReadiness(readPlan(doc), todayIn(CONFERENCE_TIME_ZONE, now));
+		if (!readiness.ready) throw new PlanNotReadyError(readiness.missing);
+	} finally {
+		doc.destroy();
+	}
+}
+
+/**
+ * The family answers a knock. "We are coming" ends private time as the family's own decision, so
+ * it meets the same plan check as "Wij zijn klaar", before the knock is answered at all.
+ */
 export async function answerKnock(member: Member, answer: 'coming' | 'need_more_time'): Promise<void> {
 	if (!memberCan(member, 'answer_knock')) throw new KringError('not_allowed', 403);
+	if (answer === 'coming') await assertPlanReady(member.conference.id);
 	const db = await getDb();
-	await db.update(schema.conferences).set({ knockedAt: null }).where(eq(schema.conferences.id, member.conference.id));
+	// "Not yet" is kept for the coordinator, who knocked and waits for an answer.
+	await db
+		.update(schema.conferences)
+		.set({ knockedAt: null, notYetAt: answer === 'need_more_time' ? new Date() : null })
+		.where(eq(schema.conferences.id, member.conference.id));
 	await recordAudit(member.conference.id, actorOf(member), 'knock.answered', answer);
 	runtime().bus.publish({ type: 'status', conferenceId: member.conference.id });
 }

@@ -210,8 +210,9 @@ export async function eraseAbandonedConferences(now = Date.now()): Promise<numbe
  */
 export async function compactFrozenDocuments(conferenceId: string): Promise<void> {
 	for (const documentName of DOCUMENTS) {
+		// The plan's bin is emptied for good: a card can be put back only until acceptance.
 		await runtime()
-			.docStore.compact(conferenceId, documentName)
+			.docStore.compact(conferenceId, documentName, documentName === 'plan' ? 'emptyTheBin' : undefined)
 			.catch((error: Error) =>
 				console.error(`[kring] compaction of ${conferenceId}/${documentName} failed:`, describeError(error))
 			);

@@ -270,6 +270,7 @@ export class CollabServer<Who = unknown> {
 				{
 					pendingGraceMs: this.options.pendingGraceMs,
 					onRevocation: (closed) => this.reportRevocation(conferenceId, closed, 0),
+					onRemoval: (event) => this.options.onRemoval?.({ conferenceId, documentName, ...event }),
 					log: this.options.log
 				}
 			);

@@ -60,6 +60,20 @@ export type Refusal = { ok: false; status: 401 | 403 };
 /** A person's access to a document as it stands now, with the phase it was read in. */
 export type CurrentAccess = PhaseAt & { access: Access };
 
+/**
+ * Something left a document for everyone, as the update guard saw it: a card put in the bin or
+ * back, or an item deleted outright. Who did it comes from the socket's session; what it said
+ * is not in here (docs/design.md §3, the log).
+ */
+export type RemovalEvent = {
+	conferenceId: string;
+	documentName: DocumentName;
+	by: { name: string; role: string };
+	kind: 'binned' | 'restored' | 'deleted';
+	/** The list it was in: `agreements`, `groundRules`, `concerns`, `conditions`. */
+	list: string;
+};
+
 export type RevocationEvent = { conferenceId: string; closed: number; elapsedMs: number };
 
 export type CollabServerOptions<Who> = {
@@ -93,6 +107,8 @@ export type CollabServerOptions<Who> = {
 	pendingGraceMs?: number;
 	/** Sockets closed by a phase change or a removal on this instance (for the audit log). */
 	onRevocation?(event: RevocationEvent): void;
+	/** A stored change removed something for everyone, or put it back (for the audit log). */
+	onRemoval?(event: RemovalEvent): void;
 	/** Logs a failure; `error` may carry a family's content, so the hook decides what is written. */
 	log(message: string, error: unknown): void;
 };

@@ -312,7 +312,7 @@ describe('Room', () => {
 
 		// The hand-over is stored (version 2), but its news never reached this instance.
 		fenceAt({ phase: 'private', version: 2 });
-		addConcern(c.doc, 'de coördinator schrijft na de overdracht', 'Carla');
+		addConcern(c.doc, 'de coördinator schrijft na de overdracht', { ...carla, name: carla.participantId });
 		await c.handled();
 
 		expect(c.socket.closedWith).toEqual({ code: CLOSE.revoked.code, reason: CLOSE.revoked.reason });

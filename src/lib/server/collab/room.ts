@@ -3,9 +3,10 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { access, type Access } from '$lib/conference/access';
 import type { DocumentName, Phase } from '$lib/conference/phases';
-import { UpdateGuard, type Refusal as UpdateRefusal } from '$lib/plan/update-guard';
+import { DOCUMENT_SHAPES } from '$lib/plan/shape';
+import { authorRule, UpdateGuard, type Refusal as UpdateRefusal, type TouchedPlace } from '$lib/plan/update-guard';
 import type { CollabConnection } from './connection';
-import type { CollabBus, DocumentStore, PhaseAt } from './hooks';
+import type { CollabBus, DocumentStore, PhaseAt, RemovalEvent } from './hooks';
 import { sanitizeAwarenessUpdate } from './presence';
 import {
 	assertValidUpdate,
@@ -32,6 +33,8 @@ export type RoomOptions = {
 	pendingGraceMs?: number;
 	/** Sockets this room closed by itself (a write fenced out by a newer phase), for the audit log. */
 	onRevocation?: (closed: number) => void;
+	/** A stored change from a socket removed something, or put a card back (for the audit log). */
+	onRemoval?: (event: Pick<RemovalEvent, 'by' | 'kind' | 'list'>) => void;
 	log?: (message: string, error: unknown) => void;
 };
 
@@ -275,7 +278,9 @@ export class Room {
 				if (connection.shouldExplainDenial()) connection.socket.send(encodePermissionDenied('read-only'));
 			};
 		}
-		const verdict = this.guard.admit(update);
+		// Who sent it comes from the session behind the socket, never from the update.
+		const sender = { participantId: connection.participantId, role: connection.role, name: connection.user.name };
+		const verdict = this.guard.admit(update, [authorRule(DOCUMENT_SHAPES[this.documentName], sender)]);
 		if (!verdict.ok) {
 			this.refuseUpdate(connection, verdict);
 			return () => {};
@@ -288,7 +293,38 @@ export class Room {
 			// Stored first, then applied and sent on: nobody sees a change that a crash could lose.
 			Y.applyUpdate(this.doc, update, connection);
 			this.watchPending();
+			this.reportRemovals(connection, verdict.touched);
 		};
+	}
+
+	/**
+	 * What a stored update removed, read from the places the guard saw it touch: a list item
+	 * deleted, or a card's bin mark (`deletedAt`) set or cleared. A card made in the same update
+	 * carries an empty mark and is no removal.
+	 */
+	private reportRemovals(connection: CollabConnection, touched: TouchedPlace[]): void {
+		const report = this.options.onRemoval;
+		if (!report) return;
+		const by = { name: connection.user.name, role: connection.role };
+		const made = new Set(
+			touched.filter((p) => p.change === 'insert' && p.field === null).map((p) => `${p.root}\u0000${p.itemId}`)
+		);
+		for (const place of touched) {
+			if (place.itemId === null) continue;
+			if (place.change === 'delete' && place.field === null) report({ by, kind: 'deleted', list: place.root });
+			else if (
+				place.change === 'insert' &&
+				place.field === 'deletedAt' &&
+				!made.has(`${place.root}\u0000${place.itemId}`)
+			) {
+				const item = this.doc
+					.getArray<Y.Map<unknown>>(place.root)
+					.toArray()
+					.find((entry) => entry instanceof Y.Map && entry.get('id') === place.itemId);
+				const mark = item?.get('deletedAt');
+				report({ by, kind: typeof mark === 'string' && mark !== '' ? 'binned' : 'restored', list: place.root });
+			}
+		}
 	}
 
 	/**

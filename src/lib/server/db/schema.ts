@@ -44,6 +44,8 @@ export const conferences = pgTable('conferences', {
 	roomCode: text('room_code').notNull().unique(),
 	/** Set when the coordinator knocks during private time; the family sees it and decides. */
 	knockedAt: timestamp('knocked_at', { withTimezone: true }),
+	/** When the family last answered a knock with "not yet": the coordinator is told, until she knocks again. */
+	notYetAt: timestamp('not_yet_at', { withTimezone: true }),
 	/** Days after closing until everything about the conference is erased; null: the configured default. */
 	retentionDays: integer('retention_days'),
 	coordinatorId: text('coordinator_id')
@@ -228,6 +230,49 @@ export const planLinks = pgTable(
 	(table) => [index('plan_links_participant_idx').on(table.participantId)]
 );
 
+/**
+ * A professional's question on one agreement card during the presentation, with the reason
+ * (docs/design.md §7). Not plan content: the professional writes it, the family reads it on the
+ * card and amends the plan. Open until the professional who asked accepts the plan.
+ */
+export const cardQuestions = pgTable(
+	'card_questions',
+	{
+		id: text('id').primaryKey(),
+		conferenceId: text('conference_id')
+			.notNull()
+			.references(() => conferences.id, { onDelete: 'cascade' }),
+		/** The agreement's id in the plan document. */
+		agreementId: text('agreement_id').notNull(),
+		askedBy: text('asked_by')
+			.notNull()
+			.references(() => participants.id, { onDelete: 'cascade' }),
+		reason: text('reason').notNull(),
+		askedAt: timestamp('asked_at', { withTimezone: true }).notNull().defaultNow(),
+		resolvedAt: timestamp('resolved_at', { withTimezone: true })
+	},
+	(table) => [index('card_questions_conference_idx').on(table.conferenceId)]
+);
+
+/**
+ * One professional's acceptance of the presented plan, with the conditions they give; the plan is
+ * accepted (frozen) once every professional in the conference has accepted (docs/design.md §7).
+ */
+export const acceptances = pgTable(
+	'acceptances',
+	{
+		conferenceId: text('conference_id')
+			.notNull()
+			.references(() => conferences.id, { onDelete: 'cascade' }),
+		participantId: text('participant_id')
+			.notNull()
+			.references(() => participants.id, { onDelete: 'cascade' }),
+		conditions: text('conditions').notNull().default(''),
+		acceptedAt: timestamp('accepted_at', { withTimezone: true }).notNull().defaultNow()
+	},
+	(table) => [primaryKey({ columns: [table.conferenceId, table.participantId] })]
+);
+
 /** What happened, by whom, when; never the family's content. */
 export const auditLog = pgTable(
 	'audit_log',
@@ -246,3 +291,4 @@ export const auditLog = pgTable(
 /** Row types, here at the bottom of the server's layers so that every service can name them. */
 export type Conference = typeof conferences.$inferSelect;
 export type Participant = typeof participants.$inferSelect;
+export type CardQuestion = typeof cardQuestions.$inferSelect;

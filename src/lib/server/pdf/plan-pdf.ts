@@ -2,6 +2,7 @@ import { isRole } from '$lib/conference/phases';
 import { directionOf, translator, type Locale, type MessageKey, type Translate } from '$lib/i18n';
 import { catalogueOf } from '$lib/i18n/catalogues.server';
 import { asLabel, htmlBlocks, writtenOut, type WrittenOutAgreement } from '$lib/plan/accepted';
+import { evaluationInWords } from '$lib/plan/readiness';
 import { THEMES, type FrozenPerson, type FrozenPlan, type LabelledBriefItem } from '$lib/plan/shape';
 import type { Piece } from './bidi-lines';
 import { MARKER_WIDTH, PdfWriter } from './writer';
@@ -61,7 +62,8 @@ export async function planPdf(frozen: FrozenPlan, sha256: string, locale: Locale
 		if (!frozen.plan[field].trim()) continue;
 		pdf.space(4, 40);
 		pdf.block([{ text: t(`plan.${field}`), style: 'bold' }], { after: 2 });
-		pdf.block([{ text: frozen.plan[field] }], { direction: 'auto', indent: INDENT });
+		const text = field === 'evaluation' ? evaluationInWords(frozen.plan[field], locale) : frozen.plan[field];
+		pdf.block([{ text }], { direction: 'auto', indent: INDENT });
 	}
 	if (frozen.conditions.trim()) {
 		heading(pdf, t('accepted.conditions'));
@@ -124,6 +126,8 @@ function agreementBlock(pdf: PdfWriter, agreement: WrittenOutAgreement, n: numbe
 			});
 	if (agreement.who.length) pdf.block(labelled(t('plan.who'), agreement.who.join(', ')), { indent: INDENT, after: 2 });
 	if (agreement.when.trim()) pdf.block(labelled(t('plan.when'), agreement.when), { indent: INDENT, after: 2 });
+	if (agreement.checkedBy?.trim())
+		pdf.block(labelled(t('plan.checked_by'), agreement.checkedBy), { indent: INDENT, after: 2 });
 	if (agreement.answered.length) {
 		pdf.block([{ text: asLabel(t('plan.answers')), style: 'bold' }], { indent: INDENT, after: 1 });
 		for (const item of agreement.answered)

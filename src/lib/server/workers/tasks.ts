@@ -1,6 +1,6 @@
 import * as Y from 'yjs';
 import type { Locale } from '$lib/i18n';
-import type { FrozenPlan } from '$lib/plan/shape';
+import { emptyTheBin, type FrozenPlan } from '$lib/plan/shape';
 import { planPdf } from '../pdf/plan-pdf';
 import {
 	buildStoredDoc,
@@ -24,7 +24,13 @@ export type FoldInput = {
 	rows: StoredUpdate[];
 	/** Compaction: check that the state reads back into the same document before it may replace anything. */
 	verify: boolean;
+	/** A change made in the folded document itself, named: functions do not cross threads. */
+	prune?: PruneName;
 };
+
+/** Changes a compaction may make to the document it folds (emptying the bin once a plan is accepted). */
+const PRUNES = { emptyTheBin } as const;
+export type PruneName = keyof typeof PRUNES;
 
 /**
  * The stored document as one Yjs update, or which stored part could not be read. An error does
@@ -33,7 +39,7 @@ export type FoldInput = {
  */
 export type FoldOutput = { state: Uint8Array } | { unreadable: { part: StoredPart; why: string } };
 
-function fold({ conferenceId, documentName, snapshot, rows, verify }: FoldInput): FoldOutput {
+function fold({ conferenceId, documentName, snapshot, rows, verify, prune }: FoldInput): FoldOutput {
 	let doc: Y.Doc;
 	try {
 		doc = buildStoredDoc(conferenceId, documentName, snapshot, rows);
@@ -42,6 +48,7 @@ function fold({ conferenceId, documentName, snapshot, rows, verify }: FoldInput)
 		throw error;
 	}
 	try {
+		if (prune) PRUNES[prune](doc);
 		const state = Y.encodeStateAsUpdate(doc);
 		if (verify) verifySnapshot(doc, state);
 		return { state };

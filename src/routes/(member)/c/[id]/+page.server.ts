@@ -2,6 +2,7 @@ import { fail, redirect } from '@sveltejs/kit';
 import { isPhase } from '$lib/conference/phases';
 import { acceptPlan } from '$lib/server/acceptance';
 import { loadBoard, loadCircle } from '$lib/server/board';
+import { MAX_REASON_LENGTH, questionCard } from '$lib/server/card-questions';
 import { updateQuestion } from '$lib/server/conferences';
 import { answerRemoval, confirmAllOthers, confirmDevice, decideAtDoor, removeParticipant } from '$lib/server/door';
 import { failWith, formText } from '$lib/server/forms';
@@ -60,7 +61,12 @@ export const actions: Actions = {
 	accept: (event) =>
 		asMember(event, async (member, form) => {
 			const result = await acceptPlan(member, formText(form, 'conditions', 4000));
-			return { done: 'accepted', version: result.version };
+			return result.accepted ? { done: 'accepted', version: result.version } : { done: 'acceptance_given' };
+		}),
+	questionCard: (event) =>
+		asMember(event, async (member, form) => {
+			await questionCard(member, formText(form, 'agreementId', 64), formText(form, 'reason', MAX_REASON_LENGTH));
+			return { done: 'questionCard' };
 		}),
 	knock: (event) =>
 		asMember(event, async (member) => {
@@ -71,7 +77,8 @@ export const actions: Actions = {
 		asMember(event, async (member, form) => {
 			const answer = formText(form, 'answer', 20) === 'coming' ? 'coming' : 'need_more_time';
 			await answerKnock(member, answer);
-			// "We are coming" is the family's own decision to end private time: one tap does both.
+			// "We are coming" is the family's own decision to end private time: one tap does both
+			// (answerKnock has checked the plan first, and changePhase checks it again).
 			if (answer === 'coming') await changePhase(member, 'presentation');
 			return { done: 'answerKnock' };
 		}),

@@ -21,6 +21,16 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 	const accepted = plan !== 'none' && planIsAccepted(conference.phase) ? await latestPlanVersion(conference.id) : null;
 	const beforePrivateTime = conference.phase === 'preparation' || conference.phase === 'information';
 	const frozen = accepted ? parseFrozen(accepted.content) : null;
+	// Why the plan is not on the screen, said truthfully: a device not (yet) let in waits at the
+	// door; only in private time is the family in private time; before it, nothing is presented yet.
+	const withoutPlan =
+		member.status !== 'active'
+			? ('door' as const)
+			: conference.phase === 'private'
+				? ('private' as const)
+				: beforePrivateTime
+					? ('not_yet' as const)
+					: ('none' as const);
 	// The big screen is usually the laptop's own window on localhost: the QR code names its network address.
 	const joinUrl = `${phoneOrigin(url, config()).origin}/join/${conference.roomCode}`;
 	return {
@@ -37,6 +47,7 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 		access: { plan: accepted ? 'none' : plan, brief: accepted ? 'none' : brief },
 		accepted: frozen,
 		// After acceptance the evaluation has a day, with the days until it (docs/design.md §7).
-		evaluation: frozen ? evaluationOf(conference, frozen) : null
+		evaluation: frozen ? evaluationOf(conference, frozen) : null,
+		withoutPlan
 	};
 };
