@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { readPlan } from '../../src/lib/plan/shape';
+import { addCard } from './support/plan';
 import { startKring, type KringServer } from '../support/server';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 import { conferenceWithFamily, createCoordinator, joinByLink } from '../support/steps';
@@ -72,10 +73,9 @@ test('a silent connection is reported within ten seconds, and what was typed mea
 	await expect(notice).toBeInViewport();
 
 	// Oma goes on writing meanwhile.
-	await page.getByTestId('add-agreement').click();
+	await addCard(page, 'Contact');
 	await page.getByRole('textbox', { name: 'Wat spreken we af?' }).first().click();
 	await page.keyboard.type('Jamal haalt de kinderen op');
-	await page.getByLabel('Wanneer').first().fill('elke vrijdag');
 	await page.screenshot({ path: 'docs/screenshots/connection-lost-phone.png' });
 
 	// On the borrowed tablet nothing is kept: it says so, and leaving the page asks first.
@@ -97,7 +97,7 @@ test('a silent connection is reported within ten seconds, and what was typed mea
 	await waitUntil(
 		() =>
 			readPlan(jamalsPlan.doc).agreements.some(
-				(agreement) => agreement.text.includes('Jamal haalt de kinderen op') && agreement.when === 'elke vrijdag'
+				(agreement) => agreement.text.includes('Jamal haalt de kinderen op') && agreement.theme === 'contact'
 			),
 		'Jamal sees what Oma wrote while her connection was gone'
 	);
