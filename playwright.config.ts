@@ -66,7 +66,8 @@ export default defineConfig({
 		wait: { stdout: /\/setup\/(?<kring_setup_token>[a-z0-9]+)/ },
 		env: {
 			PORT: String(PORT),
-			HOST: '127.0.0.1',
+			// Every interface, as with `npm start`: the join link then names the machine's network address.
+			HOST: '0.0.0.0',
 			// No ORIGIN, as with `npm start`: Kring then serves plain http to whatever host the phones use.
 			KRING_DATA_DIR: process.env.KRING_E2E_DATA_DIR
 		}

@@ -3,7 +3,7 @@ import adapter from '@sveltejs/adapter-node';
 /** @type {import('@sveltejs/kit').Config} */
 const config = {
 	kit: {
-		adapter: adapter({ out: 'build', precompress: false }),
+		adapter: adapter({ out: 'build', precompress: true }),
 		csrf: { trustedOrigins: [] },
 		alias: { $server: 'server' },
 		// Every page's Content-Security-Policy. SvelteKit adds a fresh nonce to script-src for its own

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { config, type Config } from '../src/lib/server/config';
 import { DataDirInUseError, lockDataDir } from '../src/lib/server/db/data-lock';
 import { registry } from '../src/lib/server/registry';
+import { networkUrl } from '../src/lib/server/room-address';
 
 let settings: Config;
 try {
@@ -76,7 +77,11 @@ server.listen(port, host, () => {
 			console.log('[kring] event loop: probe reset');
 		});
 	}
-	console.log(`[kring] listening on http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`);
+	const phones = networkUrl(settings);
+	console.log(
+		`[kring] listening on http://${host === '0.0.0.0' ? 'localhost' : host}:${port}` +
+			(phones ? `; phones in the room open ${phones}` : '; phones cannot reach it (no network address)')
+	);
 });
 
 function eventLoopFigure(histogram: IntervalHistogram): string {

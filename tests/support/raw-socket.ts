@@ -17,6 +17,8 @@ export type RawSocketOptions = {
 	origin?: string | null;
 	/** false: ignore the server's close frame and keep talking, as a hostile client would. */
 	answerClose?: boolean;
+	/** false: leave the server's pings unanswered, as a phone gone from the Wi-Fi would. */
+	answerPings?: boolean;
 	/** Another path than /collab/<conference>/<document>. */
 	path?: string;
 	/** Frames written in the same TCP write as the upgrade request. */
@@ -32,6 +34,8 @@ export class RawSocket {
 	/** Data frames that arrived after the server's close frame. */
 	readonly framesAfterClose: Frame[] = [];
 	closeFrame: { code: number; reason: string } | null = null;
+	/** Pings the server sent. */
+	pings = 0;
 	/** Every byte received, the response head included. */
 	raw = Buffer.alloc(0);
 	/** Resolves with the HTTP status of the answer to the upgrade (0 if there was none). */
@@ -52,7 +56,7 @@ export class RawSocket {
 	constructor(
 		url: string,
 		headers: Record<string, string>,
-		private readonly options: Pick<RawSocketOptions, 'answerClose' | 'earlyFrames'> = {}
+		private readonly options: Pick<RawSocketOptions, 'answerClose' | 'answerPings' | 'earlyFrames'> = {}
 	) {
 		const target = new URL(url);
 		this.socket = connect(Number(target.port), target.hostname);
@@ -186,7 +190,9 @@ export class RawSocket {
 			return;
 		}
 		if (frame.opcode === 9) {
-			if (!this.socket.destroyed) this.socket.write(maskedFrame(10, frame.payload));
+			this.pings++;
+			if (this.options.answerPings !== false && !this.socket.destroyed)
+				this.socket.write(maskedFrame(10, frame.payload));
 			return;
 		}
 		if (frame.opcode === 10) return;

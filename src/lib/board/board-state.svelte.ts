@@ -206,6 +206,10 @@ export class BoardState {
 	);
 	readonly brief = $derived.by(() => this.documents.brief);
 	readonly plan = $derived.by(() => this.documents.plan);
+	/** A live document that should be open has lost its connection (not one the server closed on purpose). */
+	readonly connectionLost = $derived(
+		[this.brief, this.plan].some((doc) => doc !== null && doc.closedBy === null && doc.link === 'offline')
+	);
 
 	constructor(data: () => BoardPageData, options: BoardStateOptions) {
 		this.#data = data;

@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { en } from '$lib/i18n/messages/en';
 import { CLOSE } from './close-codes';
+import { DEAD_AFTER_MS, HEARTBEAT } from './heartbeat';
 import { LiveDoc, type ClosedBy } from './live-doc.svelte';
 
 /**
@@ -21,7 +22,10 @@ class ServerSocket {
 	constructor(readonly url: string) {
 		ServerSocket.opened.push(this);
 	}
-	send(): void {}
+	readonly sent: Uint8Array[] = [];
+	send(data: Uint8Array): void {
+		this.sent.push(data);
+	}
 	close(): void {
 		this.readyState = 3;
 	}
@@ -82,5 +86,31 @@ describe('LiveDoc', () => {
 		expect(plan.closedBy).toBeNull();
 		vi.advanceTimersByTime(10_000);
 		expect(ServerSocket.opened.length).toBeGreaterThan(1);
+	});
+
+	it('asks the server when it hears nothing, and calls a silent connection dead within ten seconds', () => {
+		vi.useFakeTimers();
+		const plan = openPlan();
+		const first = ServerSocket.opened[0];
+		first.accept();
+		const isHeartbeat = (data: Uint8Array) => data.length === 1 && data[0] === HEARTBEAT[0];
+		// The server answers: the connection lives, however long it is quiet otherwise.
+		for (let second = 0; second < 20; second++) {
+			vi.advanceTimersByTime(1000);
+			if (first.sent.some(isHeartbeat)) {
+				first.sent.length = 0;
+				first.onmessage?.({ data: HEARTBEAT.slice().buffer });
+			}
+		}
+		expect(plan.link).toBe('connected');
+		// The Wi-Fi is gone and no close ever comes: the heartbeat goes unanswered.
+		vi.advanceTimersByTime(DEAD_AFTER_MS + 1000);
+		expect(first.sent.some(isHeartbeat)).toBe(true);
+		expect(plan.link).toBe('offline');
+		// It tries again at once, and says "no connection" until one opens.
+		expect(ServerSocket.opened.length).toBeGreaterThan(1);
+		expect(plan.link).toBe('offline');
+		ServerSocket.opened.at(-1)!.accept();
+		expect(plan.link).toBe('connected');
 	});
 });

@@ -6,6 +6,7 @@ import * as Y from 'yjs';
 import type { Access } from '$lib/conference/access';
 import type { DocumentName } from '$lib/conference/phases';
 import { CLOSE } from './close-codes';
+import { CONNECT_TIMEOUT_MS, DEAD_AFTER_MS, HEARTBEAT, HEARTBEAT_AFTER_MS, MESSAGE_HEARTBEAT } from './heartbeat';
 import { MESSAGE_SAVING, SAVING_PAUSED } from './saving';
 
 export type PresenceEntry = {
@@ -55,6 +56,19 @@ export class LiveDoc {
 	savingPaused = $state(false);
 	/** The server could not read what it stored of this document: nothing opens until that is repaired. */
 	unreadable = $state(false);
+	/** Edits are kept in IndexedDB on this device; otherwise only in this page's memory until sent. */
+	readonly keptOnDevice: boolean;
+	private readonly watchdog: ReturnType<typeof setInterval>;
+	private heartbeatSentAt = 0;
+	/** When this connection last heard the server (any message), by this module's clock. */
+	private heardAt = 0;
+	private connectingSince = 0;
+	/** The phone says it left the network: the socket is as good as dead. */
+	private readonly onOffline = () => this.reconnect();
+	/** Back on a network: try now rather than after the back-off, unless the connection held. */
+	private readonly onOnline = () => {
+		if (!this.provider.wsconnected) this.reconnect();
+	};
 
 	constructor(
 		readonly conferenceId: string,
@@ -74,14 +88,25 @@ export class LiveDoc {
 		if (options.keepOnDevice && access === 'write') {
 			this.local = new IndexeddbPersistence(`kring:${options.storageKey}:${name}`, this.doc);
 		}
+		this.keptOnDevice = this.local !== null;
 		this.provider = new WebsocketProvider(`${protocol}://${location.host}/collab/${conferenceId}`, name, this.doc, {
 			maxBackoffTime: 5000
 		});
 		this.provider.on('status', ({ status }: { status: string }) => {
+			this.connectingSince = status === 'connecting' ? Date.now() : 0;
+			if (status === 'connected') this.heardAt = Date.now();
 			// Closed on purpose stays closed: the provider's 'disconnected' follows the close itself.
 			if (this.closedBy) return;
+			// Once lost, the board says "no connection" until it is back, not "connecting" at every try.
+			if (status === 'connecting' && this.link === 'offline') return;
 			this.link = status === 'connected' ? 'connected' : status === 'connecting' ? 'connecting' : 'offline';
 		});
+		// The server answers the heartbeat with the same byte; hearing it is all that counts.
+		this.provider.messageHandlers[MESSAGE_HEARTBEAT] = () => {};
+		this.watchdog = setInterval(() => this.checkConnection(), 500);
+		// The phone knows when it leaves or joins a network: no need to wait for the silence.
+		globalThis.addEventListener?.('offline', this.onOffline);
+		globalThis.addEventListener?.('online', this.onOnline);
 		this.provider.on('sync', (isSynced: boolean) => {
 			this.synced = isSynced;
 			if (isSynced) this.unreadable = false;
@@ -115,6 +140,16 @@ export class LiveDoc {
 		awareness.on('change', () => queueMicrotask(() => this.readPresence()));
 		// The server fills in name and role from the session; the client only says where it is.
 		awareness.setLocalStateField('focus', null);
+		// Every message from the socket counts as hearing the server: each handler notes the time
+		// first. The provider marks the socket's messages (`emitSynced`), not those of other tabs.
+		this.provider.messageHandlers = this.provider.messageHandlers.map(
+			(handle) =>
+				handle &&
+				((...args: Parameters<typeof handle>) => {
+					if (args[3]) this.heardAt = Date.now();
+					handle(...args);
+				})
+		);
 	}
 
 	/**
@@ -133,6 +168,37 @@ export class LiveDoc {
 			() => onRefused?.(this.refusedRule),
 			() => {}
 		);
+	}
+
+	/**
+	 * A browser cannot see a dead TCP connection, and y-websocket waits 30 s before it gives one up.
+	 * Here: after `HEARTBEAT_AFTER_MS` of silence the board asks the server, and after
+	 * `DEAD_AFTER_MS` it counts the connection as dead, says so and connects again. A connection
+	 * that does not open within `CONNECT_TIMEOUT_MS` is tried again too.
+	 */
+	private checkConnection(): void {
+		const provider = this.provider;
+		const ws = provider.ws;
+		if (!provider.shouldConnect || !ws) return;
+		const now = Date.now();
+		if (provider.wsconnected) {
+			const silent = now - this.heardAt;
+			if (silent > DEAD_AFTER_MS) return this.reconnect();
+			if (silent > HEARTBEAT_AFTER_MS && now - this.heartbeatSentAt > HEARTBEAT_AFTER_MS) {
+				this.heartbeatSentAt = now;
+				if (ws.readyState === ws.OPEN) ws.send(HEARTBEAT);
+			}
+		} else if (this.connectingSince && now - this.connectingSince > CONNECT_TIMEOUT_MS) {
+			this.reconnect();
+		}
+	}
+
+	/** Drops the current socket without waiting for it to close (a dead one never does) and opens a new one. */
+	private reconnect(): void {
+		if (this.closedBy || !this.provider.shouldConnect) return;
+		this.provider.disconnect();
+		this.link = 'offline';
+		this.provider.connect();
 	}
 
 	private readPresence(): void {
@@ -154,6 +220,9 @@ export class LiveDoc {
 	}
 
 	destroy(): void {
+		clearInterval(this.watchdog);
+		globalThis.removeEventListener?.('offline', this.onOffline);
+		globalThis.removeEventListener?.('online', this.onOnline);
 		this.provider.destroy();
 		void this.local?.destroy();
 		this.doc.destroy();

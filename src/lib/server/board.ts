@@ -3,6 +3,7 @@ import { acceptanceBy, actionsOf, transitionsFor } from '$lib/conference/permiss
 import { planIsAccepted } from '$lib/conference/phases';
 import { acceptancesGiven } from './acceptance';
 import { listAudit } from './audit';
+import { config } from './config';
 import { earlierPlanOf } from './evaluation';
 import { followUpOf } from './follow-up';
 import { planLinkOf } from './plan-links';
@@ -11,6 +12,7 @@ import { formatRoomCode } from './ids';
 import { documentAccess, familyCircle, listParticipants, memberCan, type Member } from './members';
 import { latestPlanVersion, parseFrozen } from './plan-versions';
 import { retentionNotice } from './retention';
+import { phoneOrigin } from './room-address';
 import { runtime } from './runtime';
 
 /**
@@ -18,7 +20,7 @@ import { runtime } from './runtime';
  * in here unless access() lets the member read that document in this phase, and people, the
  * door, the log and the invite only when can() lets them see it.
  */
-export async function loadBoard(member: Member, origin: string) {
+export async function loadBoard(member: Member, pageUrl: URL) {
 	const { conference, role } = member;
 	const briefAccess = documentAccess(member, 'brief');
 	const planAccess = documentAccess(member, 'plan');
@@ -27,7 +29,9 @@ export async function loadBoard(member: Member, origin: string) {
 	const familyCount = participants.filter((p) => p.role === 'family' && p.status === 'active').length;
 	const version =
 		planAccess !== 'none' && planIsAccepted(conference.phase) ? await latestPlanVersion(conference.id) : null;
-	const joinUrl = `${origin}/join/${conference.roomCode}`;
+	// The link and QR code carry an address phones can open, not the laptop's localhost.
+	const phones = phoneOrigin(pageUrl, config());
+	const joinUrl = `${phones.origin}/join/${conference.roomCode}`;
 	const professionals = participants.filter((p) => p.role === 'professional' && p.status === 'active');
 	// Questions on cards and who accepted are about the plan: only for who may read it, while it is presented.
 	const presented = planAccess !== 'none' && conference.phase === 'presentation';
@@ -79,6 +83,7 @@ export async function loadBoard(member: Member, origin: string) {
 			? {
 					roomCode: formatRoomCode(conference.roomCode),
 					joinUrl,
+					reachable: phones.reachable,
 					qr: await QRCode.toDataURL(joinUrl, { margin: 1, width: 240 })
 				}
 			: null,

@@ -42,6 +42,7 @@ describe('loadConfig', () => {
 			savingPausedAfterMs: 3_000,
 			shutdownDrainMs: 30_000,
 			leaseMs: 3000,
+			pingIntervalMs: 30_000,
 			eventLoopProbe: false
 		});
 	});
@@ -73,6 +74,7 @@ describe('loadConfig', () => {
 				KRING_SAVING_PAUSED_AFTER_MS: '500',
 				KRING_SHUTDOWN_DRAIN_MS: '60000',
 				KRING_LEASE_MS: '1500',
+				KRING_PING_INTERVAL_MS: '10000',
 				KRING_EVENT_LOOP_PROBE: '1'
 			})
 		).toEqual({
@@ -101,6 +103,7 @@ describe('loadConfig', () => {
 			savingPausedAfterMs: 500,
 			shutdownDrainMs: 60_000,
 			leaseMs: 1500,
+			pingIntervalMs: 10_000,
 			eventLoopProbe: true
 		});
 	});

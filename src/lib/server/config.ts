@@ -46,6 +46,8 @@ export type Config = {
 	eventLoopProbe: boolean;
 	/** How long an open socket's right holds before it is read again from the database. */
 	leaseMs: number;
+	/** How often every live socket is pinged; one that did not answer the previous ping is cut off. */
+	pingIntervalMs: number;
 };
 
 export type Env = Record<string, string | undefined>;
@@ -186,6 +188,12 @@ export const VARIABLES = [
 			'How long an open live connection keeps its right before it is read again from the database: the longest a lost message between instances can leave a socket open that a phase change, removal or sign-out closed.'
 	},
 	{
+		name: 'KRING_PING_INTERVAL_MS',
+		fallback: '30000 (30 seconds)',
+		meaning:
+			'How often the server pings every live connection; one that did not answer the previous ping (a phone gone from the Wi-Fi without closing) is cut off, and its place and presence freed.'
+	},
+	{
 		name: 'KRING_EVENT_LOOP_PROBE',
 		fallback: '0',
 		meaning:
@@ -296,6 +304,7 @@ export function loadConfig(env: Env = process.env): Config {
 		savingPausedAfterMs: read.wholeNumber('KRING_SAVING_PAUSED_AFTER_MS', 3_000, 0, LONGEST_TIMER_MS, MS),
 		shutdownDrainMs: read.wholeNumber('KRING_SHUTDOWN_DRAIN_MS', 30_000, 0, LONGEST_TIMER_MS, MS),
 		leaseMs: read.wholeNumber('KRING_LEASE_MS', 3000, 100, 600_000, MS),
+		pingIntervalMs: read.wholeNumber('KRING_PING_INTERVAL_MS', 30_000, 100, 600_000, MS),
 		eventLoopProbe: read.wholeNumber('KRING_EVENT_LOOP_PROBE', 0, 0, 1, '0 or 1') === 1
 	};
 	if (problems.length > 0) throw new ConfigError(problems);

@@ -41,6 +41,7 @@ export function buildRuntime(): Runtime {
 		currentPhase,
 		currentRights: placesHeld,
 		leaseMs: settings.leaseMs,
+		pingIntervalMs: settings.pingIntervalMs,
 		onRevocation: ({ conferenceId, closed }) => {
 			recordAudit(conferenceId, SYSTEM_ACTOR, 'connection.revoked', `${closed}`).catch(() => {});
 		},

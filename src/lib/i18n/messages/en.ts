@@ -301,6 +301,13 @@ export const en = {
 		'“Our plan” cannot be opened right now: something is wrong with what Kring stored of it. Nothing has been thrown away. Ask the coordinator for help; Kring keeps trying.',
 	'my_data.status.unconfirmed': 'not confirmed yet',
 	'board.change_refused': 'Your last change could not be saved and has been undone. You now see what is saved.',
+	'invite.no_network':
+		"Phones cannot reach this computer: Kring finds no network address, or listens on this computer only. Connect the computer to the room's Wi-Fi and start Kring again (or set ORIGIN).",
+	'connection.lost':
+		'No connection to Kring. What you change stays on this device and is sent as soon as the connection is back.',
+	'connection.lost_shared':
+		'No connection to Kring. What you change now is only on this screen and is sent as soon as the connection is back. Do not close or reload this page.',
+	'alert.door': '{name} wants to join',
 	'follow_up.done': 'Done',
 	'follow_up.not_yet': 'Not yet',
 	'follow_up.by': '{name}, {date}',

@@ -308,6 +308,13 @@ export const nl = {
 	'my_data.status.unconfirmed': 'nog niet bevestigd',
 	'board.change_refused':
 		'Je laatste wijziging kon niet worden bewaard en is teruggedraaid. Je ziet nu wat er bewaard is.',
+	'invite.no_network':
+		'Telefoons kunnen deze computer niet bereiken: Kring vindt geen netwerkadres, of luistert alleen op deze computer. Verbind de computer met de wifi van de ruimte en start Kring opnieuw (of stel ORIGIN in).',
+	'connection.lost':
+		'Geen verbinding met Kring. Wat je verandert blijft op dit apparaat bewaard en wordt verstuurd zodra de verbinding terug is.',
+	'connection.lost_shared':
+		'Geen verbinding met Kring. Wat je nu verandert staat alleen op dit scherm en wordt verstuurd zodra de verbinding terug is. Sluit of ververs deze pagina niet.',
+	'alert.door': '{name} wil meedoen',
 	'follow_up.done': 'Gedaan',
 	'follow_up.not_yet': 'Nog niet',
 	'follow_up.by': '{name}, {date}',

@@ -309,6 +309,13 @@ export const pl = {
 	'my_data.status.unconfirmed': 'jeszcze niepotwierdzone',
 	'board.change_refused':
 		'Nie udało się zapisać twojej ostatniej zmiany, więc została cofnięta. Widzisz teraz to, co jest zapisane.',
+	'invite.no_network':
+		'Telefony nie mogą połączyć się z tym komputerem: Kring nie znajduje adresu sieciowego albo nasłuchuje tylko na tym komputerze. Podłącz komputer do Wi-Fi w sali i uruchom Kring ponownie (albo ustaw ORIGIN).',
+	'connection.lost':
+		'Brak połączenia z Kring. To, co zmieniasz, zostaje na tym urządzeniu i zostanie wysłane, gdy połączenie wróci.',
+	'connection.lost_shared':
+		'Brak połączenia z Kring. To, co teraz zmieniasz, jest tylko na tym ekranie i zostanie wysłane, gdy połączenie wróci. Nie zamykaj ani nie odświeżaj tej strony.',
+	'alert.door': '{name} chce dołączyć',
 	'follow_up.done': 'Zrobione',
 	'follow_up.not_yet': 'Jeszcze nie',
 	'follow_up.by': '{name}, {date}',

@@ -300,6 +300,13 @@ export const tr = {
 		'“Planımız” şu anda açılamıyor: Kring’in bundan sakladıklarında bir sorun var. Hiçbir şey silinmedi. Koordinatörden yardım iste; Kring yeniden denemeye devam ediyor.',
 	'my_data.status.unconfirmed': 'henüz onaylanmadı',
 	'board.change_refused': 'Son değişikliğin kaydedilemedi ve geri alındı. Şimdi kaydedilmiş olanı görüyorsun.',
+	'invite.no_network':
+		"Telefonlar bu bilgisayara ulaşamıyor: Kring bir ağ adresi bulamıyor ya da yalnızca bu bilgisayarda dinliyor. Bilgisayarı odanın Wi-Fi ağına bağlayın ve Kring'i yeniden başlatın (ya da ORIGIN ayarlayın).",
+	'connection.lost':
+		'Kring ile bağlantı yok. Değiştirdiklerin bu cihazda saklanır ve bağlantı geri gelir gelmez gönderilir.',
+	'connection.lost_shared':
+		'Kring ile bağlantı yok. Şimdi değiştirdiklerin yalnızca bu ekranda ve bağlantı geri gelir gelmez gönderilir. Bu sayfayı kapatma veya yenileme.',
+	'alert.door': '{name} katılmak istiyor',
 	'follow_up.done': 'Yapıldı',
 	'follow_up.not_yet': 'Henüz değil',
 	'follow_up.by': '{name}, {date}',

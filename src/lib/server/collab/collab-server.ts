@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { HEARTBEAT, isHeartbeat } from '$lib/collab/heartbeat';
 import { isDocumentName, type DocumentName } from '$lib/conference/phases';
 import type { Envelope } from '../bus';
 import { CollabConnection } from './connection';
@@ -49,6 +50,9 @@ export class CollabServer<Who = unknown> {
 	private readonly leaseReads = new Map<string, Promise<void>>();
 	/** When a read of each open conference's rights last answered (performance.now()). */
 	private readonly renewedAt = new Map<string, number>();
+	/** Sockets that answered the last ping (or are new since it); the others are dead at the next one. */
+	private readonly answered = new WeakSet<WebSocket>();
+	private readonly pingTimer: ReturnType<typeof setInterval>;
 
 	constructor(private readonly options: CollabServerOptions<Who>) {
 		this.limits = { ...DEFAULT_LIMITS, pendingBytes: options.maxMessageBytes, ...options.limits };
@@ -63,6 +67,25 @@ export class CollabServer<Who = unknown> {
 			for (const conferenceId of this.openConferences()) void this.renewLease(conferenceId);
 		}, options.leaseMs);
 		this.leaseTimer.unref();
+		this.pingTimer = setInterval(() => this.pingAll(), options.pingIntervalMs ?? 30_000);
+		this.pingTimer.unref();
+	}
+
+	/**
+	 * Pings every socket; one that did not answer the previous ping is dead (a phone gone from the
+	 * Wi-Fi without closing) and is cut off, which frees its place in the room and its presence.
+	 * As Hocuspocus and the ws documentation do. A socket paused by its read throttle answers late
+	 * too: paused that long, it is a flood.
+	 */
+	private pingAll(): void {
+		for (const ws of this.wss.clients) {
+			if (!this.answered.has(ws)) {
+				ws.terminate();
+				continue;
+			}
+			this.answered.delete(ws);
+			ws.ping();
+		}
 	}
 
 	/** Returns false when the request is not for the collab endpoint, so others may take it. */
@@ -125,6 +148,8 @@ export class CollabServer<Who = unknown> {
 		// ws has already sent the close frame (1002, or 1009 for a message over the limit): let it
 		// reach the client, then cut the socket off.
 		ws.on('error', () => setTimeout(() => ws.terminate(), 2000).unref());
+		this.answered.add(ws);
+		ws.on('pong', () => this.answered.add(ws));
 		// What arrives before the socket is settled is held, up to a bound (GHSA-xwhh-v746-pj9m).
 		const pending = new PendingMessages({ messages: this.limits.pendingMessages, bytes: this.limits.pendingBytes });
 		const hold = (data: Buffer) => {
@@ -140,7 +165,9 @@ export class CollabServer<Who = unknown> {
 				bytesPerSecond: this.limits.bytesPerSecond,
 				burstBytes: Math.max(this.limits.bytesPerSecond, this.options.maxMessageBytes)
 			},
-			(data) => deliver(data)
+			// The board's heartbeat is answered at once, even while the document loads: it asks whether
+			// the connection lives, not whether the document is open.
+			(data) => (isHeartbeat(data) ? sendHeartbeat(ws) : deliver(data))
 		);
 		ws.on('message', (data: Buffer) => throttle.push(data));
 		const held: HeldSocket = { close: (why) => closeSocket(ws, why) };
@@ -429,6 +456,7 @@ export class CollabServer<Who = unknown> {
 		this.unsubscribe();
 		this.stopResync();
 		clearInterval(this.leaseTimer);
+		clearInterval(this.pingTimer);
 		this.unsubscribeSaving();
 		const rooms = [...this.rooms.values()];
 		await Promise.all(
@@ -442,6 +470,10 @@ export class CollabServer<Who = unknown> {
 		this.rooms.clear();
 		this.wss.close();
 	}
+}
+
+function sendHeartbeat(ws: WebSocket): void {
+	if (ws.readyState === ws.OPEN) ws.send(HEARTBEAT);
 }
 
 function refuse(socket: Duplex, status: number): void {

@@ -101,6 +101,8 @@ export type CollabServerOptions<Who> = {
 	currentRights(conferenceId: string, sessionIds: string[]): Promise<Rights | null>;
 	/** How long an open socket's right holds before it is read again (KRING_LEASE_MS). */
 	leaseMs: number;
+	/** How often every socket is pinged; one that did not answer the last ping is cut off (KRING_PING_INTERVAL_MS). */
+	pingIntervalMs?: number;
 	/** How long a room may hold updates whose predecessors it lacks before it reads the store again. */
 	pendingGraceMs?: number;
 	/** Sockets closed by a phase change or a removal on this instance (for the audit log). */

@@ -14,6 +14,8 @@ import { startEvaluation } from '$lib/server/evaluation';
 import { setEvaluationDate, tickAgreement } from '$lib/server/follow-up';
 import { makePlanLink, revokePlanLink } from '$lib/server/plan-links';
 import { deleteSessionCookie, invalidateSession } from '$lib/server/sessions';
+import { phoneOrigin } from '$lib/server/room-address';
+import { config } from '$lib/server/config';
 import { isEmail } from '$lib/server/users';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';
 
@@ -27,7 +29,7 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 	const identity = locals.identity;
 	// On a device that is not theirs (a prison visit room's tablet) nothing is kept in the browser.
 	const sharedDevice = identity?.kind === 'family' && identity.sharedDevice;
-	return { waiting: false as const, board: await loadBoard(member, url.origin), sharedDevice };
+	return { waiting: false as const, board: await loadBoard(member, url), sharedDevice };
 };
 
 /**
@@ -111,7 +113,7 @@ export const actions: Actions = {
 	familyInvite: (event) =>
 		asMember(event, async (member) => {
 			const token = await createFamilyInvite(member);
-			return { done: 'familyInvite', link: `${event.url.origin}/j/${token}` };
+			return { done: 'familyInvite', link: `${phoneOrigin(event.url, config()).origin}/j/${token}` };
 		}),
 	professionalInvite: (event) =>
 		asMember(event, async (member, form) => {
@@ -119,7 +121,11 @@ export const actions: Actions = {
 			if (!values.name.trim()) return fail(400, { error: 'name_required', values });
 			if (!isEmail(values.email)) return fail(400, { error: 'email_invalid', values });
 			const token = await createProfessionalInvite(member, values);
-			return { done: 'professionalInvite', link: `${event.url.origin}/invite/${token}`, name: values.name };
+			return {
+				done: 'professionalInvite',
+				link: `${phoneOrigin(event.url, config()).origin}/invite/${token}`,
+				name: values.name
+			};
 		}),
 	retention: (event) =>
 		asMember(event, async (member, form) => {
@@ -144,7 +150,7 @@ export const actions: Actions = {
 	planLink: (event) =>
 		asMember(event, async (member) => {
 			const token = await makePlanLink(member);
-			return { done: 'planLink', planLink: `${event.url.origin}/p/${token}` };
+			return { done: 'planLink', planLink: `${phoneOrigin(event.url, config()).origin}/p/${token}` };
 		}),
 	revokePlanLink: (event) =>
 		asMember(event, async (member) => {

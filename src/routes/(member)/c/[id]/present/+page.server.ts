@@ -1,9 +1,11 @@
 import QRCode from 'qrcode';
 import { planIsAccepted } from '$lib/conference/phases';
+import { config } from '$lib/server/config';
 import { evaluationOf } from '$lib/server/follow-up';
 import { formatRoomCode } from '$lib/server/ids';
 import { documentAccess, memberCan, requireMember } from '$lib/server/members';
 import { latestPlanVersion, parseFrozen } from '$lib/server/plan-versions';
+import { phoneOrigin } from '$lib/server/room-address';
 import type { PageServerLoad } from './$types';
 
 /**
@@ -29,7 +31,8 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 				: beforePrivateTime
 					? ('not_yet' as const)
 					: ('none' as const);
-	const joinUrl = `${url.origin}/join/${conference.roomCode}`;
+	// The big screen is usually the laptop's own window on localhost: the QR code names its network address.
+	const joinUrl = `${phoneOrigin(url, config()).origin}/join/${conference.roomCode}`;
 	return {
 		conference: { id: conference.id, title: conference.title, phase: conference.phase },
 		question: brief !== 'none' ? conference.question : null,
