@@ -44,6 +44,8 @@ export type StartOptions = {
 	sameDatabaseAs?: KringServer;
 	/** Called with what the process writes to stderr (it is in `logs()` as well). */
 	onStderr?: (text: string) => void;
+	/** Flags for node itself, e.g. ['--cpu-prof'] (the bench's profiles). */
+	nodeArgs?: string[];
 };
 
 export type KringServer = {
@@ -101,7 +103,11 @@ export async function startKring(options: StartOptions = {}): Promise<KringServe
 	let released = false;
 
 	async function launch(): Promise<void> {
-		const started = spawn(process.execPath, [ENTRY], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+		const started = spawn(process.execPath, [...(options.nodeArgs ?? []), ENTRY], {
+			cwd: REPO_ROOT,
+			env,
+			stdio: ['ignore', 'pipe', 'pipe']
+		});
 		child = started;
 		running.add(started);
 		started.once('exit', () => running.delete(started));

@@ -1,0 +1,432 @@
+/**
+ * `npm run bench -- many-rooms`: many conferences at once, each with a dozen phones typing now
+ * and then, side by side with the reference server (@y/websocket-server 0.1.1 in its own process).
+ *
+ * R conferences × C family members, each on their own session and socket, each typing into the
+ * plan at a human rate. Kring is the built server with authentication, access checks and
+ * persistence (PostgreSQL when DATABASE_URL is set, else PGlite), then the same load on two
+ * instances over Redis on one PostgreSQL database (the phones of a room split across both). Load
+ * generators are processes of their own (many-rooms-load.ts). Figures only; the results are also
+ * written as JSON to bench/results/ with a description of the machine.
+ *
+ * Flags: --rooms=20 --members=10 --rate=5 (edits per phone per second) --seconds=45
+ *        --after-close=30 (seconds before the last RSS) --generators=2 --only=kring,reference,two
+ *        --cpu-prof (Kring writes a CPU profile to bench/profiles/ when it stops)
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, freemem, loadavg, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser } from '../support/http-client';
+import {
+	DEFAULT_POSTGRES_URL,
+	REPO_ROOT,
+	startKring,
+	TEST_REDIS_URL,
+	type KringServer,
+	type StartOptions
+} from '../support/server';
+import { changePhase, conferenceWithFamily, createCoordinator } from '../support/steps';
+import { collabUrl } from '../support/yjs-client';
+import type { LoadCommand, LoadReport, LoadRoom } from './many-rooms-load';
+import { bytes, ms, percentile } from './stats';
+
+type Options = {
+	rooms: number;
+	members: number;
+	rate: number;
+	seconds: number;
+	afterClose: number;
+	generators: number;
+	only: string[];
+	cpuProf: boolean;
+};
+
+type Target = {
+	name: string;
+	/** The server processes whose CPU and memory count. */
+	pids: () => number[];
+	/** Process ids of the database's backends serving this target (PostgreSQL only). */
+	databasePids: () => Promise<number[]>;
+	rooms: LoadRoom[];
+	stop: () => Promise<void>;
+	database: string;
+};
+
+export type ManyRoomsResult = {
+	name: string;
+	database: string;
+	latency: { p50: number; p95: number; p99: number; max: number };
+	deliveredPercent: number;
+	editsPerSecond: number;
+	deliveriesPerSecond: number;
+	sent: number;
+	asked: number;
+	serverCpuSeconds: number;
+	databaseCpuSeconds: number;
+	cpuMsPerEdit: number;
+	rss: { before: number; peak: number; after: number; idleLoaded: number; afterClose: number };
+	memoryPerIdleRoom: number;
+	generatorLag: { p99: number; max: number };
+};
+
+const FIELD = 'contingency';
+const CLOCK_TICKS = 100;
+
+function parseOptions(argv: string[]): Options {
+	const flag = (name: string, fallback: number) => {
+		const found = argv.find((arg) => arg.startsWith(`--${name}=`));
+		return found ? Number(found.split('=')[1]) : fallback;
+	};
+	const only = argv.find((arg) => arg.startsWith('--only='));
+	return {
+		rooms: flag('rooms', 20),
+		members: flag('members', 10),
+		rate: flag('rate', 5),
+		seconds: flag('seconds', 45),
+		afterClose: flag('after-close', 30),
+		generators: flag('generators', 2),
+		only: only ? only.split('=')[1].split(',') : ['kring', 'reference', 'two'],
+		cpuProf: argv.includes('--cpu-prof')
+	};
+}
+
+export async function manyRooms(argv: string[]): Promise<void> {
+	const options = parseOptions(argv);
+	const machine = describeMachine();
+	console.log(
+		`Kring many-rooms bench — ${machine.cpus} CPU(s) (${machine.cpuModel}), ${bytes(machine.memory)}, Node ${process.version}, load average ${machine.loadAverage.join(' ')}`
+	);
+	console.log(
+		`${options.rooms} conferences × ${options.members} phones, each typing ${options.rate} edits/s with its caret, for ${options.seconds} s; ${options.generators} load generator process(es)`
+	);
+	const results: ManyRoomsResult[] = [];
+	const runs: [string, () => Promise<Target>][] = [
+		['kring', () => kringTarget(options, 1)],
+		['reference', () => referenceTarget(options)],
+		['two', () => kringTarget(options, 2)]
+	];
+	for (const [key, start] of runs) {
+		if (!options.only.includes(key)) continue;
+		progress(`starting ${key}`);
+		const target = await start();
+		try {
+			results.push(await measure(target, options));
+		} finally {
+			await target.stop();
+		}
+		progress(`${key} done`);
+	}
+	const reference = results.find((r) => r.name === 'reference');
+	console.log(render(results, reference, options));
+	const out = join(REPO_ROOT, 'bench', 'results');
+	mkdirSync(out, { recursive: true });
+	const file = join(out, `many-rooms-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+	writeFileSync(
+		file,
+		JSON.stringify({ bench: 'many-rooms', at: new Date().toISOString(), machine, options, results }, null, '\t')
+	);
+	console.log(`\nresults: ${file}`);
+}
+
+function progress(what: string): void {
+	process.stderr.write(`… ${what}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// the targets
+
+async function kringTarget(options: Options, instances: 1 | 2): Promise<Target> {
+	// Two instances need a database both reach: PostgreSQL, with Redis between them.
+	const database = instances === 2 ? 'postgres' : process.env.DATABASE_URL ? 'postgres' : 'pglite';
+	const start: StartOptions = {
+		database,
+		onStderr: (text) => {
+			if (!text.includes('[collab] refused')) process.stderr.write(`[kring] ${text}`);
+		},
+		...(instances === 2 ? { redisUrl: TEST_REDIS_URL } : {}),
+		// Each phone has its own session and socket, as in a real conference: the default limits hold.
+		// --cpu-prof: each server writes a CPU profile to bench/profiles/ when it stops.
+		nodeArgs: options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${join(REPO_ROOT, 'bench', 'profiles')}`] : []
+	};
+	const first = await startKring(start);
+	const servers: KringServer[] = [first];
+	// The account first: a second instance makes a setup link of its own while none exists.
+	const coordinator = (await createCoordinator(first)).client;
+	if (instances === 2) servers.push(await startKring({ ...start, sameDatabaseAs: first }));
+	const rooms: LoadRoom[] = [];
+	for (let r = 0; r < options.rooms; r++) {
+		progress(`  conference ${r + 1}/${options.rooms}`);
+		const names = Array.from({ length: options.members }, (_, i) => `Familie ${i + 1}`);
+		const { id, cookies } = await benchConference(first, coordinator, `Conferentie ${r + 1}`, names);
+		rooms.push({
+			name: id,
+			urls: cookies.map((_, i) => collabUrl(servers[i % servers.length], id, 'plan')),
+			cookies
+		});
+	}
+	const name = instances === 1 ? 'Kring' : 'Kring ×2 (Redis)';
+	return {
+		name,
+		database: first.database.kind,
+		pids: () => servers.map((server) => server.pid).filter((pid): pid is number => pid !== null),
+		databasePids: () => postgresBackends(first),
+		rooms,
+		stop: async () => {
+			for (const server of servers.reverse()) await server.stop();
+		}
+	};
+}
+
+async function benchConference(kring: KringServer, coordinator: Browser, title: string, names: string[]) {
+	const { conferenceId, family } = await conferenceWithFamily(kring, coordinator, names, {
+		title,
+		question: 'Hoe zorgen we samen dat het goed gaat?'
+	});
+	await changePhase(coordinator, conferenceId, 'information');
+	return { id: conferenceId, cookies: family.map((member) => member.client.cookieHeader()) };
+}
+
+async function referenceTarget(options: Options): Promise<Target> {
+	const env = { ...process.env };
+	delete env.YPERSISTENCE;
+	delete env.CALLBACK_URL;
+	const child = fork(fileURLToPath(new URL('./reference-server.js', import.meta.url)), [], {
+		env,
+		stdio: 'inherit',
+		execArgv: options.cpuProf
+			? ['--cpu-prof', `--cpu-prof-dir=${join(REPO_ROOT, 'bench', 'profiles', 'reference')}`]
+			: []
+	});
+	const port = await new Promise<number>((resolve, reject) => {
+		child.once('message', (message: { port: number }) => resolve(message.port));
+		child.once('error', reject);
+	});
+	const rooms: LoadRoom[] = Array.from({ length: options.rooms }, (_, r) => ({
+		name: `room-${r}`,
+		urls: Array(options.members).fill(`ws://127.0.0.1:${port}/room-${r}`),
+		cookies: Array(options.members).fill(undefined)
+	}));
+	return {
+		name: 'reference',
+		database: 'none (memory)',
+		pids: () => (child.pid ? [child.pid] : []),
+		databasePids: async () => [],
+		rooms,
+		stop: async () => {
+			const exited = new Promise((resolve) => child.once('exit', resolve));
+			// A disconnect lets it exit by itself (and write its CPU profile); SIGTERM would not.
+			child.disconnect();
+			setTimeout(() => child.kill('SIGTERM'), 3000).unref();
+			await exited;
+		}
+	};
+}
+
+/** The PostgreSQL backends connected to this server's database (the server reaches them over TCP on this machine). */
+async function postgresBackends(server: KringServer): Promise<number[]> {
+	if (server.database.kind !== 'postgres') return [];
+	const { default: postgres } = await import('postgres');
+	const sql = postgres(process.env.DATABASE_URL ?? DEFAULT_POSTGRES_URL, { max: 1, onnotice: () => {} });
+	try {
+		const rows = await sql<{ pid: number }[]>`select pid from pg_stat_activity where datname = ${server.database.name}`;
+		return rows.map((row) => row.pid);
+	} finally {
+		await sql.end({ timeout: 5 });
+	}
+}
+
+// ---------------------------------------------------------------------------------------------
+// measuring
+
+async function measure(target: Target, options: Options): Promise<ManyRoomsResult> {
+	const rssBefore = rssOf(target.pids());
+	const generators = Array.from({ length: Math.min(options.generators, target.rooms.length) }, () => startGenerator());
+	try {
+		progress(`  ${target.name}: opening ${options.rooms * options.members} phones`);
+		await Promise.all(
+			generators.map((generator, g) =>
+				generator.ask({
+					kind: 'open',
+					rooms: target.rooms.filter((_, r) => r % generators.length === g),
+					field: FIELD
+				})
+			)
+		);
+		const databasePids = await target.databasePids();
+		const cpuBefore = cpuOf(target.pids());
+		const databaseCpuBefore = cpuOf(databasePids);
+		let peak = rssOf(target.pids());
+		const sampler = setInterval(() => (peak = Math.max(peak, rssOf(target.pids()))), 250);
+		progress(`  ${target.name}: typing for ${options.seconds} s`);
+		const reports = (await Promise.all(
+			generators.map((generator) =>
+				generator.ask({ kind: 'type', rate: options.rate, seconds: options.seconds, drainMs: 2000 })
+			)
+		)) as Extract<LoadReport, { kind: 'typed' }>[];
+		clearInterval(sampler);
+		const serverCpu = cpuOf(target.pids()) - cpuBefore;
+		const databaseCpu = cpuOf(databasePids) - databaseCpuBefore;
+		const rssAfter = rssOf(target.pids());
+		peak = Math.max(peak, rssAfter);
+		// Every phone stays connected and stops typing: the rooms are loaded and idle.
+		await sleep(5000);
+		const rssIdle = rssOf(target.pids());
+		progress(`  ${target.name}: closing every phone, then ${options.afterClose} s idle`);
+		await Promise.all(generators.map((generator) => generator.ask({ kind: 'close' })));
+		await sleep(options.afterClose * 1000);
+		const rssAfterClose = rssOf(target.pids());
+
+		const latencies: number[] = [];
+		for (const report of reports) for (const value of report.latencies) latencies.push(value);
+		const sent = sum(reports.map((r) => r.sent));
+		const asked = sum(reports.map((r) => r.asked));
+		const expected = sum(reports.map((r) => r.expected));
+		const delivered = sum(reports.map((r) => r.delivered));
+		const seconds = Math.max(...reports.map((r) => r.seconds));
+		const lagP99 = Math.max(...reports.map((r) => r.lagP99));
+		const lagMax = Math.max(...reports.map((r) => r.lagMax));
+		if (lagP99 > 20)
+			console.warn(`! a load generator's event loop ran up to ${ms(lagP99)} late (p99): it may be the bottleneck`);
+		if (sent < asked * 0.98) console.warn(`! the generators sent ${sent} of the ${asked} edits asked for`);
+		return {
+			name: target.name,
+			database: target.database,
+			latency: {
+				p50: percentile(latencies, 50),
+				p95: percentile(latencies, 95),
+				p99: percentile(latencies, 99),
+				max: latencies.reduce((a, b) => Math.max(a, b), 0)
+			},
+			deliveredPercent: expected ? (delivered / expected) * 100 : 0,
+			editsPerSecond: sent / seconds,
+			deliveriesPerSecond: delivered / seconds,
+			sent,
+			asked,
+			serverCpuSeconds: serverCpu,
+			databaseCpuSeconds: databaseCpu,
+			cpuMsPerEdit: sent ? ((serverCpu + databaseCpu) * 1000) / sent : 0,
+			rss: { before: rssBefore, peak, after: rssAfter, idleLoaded: rssIdle, afterClose: rssAfterClose },
+			memoryPerIdleRoom: (rssIdle - rssBefore) / options.rooms,
+			generatorLag: { p99: lagP99, max: lagMax }
+		};
+	} finally {
+		for (const generator of generators) generator.stop();
+	}
+}
+
+type Generator = { ask: (command: LoadCommand) => Promise<LoadReport>; stop: () => void };
+
+function startGenerator(): Generator {
+	const child: ChildProcess = fork(fileURLToPath(new URL('./many-rooms-load.ts', import.meta.url)), [], {
+		execArgv: ['--import', 'tsx'],
+		serialization: 'advanced',
+		stdio: 'inherit'
+	});
+	return {
+		ask: (command) =>
+			new Promise((resolve, reject) => {
+				child.once('message', (report: LoadReport) =>
+					report.kind === 'failed' ? reject(new Error(`load generator: ${report.message}`)) : resolve(report)
+				);
+				child.send(command);
+			}),
+		stop: () => child.kill()
+	};
+}
+
+/** User + system CPU seconds of these processes, from /proc (0 for a process that is gone). */
+function cpuOf(pids: number[]): number {
+	let ticks = 0;
+	for (const pid of pids) {
+		try {
+			const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+			const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+			ticks += Number(fields[11]) + Number(fields[12]);
+		} catch {
+			// gone
+		}
+	}
+	return ticks / CLOCK_TICKS;
+}
+
+function rssOf(pids: number[]): number {
+	let total = 0;
+	for (const pid of pids) {
+		try {
+			const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+			total += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+		} catch {
+			// gone
+		}
+	}
+	return total;
+}
+
+function describeMachine() {
+	return {
+		cpus: cpus().length,
+		cpuModel: cpus()[0]?.model ?? 'unknown',
+		memory: totalmem(),
+		freeMemory: freemem(),
+		os: `${process.platform} ${release()}`,
+		node: process.version,
+		loadAverage: loadavg().map((n) => Number(n.toFixed(2)))
+	};
+}
+
+// ---------------------------------------------------------------------------------------------
+// the table
+
+function render(results: ManyRoomsResult[], reference: ManyRoomsResult | undefined, options: Options): string {
+	const ratio = (value: number, of: number | undefined) =>
+		of && Number.isFinite(value) && of > 0 ? ` (${(value / of).toFixed(1)}×)` : '';
+	const mb = (value: number) => `${(value / 1024 / 1024).toFixed(0)} MB`;
+	const rows: [string, (r: ManyRoomsResult) => string][] = [
+		['database', (r) => r.database],
+		['latency p50', (r) => ms(r.latency.p50) + ratio(r.latency.p50, reference?.latency.p50)],
+		['latency p95', (r) => ms(r.latency.p95) + ratio(r.latency.p95, reference?.latency.p95)],
+		['latency p99', (r) => ms(r.latency.p99) + ratio(r.latency.p99, reference?.latency.p99)],
+		['latency max', (r) => ms(r.latency.max) + ratio(r.latency.max, reference?.latency.max)],
+		['delivered', (r) => `${r.deliveredPercent.toFixed(2)} %`],
+		['edits/s (asked)', (r) => `${r.editsPerSecond.toFixed(0)} (${(r.asked / options.seconds).toFixed(0)})`],
+		['deliveries/s', (r) => r.deliveriesPerSecond.toFixed(0)],
+		[
+			'server CPU',
+			(r) => `${r.serverCpuSeconds.toFixed(1)} s` + ratio(r.serverCpuSeconds, reference?.serverCpuSeconds)
+		],
+		['database CPU', (r) => `${r.databaseCpuSeconds.toFixed(1)} s`],
+		[
+			'CPU per edit (db incl.)',
+			(r) => `${(r.cpuMsPerEdit * 1000).toFixed(0)} µs` + ratio(r.cpuMsPerEdit, reference?.cpuMsPerEdit)
+		],
+		['RSS before', (r) => mb(r.rss.before)],
+		['RSS peak', (r) => mb(r.rss.peak)],
+		['RSS after typing', (r) => mb(r.rss.after)],
+		[
+			'memory per idle loaded room',
+			(r) => bytes(r.memoryPerIdleRoom) + ratio(r.memoryPerIdleRoom, reference?.memoryPerIdleRoom)
+		],
+		[`RSS ${options.afterClose} s after all closed`, (r) => mb(r.rss.afterClose)],
+		['generator lag p99/max', (r) => `${ms(r.generatorLag.p99)}/${ms(r.generatorLag.max)}`]
+	];
+	const header = ['', ...results.map((r) => r.name)];
+	const lines = rows.map(([label, cell]) => [label, ...results.map(cell)]);
+	const widths = header.map((h, i) => Math.max(h.length, ...lines.map((line) => line[i].length)));
+	const format = (cells: string[]) =>
+		cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+	return [
+		`\nmany rooms: ${options.rooms} conferences × ${options.members} phones, ${options.rate} edits/s each with a caret update, ${options.seconds} s`,
+		format(header),
+		widths.map((w) => '-'.repeat(w)).join('  '),
+		...lines.map(format),
+		'  latency: from a phone sending an edit until each other phone of its room has it (ratios: × the reference).',
+		'  Kring stores every edit before anyone sees it; the reference keeps documents in memory only, without sign-in or access rules.',
+		'  memory per idle loaded room: (RSS with every phone connected and idle − RSS before) / conferences; RSS is the server processes together.',
+		'  database CPU: the PostgreSQL backends of this database (from /proc); with PGlite it is inside the server CPU.'
+	].join('\n');
+}
+
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
