@@ -18,6 +18,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
 import type { Browser } from '../support/http-client';
 import {
 	DEFAULT_POSTGRES_URL,
@@ -52,6 +53,8 @@ type Target = {
 	rooms: LoadRoom[];
 	stop: () => Promise<void>;
 	database: string;
+	/** The servers' inspector addresses: the bench collects their garbage and reads their heap. */
+	inspectors: () => string[];
 };
 
 export type ManyRoomsResult = {
@@ -67,11 +70,17 @@ export type ManyRoomsResult = {
 	databaseCpuSeconds: number;
 	cpuMsPerEdit: number;
 	rss: { before: number; peak: number; after: number; idleLoaded: number; afterClose: number };
+	/** JS heap + external memory after a full garbage collection, of all server processes together. */
+	heap: { before: number; idleLoaded: number; afterClose: number };
 	memoryPerIdleRoom: number;
 	generatorLag: { p99: number; max: number };
 };
 
 const FIELD = 'contingency';
+/** An inspector on a free port of the loopback, for heapOf(). */
+const INSPECT = '--inspect=127.0.0.1:0';
+/** How long phones stay idle before the loaded rooms are measured: past the update guard's 10 s. */
+const IDLE_MS = 12_000;
 const CLOCK_TICKS = 100;
 
 function parseOptions(argv: string[]): Options {
@@ -140,15 +149,22 @@ function progress(what: string): void {
 async function kringTarget(options: Options, instances: 1 | 2): Promise<Target> {
 	// Two instances need a database both reach: PostgreSQL, with Redis between them.
 	const database = instances === 2 ? 'postgres' : process.env.DATABASE_URL ? 'postgres' : 'pglite';
+	const inspectors: string[] = [];
 	const start: StartOptions = {
 		database,
 		onStderr: (text) => {
+			const inspector = /Debugger listening on (ws:\/\/\S+)/.exec(text);
+			if (inspector) return void inspectors.push(inspector[1]);
+			if (/Debugger attached|For help, see|Debugger ending/.test(text)) return;
 			if (!text.includes('[collab] refused')) process.stderr.write(`[kring] ${text}`);
 		},
 		...(instances === 2 ? { redisUrl: TEST_REDIS_URL } : {}),
 		// Each phone has its own session and socket, as in a real conference: the default limits hold.
 		// --cpu-prof: each server writes a CPU profile to bench/profiles/ when it stops.
-		nodeArgs: options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${join(REPO_ROOT, 'bench', 'profiles')}`] : []
+		nodeArgs: [
+			INSPECT,
+			...(options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${join(REPO_ROOT, 'bench', 'profiles')}`] : [])
+		]
 	};
 	const first = await startKring(start);
 	const servers: KringServer[] = [first];
@@ -170,6 +186,7 @@ async function kringTarget(options: Options, instances: 1 | 2): Promise<Target> 
 	return {
 		name,
 		database: first.database.kind,
+		inspectors: () => inspectors,
 		pids: () => servers.map((server) => server.pid).filter((pid): pid is number => pid !== null),
 		databasePids: () => postgresBackends(first),
 		rooms,
@@ -194,10 +211,18 @@ async function referenceTarget(options: Options): Promise<Target> {
 	delete env.CALLBACK_URL;
 	const child = fork(fileURLToPath(new URL('./reference-server.js', import.meta.url)), [], {
 		env,
-		stdio: 'inherit',
-		execArgv: options.cpuProf
-			? ['--cpu-prof', `--cpu-prof-dir=${join(REPO_ROOT, 'bench', 'profiles', 'reference')}`]
-			: []
+		stdio: ['inherit', 'inherit', 'pipe', 'ipc'],
+		execArgv: [
+			INSPECT,
+			...(options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${join(REPO_ROOT, 'bench', 'profiles', 'reference')}`] : [])
+		]
+	});
+	const inspectors: string[] = [];
+	child.stderr!.on('data', (chunk: Buffer) => {
+		const text = chunk.toString();
+		const inspector = /Debugger listening on (ws:\/\/\S+)/.exec(text);
+		if (inspector) inspectors.push(inspector[1]);
+		else if (!/Debugger attached|For help, see|Debugger ending/.test(text)) process.stderr.write(text);
 	});
 	const port = await new Promise<number>((resolve, reject) => {
 		child.once('message', (message: { port: number }) => resolve(message.port));
@@ -211,6 +236,7 @@ async function referenceTarget(options: Options): Promise<Target> {
 	return {
 		name: 'reference',
 		database: 'none (memory)',
+		inspectors: () => inspectors,
 		pids: () => (child.pid ? [child.pid] : []),
 		databasePids: async () => [],
 		rooms,
@@ -242,6 +268,7 @@ async function postgresBackends(server: KringServer): Promise<number[]> {
 
 async function measure(target: Target, options: Options): Promise<ManyRoomsResult> {
 	const rssBefore = rssOf(target.pids());
+	const heapBefore = await heapOf(target.inspectors());
 	const generators = Array.from({ length: Math.min(options.generators, target.rooms.length) }, () => startGenerator());
 	try {
 		progress(`  ${target.name}: opening ${options.rooms * options.members} phones`);
@@ -270,13 +297,16 @@ async function measure(target: Target, options: Options): Promise<ManyRoomsResul
 		const databaseCpu = cpuOf(databasePids) - databaseCpuBefore;
 		const rssAfter = rssOf(target.pids());
 		peak = Math.max(peak, rssAfter);
-		// Every phone stays connected and stops typing: the rooms are loaded and idle.
-		await sleep(5000);
+		// Every phone stays connected and stops typing: the rooms are loaded and idle (and past
+		// the moment an idle room lets go of what it keeps only while people type).
+		await sleep(IDLE_MS);
 		const rssIdle = rssOf(target.pids());
+		const heapIdle = await heapOf(target.inspectors());
 		progress(`  ${target.name}: closing every phone, then ${options.afterClose} s idle`);
 		await Promise.all(generators.map((generator) => generator.ask({ kind: 'close' })));
 		await sleep(options.afterClose * 1000);
 		const rssAfterClose = rssOf(target.pids());
+		const heapAfterClose = await heapOf(target.inspectors());
 
 		const latencies: number[] = [];
 		for (const report of reports) for (const value of report.latencies) latencies.push(value);
@@ -308,12 +338,51 @@ async function measure(target: Target, options: Options): Promise<ManyRoomsResul
 			databaseCpuSeconds: databaseCpu,
 			cpuMsPerEdit: sent ? ((serverCpu + databaseCpu) * 1000) / sent : 0,
 			rss: { before: rssBefore, peak, after: rssAfter, idleLoaded: rssIdle, afterClose: rssAfterClose },
-			memoryPerIdleRoom: (rssIdle - rssBefore) / options.rooms,
+			heap: { before: heapBefore, idleLoaded: heapIdle, afterClose: heapAfterClose },
+			memoryPerIdleRoom: (heapIdle - heapBefore) / options.rooms,
 			generatorLag: { p99: lagP99, max: lagMax }
 		};
 	} finally {
 		for (const generator of generators) generator.stop();
 	}
+}
+
+/**
+ * JS heap plus external memory (array buffers) of these processes, each after a full garbage
+ * collection, read through the inspector: RSS keeps what the heap once grew to, so it cannot show
+ * what a room holds.
+ */
+async function heapOf(inspectors: string[]): Promise<number> {
+	let total = 0;
+	for (const url of inspectors) {
+		const socket = new WebSocket(url);
+		await new Promise((resolve, reject) => {
+			socket.once('open', resolve);
+			socket.once('error', reject);
+		});
+		let id = 0;
+		const call = (method: string, params: object = {}) =>
+			new Promise<{ result?: { result?: { value?: number } } }>((resolve) => {
+				const mine = ++id;
+				const onMessage = (data: Buffer) => {
+					const message = JSON.parse(data.toString()) as { id?: number; result?: { result?: { value?: number } } };
+					if (message.id !== mine) return;
+					socket.off('message', onMessage);
+					resolve(message);
+				};
+				socket.on('message', onMessage);
+				socket.send(JSON.stringify({ id: mine, method, params }));
+			});
+		await call('HeapProfiler.collectGarbage');
+		await call('HeapProfiler.collectGarbage');
+		const answer = await call('Runtime.evaluate', {
+			expression: '(() => { const m = process.memoryUsage(); return m.heapUsed + m.external; })()',
+			returnByValue: true
+		});
+		total += answer.result?.result?.value ?? 0;
+		socket.close();
+	}
+	return total;
 }
 
 type Generator = { ask: (command: LoadCommand) => Promise<LoadReport>; stop: () => void };
@@ -408,7 +477,10 @@ function render(results: ManyRoomsResult[], reference: ManyRoomsResult | undefin
 			'memory per idle loaded room',
 			(r) => bytes(r.memoryPerIdleRoom) + ratio(r.memoryPerIdleRoom, reference?.memoryPerIdleRoom)
 		],
+		['RSS idle, rooms loaded', (r) => mb(r.rss.idleLoaded)],
 		[`RSS ${options.afterClose} s after all closed`, (r) => mb(r.rss.afterClose)],
+		['heap before (after GC)', (r) => mb(r.heap.before)],
+		[`heap ${options.afterClose} s after all closed`, (r) => mb(r.heap.afterClose)],
 		['generator lag p99/max', (r) => `${ms(r.generatorLag.p99)}/${ms(r.generatorLag.max)}`]
 	];
 	const header = ['', ...results.map((r) => r.name)];
@@ -423,7 +495,8 @@ function render(results: ManyRoomsResult[], reference: ManyRoomsResult | undefin
 		...lines.map(format),
 		'  latency: from a phone sending an edit until each other phone of its room has it (ratios: × the reference).',
 		'  Kring stores every edit before anyone sees it; the reference keeps documents in memory only, without sign-in or access rules.',
-		'  memory per idle loaded room: (RSS with every phone connected and idle − RSS before) / conferences; RSS is the server processes together.',
+		'  memory per idle loaded room: (heap with every phone connected and idle − heap before) / conferences, heap = JS heap + external after a full GC;',
+		'  RSS and heap are of the server processes together.',
 		'  database CPU: the PostgreSQL backends of this database (from /proc); with PGlite it is inside the server CPU.'
 	].join('\n');
 }
