@@ -22,6 +22,12 @@ type Pending = {
 /** Told when storing a document's edits stalls ("saving is paused") and when it works again. */
 export type SavingListener = (conferenceId: string, documentName: DocumentName, paused: boolean) => void;
 
+/**
+ * Edits in one commit at most. A commit costs mostly its flush to the disk, whatever it holds, so
+ * when commits are slow (a busy disk, PGlite's synchronous fsync) a larger batch is what keeps up
+ * with many rooms; the batch goes in as four array parameters, so its size costs the statement little.
+ */
+const MAX_BATCH = 5000;
 const RETRY_FIRST_MS = 250;
 const RETRY_MAX_MS = 5_000;
 
@@ -97,7 +103,7 @@ export class DocStore {
 		this.flushing = true;
 		try {
 			while (this.queue.length > 0) {
-				const batch = this.queue.splice(0, 500);
+				const batch = this.queue.splice(0, MAX_BATCH);
 				this.inFlight = batch;
 				const outcome = await this.commitUntilDone(batch);
 				this.inFlight = [];
