@@ -12,6 +12,7 @@
  * Flags: --rooms=20 --members=10 --rate=5 (edits per phone per second) --seconds=45
  *        --after-close=30 (seconds before the last RSS) --generators=2 --only=kring,reference,two
  *        --cpu-prof (Kring writes a CPU profile to bench/profiles/ when it stops)
+ *        --label=after-x (added to the results' file name)
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -42,6 +43,8 @@ type Options = {
 	generators: number;
 	only: string[];
 	cpuProf: boolean;
+	/** Named in the results' file and JSON (e.g. before / after a change). */
+	label: string;
 };
 
 type Target = {
@@ -97,7 +100,8 @@ function parseOptions(argv: string[]): Options {
 		afterClose: flag('after-close', 30),
 		generators: flag('generators', 2),
 		only: only ? only.split('=')[1].split(',') : ['kring', 'reference', 'two'],
-		cpuProf: argv.includes('--cpu-prof')
+		cpuProf: argv.includes('--cpu-prof'),
+		label: (argv.find((arg) => arg.startsWith('--label='))?.split('=')[1] ?? '').replace(/[^a-z0-9-]/gi, '')
 	};
 }
 
@@ -131,7 +135,8 @@ export async function manyRooms(argv: string[]): Promise<void> {
 	console.log(render(results, reference, options));
 	const out = join(REPO_ROOT, 'bench', 'results');
 	mkdirSync(out, { recursive: true });
-	const file = join(out, `many-rooms-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+	const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+	const file = join(out, `many-rooms-${stamp}${options.label ? `-${options.label}` : ''}.json`);
 	writeFileSync(
 		file,
 		JSON.stringify({ bench: 'many-rooms', at: new Date().toISOString(), machine, options, results }, null, '\t')
