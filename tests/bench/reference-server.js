@@ -1,6 +1,7 @@
 // The benchmark's reference: @y/websocket-server 0.1.1 (`setupWSConnection`), in memory, no
-// persistence, no authentication. It runs in a worker thread of the bench process, so it has an
-// event loop of its own as the spawned Kring server does, and the clients are the same.
+// persistence, no authentication. It runs in a worker thread of the bench process (or, forked, in
+// a process of its own), so it has an event loop of its own as the spawned Kring server does, and
+// the clients are the same.
 // POST /close-all?doc=<name> closes every socket on a document: the floor for revocation.
 import { createServer } from 'node:http';
 import { parentPort } from 'node:worker_threads';
@@ -31,5 +32,11 @@ server.on('upgrade', (request, socket, head) => {
 
 server.listen(0, '127.0.0.1', () => {
 	const address = server.address();
-	parentPort?.postMessage({ port: typeof address === 'object' && address ? address.port : 0 });
+	const port = typeof address === 'object' && address ? address.port : 0;
+	// A worker thread (the one-room bench) or a forked process of its own (the many-rooms bench).
+	if (parentPort) parentPort.postMessage({ port });
+	else process.send?.({ port });
 });
+
+// Forked by the many-rooms bench: ends when the bench lets go of it.
+process.on('disconnect', () => process.exit(0));

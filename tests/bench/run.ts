@@ -13,6 +13,8 @@
  * process on a fresh PGlite directory, reached through its real HTTP routes and session cookies.
  * The reference is @y/websocket-server 0.1.1 in a worker thread: in memory, no persistence, no
  * authentication, no access rules.
+ *
+ * `npm run bench -- many-rooms` runs the many-conferences profile instead (many-rooms.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -25,6 +27,7 @@ import { startKring, type KringServer, type StartOptions } from '../support/serv
 import { changePhase, conferenceWithFamily, createCoordinator } from '../support/steps';
 import { collabUrl, withTimeout } from '../support/yjs-client';
 import { BenchClient, clockOf, openClients, REMOTE, sleep, type Closed } from './bench-client';
+import { manyRooms } from './many-rooms';
 import { bytes, median, ms, percentile, rate, table } from './stats';
 
 const READERS = [10, 50];
@@ -574,7 +577,8 @@ async function startReference(): Promise<Reference> {
 	return { worker, origin: `http://127.0.0.1:${port}`, wsOrigin: `ws://127.0.0.1:${port}` };
 }
 
-main().then(
+const profile = process.argv.includes('many-rooms') ? manyRooms(process.argv.slice(2)) : main();
+profile.then(
 	() => process.exit(0),
 	(error: Error) => {
 		console.error('\nbench failed:', error.stack ?? error.message);

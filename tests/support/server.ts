@@ -44,6 +44,8 @@ export type StartOptions = {
 	sameDatabaseAs?: KringServer;
 	/** Called with what the process writes to stderr (it is in `logs()` as well). */
 	onStderr?: (text: string) => void;
+	/** Flags for node itself, e.g. ['--cpu-prof'] (the bench's profiles). */
+	nodeArgs?: string[];
 };
 
 export type KringServer = {
@@ -103,7 +105,10 @@ export async function startKring(options: StartOptions = {}): Promise<KringServe
 	async function launch(): Promise<void> {
 		// KRING_SERVER_NODE_ARGS: flags for the server's node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`
 		// to see what holds its event loop (NODE_OPTIONS refuses --cpu-prof).
-		const nodeArgs = process.env.KRING_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+		const nodeArgs = [
+			...(process.env.KRING_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+			...(options.nodeArgs ?? [])
+		];
 		const started = spawn(process.execPath, [...nodeArgs, ENTRY], {
 			cwd: REPO_ROOT,
 			env,

@@ -110,6 +110,9 @@ export type GuardRule = (change: GuardChange) => Refusal | null;
 
 const GUARD_ORIGIN = Symbol('update-guard');
 
+/** Two copies of the document per room, kept while people type: an idle room lets them go. */
+const RELEASE_AFTER_MS = 10_000;
+
 /** Any shared type, whatever events it sends. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the event type differs per Y type
 type SharedType = Y.AbstractType<any>;
@@ -123,10 +126,18 @@ export class UpdateGuard {
 	private size = 0;
 	private readonly shape: Readonly<Record<string, TopLevelShape>>;
 
+	/** Admitted updates the room has not applied yet: while there are any, only the copies hold them. */
+	private outstanding = 0;
+	/** True while the room applies an update admitted here: the copies have it already. */
+	private applyingOwn = false;
+	private releaseTimer: ReturnType<typeof setTimeout> | null = null;
+
 	constructor(
 		private readonly room: Y.Doc,
 		document: DocumentName,
-		private readonly limits: Readonly<GuardLimits> = GUARD_LIMITS
+		private readonly limits: Readonly<GuardLimits> = GUARD_LIMITS,
+		/** An idle room's copies are dropped after this long, and made again by the next update. */
+		private readonly releaseAfterMs = RELEASE_AFTER_MS
 	) {
 		this.shape = DOCUMENT_SHAPES[document];
 		room.on('update', this.follow);
@@ -135,11 +146,52 @@ export class UpdateGuard {
 
 	/** Everything the room applies (from the store, the bus, or admitted here) reaches the copies too. */
 	private readonly follow = (update: Uint8Array) => {
-		if (!this.base) return;
+		if (!this.base || this.applyingOwn) return;
 		Y.applyUpdate(this.base, update, GUARD_ORIGIN);
 		Y.applyUpdate(this.trial!, update, GUARD_ORIGIN);
 		this.size += update.length;
 	};
+
+	/**
+	 * The room applies an update this guard admitted (`apply` calls Y.applyUpdate on the room): the
+	 * copies have it already, so it is not applied to them a second time. When the room holds
+	 * structs that wait for a predecessor, the update may release them, and the copies follow as usual.
+	 */
+	applyAdmitted(apply: () => void): void {
+		const store = this.room.store;
+		this.applyingOwn = !store.pendingStructs && !store.pendingDs;
+		try {
+			apply();
+		} finally {
+			this.applyingOwn = false;
+			if (this.outstanding > 0) this.outstanding--;
+		}
+	}
+
+	/** Copies of an idle room are dropped once none of their updates is still on its way to the room. */
+	private releaseLater(): void {
+		if (this.releaseTimer) {
+			this.releaseTimer.refresh();
+			return;
+		}
+		this.releaseTimer = setTimeout(() => {
+			this.releaseTimer = null;
+			if (this.outstanding > 0) return this.releaseLater();
+			this.dropCopies();
+		}, this.releaseAfterMs);
+		this.releaseTimer.unref?.();
+	}
+
+	/** Whether the copies exist now (they are made by the first update after a quiet moment). */
+	get holdsCopies(): boolean {
+		return this.base !== null;
+	}
+
+	private dropCopies(): void {
+		this.base?.destroy();
+		this.trial?.destroy();
+		this.base = this.trial = null;
+	}
 
 	/**
 	 * Decides on one update from a socket. Admitted, it counts as part of the room from now on
@@ -175,6 +227,8 @@ export class UpdateGuard {
 			return verdict;
 		}
 		Y.applyUpdate(base, update, GUARD_ORIGIN);
+		this.outstanding++;
+		this.releaseLater();
 		return { ok: true, touched: this.touched };
 	}
 
@@ -230,16 +284,14 @@ export class UpdateGuard {
 	 * never reach the room (the store fenced it out). The next update is judged on a fresh copy.
 	 */
 	forget(): void {
-		this.base?.destroy();
-		this.trial?.destroy();
-		this.base = this.trial = null;
+		this.outstanding = 0;
+		this.dropCopies();
 	}
 
 	destroy(): void {
 		this.room.off('update', this.follow);
-		this.base?.destroy();
-		this.trial?.destroy();
-		this.base = this.trial = null;
+		if (this.releaseTimer) clearTimeout(this.releaseTimer);
+		this.dropCopies();
 	}
 }
 

@@ -1,7 +1,7 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import * as Y from 'yjs';
 import { access } from '$lib/conference/access';
-import type { DocumentName, Phase, Role } from '$lib/conference/phases';
+import { PHASES, type DocumentName, type Phase, type Role } from '$lib/conference/phases';
 import { config } from './config';
 import { getDb, schema, type Database } from './db';
 import { describeError } from './errors';
@@ -31,6 +31,12 @@ type Pending = {
 /** Told when storing a document's edits stalls ("saving is paused") and when it works again. */
 export type SavingListener = (conferenceId: string, documentName: DocumentName, paused: boolean) => void;
 
+/**
+ * Edits in one commit at most. A commit costs mostly its flush to the disk, whatever it holds, so
+ * when commits are slow (a busy disk, PGlite's synchronous fsync) a larger batch is what keeps up
+ * with many rooms; the batch goes in as four array parameters, so its size costs the statement little.
+ */
+const MAX_BATCH = 5000;
 const RETRY_FIRST_MS = 250;
 const RETRY_MAX_MS = 5_000;
 /**
@@ -113,7 +119,7 @@ export class DocStore {
 		this.flushing = true;
 		try {
 			while (this.queue.length > 0) {
-				const batch = this.queue.splice(0, 500);
+				const batch = this.queue.splice(0, MAX_BATCH);
 				this.inFlight = batch;
 				const outcome = await this.commitUntilDone(batch);
 				this.inFlight = [];
@@ -298,27 +304,58 @@ function mayWrite(item: Pending, phase: Phase): boolean {
 
 /**
  * Stores the updates of a batch whose conference's phase lets their writer write, in one
- * transaction. The conferences' rows are read FOR SHARE: a phase change waits until this commits,
- * and one committed before is seen here, so no update is stored after the phase that forbids it.
+ * transaction. The conferences' rows are read FOR SHARE first: a phase change waits until this
+ * commits, and one committed before is seen here, so no update is stored after the phase that
+ * forbids it. Which phases let each writer write comes from access(); the database only compares.
+ *
+ * The whole batch goes in as four array parameters, however many edits it holds, and both
+ * statements are sent at once: building a statement with a parameter per value was the costliest
+ * part of a busy server's commits (docs/design.md, "Speed").
  */
 async function storeFenced(db: Database, batch: Pending[]): Promise<StoredPhases> {
+	const conferenceIds = [...new Set(batch.map((item) => item.conferenceId))];
 	return db.transaction(async (tx) => {
-		const rows = await tx
-			.select({ id: schema.conferences.id, phase: schema.conferences.phase, version: schema.conferences.phaseVersion })
-			.from(schema.conferences)
-			.where(inArray(schema.conferences.id, [...new Set(batch.map((item) => item.conferenceId))]))
-			.for('share');
-		const phases = new Map(rows.map((row) => [row.id, row]));
-		const allowed = batch.filter((item) => {
-			const current = phases.get(item.conferenceId);
-			return current !== undefined && mayWrite(item, current.phase);
-		});
-		if (allowed.length > 0)
-			await tx
-				.insert(schema.docUpdates)
-				.values(allowed.map(({ conferenceId, documentName, update }) => ({ conferenceId, documentName, update })));
-		return phases;
+		// postgres-js pipelines the two; they run in this order on the transaction's connection.
+		const [locked] = await Promise.all([
+			tx.execute(
+				sql`select id, phase, phase_version as version from conferences where id = any(${arrayLiteral(conferenceIds)}::text[]) for share`
+			),
+			tx.execute(sql`
+				insert into doc_updates (conference_id, document_name, update)
+				select r.conference_id, r.document_name, decode(r.update, 'hex')
+				from unnest(
+					${arrayLiteral(batch.map((item) => item.conferenceId))}::text[],
+					${arrayLiteral(batch.map((item) => item.documentName))}::text[],
+					${arrayLiteral(batch.map((item) => Buffer.from(item.update.buffer, item.update.byteOffset, item.update.byteLength).toString('hex')))}::text[],
+					${arrayLiteral(batch.map((item) => writablePhases(item).join(' ')))}::text[]
+				) with ordinality as r(conference_id, document_name, update, phases, n)
+				join conferences on conferences.id = r.conference_id
+				where conferences.phase = any(string_to_array(r.phases, ' '))
+				order by r.n`)
+		]);
+		// postgres-js answers with the rows, PGlite with { rows }.
+		const rows = (Array.isArray(locked) ? locked : (locked as unknown as { rows: unknown[] }).rows) as {
+			id: string;
+			phase: Phase;
+			version: number;
+		}[];
+		return new Map(rows.map((row) => [row.id, { phase: row.phase, version: Number(row.version) }]));
 	});
+}
+
+/** The phases in which this update's writer may write its document (access(), asked for each phase). */
+function writablePhases(item: Pending): Phase[] {
+	return PHASES.filter((phase) => mayWrite(item, phase));
+}
+
+/**
+ * A PostgreSQL array literal of plain words, passed as one text parameter (the same on PostgreSQL
+ * and PGlite, whose drivers serialise arrays differently). Ids, names, phases and hex are plain
+ * words; anything else would need quoting, and is refused.
+ */
+function arrayLiteral(words: string[]): string {
+	for (const word of words) if (!/^[a-z0-9 ]*$/i.test(word)) throw new Error('an array value that is not a plain word');
+	return `{${words.map((word) => `"${word}"`).join(',')}}`;
 }
 
 type Stored = { snapshot: StoredSnapshot | undefined; rows: StoredUpdate[] };

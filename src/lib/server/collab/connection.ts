@@ -1,6 +1,7 @@
 import type { WebSocket } from 'ws';
 import type { Access } from '$lib/conference/access';
 import type { Role } from '$lib/conference/phases';
+import { corkUntilTurnEnds } from './corked-sends';
 import type { PresenceUser } from './presence';
 
 /** One socket on one document: who is behind it, and what it may do right now. */
@@ -29,10 +30,14 @@ export class CollabConnection {
 	/** Sends only while the connection may still read the document. */
 	send(message: Uint8Array): void {
 		if (this.access === 'none' || !this.open) return;
-		this.socket.send(message, (error) => {
-			if (error) this.socket.terminate();
-		});
+		corkUntilTurnEnds(this.socket);
+		this.socket.send(message, this.afterSend);
 	}
+
+	/** One callback for every send, not a closure each. */
+	private readonly afterSend = (error?: Error) => {
+		if (error) this.socket.terminate();
+	};
 
 	/** Messages of one socket are handled one after another, in the order they came. */
 	enqueue(task: () => Promise<void>): void {

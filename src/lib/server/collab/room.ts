@@ -288,10 +288,14 @@ export class Room {
 		const stored = this.store.appendUpdate(this.conferenceId, this.documentName, update, connection.role);
 		stored.catch(() => {});
 		return async () => {
-			const outcome = await stored;
+			const outcome = await stored.catch((error: unknown) => {
+				// A failed commit fails its whole batch: none of it reaches the room, so the guard forgets it too.
+				this.guard.forget();
+				throw error;
+			});
 			if (!outcome.stored) return this.fencedOut(connection, outcome);
 			// Stored first, then applied and sent on: nobody sees a change that a crash could lose.
-			Y.applyUpdate(this.doc, update, connection);
+			this.guard.applyAdmitted(() => Y.applyUpdate(this.doc, update, connection));
 			this.watchPending();
 			this.reportRemovals(connection, verdict.touched);
 		};
