@@ -240,7 +240,12 @@ it('the coordinator sets how long the conference is kept; the family erases it o
 		expectRefused(await act(carla, conferenceId, 'retention', { days }), 'retention_invalid', 400);
 	expect(await offers(carla, conferenceId)).toContain('set_retention');
 	expectAllowed(await act(carla, conferenceId, 'retention', { days: '30' }));
-	expect((await board(anna, conferenceId)).retention).toEqual({ days: 30, erasesOn: null, latest: false });
+	expect((await board(anna, conferenceId)).retention).toEqual({
+		days: 30,
+		unfinishedDays: 365,
+		erasesOn: null,
+		latest: false
+	});
 
 	// Nobody erases a conference that is still going on.
 	for (const who of [anna, carla, pieter]) {

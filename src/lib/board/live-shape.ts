@@ -141,7 +141,7 @@ export class LiveAgreement {
  * card's position and bin keys, not on what the cards say.
  */
 export function liveCards(doc: Y.Doc): { plan: Y.Map<unknown>[]; bin: Y.Map<unknown>[] } {
-	const all = readArray(agreementsOf(doc));
+	const all = readArray(agreementsOf(doc)).filter((card) => card instanceof Y.Map);
 	const binned = (card: Y.Map<unknown>) => {
 		readKey(card, 'position');
 		return Boolean(readKey(card, 'deletedAt'));

@@ -366,12 +366,15 @@ export function emptyTheBin(doc: Y.Doc): number {
 	return emptied;
 }
 
-/** The cards the plan holds: not in the bin, in their order. */
+/**
+ * The cards the plan holds: not in the bin, in their order. Anything in the list that is not a card
+ * is passed over: the server refuses such entries, but a phone's own copy must not break on one.
+ */
 export function planAgreements(doc: Y.Doc): Y.Map<unknown>[] {
 	return inPlanOrder(
 		agreementsOf(doc)
 			.toArray()
-			.filter((agreement) => !isBinned(agreement))
+			.filter((agreement) => agreement instanceof Y.Map && !isBinned(agreement))
 	);
 }
 

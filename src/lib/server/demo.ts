@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import { eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { Phase } from '$lib/conference/phases';
 import { newId } from '$lib/plan/shape';
 import { writeBrief, writePlan } from '$lib/plan/starting-point';
@@ -106,17 +106,18 @@ async function demoConference(
 		.returning();
 	await recordAudit(conference.id, { name: coordinator.name, role: 'coordinator' }, 'demo.created');
 	if (phase !== 'accepted') return;
-	// Accepted the way a coordinator accepts, so the frozen version, its fingerprint and the PDF are real.
+	// Accepted the way the method says: by the conference's one professional, the guardian, so the
+	// frozen version, its fingerprint and the PDF are real.
 	const [me] = await db
 		.select()
 		.from(schema.participants)
-		.where(eq(schema.participants.conferenceId, conference.id))
+		.where(and(eq(schema.participants.conferenceId, conference.id), eq(schema.participants.userId, guardian.id)))
 		.limit(1);
 	const member: Member = {
 		conference: updated,
-		role: 'coordinator',
+		role: 'professional',
 		participantId: me.id,
-		name: coordinator.name,
+		name: guardian.name,
 		status: 'active'
 	};
 	await acceptPlan(member, 'Over drie maanden evalueren met de gezinsvoogd.');
