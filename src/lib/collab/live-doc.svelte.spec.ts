@@ -1,5 +1,9 @@
 // @vitest-environment svelte-client
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import * as syncProtocol from 'y-protocols/sync';
+import * as Y from 'yjs';
 import { en } from '$lib/i18n/messages/en';
 import { CLOSE } from './close-codes';
 import { DEAD_AFTER_MS, HEARTBEAT } from './heartbeat';
@@ -38,6 +42,8 @@ class ServerSocket {
 		this.onclose?.({ code, reason });
 	}
 }
+
+const decodingOf = (data: Uint8Array) => decoding.createDecoder(data);
 
 const docs: LiveDoc[] = [];
 beforeEach(() => {
@@ -86,6 +92,42 @@ describe('LiveDoc', () => {
 		expect(plan.closedBy).toBeNull();
 		vi.advanceTimersByTime(10_000);
 		expect(ServerSocket.opened.length).toBeGreaterThan(1);
+	});
+
+	it('sends an edit made while the connection opens only after its answer to the server, so nothing builds on what the server lacks', () => {
+		const plan = openPlan();
+		const socket = ServerSocket.opened[0];
+		// The server's copy of the plan, and what it sends a socket that joins: its sync step 1.
+		const server = new Y.Doc();
+		const fromServer = (write: (encoder: encoding.Encoder) => void) => {
+			const encoder = encoding.createEncoder();
+			encoding.writeVarUint(encoder, 0);
+			write(encoder);
+			socket.onmessage?.({ data: encoding.toUint8Array(encoder).slice().buffer });
+		};
+		const kinds = () =>
+			socket.sent.filter((data) => data[0] === 0).map((data) => ['step 1', 'step 2', 'update'][data[1]] ?? 'other');
+
+		plan.doc.getText('monitor').insert(0, 'Oma');
+		socket.accept();
+		// Typed right after the socket opened, before the server asked what this phone has.
+		plan.doc.getText('monitor').insert(3, ' let op');
+		expect(kinds()).toEqual(['step 1']);
+
+		fromServer((encoder) => syncProtocol.writeSyncStep1(encoder, server));
+		fromServer((encoder) => syncProtocol.writeSyncStep2(encoder, server));
+		expect(kinds()).toEqual(['step 1', 'step 2', 'update']);
+		// What reached the server, in that order, is whole: nothing is left waiting for history.
+		for (const data of socket.sent.filter((message) => message[0] === 0 && message[1] !== 0)) {
+			const encoder = encoding.createEncoder();
+			const decoder = decodingOf(data.subarray(1));
+			syncProtocol.readSyncMessage(decoder, encoder, server, 'phone');
+		}
+		expect(server.getText('monitor').toString()).toBe('Oma let op');
+		expect(server.store.pendingStructs).toBeNull();
+		// Once in step, each edit goes out at once.
+		plan.doc.getText('monitor').insert(0, '!');
+		expect(kinds().at(-1)).toBe('update');
 	});
 
 	it('asks the server when it hears nothing, and calls a silent connection dead within ten seconds', () => {

@@ -107,6 +107,7 @@ export class LiveDoc {
 		// The phone knows when it leaves or joins a network: no need to wait for the silence.
 		globalThis.addEventListener?.('offline', this.onOffline);
 		globalThis.addEventListener?.('online', this.onOnline);
+		this.holdEditsUntilSynced();
 		this.provider.on('sync', (isSynced: boolean) => {
 			this.synced = isSynced;
 			if (isSynced) this.unreadable = false;
@@ -168,6 +169,36 @@ export class LiveDoc {
 			() => onRefused?.(this.refusedRule),
 			() => {}
 		);
+	}
+
+	/**
+	 * An edit made while the socket opens reaches the server only in this phone's answer to the
+	 * server's sync step 1; one made a moment later would go out at once, before that answer, and
+	 * build on what the server has not got yet. The server refuses such an update
+	 * (`missing-history`), and the phone would drop its copy, the first edit with it. So edits go
+	 * out one by one only once the exchange is done; those made before are held and sent after
+	 * it (once more than needed, never less: the server takes a repeated update as nothing).
+	 */
+	private holdEditsUntilSynced(): void {
+		const provider = this.provider;
+		const send = provider._updateHandler;
+		let held: Uint8Array[] = [];
+		this.doc.off('update', send);
+		this.doc.on('update', (update: Uint8Array, origin: unknown) => {
+			if (origin === provider) return;
+			if (provider.synced) return send(update, origin);
+			// Not connected: the next connection's sync carries it whole.
+			if (provider.wsconnected) held.push(update);
+		});
+		provider.on('sync', (isSynced: boolean) => {
+			if (!isSynced || held.length === 0) return;
+			const update = Y.mergeUpdates(held);
+			held = [];
+			send(update, null);
+		});
+		provider.on('status', ({ status }: { status: string }) => {
+			if (status !== 'connected') held = [];
+		});
 	}
 
 	/**
