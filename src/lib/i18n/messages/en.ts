@@ -384,6 +384,7 @@ export const en = {
 	'present.not_yet': 'The plan appears here once the family presents it.',
 	'present.at_the_door': 'This device is waiting for the family to let it in.',
 	'error.plan_not_ready': 'The plan is not ready to be shown yet. Still missing:',
+	'ready.checklist': 'Where the plan stands:',
 	'ready.title': 'Still to do before “We are ready”',
 	'ready.agreement': 'At least one agreement',
 	'ready.evaluation': 'A date on which you look together at how it is going',

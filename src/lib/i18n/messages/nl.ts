@@ -394,6 +394,7 @@ export const nl = {
 	'present.not_yet': 'Hier komt het plan zodra de familie het presenteert.',
 	'present.at_the_door': 'Dit apparaat wacht tot de familie het binnenlaat.',
 	'error.plan_not_ready': 'Het plan is nog niet klaar om te laten zien. Dit ontbreekt nog:',
+	'ready.checklist': 'Zo staat het plan ervoor:',
 	'ready.title': 'Nog te doen voor “Wij zijn klaar”',
 	'ready.agreement': 'Minstens één afspraak',
 	'ready.evaluation': 'Een datum waarop jullie samen kijken hoe het gaat',

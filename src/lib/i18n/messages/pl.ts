@@ -393,6 +393,7 @@ export const pl = {
 	'present.not_yet': 'Plan pojawi się tutaj, gdy rodzina go przedstawi.',
 	'present.at_the_door': 'To urządzenie czeka, aż rodzina je wpuści.',
 	'error.plan_not_ready': 'Plan nie jest jeszcze gotowy do pokazania. Wciąż brakuje:',
+	'ready.checklist': 'Tak wygląda plan:',
 	'ready.title': 'Do zrobienia przed „Jesteśmy gotowi”',
 	'ready.agreement': 'Co najmniej jedno ustalenie',
 	'ready.evaluation': 'Data, kiedy razem sprawdzicie, jak idzie',

@@ -384,6 +384,7 @@ export const tr = {
 	'present.not_yet': 'Aile planı sunduğunda plan burada görünür.',
 	'present.at_the_door': 'Bu cihaz ailenin onu içeri almasını bekliyor.',
 	'error.plan_not_ready': 'Plan henüz gösterilmeye hazır değil. Hâlâ eksik olanlar:',
+	'ready.checklist': 'Planın durumu:',
 	'ready.title': '“Hazırız” demeden önce yapılacaklar',
 	'ready.agreement': 'En az bir anlaşma',
 	'ready.evaluation': 'Nasıl gittiğine birlikte bakacağınız bir tarih',
