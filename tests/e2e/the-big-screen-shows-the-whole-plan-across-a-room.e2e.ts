@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import * as Y from 'yjs';
 import { expect, test, type Page } from '@playwright/test';
 import johan from '../fixtures/johan.json' with { type: 'json' };
+import { evaluationInWords } from '../../src/lib/plan/readiness';
 import { agreementsOf } from '../../src/lib/plan/shape';
 import { JOHAN_CONTINGENCY, johanInPresentation } from '../support/johan-conference';
 import { acceptPlan, changePhase, createConference } from '../support/steps';
@@ -64,7 +65,8 @@ test('the big screen shows the whole plan, readable across a room, and follows a
 	for (const rule of johan.plan.groundRules)
 		await expect(screen.getByTestId('present-ground-rules')).toContainText(rule);
 	await expect(screen.getByTestId('present-monitor')).toContainText(johan.plan.monitor);
-	await expect(screen.getByTestId('present-evaluation')).toContainText(johan.plan.evaluation);
+	// The evaluation is a date now: the screen says it in words ("12 maart 2031").
+	await expect(screen.getByTestId('present-evaluation')).toContainText(evaluationInWords(johan.plan.evaluation, 'nl'));
 	await expect(screen.getByTestId('present-contingency')).toContainText(JOHAN_CONTINGENCY);
 	// Grouped by theme, each theme once.
 	const themes = await screen.getByTestId('theme-label').allTextContents();
@@ -111,8 +113,16 @@ test('the big screen shows the whole plan, readable across a room, and follows a
 	await expect(screen.getByText('Plan aanvaard')).toBeVisible();
 	await expect(screen.getByTestId('present-agreement')).toHaveCount(johan.plan.agreements.length);
 	await expect(screen.getByTestId('present-plan')).toContainText('elke vrijdag');
-	// "over drie maanden" becomes a day, with the days until it.
-	await expect(screen.getByTestId('present-evaluation-day')).toContainText(/nog 9\d dagen/);
+	// The evaluation date, with the days until it.
+	const today = new Date();
+	const daysUntil = Math.round(
+		(Date.parse(`${johan.plan.evaluation}T00:00:00Z`) -
+			Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate())) /
+			86_400_000
+	);
+	await expect(screen.getByTestId('present-evaluation-day')).toContainText(
+		`${evaluationInWords(johan.plan.evaluation, 'nl')} — nog ${daysUntil} dagen`
+	);
 	await screen.screenshot({ path: 'docs/screenshots/big-screen-accepted.png' });
 
 	// The accepted plan's PDF, page by page, for the README (poppler's pdftoppm).
