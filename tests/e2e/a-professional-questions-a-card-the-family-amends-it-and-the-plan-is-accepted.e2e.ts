@@ -1,5 +1,6 @@
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { createConference, joinWithRoomCode, signInCoordinator } from './support/coordinator';
+import { addCard, completePlan, confirmStep, weAreReady } from './support/plan';
 
 /**
  * docs/design.md §7: in the presentation a professional does not have to accept or refuse the
@@ -47,18 +48,20 @@ test('a professional questions a card, the family sees it and amends, and the pr
 	await c.getByTestId('to-information').click();
 	await expect(c.getByTestId('phase')).toContainText('Informatie');
 	await c.getByTestId('to-private').click();
+	await confirmStep(c, 'Vanaf nu zie jij niets meer van het plan');
 	await expect(c.getByTestId('status-only')).toBeVisible();
 	const alone = f.getByTestId('confirm-alone');
 	await alone.getByRole('checkbox').check();
 	await alone.getByRole('button').click();
 	await expect(f.getByTestId('private-banner')).toBeVisible();
 
-	// The family writes one agreement and presents it.
+	// The family writes one agreement, completes the plan and presents it.
 	await f.getByRole('tab', { name: 'Ons plan' }).click();
-	await f.getByTestId('add-agreement').click();
+	await addCard(f, 'School');
 	await f.getByRole('textbox', { name: 'Wat spreken we af?' }).first().click();
 	await f.keyboard.type('Oma haalt Noor op van school');
-	await f.getByTestId('to-presentation').click();
+	await completePlan(f);
+	await weAreReady(f);
 	await expect(f.getByTestId('phase')).toContainText('Presentatie');
 
 	// The professional puts a question on the card, with her reason, instead of accepting.
@@ -91,6 +94,7 @@ test('a professional questions a card, the family sees it and amends, and the pr
 	await expect(c.getByTestId('accept')).toHaveCount(0);
 	await p.getByLabel('Eventuele voorwaarden bij het aanvaarden').fill('Evaluatie na zes weken.');
 	await p.getByTestId('accept').click();
+	await confirmStep(p, 'Daarna kan niemand het meer veranderen');
 	for (const page of [p, c, f]) {
 		await expect(page.getByTestId('accepted-plan')).toContainText('versie 1', { timeout: 15_000 });
 		await expect(page.getByTestId('accepted-plan')).toContainText('tante Els');

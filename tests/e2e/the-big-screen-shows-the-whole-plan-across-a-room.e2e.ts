@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import * as Y from 'yjs';
 import { expect, test, type Page } from '@playwright/test';
 import johan from '../fixtures/johan.json' with { type: 'json' };
+import { evaluationInWords } from '../../src/lib/plan/readiness';
 import { agreementsOf } from '../../src/lib/plan/shape';
 import { JOHAN_CONTINGENCY, johanInPresentation } from '../support/johan-conference';
 import { acceptPlan, changePhase, createConference } from '../support/steps';
-import { liveDocs } from '../support/yjs-client';
+import { includesState, liveDocs, waitUntil } from '../support/yjs-client';
 import { coordinatorOver, serverAt, sessionOf } from './support/as-browser';
 import { signInCoordinator } from './support/coordinator';
 
@@ -57,6 +58,17 @@ test('the big screen shows the whole plan, readable across a room, and follows a
 	// Johan's conference, presented.
 	const johanConference = await johanInPresentation(server, coordinator, docs);
 	const { conferenceId, plan } = johanConference;
+	// Oom Herman checks the first agreement; Opa said the fifth on a video visit, Vader typed it in.
+	const cards = agreementsOf(plan.doc);
+	plan.doc.transact(() => {
+		(cards.get(0).get('checkedBy') as Y.Text).insert(0, 'Oom Herman');
+		cards.get(4).set('onBehalfOf', 'Opa');
+		cards.get(4).set('via', 'video-visit');
+		cards.get(4).set('relayedBy', 'Vader');
+	});
+	const planSeen = docs.open(johanConference.family.get('Moeder')!, conferenceId, 'plan');
+	await waitUntil(() => includesState(planSeen.doc, plan.doc), 'the plan is stored', { docs: [planSeen.doc] });
+	planSeen.destroy();
 	await screen.goto(`/c/${conferenceId}/present`);
 	const shown = screen.getByTestId('present-plan');
 	await expect(screen.getByTestId('present-agreement')).toHaveCount(johan.plan.agreements.length);
@@ -64,22 +76,35 @@ test('the big screen shows the whole plan, readable across a room, and follows a
 	for (const rule of johan.plan.groundRules)
 		await expect(screen.getByTestId('present-ground-rules')).toContainText(rule);
 	await expect(screen.getByTestId('present-monitor')).toContainText(johan.plan.monitor);
-	await expect(screen.getByTestId('present-evaluation')).toContainText(johan.plan.evaluation);
+	// The evaluation is a date now: the screen says it in words ("12 maart 2031").
+	await expect(screen.getByTestId('present-evaluation')).toContainText(evaluationInWords(johan.plan.evaluation, 'nl'));
 	await expect(screen.getByTestId('present-contingency')).toContainText(JOHAN_CONTINGENCY);
-	// Grouped by theme, each theme once.
-	const themes = await screen.getByTestId('theme-label').allTextContents();
+	// Grouped by theme, each theme once, with its icon.
+	const themes = (await screen.getByTestId('theme-label').allTextContents()).map((theme) => theme.trim());
 	expect(new Set(themes).size).toBe(themes.length);
 	expect(themes).toEqual(expect.arrayContaining(['Opvoeding', 'Geld', 'Contact', 'Gezondheid', 'School']));
+	await expect(screen.getByTestId('theme-label').locator('svg')).toHaveCount(themes.length);
+	// Who checks an agreement, and on whose behalf it was said.
+	const first = screen.getByTestId('present-agreement').filter({ hasText: johan.plan.agreements[0].text });
+	await expect(first.getByTestId('present-checked-by')).toHaveText(
+		/^Wie controleert deze afspraak\? \W?Oom Herman\W?$/
+	);
+	const opas = screen.getByTestId('present-agreement').filter({ hasText: johan.plan.agreements[4].text });
+	await expect(opas.getByTestId('present-on-behalf')).toHaveText(
+		/^Namens \W?Opa\W?, via videobezoek\s*· ingevoerd door \W?Vader\W?$/
+	);
 	// Coverage written out: every concern and condition, and for Z2 the agreement that answers it.
 	const coverage = screen.getByTestId('present-coverage');
 	for (const item of [...johan.concerns, ...johan.conditions]) await expect(coverage).toContainText(item.text);
 	await expect(screen.getByTestId('coverage-answer')).toHaveCount(johan.concerns.length + johan.conditions.length);
 	await expect(coverage.locator('dd').nth(1)).toContainText('Vader blowt alleen op zaterdagavond');
 
-	// Readable across a room: body text at least 28 px, theme labels at least 20 px.
+	// Readable across a room: body text (who checks, on whose behalf too) at least 28 px, theme labels at least 20 px.
 	expect(await fontSize(screen, '.present-text p')).toBeGreaterThanOrEqual(28);
 	expect(await fontSize(screen, '[data-testid="present-coverage"] dt')).toBeGreaterThanOrEqual(28);
 	expect(await fontSize(screen, '[data-testid="theme-label"]')).toBeGreaterThanOrEqual(20);
+	expect(await fontSize(screen, '[data-testid="present-checked-by"]')).toBeGreaterThanOrEqual(28);
+	expect(await fontSize(screen, '[data-testid="present-on-behalf"]')).toBeGreaterThanOrEqual(28);
 	await screen.screenshot({ path: 'docs/screenshots/big-screen-plan.png' });
 
 	// A presenter's clicker turns the page.
@@ -111,8 +136,16 @@ test('the big screen shows the whole plan, readable across a room, and follows a
 	await expect(screen.getByText('Plan aanvaard')).toBeVisible();
 	await expect(screen.getByTestId('present-agreement')).toHaveCount(johan.plan.agreements.length);
 	await expect(screen.getByTestId('present-plan')).toContainText('elke vrijdag');
-	// "over drie maanden" becomes a day, with the days until it.
-	await expect(screen.getByTestId('present-evaluation-day')).toContainText(/nog 9\d dagen/);
+	// The evaluation date, with the days until it.
+	const today = new Date();
+	const daysUntil = Math.round(
+		(Date.parse(`${johan.plan.evaluation}T00:00:00Z`) -
+			Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate())) /
+			86_400_000
+	);
+	await expect(screen.getByTestId('present-evaluation-day')).toContainText(
+		`${evaluationInWords(johan.plan.evaluation, 'nl')} — nog ${daysUntil} dagen`
+	);
 	await screen.screenshot({ path: 'docs/screenshots/big-screen-accepted.png' });
 
 	// The accepted plan's PDF, page by page, for the README (poppler's pdftoppm).

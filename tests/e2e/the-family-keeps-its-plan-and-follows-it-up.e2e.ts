@@ -5,6 +5,7 @@ import { acceptPlan, changePhase } from '../support/steps';
 import { liveDocs } from '../support/yjs-client';
 import { coordinatorOver, serverAt, sessionOf } from './support/as-browser';
 import { joinWithRoomCode, signInCoordinator } from './support/coordinator';
+import { confirmStep } from './support/plan';
 
 /**
  * After the afternoon (docs/design.md §6, §7): a family member keeps a link of her own to the
@@ -49,8 +50,9 @@ test('a family member comes back to the accepted plan with her own link, ticks a
 	expect(link).toMatch(/\/p\/[a-z2-7]{32}$/);
 	await mother.screenshot({ path: 'docs/screenshots/plan-link-phone.png' });
 
-	// She leaves the phone (her session ends there), and the coordinator closes the conference.
+	// She leaves the phone (it asks first; her session ends there), and the coordinator closes the conference.
 	await mother.getByTestId('leave').click();
+	await confirmStep(mother, 'verlaat de conferentie');
 	await expect(mother).toHaveURL(/\/\?left=1$/);
 	await mother.goto(`/c/${conferenceId}`);
 	await expect(mother.getByTestId('accepted-plan')).toHaveCount(0);

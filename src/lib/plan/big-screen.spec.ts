@@ -56,4 +56,17 @@ describe('the plan on the big screen', () => {
 		expect(changedParts(before, after).sort()).toEqual(['b', 'd', 'monitor']);
 		expect(changedParts(before, partsOf(plan))).toEqual([]);
 	});
+
+	it('marks a card whose checker or "on behalf of" changed', () => {
+		const before = partsOf(plan);
+		const after = partsOf({
+			...plan,
+			agreements: [
+				{ ...plan.agreements[0], checkedBy: 'Oom Herman' },
+				{ ...plan.agreements[1], onBehalfOf: 'Opa', via: 'video-visit' },
+				plan.agreements[2]
+			]
+		});
+		expect(changedParts(before, after).sort()).toEqual(['a', 'b']);
+	});
 });

@@ -52,7 +52,9 @@ export function bigScreenOf(
 export function partsOf(plan: PlanContent): Map<string, string> {
 	const parts = new Map<string, string>();
 	for (const a of plan.agreements) {
-		parts.set(a.id, JSON.stringify([a.theme, a.html, a.who, a.when, a.answers, a.status]));
+		// Everything the screen shows of a card: a change to any of it marks the card.
+		const { theme, html, who, when, answers, status, checkedBy, onBehalfOf, via, relayedBy } = a;
+		parts.set(a.id, JSON.stringify([theme, html, who, when, answers, status, checkedBy, onBehalfOf, via, relayedBy]));
 	}
 	parts.set('groundRules', JSON.stringify(plan.groundRules));
 	parts.set('monitor', plan.monitor);
