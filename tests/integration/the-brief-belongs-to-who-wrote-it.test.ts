@@ -3,7 +3,15 @@ import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { CLOSE } from '$lib/collab/close-codes';
 import { LiveDoc } from '$lib/collab/live-doc.svelte';
-import { concernsOf, conditionsOf, createBriefItem, readBrief, type Author } from '$lib/plan/shape';
+import {
+	concernsOf,
+	conditionsOf,
+	createBriefItem,
+	createReaction,
+	reactionsOf,
+	readBrief,
+	type Author
+} from '$lib/plan/shape';
 import { dumpDatabase } from '../support/database-dump';
 import { addConcern, addCondition } from '../support/edits';
 import { editedWith, syncUpdateMessage } from '../support/hostile-updates';
@@ -196,9 +204,37 @@ it('the refused phone throws its copy away, opens the brief afresh from the serv
 	}
 });
 
+it("the family reacts to a professional's concern in its own words; the concern stays as written, and nobody else changes or forges a reaction", async () => {
+	const concern = concernsOf(onlooker.doc).get(0);
+	const concernId = String(concern.get('id'));
+	const annaPhone = await phone(anna);
+	annaPhone.send((doc) =>
+		reactionsOf(doc).push([createReaction({ item: concernId, author: anna.author, text: 'REACTIE-VAN-ANNA' })])
+	);
+	await waitUntil(
+		() => readBrief(onlooker.doc).reactions?.some((reaction) => reaction.text === 'REACTIE-VAN-ANNA'),
+		'the family’s reaction reaches the coordinator',
+		{ docs: [onlooker.doc] }
+	);
+	expect(readBrief(onlooker.doc).reactions).toEqual([{ item: concernId, by: 'Anna', text: 'REACTIE-VAN-ANNA' }]);
+	expect(readBrief(onlooker.doc).concerns[0].text).toBe('Noor verzuimt van school');
+	await annaPhone.socket.close();
+
+	const pro = await phone(jeugdzorg);
+	pro.send((doc) => (reactionsOf(doc).get(0).get('text') as Y.Text).insert(0, 'NIET-WAAR '));
+	await expectRefused(pro.socket, 'the professional who rewrites the family’s reaction is closed');
+	const forging = await phone(mallory);
+	forging.send((doc) =>
+		reactionsOf(doc).push([createReaction({ item: concernId, author: jeugdzorg.author, text: 'VERVALSTE-REACTIE' })])
+	);
+	await expectRefused(forging.socket, 'the phone that forges a reaction’s author is closed');
+	expect(readBrief(onlooker.doc).reactions?.map((reaction) => reaction.text)).toEqual(['REACTIE-VAN-ANNA']);
+});
+
 it('none of the refused changes is in the database', async () => {
 	const dump = await dumpDatabase(kring.server);
-	for (const marker of ['MALLORY-HERSCHREEF-DIT', 'VERVALST-DOOR-MALLORY']) expect(dump.placesOf(marker)).toEqual([]);
+	for (const marker of ['MALLORY-HERSCHREEF-DIT', 'VERVALST-DOOR-MALLORY', 'NIET-WAAR', 'VERVALSTE-REACTIE'])
+		expect(dump.placesOf(marker)).toEqual([]);
 	expect(dump.placesOf('Noor verzuimt van school').length).toBeGreaterThan(0);
 	expect(dump.placesOf('ZORG-VAN-ANNA').length).toBeGreaterThan(0);
 });

@@ -61,7 +61,15 @@ export type BriefItem = { id: string; by: string; theme: string; text: string };
  * (docs/design.md §3, item 7).
  */
 export type Author = { participantId: string; role: Role; name: string };
-export type BriefContent = { concerns: BriefItem[]; conditions: BriefItem[]; information: string };
+/** A reaction to a concern or condition, by its id (`item`). */
+export type ReactionContent = { item: string; by: string; text: string };
+export type BriefContent = {
+	concerns: BriefItem[];
+	conditions: BriefItem[];
+	information: string;
+	/** Absent when nobody reacted (and in versions from before reactions). */
+	reactions?: ReactionContent[];
+};
 
 export type AgreementContent = {
 	id: string;
@@ -140,6 +148,16 @@ const BRIEF_ITEM_FIELDS = {
 	text: 'text'
 } as const;
 
+/** A reaction to a concern or condition: someone's own words beside another's item. */
+const REACTION_FIELDS = {
+	id: 'string',
+	item: 'string',
+	by: 'string',
+	authorId: 'string',
+	authorRole: 'string',
+	text: 'text'
+} as const;
+
 /** The fields that say who wrote an authored item: set once, with the item, never changed. */
 export const AUTHOR_FIELDS = ['by', 'authorId', 'authorRole'] as const;
 const AGREEMENT_FIELDS = {
@@ -167,6 +185,7 @@ export const DOCUMENT_SHAPES: Readonly<Record<DocumentName, Readonly<Record<stri
 	brief: {
 		concerns: { kind: 'list', fields: BRIEF_ITEM_FIELDS, authored: true },
 		conditions: { kind: 'list', fields: BRIEF_ITEM_FIELDS, authored: true },
+		reactions: { kind: 'list', fields: REACTION_FIELDS, authored: true },
 		information: { kind: 'richText' }
 	},
 	plan: {
@@ -183,6 +202,7 @@ export const DOCUMENT_SHAPES: Readonly<Record<DocumentName, Readonly<Record<stri
 export const concernsOf = (doc: Y.Doc) => doc.getArray<Y.Map<unknown>>('concerns');
 export const conditionsOf = (doc: Y.Doc) => doc.getArray<Y.Map<unknown>>('conditions');
 export const informationOf = (doc: Y.Doc) => doc.getXmlFragment('information');
+export const reactionsOf = (doc: Y.Doc) => doc.getArray<Y.Map<unknown>>('reactions');
 export const agreementsOf = (doc: Y.Doc) => doc.getArray<Y.Map<unknown>>('agreements');
 export const groundRulesOf = (doc: Y.Doc) => doc.getArray<Y.Map<unknown>>('groundRules');
 export const circleOf = (doc: Y.Doc) => doc.getArray<Y.Map<unknown>>('circle');
@@ -278,6 +298,21 @@ export function createTranslation(fields: { agreement: string; lang: string; by:
 	return translation;
 }
 
+/**
+ * A reaction to a concern or condition (`item`: its id), by `author`: the family reacts to what a
+ * professional wrote without changing it, and the reaction is the family's own (an authored list).
+ */
+export function createReaction(fields: { item: string; author: Author; text: string }): Y.Map<unknown> {
+	const reaction = new Y.Map<unknown>();
+	reaction.set('id', newId());
+	reaction.set('item', fields.item);
+	reaction.set('by', fields.author.name);
+	reaction.set('authorId', fields.author.participantId);
+	reaction.set('authorRole', fields.author.role);
+	reaction.set('text', new Y.Text(fields.text));
+	return reaction;
+}
+
 /** The Y.Text behind a plan-wide field (who watches over the plan, when to evaluate, what if not). */
 export function metaText(doc: Y.Doc, field: MetaField): Y.Text {
 	return doc.getText(field);
@@ -317,10 +352,20 @@ export function labelledBriefItems(
 }
 
 export function readBrief(doc: Y.Doc): BriefContent {
+	const reactions = reactionsOf(doc)
+		.toArray()
+		.filter((reaction) => reaction instanceof Y.Map)
+		.map((reaction) => ({
+			item: String(reaction.get('item') ?? ''),
+			by: String(reaction.get('by') ?? ''),
+			text: textOf(reaction.get('text'))
+		}))
+		.filter((reaction) => reaction.text.trim() !== '');
 	return {
 		concerns: readItems(concernsOf(doc)),
 		conditions: readItems(conditionsOf(doc)),
-		information: fragmentToHtml(informationOf(doc))
+		information: fragmentToHtml(informationOf(doc)),
+		...(reactions.length > 0 ? { reactions } : {})
 	};
 }
 
