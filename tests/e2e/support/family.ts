@@ -52,6 +52,9 @@ export async function familyInPrivateTime(
 	await expect(second.page.getByTestId('private-banner')).toBeVisible();
 	await ours(second.page, family[0]).click();
 	await expect(first.page.getByTestId('private-banner')).toBeVisible();
+	// Edits wait until the plan is open on both phones (docs/design.md §10: an edit made while a
+	// phone connects can be refused).
+	for (const phone of [first, second]) await expect(phone.page.getByText('Nog geen afspraken')).toBeVisible();
 	return { coordinator, first, second };
 }
 
