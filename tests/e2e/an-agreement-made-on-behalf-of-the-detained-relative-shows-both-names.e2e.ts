@@ -27,7 +27,7 @@ test('an agreement made on behalf of the detained relative shows both names on a
 	await expect(summary).toContainText('Ik bel elke zondag met de kinderen.');
 	await expect(summary).toContainText(/Wie:\W+Dennis/);
 	await expect(seen.getByTestId('on-behalf')).toContainText(
-		/Namens\W+Dennis\W+, via videobezoek · ingevoerd door\W+Samira/
+		/Namens\W+Dennis\W+, via videobezoek\s·\s+ingevoerd door\W+Samira/
 	);
 	// Opened, it shows both names again and Dennis chosen as "who".
 	await summary.click();
