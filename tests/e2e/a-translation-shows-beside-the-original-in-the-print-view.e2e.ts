@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { addAgreement, familyInPrivateTime } from './support/family';
+import { completePlan, confirmStep, weAreReady } from './support/plan';
 
 /**
  * Els adds a Turkish translation to an agreement for her mother-in-law; once the plan is accepted,
@@ -14,17 +15,16 @@ test('a translation shows beside the original in the print view', async ({ brows
 	await card.getByLabel('Taal van de vertaling').selectOption('tr');
 	await card.getByTestId('add-translation').click();
 	await card.getByLabel(/Vertaling: \W?Turks/).fill('Büyükanne Çarşamba günü Yusuf’u okuldan alır.');
-	// Ahmet's phone shows the translation beside the original, live.
-	await expect(
-		second.page
-			.getByTestId('agreement')
-			.first()
-			.getByLabel(/Vertaling: \W?Turks/)
-	).toHaveValue('Büyükanne Çarşamba günü Yusuf’u okuldan alır.');
+	// Ahmet's phone shows the card folded; opened, the translation sits beside the original, live.
+	const seen = second.page.getByTestId('agreement').first();
+	await seen.getByTestId('open-agreement').click();
+	await expect(seen.getByLabel(/Vertaling: \W?Turks/)).toHaveValue('Büyükanne Çarşamba günü Yusuf’u okuldan alır.');
 
-	await els.getByTestId('to-presentation').click();
+	await completePlan(els);
+	await weAreReady(els);
 	await expect(coordinator.page.getByTestId('phase')).toContainText('Presentatie');
 	await coordinator.page.getByTestId('accept').click();
+	await confirmStep(coordinator.page, 'vastgelegd');
 	await expect(els.getByTestId('accepted-plan')).toContainText('versie 1', { timeout: 15_000 });
 
 	const print = await els.context().newPage();

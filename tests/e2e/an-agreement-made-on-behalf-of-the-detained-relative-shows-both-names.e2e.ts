@@ -21,14 +21,26 @@ test('an agreement made on behalf of the detained relative shows both names on a
 	await card.getByLabel('Namens wie?').selectOption('Dennis');
 	await card.getByRole('button', { name: 'Dennis', exact: true }).click();
 
+	// On Els's phone the card is folded: its summary already says whose it is and who typed it.
 	const seen = els.getByTestId('agreement').first();
-	await expect(seen).toContainText('Ik bel elke zondag met de kinderen.');
+	const summary = seen.getByTestId('open-agreement');
+	await expect(summary).toContainText('Ik bel elke zondag met de kinderen.');
+	await expect(summary).toContainText(/Wie:\W+Dennis/);
+	await expect(seen.getByTestId('on-behalf')).toContainText(
+		/Namens\W+Dennis\W+, via videobezoek\s·\s+ingevoerd door\W+Samira/
+	);
+	// Opened, it shows both names again and Dennis chosen as "who".
+	await summary.click();
 	await expect(seen.getByTestId('on-behalf')).toContainText(/Namens\W+Dennis\W+, via videobezoek/);
 	await expect(seen.getByTestId('on-behalf')).toContainText(/ingevoerd door\W+Samira/);
 	await expect(seen.getByRole('button', { name: 'Dennis', exact: true })).toHaveAttribute('aria-pressed', 'true');
 
 	await els.setViewportSize({ width: 360, height: 740 });
-	await els.getByTestId('circle').screenshot({ path: 'docs/screenshots/circle-phone.png' });
+	await els.getByTestId('circle').screenshot({
+		path: 'docs/screenshots/circle-phone.png',
+		// The sticky header would cover the top of the circle.
+		style: 'header { position: static !important; }'
+	});
 
 	for (const watched of [coordinator, first, second]) {
 		expect(watched.errors).toEqual([]);

@@ -2,6 +2,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { createConference, joinWithRoomCode, signInCoordinator } from './support/coordinator';
 import { addAgreement, addToCircle, LAPTOP, openWatched, PHONE, type Watched } from './support/family';
+import { completePlan, confirmStep, weAreReady } from './support/plan';
 
 /**
  * One conference walked through every phase; at each step every screen open then is checked by
@@ -73,6 +74,10 @@ test('every screen in every phase has no accessibility violations, in Dutch and 
 	});
 
 	await coordinator.page.getByTestId('to-private').click();
+	// The confirmation before a step that ends something for everyone (a reload would close it).
+	await expect(coordinator.page.getByTestId('confirm')).toBeVisible();
+	for (const violation of await violationsOf(coordinator.page)) found.push(`[hand-over confirmation, nl] ${violation}`);
+	await confirmStep(coordinator.page, 'Vanaf nu zie jij niets meer');
 	await check(samira, 'hand-over, confirm the circle', visible('confirm-circle'));
 	const ours = (page: Page, name: string) =>
 		page.getByTestId('circle-device').filter({ hasText: name }).getByRole('button', { name: 'Van ons', exact: true });
@@ -89,6 +94,19 @@ test('every screen in every phase has no accessibility violations, in Dutch and 
 	await samira.page.getByTestId('agreement').first().getByLabel('Namens wie?').selectOption('Dennis');
 	await check(samira, 'private, family', visible('agreement'));
 	await check(els, 'private, second phone', visible('agreement'));
+	// The new parts of the plan: the theme chooser a new card starts with, and the confirmation asked
+	// before a card goes to the bin (answered no).
+	await check(els, 'private, choosing a theme', async (page) => {
+		await page.getByTestId('add-agreement').click();
+		await expect(page.getByTestId('choose-theme')).toBeVisible();
+	});
+	await check(els, 'private, confirming a deletion', async (page) => {
+		await page.getByTestId('open-agreement').first().click();
+		await page.getByTestId('delete-agreement').first().click();
+		await expect(page.getByTestId('confirm')).toBeVisible();
+	});
+	await els.page.getByTestId('confirm').getByRole('button', { name: 'Nee, terug' }).click();
+	await expect(els.page.getByTestId('confirm')).toBeHidden();
 	await check(coordinator, 'private, coordinator', visible('status-only'));
 	const late = await openWatched(browser, PHONE);
 	await joinWithRoomCode(late.page, roomCode, 'Dennis', { presence: 'Via videobezoek', sharedDevice: true });
@@ -100,7 +118,8 @@ test('every screen in every phase has no accessibility violations, in Dutch and 
 	await relay.page.goto(`${samira.page.url()}/relay`);
 	await check(relay, 'private, relay view', visible('relay-card'));
 
-	await samira.page.getByTestId('to-presentation').click();
+	await completePlan(samira.page);
+	await weAreReady(samira.page);
 	await expect(coordinator.page.getByTestId('phase')).toContainText('Presentatie');
 	await check(coordinator, 'presentation, coordinator', visible('agreement'));
 	await check(samira, 'presentation, family', visible('agreement'));
@@ -110,6 +129,7 @@ test('every screen in every phase has no accessibility violations, in Dutch and 
 	await check(bigScreen, 'presentation, big screen', visible('present-plan'));
 
 	await coordinator.page.getByTestId('accept').click();
+	await confirmStep(coordinator.page, 'vastgelegd');
 	await expect(samira.page.getByTestId('accepted-plan')).toBeVisible({ timeout: 15_000 });
 	await check(samira, 'accepted, family', visible('accepted-plan'));
 	await check(coordinator, 'accepted, coordinator', visible('accepted-plan'));

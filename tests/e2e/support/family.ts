@@ -1,5 +1,6 @@
 import { expect, type Browser, type Page } from '@playwright/test';
 import { createConference, joinWithRoomCode, signInCoordinator } from './coordinator';
+import { addCard, confirmStep } from './plan';
 
 export const PHONE = {
 	viewport: { width: 360, height: 740 },
@@ -43,6 +44,7 @@ export async function familyInPrivateTime(
 	await expect(second.page.getByTestId('phase')).toContainText('Voorbereiding');
 	await coordinator.page.getByTestId('to-information').click();
 	await coordinator.page.getByTestId('to-private').click();
+	await confirmStep(coordinator.page, 'Vanaf nu zie jij niets meer');
 	await expect(coordinator.page.getByTestId('status-only')).toBeVisible();
 	const ours = (page: Page, name: string) =>
 		page.getByTestId('circle-device').filter({ hasText: name }).getByRole('button', { name: 'Van ons', exact: true });
@@ -50,6 +52,9 @@ export async function familyInPrivateTime(
 	await expect(second.page.getByTestId('private-banner')).toBeVisible();
 	await ours(second.page, family[0]).click();
 	await expect(first.page.getByTestId('private-banner')).toBeVisible();
+	// Edits wait until the plan is open on both phones (docs/design.md §10: an edit made while a
+	// phone connects can be refused).
+	for (const phone of [first, second]) await expect(phone.page.getByText('Nog geen afspraken')).toBeVisible();
 	return { coordinator, first, second };
 }
 
@@ -61,9 +66,9 @@ export async function addToCircle(page: Page, name: string, how: 'Via videobezoe
 	await circle.getByTestId('circle-add').click();
 }
 
-/** Adds an agreement and types its text. */
-export async function addAgreement(page: Page, text: string) {
-	await page.getByTestId('add-agreement').click();
+/** Adds an agreement (the theme first, then the new card opens) and types its text. */
+export async function addAgreement(page: Page, text: string, theme = 'Wonen') {
+	await addCard(page, theme);
 	await page.getByRole('textbox', { name: 'Wat spreken we af?' }).last().click();
 	await page.keyboard.type(text);
 }
