@@ -50,6 +50,11 @@ const server = createServer((request, response) => {
 	if (!settings.origin) request.headers['x-forwarded-proto'] ??= 'http';
 	handler(request, response);
 });
+// An idle connection is kept a minute, not Node's five seconds: a phone on a slow network does not pay
+// a new handshake for each tap, and a client never reuses a connection the server is just closing
+// (a request sent into that close fails with "other side closed").
+server.keepAliveTimeout = 65_000;
+server.headersTimeout = 66_000;
 server.on('upgrade', (request, socket, head) => {
 	if (stopping) {
 		socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
