@@ -57,6 +57,19 @@ test('a silent connection is reported within ten seconds, and what was typed mea
 		await page.getByRole('tab', { name: 'Ons plan' }).click();
 		await expect(page.getByTestId('link-state')).toHaveText('Verbonden');
 		await expect.poll(scripts).toBeGreaterThan(drawn);
+		// The editor comes in several files: wait until no more arrive, or the cut may fall between them.
+		let seen = -1;
+		await expect
+			.poll(
+				async () => {
+					const now = await scripts();
+					const settled = now === seen;
+					seen = now;
+					return settled;
+				},
+				{ intervals: [1500] }
+			)
+			.toBe(true);
 		return page;
 	};
 	const page = await openBoard(oma.client.session!);
