@@ -19,24 +19,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import johan from '../fixtures/johan.json';
-import { addAgreement, addBriefItem, addGroundRule, setField } from '../support/edits';
 import { Browser } from '../support/http-client';
+import { johanInPresentation, JOHAN_CONTINGENCY } from '../support/johan-conference';
 import { kringForThisFile } from '../support/server';
-import {
-	acceptPlan,
-	authorIn,
-	boardData,
-	changePhase,
-	createConference,
-	handOver,
-	inviteProfessional,
-	joinAsFamily,
-	registerProfessional,
-	roomCodeOf,
-	unique,
-	type FamilyMember
-} from '../support/steps';
-import { includesState, waitUntil } from '../support/yjs-client';
+import { acceptPlan, boardData, changePhase, createConference, joinAsFamily, roomCodeOf } from '../support/steps';
 
 const run = promisify(execFile);
 const kring = kringForThisFile();
@@ -55,7 +41,6 @@ afterAll(async () => {
 	if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
-const CONTINGENCY = 'Als het niet lukt, komen we binnen twee weken opnieuw bij elkaar.';
 const CONDITIONS = 'Over drie maanden evalueren met de gezinsvoogd.';
 
 const oneSpace = (text: string) => text.replace(/\s+/g, ' ').trim();
@@ -99,58 +84,12 @@ it('the family, the professional and (until closing) the coordinator get the acc
 	const { server, coordinator, docs } = kring;
 	const carla = coordinator.client;
 
-	// Johan's conference: the family joins on its phones, the family guardian by invitation.
-	const conferenceId = await createConference(carla, { title: johan.title, question: johan.question });
-	const roomCode = await roomCodeOf(carla, conferenceId);
-	const family = new Map<string, Browser>();
-	const devices: FamilyMember[] = [];
-	for (const person of johan.participants.filter((p) => p.role === 'family')) {
-		const device = await joinAsFamily(server, roomCode, person.name, {
-			presence: person.presence as 'room' | 'remote'
-		});
-		devices.push(device);
-		family.set(person.name, device.client);
-	}
-	const invite = await inviteProfessional(carla, conferenceId, {
-		name: 'Gezinsvoogd',
-		email: `${unique('gezinsvoogd')}@kring.test`
-	});
-	const guardian = (await registerProfessional(server, invite, { name: 'Gezinsvoogd' })).client;
+	// Johan's conference, walked to the presentation through Kring's own paths: the family joins on
+	// its phones, the guardian writes the brief by invitation, the family writes the plan.
+	const { conferenceId, family, guardian } = await johanInPresentation(server, carla, docs);
 	const father = family.get('Vader')!;
 
-	// The family guardian writes the concerns and conditions during the information round.
-	await changePhase(carla, conferenceId, 'information');
-	const brief = docs.open(guardian, conferenceId, 'brief');
-	await brief.synced;
-	const ids = new Map<string, string>();
-	// Every item of Johan's brief is the guardian's: it is stamped with who the server knows the guardian to be.
-	const author = await authorIn(guardian, conferenceId);
-	for (const concern of johan.concerns) ids.set(concern.id, addBriefItem(brief.doc, 'concern', { ...concern, author }));
-	for (const condition of johan.conditions)
-		ids.set(condition.id, addBriefItem(brief.doc, 'condition', { ...condition, author }));
-	const briefSeen = docs.open(carla, conferenceId, 'brief');
-	await waitUntil(() => includesState(briefSeen.doc, brief.doc), 'the brief is stored', { docs: [briefSeen.doc] });
-
-	// In private time, once the family has confirmed its circle, it writes its plan.
-	await handOver(carla, conferenceId, devices);
-	const plan = docs.open(father, conferenceId, 'plan');
-	await plan.synced;
-	for (const agreement of johan.plan.agreements)
-		addAgreement(plan.doc, agreement.text, {
-			theme: agreement.theme,
-			who: agreement.who,
-			when: agreement.when,
-			answers: agreement.answers.map((id) => ids.get(id)!)
-		});
-	for (const rule of johan.plan.groundRules) addGroundRule(plan.doc, rule);
-	setField(plan.doc, 'monitor', johan.plan.monitor);
-	setField(plan.doc, 'evaluation', johan.plan.evaluation);
-	setField(plan.doc, 'contingency', CONTINGENCY);
-	const planSeen = docs.open(family.get('Moeder')!, conferenceId, 'plan');
-	await waitUntil(() => includesState(planSeen.doc, plan.doc), 'the plan is stored', { docs: [planSeen.doc] });
-
 	// Nothing is accepted yet, so there is no PDF.
-	await changePhase(father, conferenceId, 'presentation');
 	expect((await pdfOf(father, conferenceId, 'nl')).status).toBe(404);
 	expect(await acceptPlan(guardian, conferenceId, CONDITIONS)).toBe(1);
 	const { sha256 } = (await boardData(father, conferenceId)).board!.accepted!;
@@ -199,7 +138,7 @@ it('the family, the professional and (until closing) the coordinator get the acc
 	expect(nl).toContain(`Wie let erop dat de afspraken worden nagekomen? ${johan.plan.monitor}`);
 	// The evaluation date as the reader says it.
 	expect(nl).toContain('Wanneer kijken we samen hoe het gaat? 12 maart 2031');
-	expect(nl).toContain(CONTINGENCY);
+	expect(nl).toContain(JOHAN_CONTINGENCY);
 	expect(nl).toContain(`Voorwaarden bij het aanvaarden ${CONDITIONS}`);
 	expect(nl).toMatch(/Aanvaard door Gezinsvoogd \(Professional\) op \d/);
 	expect(nl).toContain(`Vingerafdruk (SHA-256): ${sha256}`);
