@@ -10,6 +10,7 @@ import {
 	joinByLink,
 	readyThePlan,
 	registerProfessional,
+	seenPlan,
 	unique
 } from '../support/steps';
 
@@ -202,7 +203,8 @@ it('at the presentation the family may go back, the professional accepts, the co
 	expectRefused(await act(pieter, conferenceId, 'phase', { to: 'accepted' }), 'use_accept', 400);
 	expect((await board(anna, conferenceId)).conference.phase).toBe('presentation');
 	expect(await offers(pieter, conferenceId)).toContain('accept');
-	expect(await act(pieter, conferenceId, 'accept', { conditions: 'Evaluatie na drie maanden' })).toMatchObject({
+	const seen = await seenPlan(pieter, conferenceId);
+	expect(await act(pieter, conferenceId, 'accept', { conditions: 'Evaluatie na drie maanden', seen })).toMatchObject({
 		type: 'success',
 		data: { version: 1 }
 	});
@@ -257,7 +259,9 @@ it('the coordinator sets how long the conference is kept; the family erases it o
 	expectRefused(await act(anna, conferenceId, 'erase', { confirm: 'yes' }));
 	await changePhase(anna, conferenceId, 'presentation');
 	expectRefused(await act(anna, conferenceId, 'erase', { confirm: 'yes' }));
-	expectAllowed(await act(pieter, conferenceId, 'accept', { conditions: '' }));
+	expectAllowed(
+		await act(pieter, conferenceId, 'accept', { conditions: '', seen: await seenPlan(pieter, conferenceId) })
+	);
 
 	// Accepted: the plan is the family's to erase; not yet the coordinator's, never the professional's.
 	expect(await offers(anna, conferenceId)).toContain('erase');

@@ -9,6 +9,7 @@ import {
 	handOver,
 	inviteProfessional,
 	registerProfessional,
+	seenPlan,
 	unique
 } from '../support/steps';
 import { waitUntil } from '../support/yjs-client';
@@ -87,28 +88,56 @@ it('two professionals: one questions a card, the family sees it; the plan is acc
 	expect(JSON.stringify(log)).not.toContain('WAAROM-VRAAG');
 
 	// Ruud accepts first, with a condition: not yet accepted, Pia has not.
-	expect(await act(ruud, conferenceId, 'accept', { conditions: 'Meldplicht blijft' })).toMatchObject({
+	const firstRead = await seenPlan(ruud, conferenceId);
+	expect(await act(ruud, conferenceId, 'accept', { conditions: 'Meldplicht blijft', seen: firstRead })).toMatchObject({
 		type: 'success',
 		data: { done: 'acceptance_given' }
 	});
 	const waiting = await board(moeder.client, conferenceId);
 	expect(waiting.conference.phase).toBe('presentation');
 	expect(waiting.acceptances).toEqual([
-		{ name: 'Jeugdzorg Pia', accepted: false, me: false },
-		{ name: 'Reclassering Ruud', accepted: true, me: false }
+		{ name: 'Jeugdzorg Pia', accepted: false, outdated: false, me: false },
+		{ name: 'Reclassering Ruud', accepted: true, outdated: false, me: false }
 	]);
 
-	// Pia accepts once the family amended: her question is answered and the plan is frozen with both conditions.
-	expect(await act(pia, conferenceId, 'accept', { conditions: 'Evaluatie na zes weken' })).toMatchObject({
-		type: 'success',
-		data: { done: 'accepted', version: 1 }
+	// The family answers Pia's question with a new card. Ruud accepted the plan without it.
+	addAgreement(plan.doc, 'Opa haalt Noor op als oma ziek is', { theme: 'school' });
+	await waitUntil(() => agreementTexts(check.doc).length === 2, 'the amendment is stored', { docs: [check.doc] });
+
+	// Pia accepts the amended plan: it is not frozen, Ruud's acceptance was of the plan before.
+	expect(
+		await act(pia, conferenceId, 'accept', {
+			conditions: 'Evaluatie na zes weken',
+			seen: await seenPlan(pia, conferenceId)
+		})
+	).toMatchObject({ type: 'success', data: { done: 'acceptance_given' } });
+	expect((await board(moeder.client, conferenceId)).acceptances).toEqual([
+		{ name: 'Jeugdzorg Pia', accepted: true, outdated: false, me: false },
+		{ name: 'Reclassering Ruud', accepted: false, outdated: true, me: false }
+	]);
+
+	// Ruud's board, still on what he first read, cannot accept words he has not seen.
+	expect(await act(ruud, conferenceId, 'accept', { conditions: 'Meldplicht blijft', seen: firstRead })).toMatchObject({
+		type: 'failure',
+		status: 409,
+		data: { error: 'plan_changed' }
 	});
+	expect((await board(moeder.client, conferenceId)).conference.phase).toBe('presentation');
+
+	// He reads the amended plan and accepts it: the plan is frozen with both conditions and the amendment.
+	expect(
+		await act(ruud, conferenceId, 'accept', {
+			conditions: 'Meldplicht blijft',
+			seen: await seenPlan(ruud, conferenceId)
+		})
+	).toMatchObject({ type: 'success', data: { done: 'accepted', version: 1 } });
 	const accepted = await board(moeder.client, conferenceId);
 	expect(accepted.conference.phase).toBe('accepted');
 	expect(accepted.accepted).toMatchObject({
 		acceptedBy: 'Jeugdzorg Pia, Reclassering Ruud',
 		conditions: 'Jeugdzorg Pia: Evaluatie na zes weken\n\nReclassering Ruud: Meldplicht blijft'
 	});
+	expect(JSON.stringify(accepted.accepted)).toContain('Opa haalt Noor op als oma ziek is');
 	expect(accepted.questions).toEqual([]);
 });
 
@@ -120,7 +149,9 @@ it('with no professional in the conference, the coordinator records the familyâ€
 	await handOver(carla, conferenceId, family);
 	await changePhase(family[0].client, conferenceId, 'presentation');
 	expect((await board(carla, conferenceId)).transitions).toContain('accepted');
-	expect(await act(carla, conferenceId, 'accept', { conditions: '' })).toMatchObject({
+	expect(
+		await act(carla, conferenceId, 'accept', { conditions: '', seen: await seenPlan(carla, conferenceId) })
+	).toMatchObject({
 		type: 'success',
 		data: { done: 'accepted', version: 1 }
 	});

@@ -11,7 +11,8 @@ import {
 	joinAsFamily,
 	joinByLink,
 	readyThePlan,
-	registerProfessional
+	registerProfessional,
+	seenPlan
 } from '../support/steps';
 import { docBytes, docFromMessages, syncStep1 } from '../support/y-messages';
 import { waitUntil } from '../support/yjs-client';
@@ -377,7 +378,10 @@ describe('staff get nothing in private time', () => {
 		const { id, coordinator, professional, anna } = conference;
 		await conference.phase(anna, 'presentation');
 		expectAction(
-			await professional.action(`/c/${id}`, 'accept', { conditions: 'Evaluatie over drie maanden' }),
+			await professional.action(`/c/${id}`, 'accept', {
+				conditions: 'Evaluatie over drie maanden',
+				seen: await seenPlan(professional, id)
+			}),
 			'success'
 		);
 		// Accepted: staff may read the frozen plan; the export carries it (the checks below can see it).

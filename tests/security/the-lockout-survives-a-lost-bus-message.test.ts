@@ -12,7 +12,7 @@ import { expectAction, type Browser, type EventStream } from '../support/http-cl
 import { openRawSocket, type RawSocket } from '../support/raw-socket';
 import { startRedisProxy, type RedisProxy } from '../support/redis-proxy';
 import { databaseOf, startKring, TEST_REDIS_URL, type KringServer } from '../support/server';
-import { createCoordinator, joinByLink } from '../support/steps';
+import { createCoordinator, joinByLink, seenPlan } from '../support/steps';
 import { decodeMessage, docBytes, docFromMessages, syncStep1, syncUpdate } from '../support/y-messages';
 import { liveDocs, waitUntil, type LiveDoc } from '../support/yjs-client';
 import { assertFamilyStillSyncs, seedConference, type Seeded } from './seeded-conference';
@@ -200,7 +200,11 @@ describe('the lockout when a message between instances is lost', () => {
 		await waitUntil(() => bram.messages.some((m) => decodeMessage(m).kind === 'sync-step-2'), 'Bram to have the plan');
 
 		proxyA.swallowPublishes(true);
-		expectAction(await conference.professional.action(`/c/${conference.id}`, 'accept', { conditions: '' }), 'success');
+		const seen = await seenPlan(conference.professional, conference.id);
+		expectAction(
+			await conference.professional.action(`/c/${conference.id}`, 'accept', { conditions: '', seen }),
+			'success'
+		);
 		const late = conference.newSecret('typed-on-b-after-acceptance');
 		const own = docFromMessages(bram.messages);
 		const before = Y.encodeStateVector(own);

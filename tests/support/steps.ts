@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type * as Y from 'yjs';
 import type { Phase, Role } from '../../src/lib/conference/phases';
+import { planFingerprint } from '../../src/lib/plan/fingerprint';
 import { isoDate, todayIn, CONFERENCE_TIME_ZONE } from '../../src/lib/plan/readiness';
 import { metaText, planAgreements, type Author } from '../../src/lib/plan/shape';
 import { addAgreement } from './edits';
@@ -279,9 +280,24 @@ export async function confirmCircle(conferenceId: string, family: FamilyMember[]
 	}
 }
 
-/** The professional or coordinator accepts the plan; returns the frozen version's number. */
+/**
+ * The planFingerprint of the plan as `client` sees it, read live over its own socket, the way the
+ * board computes it at the moment of accepting.
+ */
+export async function seenPlan(client: Browser, conferenceId: string): Promise<string> {
+	const live = openDoc(client, conferenceId, 'plan');
+	try {
+		await live.synced;
+		return planFingerprint(live.doc);
+	} finally {
+		live.destroy();
+	}
+}
+
+/** The professional or coordinator accepts the plan they see; returns the frozen version's number. */
 export async function acceptPlan(client: Browser, conferenceId: string, conditions = ''): Promise<number> {
-	const { data } = expectAction(await client.action(`/c/${conferenceId}`, 'accept', { conditions }), 'success');
+	const seen = await seenPlan(client, conferenceId);
+	const { data } = expectAction(await client.action(`/c/${conferenceId}`, 'accept', { conditions, seen }), 'success');
 	return Number(data?.version);
 }
 

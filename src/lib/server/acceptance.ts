@@ -3,6 +3,7 @@ import { encodeHexLowerCase } from '@oslojs/encoding';
 import { and, eq, gte, isNull } from 'drizzle-orm';
 import * as Y from 'yjs';
 import { acceptanceBy } from '$lib/conference/permissions';
+import { planFingerprint } from '$lib/plan/fingerprint';
 import { canonicalJson, emptyTheBin, readBrief, readPlan, type FrozenPerson, type FrozenPlan } from '$lib/plan/shape';
 import { recordAudit } from './audit';
 import { getConference } from './conferences';
@@ -19,11 +20,15 @@ export type AcceptOutcome = { accepted: true; version: number; sha256: string } 
 /**
  * One acceptance, the way the method says (docs/design.md §7). With professionals in the
  * conference each accepts for themselves, with their conditions; that resolves the questions they
- * put on cards, and once every professional in the conference has accepted, the plan is frozen
- * with all their conditions. With no professional, the coordinator records the family's plan as
- * accepted at once.
+ * put on cards, and once every professional in the conference has accepted the plan as it stands,
+ * the plan is frozen with all their conditions. With no professional, the coordinator records the
+ * family's plan as accepted at once.
+ *
+ * `seenFingerprint` is the planFingerprint of the plan on the accepting person's screen. It must be
+ * the stored plan's: nobody accepts words they have not seen, and an acceptance given before the
+ * family changed the plan again no longer counts.
  */
-export async function acceptPlan(member: Member, conditions: string): Promise<AcceptOutcome> {
+export async function acceptPlan(member: Member, conditions: string, seenFingerprint: string): Promise<AcceptOutcome> {
 	if (!memberCan(member, 'accept')) throw new KringError('phase_change_not_allowed', 403);
 	const conferenceId = member.conference.id;
 	const professionals = (await listParticipants(conferenceId)).filter(
@@ -32,17 +37,25 @@ export async function acceptPlan(member: Member, conditions: string): Promise<Ac
 	const how = acceptanceBy(member.role, professionals.length);
 	if (how === null) throw new KringError('accepted_by_professionals', 403);
 	const trimmed = conditions.trim().slice(0, 4000);
-	if (how === 'whole') return { accepted: true, ...(await freezePlan(member, trimmed, [member.name])) };
+	const stored = await storedPlanFingerprint(conferenceId);
+	if (seenFingerprint !== stored) throw new KringError('plan_changed', 409);
+	if (how === 'whole') return { accepted: true, ...(await freezePlan(member, trimmed, [member.name], stored)) };
 
 	const db = await getDb();
 	const now = new Date();
 	await db.transaction(async (tx) => {
 		await tx
 			.insert(schema.acceptances)
-			.values({ conferenceId, participantId: member.participantId, conditions: trimmed, acceptedAt: now })
+			.values({
+				conferenceId,
+				participantId: member.participantId,
+				conditions: trimmed,
+				acceptedAt: now,
+				planFingerprint: stored
+			})
 			.onConflictDoUpdate({
 				target: [schema.acceptances.conferenceId, schema.acceptances.participantId],
-				set: { conditions: trimmed, acceptedAt: now }
+				set: { conditions: trimmed, acceptedAt: now, planFingerprint: stored }
 			});
 		await tx
 			.update(schema.cardQuestions)
@@ -56,7 +69,7 @@ export async function acceptPlan(member: Member, conditions: string): Promise<Ac
 			);
 	});
 	await recordAudit(conferenceId, actorOf(member), 'acceptance.given');
-	const given = await acceptancesGiven(member.conference);
+	const given = standingAcceptances(await acceptancesGiven(member.conference), stored);
 	if (professionals.some((professional) => !given.has(professional.id))) {
 		runtime().bus.publish({ type: 'status', conferenceId });
 		return { accepted: false };
@@ -75,13 +88,33 @@ export async function acceptPlan(member: Member, conditions: string): Promise<Ac
 		...(await freezePlan(
 			member,
 			allConditions,
-			professionals.map((professional) => professional.displayName)
+			professionals.map((professional) => professional.displayName),
+			stored
 		))
 	};
 }
 
-/** The participants who have accepted the presented plan so far. */
-export async function acceptancesGiven(conference: { id: string; phaseChangedAt: Date }): Promise<Map<string, string>> {
+export type Acceptance = { conditions: string; planFingerprint: string };
+
+/** The stored plan's planFingerprint: what an acceptance must name to count. */
+export async function storedPlanFingerprint(conferenceId: string): Promise<string> {
+	return planFingerprint(docFrom(await runtime().docStore.loadState(conferenceId, 'plan')));
+}
+
+/** The acceptances that name the plan as it stands now, with their conditions. */
+export function standingAcceptances(given: Map<string, Acceptance>, fingerprint: string): Map<string, string> {
+	return new Map(
+		[...given]
+			.filter(([, acceptance]) => acceptance.planFingerprint === fingerprint)
+			.map(([id, a]) => [id, a.conditions])
+	);
+}
+
+/** The participants who have accepted in this presentation, each with the plan they accepted. */
+export async function acceptancesGiven(conference: {
+	id: string;
+	phaseChangedAt: Date;
+}): Promise<Map<string, Acceptance>> {
 	const db = await getDb();
 	const rows = await db
 		.select()
@@ -93,7 +126,9 @@ export async function acceptancesGiven(conference: { id: string; phaseChangedAt:
 				gte(schema.acceptances.acceptedAt, conference.phaseChangedAt)
 			)
 		);
-	return new Map(rows.map((row) => [row.participantId, row.conditions]));
+	return new Map(
+		rows.map((row) => [row.participantId, { conditions: row.conditions, planFingerprint: row.planFingerprint }])
+	);
 }
 
 /**
@@ -107,7 +142,8 @@ export async function acceptancesGiven(conference: { id: string; phaseChangedAt:
 async function freezePlan(
 	member: Member,
 	trimmedConditions: string,
-	acceptedBy: string[]
+	acceptedBy: string[],
+	acceptedFingerprint: string
 ): Promise<{ version: number; sha256: string }> {
 	const conferenceId = member.conference.id;
 	await setPhase(conferenceId, 'presentation', 'accepted');
@@ -121,6 +157,9 @@ async function freezePlan(
 		]);
 		// The frozen version keeps no card from the bin, not even in its Yjs state.
 		const planDoc = docFrom(planState);
+		// A change stored between the acceptance and the phase change: what would be frozen is not
+		// what was accepted. The phase goes back, and the plan is accepted again as it is now.
+		if (planFingerprint(planDoc) !== acceptedFingerprint) throw new KringError('plan_changed', 409);
 		emptyTheBin(planDoc);
 		const plan = readPlan(planDoc);
 		const brief = readBrief(docFrom(briefState));

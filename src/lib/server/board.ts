@@ -1,7 +1,7 @@
 import QRCode from 'qrcode';
 import { acceptanceBy, actionsOf, transitionsFor } from '$lib/conference/permissions';
 import { planIsAccepted } from '$lib/conference/phases';
-import { acceptancesGiven } from './acceptance';
+import { acceptancesGiven, storedPlanFingerprint, type Acceptance } from './acceptance';
 import { listAudit } from './audit';
 import { config } from './config';
 import { earlierPlanOf } from './evaluation';
@@ -37,7 +37,9 @@ export async function loadBoard(member: Member, pageUrl: URL) {
 	const presented = planAccess !== 'none' && conference.phase === 'presentation';
 	// The family sees the questions in private time too, to amend its plan there.
 	const questioned = planAccess !== 'none' && (presented || conference.phase === 'private');
-	const given = presented ? await acceptancesGiven(conference) : new Map<string, string>();
+	const given = presented ? await acceptancesGiven(conference) : new Map<string, Acceptance>();
+	// An acceptance counts for the plan it named; after a change of the plan it is asked again.
+	const standing = given.size > 0 ? await storedPlanFingerprint(conference.id) : '';
 	const accepts = acceptanceBy(role, professionals.length) !== null;
 	return {
 		conference: {
@@ -108,7 +110,9 @@ export async function loadBoard(member: Member, pageUrl: URL) {
 		acceptances: presented
 			? professionals.map((p) => ({
 					name: p.displayName,
-					accepted: given.has(p.id),
+					accepted: given.get(p.id)?.planFingerprint === standing,
+					// Accepted, then the family changed the plan: this professional is asked again.
+					outdated: given.has(p.id) && given.get(p.id)?.planFingerprint !== standing,
 					me: p.id === member.participantId
 				}))
 			: [],

@@ -3,7 +3,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import type { Phase } from '$lib/conference/phases';
 import { newId } from '$lib/plan/shape';
 import { writeBrief, writePlan } from '$lib/plan/starting-point';
-import { acceptPlan } from './acceptance';
+import { acceptPlan, storedPlanFingerprint } from './acceptance';
 import { recordAudit } from './audit';
 import { createConference } from './conferences';
 import { getDb, schema } from './db';
@@ -120,7 +120,11 @@ async function demoConference(
 		name: guardian.name,
 		status: 'active'
 	};
-	await acceptPlan(member, 'Over drie maanden evalueren met de gezinsvoogd.');
+	await acceptPlan(
+		member,
+		'Over drie maanden evalueren met de gezinsvoogd.',
+		await storedPlanFingerprint(conference.id)
+	);
 	const inThreeMonths = new Date(Date.now() + 91 * 24 * 3600_000).toISOString().slice(0, 10);
 	await db
 		.update(schema.conferences)

@@ -397,6 +397,8 @@ export const ar = {
 	'question.for_family': 'عدّل الاتفاق؛ بعد ذلك يمكن لـ{name} قبول الخطة.',
 	'acceptance.status': 'قبله {done} من أصل {all} من المهنيين. تُعتبر الخطة مقبولة عندما يقبلها الجميع.',
 	'acceptance.given': 'لقد قبلت الخطة. تصبح مقبولة عندما يقبلها جميع المهنيين.',
+	'acceptance.outdated': 'قبِل نسخة سابقة؛ تغيّرت الخطة بعد ذلك',
+	'error.plan_changed': 'تغيّرت الخطة منذ أن قرأتها. اقرأها مرة أخرى، ثم اقبل الخطة كما هي الآن.',
 	'audit.detail.retention': 'من {before} إلى {after} يومًا',
 	'audit.detail.connections': 'الاتصالات المغلقة: {n}',
 	'audit.detail.accepted': 'النسخة {n}، البصمة {fingerprint}…',

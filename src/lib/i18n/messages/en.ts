@@ -371,6 +371,8 @@ export const en = {
 	'question.for_family': 'Change the agreement; then {name} can accept the plan.',
 	'acceptance.status': 'Accepted by {done} of the {all} professionals. The plan is accepted once all of them have.',
 	'acceptance.given': 'You have accepted the plan. It is accepted once all professionals have.',
+	'acceptance.outdated': 'accepted an earlier version; the plan has changed since',
+	'error.plan_changed': 'The plan has changed since you read it. Read it again, then accept the plan as it is now.',
 	'audit.detail.retention': 'from {before} to {after} days',
 	'audit.detail.connections': 'connections closed: {n}',
 	'audit.detail.accepted': 'version {n}, fingerprint {fingerprint}…',

@@ -381,6 +381,9 @@ export const nl = {
 	'acceptance.status':
 		'Geaccepteerd door {done} van de {all} professionals. Het plan is geaccepteerd als iedereen het heeft geaccepteerd.',
 	'acceptance.given': 'Je hebt het plan geaccepteerd. Het is geaccepteerd zodra alle professionals dat hebben gedaan.',
+	'acceptance.outdated': 'accepteerde een eerdere versie; het plan is daarna veranderd',
+	'error.plan_changed':
+		'Het plan is veranderd sinds je het las. Lees het opnieuw en accepteer dan het plan zoals het nu is.',
 	'audit.detail.retention': 'van {before} naar {after} dagen',
 	'audit.detail.connections': 'verbindingen gesloten: {n}',
 	'audit.detail.accepted': 'versie {n}, vingerafdruk {fingerprint}…',

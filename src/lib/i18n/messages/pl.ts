@@ -380,6 +380,9 @@ export const pl = {
 	'acceptance.status':
 		'Zaakceptowało {done} z {all} profesjonalistów. Plan jest zaakceptowany, gdy zaakceptują wszyscy.',
 	'acceptance.given': 'Zaakceptowałeś(-aś) plan. Będzie zaakceptowany, gdy zaakceptują go wszyscy profesjonaliści.',
+	'acceptance.outdated': 'zaakceptował(a) wcześniejszą wersję; plan potem się zmienił',
+	'error.plan_changed':
+		'Plan zmienił się, odkąd go przeczytałeś(-aś). Przeczytaj go ponownie i zaakceptuj plan w obecnej postaci.',
 	'audit.detail.retention': 'z {before} na {after} dni',
 	'audit.detail.connections': 'zamknięte połączenia: {n}',
 	'audit.detail.accepted': 'wersja {n}, odcisk {fingerprint}…',

@@ -371,6 +371,8 @@ export const tr = {
 	'question.for_family': 'Anlaşmayı değiştirin; sonra {name} planı kabul edebilir.',
 	'acceptance.status': '{all} profesyonelden {done} tanesi kabul etti. Hepsi kabul edince plan kabul edilmiş olur.',
 	'acceptance.given': 'Planı kabul ettin. Tüm profesyoneller kabul edince plan kabul edilmiş olur.',
+	'acceptance.outdated': 'önceki bir sürümü kabul etti; plan sonra değişti',
+	'error.plan_changed': 'Plan, sen okuduktan sonra değişti. Yeniden oku, sonra planı şimdiki hâliyle kabul et.',
 	'audit.detail.retention': '{before} günden {after} güne',
 	'audit.detail.connections': 'kapatılan bağlantılar: {n}',
 	'audit.detail.accepted': 'sürüm {n}, parmak izi {fingerprint}…',

@@ -256,7 +256,8 @@ export const cardQuestions = pgTable(
 
 /**
  * One professional's acceptance of the presented plan, with the conditions they give; the plan is
- * accepted (frozen) once every professional in the conference has accepted (docs/design.md §7).
+ * accepted (frozen) once every professional in the conference has accepted the plan as it stands
+ * (docs/design.md §7).
  */
 export const acceptances = pgTable(
 	'acceptances',
@@ -268,7 +269,9 @@ export const acceptances = pgTable(
 			.notNull()
 			.references(() => participants.id, { onDelete: 'cascade' }),
 		conditions: text('conditions').notNull().default(''),
-		acceptedAt: timestamp('accepted_at', { withTimezone: true }).notNull().defaultNow()
+		acceptedAt: timestamp('accepted_at', { withTimezone: true }).notNull().defaultNow(),
+		/** planFingerprint of the plan as this professional saw it: a later change of the plan voids it. */
+		planFingerprint: text('plan_fingerprint').notNull().default('')
 	},
 	(table) => [primaryKey({ columns: [table.conferenceId, table.participantId] })]
 );

@@ -60,7 +60,7 @@ export const actions: Actions = {
 		}),
 	accept: (event) =>
 		asMember(event, async (member, form) => {
-			const result = await acceptPlan(member, formText(form, 'conditions', 4000));
+			const result = await acceptPlan(member, formText(form, 'conditions', 4000), formText(form, 'seen', 64));
 			return result.accepted ? { done: 'accepted', version: result.version } : { done: 'acceptance_given' };
 		}),
 	questionCard: (event) =>

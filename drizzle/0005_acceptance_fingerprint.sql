@@ -1,0 +1,1 @@
+ALTER TABLE "acceptances" ADD COLUMN "plan_fingerprint" text DEFAULT '' NOT NULL;
