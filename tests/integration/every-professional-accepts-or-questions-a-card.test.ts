@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { planAgreements } from '../../src/lib/plan/shape';
 import { addAgreement, agreementTexts } from '../support/edits';
 import { expectAction, type Browser } from '../support/http-client';
 import { kringForThisFile } from '../support/server';
@@ -155,4 +156,36 @@ it('with no professional in the conference, the coordinator records the familyâ€
 		type: 'success',
 		data: { done: 'accepted', version: 1 }
 	});
+});
+
+it('a plan whose cards the family binned while presenting cannot be accepted: the professional hears what is missing', async () => {
+	const { server, coordinator, docs } = kring;
+	const carla = coordinator.client;
+	const { conferenceId, family } = await conferenceWithFamily(server, carla, ['Zoon']);
+	const [zoon] = family;
+	const pia = await professional(conferenceId, 'Jeugdzorg Pia');
+	await changePhase(carla, conferenceId, 'information');
+	await handOver(carla, conferenceId, family);
+	await changePhase(zoon.client, conferenceId, 'presentation');
+
+	// While presenting, the family bins every card it has.
+	const plan = docs.open(zoon.client, conferenceId, 'plan');
+	await plan.synced;
+	plan.doc.transact(() => {
+		for (const card of planAgreements(plan.doc)) {
+			card.set('deletedBy', 'Zoon');
+			card.set('deletedAt', new Date().toISOString());
+		}
+	});
+	const check = docs.open(pia, conferenceId, 'plan');
+	await waitUntil(() => agreementTexts(check.doc).length === 0, 'the binned cards are stored', { docs: [check.doc] });
+
+	expect(
+		await act(pia, conferenceId, 'accept', { conditions: '', seen: await seenPlan(pia, conferenceId) })
+	).toMatchObject({
+		type: 'failure',
+		status: 409,
+		data: { error: 'plan_not_ready', missing: ['agreement'] }
+	});
+	expect((await board(zoon.client, conferenceId)).conference.phase).toBe('presentation');
 });

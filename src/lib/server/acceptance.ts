@@ -10,7 +10,7 @@ import { getConference } from './conferences';
 import { getDb, schema } from './db';
 import { KringError } from './errors';
 import { actorOf, listParticipants, memberCan, type Member } from './members';
-import { setPhase } from './phase-changes';
+import { assertPlanReady, setPhase } from './phase-changes';
 import { nextPlanVersionNumber } from './plan-versions';
 import { compactFrozenDocuments } from './retention';
 import { runtime } from './runtime';
@@ -39,6 +39,9 @@ export async function acceptPlan(member: Member, conditions: string, seenFingerp
 	const trimmed = conditions.trim().slice(0, 4000);
 	const stored = await storedPlanFingerprint(conferenceId);
 	if (seenFingerprint !== stored) throw new KringError('plan_changed', 409);
+	// The family may still amend while presenting, even bin its last card: what is accepted meets
+	// the same check as the end of private time.
+	await assertPlanReady(conferenceId);
 	if (how === 'whole') return { accepted: true, ...(await freezePlan(member, trimmed, [member.name], stored)) };
 
 	const db = await getDb();
