@@ -7,7 +7,7 @@
  *   (c) cold load of a plan with many stored updates, before and after compaction, and the
  *       server's longest event-loop block while it compacts
  *
- * `npm run bench -- cold` runs (c) only.
+ * `npm run bench -- cold` runs (c) only (`--updates=5000`: a shorter history than 10,000).
  *
  * Kring is the built server (run `npm run build` first; `npm run bench` does) in a child
  * process on a fresh PGlite directory, reached through its real HTTP routes and session cookies.
@@ -38,7 +38,8 @@ const TYPING_INTERVAL = 10;
 const BURST = 1000;
 const HOLDERS = [1, 20, 100];
 const REVOCATION_ROUNDS = 5;
-const STORED_UPDATES = 5000;
+/** Typed updates stored for the cold load (c); `--updates=N` changes it. */
+const STORED_UPDATES = Number(process.argv.find((arg) => arg.startsWith('--updates='))?.split('=')[1] ?? 10_000);
 const LOADS = 5;
 /** A top-level text of the plan: Kring's update guard refuses writes into parts the plan does not have. */
 const FIELD = 'contingency';
