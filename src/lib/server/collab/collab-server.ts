@@ -340,7 +340,9 @@ export class CollabServer<Who = unknown> {
 		if (!room) return;
 		this.unloadIfIdle(room);
 		if (this.rooms.get(`${conferenceId}/${documentName}`) !== room) return;
-		room.catchUp().catch((error) => this.options.log(`[collab] could not catch up ${conferenceId}/${documentName}:`, error));
+		room
+			.catchUp()
+			.catch((error) => this.options.log(`[collab] could not catch up ${conferenceId}/${documentName}:`, error));
 	}
 
 	private openConferences(): Set<string> {
