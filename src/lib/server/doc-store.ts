@@ -225,7 +225,10 @@ export class DocStore {
 			this.sinceCompaction.set(key, n);
 			return;
 		}
-		this.compactSoon(conferenceId, documentName);
+		this.sinceCompaction.set(key, 0);
+		this.compact(conferenceId, documentName).catch((error: Error) => {
+			console.error(`[doc-store] compaction of ${key} failed:`, describeError(error));
+		});
 	}
 
 	/**
@@ -253,18 +256,7 @@ export class DocStore {
 			throw error;
 		}
 		this.unreadable.delete(key);
-		// A long log (compaction counts only since this process started, or it failed) costs every
-		// later load as much again: fold it now, in the background, so the next load reads a snapshot.
-		if (stored.rows.length > FOLD_IN_PROCESS.rows) this.compactSoon(conferenceId, documentName);
 		return state;
-	}
-
-	private compactSoon(conferenceId: string, documentName: DocumentName): void {
-		const key = `${conferenceId}/${documentName}`;
-		this.sinceCompaction.set(key, 0);
-		this.compact(conferenceId, documentName).catch((error: Error) => {
-			console.error(`[doc-store] compaction of ${key} failed:`, describeError(error));
-		});
 	}
 
 	/**
