@@ -12,6 +12,7 @@
  * Flags: --rooms=20 --members=10 --rate=5 (edits per phone per second) --seconds=45
  *        --after-close=30 (seconds before the last RSS) --generators=2 --only=kring,reference,two
  *        --cpu-prof (Kring writes a CPU profile to bench/profiles/ when it stops)
+ *        --heap-snapshots (each server's heap before, idle and after close, to bench/profiles/)
  *        --label=after-x (added to the results' file name)
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -43,6 +44,7 @@ type Options = {
 	generators: number;
 	only: string[];
 	cpuProf: boolean;
+	heapSnapshots: boolean;
 	/** Named in the results' file and JSON (e.g. before / after a change). */
 	label: string;
 };
@@ -101,6 +103,7 @@ function parseOptions(argv: string[]): Options {
 		generators: flag('generators', 2),
 		only: only ? only.split('=')[1].split(',') : ['kring', 'reference', 'two'],
 		cpuProf: argv.includes('--cpu-prof'),
+		heapSnapshots: argv.includes('--heap-snapshots'),
 		label: (argv.find((arg) => arg.startsWith('--label='))?.split('=')[1] ?? '').replace(/[^a-z0-9-]/gi, '')
 	};
 }
@@ -281,7 +284,7 @@ async function postgresBackends(server: KringServer): Promise<number[]> {
 
 async function measure(target: Target, options: Options): Promise<ManyRoomsResult> {
 	const rssBefore = rssOf(target.pids());
-	const heapBefore = await heapOf(target.inspectors());
+	const heapBefore = await heapOf(target.inspectors(), options.heapSnapshots ? `${target.name}-before` : undefined);
 	const generators = Array.from({ length: Math.min(options.generators, target.rooms.length) }, () => startGenerator());
 	try {
 		progress(`  ${target.name}: opening ${options.rooms * options.members} phones`);
@@ -314,12 +317,15 @@ async function measure(target: Target, options: Options): Promise<ManyRoomsResul
 		// the moment an idle room lets go of what it keeps only while people type).
 		await sleep(IDLE_MS);
 		const rssIdle = rssOf(target.pids());
-		const heapIdle = await heapOf(target.inspectors());
+		const heapIdle = await heapOf(target.inspectors(), options.heapSnapshots ? `${target.name}-idle` : undefined);
 		progress(`  ${target.name}: closing every phone, then ${options.afterClose} s idle`);
 		await Promise.all(generators.map((generator) => generator.ask({ kind: 'close' })));
 		await sleep(options.afterClose * 1000);
 		const rssAfterClose = rssOf(target.pids());
-		const heapAfterClose = await heapOf(target.inspectors());
+		const heapAfterClose = await heapOf(
+			target.inspectors(),
+			options.heapSnapshots ? `${target.name}-after-close` : undefined
+		);
 
 		const latencies: number[] = [];
 		for (const report of reports) for (const value of report.latencies) latencies.push(value);
@@ -365,9 +371,9 @@ async function measure(target: Target, options: Options): Promise<ManyRoomsResul
  * collection, read through the inspector: RSS keeps what the heap once grew to, so it cannot show
  * what a room holds.
  */
-async function heapOf(inspectors: string[]): Promise<number> {
+async function heapOf(inspectors: string[], snapshotName?: string): Promise<number> {
 	let total = 0;
-	for (const url of inspectors) {
+	for (const [i, url] of inspectors.entries()) {
 		const socket = new WebSocket(url);
 		await new Promise((resolve, reject) => {
 			socket.once('open', resolve);
@@ -393,6 +399,22 @@ async function heapOf(inspectors: string[]): Promise<number> {
 			returnByValue: true
 		});
 		total += answer.result?.result?.value ?? 0;
+		if (snapshotName) {
+			// --heap-snapshots: what the heap holds, for Chrome's DevTools (Memory, Load) to compare.
+			const chunks: string[] = [];
+			const onChunk = (data: Buffer) => {
+				const message = JSON.parse(data.toString()) as { method?: string; params?: { chunk: string } };
+				if (message.method === 'HeapProfiler.addHeapSnapshotChunk') chunks.push(message.params!.chunk);
+			};
+			socket.on('message', onChunk);
+			await call('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+			socket.off('message', onChunk);
+			const dir = join(REPO_ROOT, 'bench', 'profiles');
+			mkdirSync(dir, { recursive: true });
+			const file = join(dir, `${snapshotName.replace(/[^a-z0-9-]/gi, '')}-${i}.heapsnapshot`);
+			writeFileSync(file, chunks.join(''));
+			progress(`  heap snapshot: ${file}`);
+		}
 		socket.close();
 	}
 	return total;

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import * as Y from 'yjs';
 import { LiveAgreement } from '../../src/lib/board/live-shape';
 import { agreementsOf, groundRulesOf, readPlan } from '../../src/lib/plan/shape';
 import { addAgreement, addGroundRule } from '../support/edits';
@@ -88,6 +89,10 @@ it('a card put in the bin can be put back until acceptance, stays out of the acc
 	for (const entry of entries) expect(entry.detail).toBe('');
 	expect(JSON.stringify(await logged())).not.toContain('schuld');
 
+	// The phones leave; the plan stays loaded on the server for its grace period (docs/design.md §5.2).
+	onSannes.destroy();
+	onHenks.destroy();
+
 	// Accepted: the frozen plan holds the card that was kept, not the one in the bin.
 	await readyThePlan(sanne.client, conferenceId);
 	await changePhase(sanne.client, conferenceId, 'presentation');
@@ -97,9 +102,13 @@ it('a card put in the bin can be put back until acceptance, stays out of the acc
 	};
 	expect(accepted.plan.agreements.map((a) => a.id)).toEqual([kept]);
 	expect(JSON.stringify(accepted)).not.toContain('schuld');
-	// Acceptance empties the bin for good: nothing of the card is left anywhere in the database.
-	onSannes.destroy();
-	onHenks.destroy();
+	// Acceptance empties the bin for good: a phone that opens the plan again gets nothing of the card,
+	// although the room was still loaded when the bin was emptied, and nothing is left in the database.
+	const again = docs.open(sanne.client, conferenceId, 'plan');
+	await again.synced;
+	expect(readPlan(again.doc).agreements.map((a) => a.id)).toEqual([kept]);
+	expect(Buffer.from(Y.encodeStateAsUpdate(again.doc)).toString('latin1')).not.toContain('schuld');
+	again.destroy();
 	const dump = await dumpDatabase(server);
 	expect(dump.placesOf('de schuld bij de buurman')).toEqual([]);
 	expect(dump.placesOf('Opa Henk brengt Johan naar school.')).toEqual(

@@ -5,14 +5,20 @@ import { addAgreement, agreementTexts, fieldText, typeInto } from '../support/ed
 import { found } from '../support/found';
 import { upgradeStatus } from '../support/raw-socket';
 import { kringForThisFile, startKring, TEST_REDIS_URL, type KringServer } from '../support/server';
-import { changePhase, conferenceWithFamily, confirmCircle, type Staff } from '../support/steps';
+import { changePhase, conferenceWithFamily, confirmCircle, handOver, type Staff } from '../support/steps';
 import { waitForClose, waitForConvergence, waitUntil, type LiveDoc } from '../support/yjs-client';
 
 // Two identical instances behind a (pretend) load balancer share PostgreSQL (the truth) and Redis
 // (the bus), as docs/design.md §5 describes; PGlite cannot be shared, so this file always uses PostgreSQL.
 // The coordinator's account is made on the first before the second starts: on an empty database
 // each new instance replaces the setup link.
-const kring = kringForThisFile({ redisUrl: TEST_REDIS_URL, database: 'postgres' });
+// The first keeps a document loaded for a minute after its last phone left (docs/design.md §5.2), so
+// that a phone coming back within a test finds it still loaded.
+const kring = kringForThisFile({
+	redisUrl: TEST_REDIS_URL,
+	database: 'postgres',
+	env: { KRING_ROOM_GRACE_MS: '60000' }
+});
 let first: KringServer;
 let second: KringServer;
 let coordinator: Staff;
@@ -132,4 +138,54 @@ it('a hand-over made on one instance closes the coordinator’s brief socket on 
 	expect(await upgradeStatus(coordinator.client.on(second), conferenceId, 'plan')).toBe(403);
 	expect(found(coordinatorBrief.received, ['GEHEIM-VAN-DE-FAMILIE'])).toEqual([]);
 	expect(coordinatorBrief.closeEvents).toHaveLength(1);
+});
+
+it('a document still loaded on one instance after its last phone left hears the other: a phone that comes back gets every edit, and a hand-over made meanwhile holds', async () => {
+	const { conferenceId, family } = await conferenceWithFamily(first, coordinator.client, ['Neef Daan', 'Nicht Eva']);
+	const [daan, eva] = family;
+	await changePhase(coordinator.client, conferenceId, 'information');
+	// Daan has the plan open on the first instance, the coordinator the brief; then both leave, and
+	// both documents stay loaded there.
+	const daanPlan = docs.open(daan.client, conferenceId, 'plan');
+	const coordinatorBrief = docs.open(coordinator.client, conferenceId, 'brief');
+	await Promise.all([daanPlan.synced, coordinatorBrief.synced]);
+	addAgreement(daanPlan.doc, 'Daan kookt op woensdag', { theme: 'housing' });
+	await waitUntil(() => daanPlan.provider.synced, 'Daan’s card to be sent');
+	daanPlan.destroy();
+	coordinatorBrief.destroy();
+
+	// Meanwhile, on the second instance: the hand-over, then Eva writes.
+	await handOver(coordinator.client.on(second), conferenceId, family);
+	const evaPlan = docs.open(eva.client.on(second), conferenceId, 'plan');
+	await evaPlan.synced;
+	await waitUntil(() => agreementTexts(evaPlan.doc).includes('Daan kookt op woensdag'), 'Daan’s card on the second', {
+		docs: [evaPlan.doc]
+	});
+	const daanOnSecond = docs.open(daan.client.on(second), conferenceId, 'plan');
+	await daanOnSecond.synced;
+	addAgreement(evaPlan.doc, 'Eva brengt de kinderen naar school', { theme: 'work' });
+	// Sent to the phones on the second only once stored and published; Redis passes it on in a
+	// moment, while nobody is on the plan at the first.
+	await waitUntil(
+		() => agreementTexts(daanOnSecond.doc).includes('Eva brengt de kinderen naar school'),
+		'Eva’s card to be stored and published',
+		{ docs: [daanOnSecond.doc] }
+	);
+	daanOnSecond.destroy();
+	await new Promise((resolve) => setTimeout(resolve, 500));
+
+	// Daan comes back to the first instance: he gets Eva's card as well as his own.
+	const daanAgain = docs.open(daan.client, conferenceId, 'plan');
+	await waitUntil(
+		() => agreementTexts(daanAgain.doc).includes('Eva brengt de kinderen naar school'),
+		'Eva’s card reaches Daan on the first instance',
+		{ docs: [daanAgain.doc] }
+	);
+	expect(agreementTexts(daanAgain.doc).sort()).toEqual([
+		'Daan kookt op woensdag',
+		'Eva brengt de kinderen naar school'
+	]);
+	// The coordinator's way back to the first instance is closed since the hand-over.
+	expect(await upgradeStatus(coordinator.client, conferenceId, 'brief')).toBe(403);
+	expect(await upgradeStatus(coordinator.client, conferenceId, 'plan')).toBe(403);
 });

@@ -18,7 +18,8 @@ import { seedConference, type Seeded } from './seeded-conference';
  * lock on the document tables, which only PostgreSQL allows.
  */
 describe('a document that is still loading holds a bounded backlog', () => {
-	const kring = kringForThisFile({ database: 'postgres' });
+	// No grace period: once everyone has left, the next socket has to load the plan from the database.
+	const kring = kringForThisFile({ database: 'postgres', env: { KRING_ROOM_GRACE_MS: '0' } });
 	let conference: Seeded;
 	let cas: Browser;
 

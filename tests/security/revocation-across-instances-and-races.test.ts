@@ -38,7 +38,8 @@ describe('revocation across instances, and while a socket is being opened', () =
 		a = kring.server;
 		conference = await seedConference(kring);
 		cas = (await joinByLink(a, conference.familyLink, 'Cas')).client;
-		b = await startKring({ sameDatabaseAs: a, redisUrl: TEST_REDIS_URL });
+		// No grace period on B: a socket opening there must wait for its document to load.
+		b = await startKring({ sameDatabaseAs: a, redisUrl: TEST_REDIS_URL, env: { KRING_ROOM_GRACE_MS: '0' } });
 	});
 	afterEach(async () => assertFamilyStillSyncs(conference));
 	afterAll(async () => {

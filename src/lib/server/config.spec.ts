@@ -43,6 +43,7 @@ describe('loadConfig', () => {
 			shutdownDrainMs: 30_000,
 			leaseMs: 3000,
 			pingIntervalMs: 30_000,
+			roomGraceMs: 10_000,
 			eventLoopProbe: false
 		});
 	});
@@ -75,6 +76,7 @@ describe('loadConfig', () => {
 				KRING_SHUTDOWN_DRAIN_MS: '60000',
 				KRING_LEASE_MS: '1500',
 				KRING_PING_INTERVAL_MS: '10000',
+				KRING_ROOM_GRACE_MS: '0',
 				KRING_EVENT_LOOP_PROBE: '1'
 			})
 		).toEqual({
@@ -104,6 +106,7 @@ describe('loadConfig', () => {
 			shutdownDrainMs: 60_000,
 			leaseMs: 1500,
 			pingIntervalMs: 10_000,
+			roomGraceMs: 0,
 			eventLoopProbe: true
 		});
 	});

@@ -48,6 +48,8 @@ export type Config = {
 	leaseMs: number;
 	/** How often every live socket is pinged; one that did not answer the previous ping is cut off. */
 	pingIntervalMs: number;
+	/** How long a document stays loaded after its last live connection left. */
+	roomGraceMs: number;
 };
 
 export type Env = Record<string, string | undefined>;
@@ -194,6 +196,12 @@ export const VARIABLES = [
 			'How often the server pings every live connection; one that did not answer the previous ping (a phone gone from the Wi-Fi without closing) is cut off, and its place and presence freed.'
 	},
 	{
+		name: 'KRING_ROOM_GRACE_MS',
+		fallback: '10000 (10 seconds)',
+		meaning:
+			'How long a document stays loaded after its last live connection left, so that a phone that reconnects (a Wi-Fi hiccup, a reload) does not wait for it to be read again; 0: unloaded at once.'
+	},
+	{
 		name: 'KRING_EVENT_LOOP_PROBE',
 		fallback: '0',
 		meaning:
@@ -305,6 +313,7 @@ export function loadConfig(env: Env = process.env): Config {
 		shutdownDrainMs: read.wholeNumber('KRING_SHUTDOWN_DRAIN_MS', 30_000, 0, LONGEST_TIMER_MS, MS),
 		leaseMs: read.wholeNumber('KRING_LEASE_MS', 3000, 100, 600_000, MS),
 		pingIntervalMs: read.wholeNumber('KRING_PING_INTERVAL_MS', 30_000, 100, 600_000, MS),
+		roomGraceMs: read.wholeNumber('KRING_ROOM_GRACE_MS', 10_000, 0, 600_000, MS),
 		eventLoopProbe: read.wholeNumber('KRING_EVENT_LOOP_PROBE', 0, 0, 1, '0 or 1') === 1
 	};
 	if (problems.length > 0) throw new ConfigError(problems);

@@ -31,6 +31,9 @@ type Pending = {
 /** Told when storing a document's edits stalls ("saving is paused") and when it works again. */
 export type SavingListener = (conferenceId: string, documentName: DocumentName, paused: boolean) => void;
 
+/** Told when a compaction changed what a document holds (the bin emptied), not only how it is stored. */
+export type RewrittenListener = (conferenceId: string, documentName: DocumentName) => void;
+
 /**
  * Edits in one commit at most. A commit costs mostly its flush to the disk, whatever it holds, so
  * when commits are slow (a busy disk, PGlite's synchronous fsync) a larger batch is what keeps up
@@ -71,6 +74,7 @@ export class DocStore {
 	/** The documents told that saving is paused, to be told when it works again. */
 	private toldPaused = new Map<string, { conferenceId: string; documentName: DocumentName }>();
 	private savingListeners = new Set<SavingListener>();
+	private rewrittenListeners = new Set<RewrittenListener>();
 
 	/** compactAfter: updates are folded into a snapshot once this many have piled up for one document. */
 	constructor(private readonly compactAfter = config().compactAfter) {}
@@ -89,6 +93,11 @@ export class DocStore {
 	onSaving(listener: SavingListener): () => void {
 		this.savingListeners.add(listener);
 		return () => this.savingListeners.delete(listener);
+	}
+
+	onRewritten(listener: RewrittenListener): () => void {
+		this.rewrittenListeners.add(listener);
+		return () => this.rewrittenListeners.delete(listener);
 	}
 
 	/** True while this document's edits wait for a stalled commit (its sockets have been told). */
@@ -265,10 +274,10 @@ export class DocStore {
 		const key = `${conferenceId}/${documentName}`;
 		if (this.unreadable.has(key)) throw new Error(`${key} has a stored part that cannot be read: not compacted`);
 		const db = await getDb();
-		await db.transaction(async (tx) => {
+		const written = await db.transaction(async (tx) => {
 			await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`kring/${conferenceId}/${documentName}`}))`);
 			const stored = await readStored(tx, conferenceId, documentName);
-			if (stored.rows.length === 0) return;
+			if (stored.rows.length === 0) return false;
 			let state: Uint8Array;
 			try {
 				// Built, encoded and read back in a worker thread, while this transaction holds the lock.
@@ -290,7 +299,17 @@ export class DocStore {
 			await tx
 				.delete(schema.docUpdates)
 				.where(sql`${schema.docUpdates.id} = any(${`{${updateIds.join(',')}}`}::bigint[])`);
+			return true;
 		});
+		// A loaded room (open, or in its grace period) still holds what the prune took out.
+		if (written && prune)
+			for (const listener of this.rewrittenListeners) {
+				try {
+					listener(conferenceId, documentName);
+				} catch (error) {
+					console.error('[doc-store] a rewritten listener failed:', describeError(error));
+				}
+			}
 	}
 }
 

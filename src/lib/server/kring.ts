@@ -42,6 +42,7 @@ export function buildRuntime(): Runtime {
 		currentRights: placesHeld,
 		leaseMs: settings.leaseMs,
 		pingIntervalMs: settings.pingIntervalMs,
+		roomGraceMs: settings.roomGraceMs,
 		onRevocation: ({ conferenceId, closed }) => {
 			recordAudit(conferenceId, SYSTEM_ACTOR, 'connection.revoked', `${closed}`).catch(() => {});
 		},

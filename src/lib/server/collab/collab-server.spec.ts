@@ -8,7 +8,7 @@ import type { DocumentName, Phase, Role } from '$lib/conference/phases';
 import { Browser } from '../../../../tests/support/http-client';
 import { openRawSocket, upgradeStatus, type RawSocket } from '../../../../tests/support/raw-socket';
 import { liveDocs, waitForClose, waitForConvergence, waitUntil } from '../../../../tests/support/yjs-client';
-import { Bus, type ResyncHandler } from '../bus';
+import { Bus, type BusHandler, type BusMessage, type ResyncHandler } from '../bus';
 import { CollabServer } from './collab-server';
 import type { CollabServerOptions, DocumentStore, PhaseAt, RevocationEvent, UpgradeRequest } from './hooks';
 import { CLOSE, encodeSyncStep1, encodeUpdate, MESSAGE_AUTH } from './protocol';
@@ -48,6 +48,7 @@ function memoryStore(conference: PhaseAt) {
 		// Saving never stalls here, and every stored document reads.
 		onSaving: () => () => {},
 		isSavingPaused: () => false,
+		onRewritten: () => () => {},
 		isUnreadable: () => false
 	};
 	/** Stores an update as another instance would, without anyone here hearing of it. */
@@ -83,6 +84,10 @@ type Live = {
 	changePhaseSilently(phase: Phase): void;
 	/** The conference is erased: stored, never published. */
 	eraseSilently(): void;
+	/** A message from another instance, as the bus hands it over. */
+	fromElsewhere(message: BusMessage): void;
+	/** A compaction emptied the bin of a document (the store tells the live server). */
+	rewritten(documentName: DocumentName): void;
 	/** A gap on the bus (its subscriber reconnected): what the bus then runs. */
 	gap(): Promise<void>;
 	/** How often the lease was read, per conference. */
@@ -102,7 +107,10 @@ async function startLive(
 	const revocations: RevocationEvent[] = [];
 	const logged: string[] = [];
 	const { store, loads, stored, storedElsewhere } = memoryStore(conference);
+	const rewrittenListeners: Parameters<DocumentStore['onRewritten']>[0][] = [];
+	store.onRewritten = (listener) => (rewrittenListeners.push(listener), () => {});
 	const bus = new Bus();
+	const handlers: BusHandler[] = [];
 	const resyncs: ResyncHandler[] = [];
 	const leaseReads: string[][] = [];
 	const accessOf = (person: Person | undefined, documentName: DocumentName) =>
@@ -110,7 +118,7 @@ async function startLive(
 	const collab = new CollabServer<string>({
 		bus: {
 			publish: (message) => bus.publish(message),
-			subscribe: (handler) => bus.subscribe(handler),
+			subscribe: (handler) => (handlers.push(handler), bus.subscribe(handler)),
 			onResync: (handler) => (resyncs.push(handler), () => {})
 		},
 		store,
@@ -184,6 +192,12 @@ async function startLive(
 		},
 		eraseSilently() {
 			erased = true;
+		},
+		fromElsewhere(message) {
+			for (const handler of handlers) handler({ ...message, origin: 'elsewhere' }, false);
+		},
+		rewritten(documentName) {
+			for (const listener of rewrittenListeners) listener(CONFERENCE, documentName);
 		},
 		async gap() {
 			await Promise.all(resyncs.map((handler) => handler()));
@@ -563,5 +577,121 @@ describe('CollabServer when a bus message is lost', () => {
 			code: CLOSE.storageFailed.code
 		});
 		expect(live.logged.some((message) => message.includes('could not renew the lease'))).toBe(true);
+	});
+});
+
+describe('CollabServer: a room stays loaded for a grace period after its last socket left', () => {
+	/** Long enough that no test here sees a grace period end unless it asks for a short one. */
+	const LONG_GRACE = { roomGraceMs: 60_000 };
+
+	async function leave(phone: { destroy(): void }): Promise<void> {
+		phone.destroy();
+		await waitUntil(() => live!.collab.connectionCount(CONFERENCE) === 0, 'the socket to leave');
+	}
+
+	it('a phone that reconnects finds its plan as it was, without reading it from the store again', async () => {
+		live = await startLive('information', { ...FAMILY }, LONG_GRACE);
+		const first = docs.open(live.as('anna'), CONFERENCE, 'plan');
+		await first.synced;
+		first.doc.getText('contingency').insert(0, 'Anna kookt.');
+		await waitUntil(() => textOf(live!.stored('plan')) === 'Anna kookt.', "Anna's edit was not stored");
+		await leave(first);
+		expect(live.collab.loadedRoomCount(CONFERENCE)).toBe(1);
+
+		const again = docs.open(live.as('anna'), CONFERENCE, 'plan');
+		await again.synced;
+		await waitUntil(() => textOf(again.doc) === 'Anna kookt.', 'the plan to reach the phone again', {
+			docs: [again.doc]
+		});
+		expect(live.loads).toEqual([`${CONFERENCE}/plan`]);
+	});
+
+	it('once the grace period is over the room is unloaded, and the next phone reads the plan from the store', async () => {
+		live = await startLive('information', { ...FAMILY }, { roomGraceMs: 50 });
+		const first = docs.open(live.as('anna'), CONFERENCE, 'plan');
+		await first.synced;
+		first.doc.getText('contingency').insert(0, 'Anna kookt.');
+		await waitUntil(() => textOf(live!.stored('plan')) === 'Anna kookt.', "Anna's edit was not stored");
+		await leave(first);
+		await waitUntil(() => live!.collab.loadedRoomCount(CONFERENCE) === 0, 'the room to be unloaded');
+
+		const again = docs.open(live.as('bob'), CONFERENCE, 'plan');
+		await waitUntil(() => textOf(again.doc) === 'Anna kookt.', 'the plan to load again', { docs: [again.doc] });
+		expect(live.loads).toEqual([`${CONFERENCE}/plan`, `${CONFERENCE}/plan`]);
+	});
+
+	it('a room in its grace period takes what another instance publishes: the phone that comes back has it', async () => {
+		live = await startLive('information', { ...FAMILY }, LONG_GRACE);
+		const first = docs.open(live.as('anna'), CONFERENCE, 'plan');
+		await first.synced;
+		await leave(first);
+
+		const elsewhere = new Y.Doc();
+		elsewhere.getText('contingency').insert(0, 'Bob typte op de andere server.');
+		const update = Y.encodeStateAsUpdate(elsewhere);
+		live.storedElsewhere('plan', update);
+		live.fromElsewhere({ type: 'doc-update', conferenceId: CONFERENCE, document: 'plan', payload: update });
+
+		const again = docs.open(live.as('anna'), CONFERENCE, 'plan');
+		await waitUntil(() => textOf(again.doc) === 'Bob typte op de andere server.', "Bob's edit to reach Anna", {
+			docs: [again.doc]
+		});
+		expect(live.loads).toHaveLength(1);
+	});
+
+	it('a hand-over during the grace period applies: the coordinator is refused, the family brief is read-only', async () => {
+		live = await startLive('information', { ...FAMILY, ...STAFF }, LONG_GRACE);
+		const carla = await openRaw('carla', 'brief');
+		const anna = await openRaw('anna', 'brief');
+		await waitUntil(() => [carla, anna].every((socket) => socket.messages.length > 0), 'both to join the brief');
+		carla.destroy();
+		await leave(anna);
+		expect(live.collab.loadedRoomCount(CONFERENCE)).toBe(1);
+
+		live.changePhase('private');
+		expect(await upgradeStatus(live.as('carla'), CONFERENCE, 'brief')).toBe(403);
+		const back = await openRaw('anna', 'brief');
+		back.send(updateWriting('Anna schrijft in de brief'));
+		await waitUntil(() => permissionDenied(back) !== null, 'the brief did not become read-only for the family');
+		expect(permissionDenied(back)).toBe('read-only');
+		expect(live.stored('brief').getText('intruder').toString()).toBe('');
+		expect(live.loads).toEqual([`${CONFERENCE}/brief`]);
+	});
+
+	it('a hand-over whose news is lost during the grace period still makes the brief read-only for the phone that comes back', async () => {
+		live = await startLive('information', { ...FAMILY }, LONG_GRACE);
+		const anna = await openRaw('anna', 'brief');
+		await waitUntil(() => anna.messages.length > 0, 'Anna to join the brief');
+		await leave(anna);
+
+		live.changePhaseSilently('private');
+		const back = await openRaw('anna', 'brief');
+		back.send(updateWriting('Anna schrijft in de brief'));
+		await waitUntil(() => permissionDenied(back) !== null, 'the brief did not become read-only for the family');
+		expect(live.stored('brief').getText('intruder').toString()).toBe('');
+	});
+
+	it('the rooms of an erased conference leave memory at the next lease, grace period or not', async () => {
+		live = await startLive('accepted', { ...FAMILY }, { ...LONG_GRACE, leaseMs: 50 });
+		const anna = docs.open(live.as('anna'), CONFERENCE, 'plan');
+		await anna.synced;
+		await leave(anna);
+		expect(live.collab.loadedRoomCount(CONFERENCE)).toBe(1);
+
+		live.eraseSilently();
+		await waitUntil(() => live!.collab.loadedRoomCount(CONFERENCE) === 0, 'the erased plan to leave memory');
+	});
+
+	it('a compaction that empties the bin unloads a room in its grace period: the next phone reads what is stored', async () => {
+		live = await startLive('accepted', { ...FAMILY }, LONG_GRACE);
+		const anna = docs.open(live.as('anna'), CONFERENCE, 'plan');
+		await anna.synced;
+		await leave(anna);
+
+		live.rewritten('plan');
+		expect(live.collab.loadedRoomCount(CONFERENCE)).toBe(0);
+		const again = docs.open(live.as('anna'), CONFERENCE, 'plan');
+		await again.synced;
+		expect(live.loads).toEqual([`${CONFERENCE}/plan`, `${CONFERENCE}/plan`]);
 	});
 });

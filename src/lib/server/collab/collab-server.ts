@@ -44,6 +44,7 @@ export class CollabServer<Who = unknown> {
 	private readonly limits: CollabLimits;
 	private readonly sessions: SessionSockets<HeldSocket>;
 	private readonly unsubscribeSaving: () => void;
+	private readonly unsubscribeRewritten: () => void;
 	private readonly stopResync: () => void;
 	private readonly leaseTimer: ReturnType<typeof setInterval>;
 	/** The lease read running per conference; reads of one conference never overlap. */
@@ -61,6 +62,9 @@ export class CollabServer<Who = unknown> {
 		this.unsubscribe = options.bus.subscribe((message, local) => this.onBus(message, local));
 		this.unsubscribeSaving = options.store.onSaving((conferenceId, documentName, paused) =>
 			this.rooms.get(`${conferenceId}/${documentName}`)?.tellSaving(paused)
+		);
+		this.unsubscribeRewritten = options.store.onRewritten((conferenceId, documentName) =>
+			this.takeRewritten(conferenceId, documentName)
 		);
 		this.stopResync = options.bus.onResync(() => this.resync());
 		this.leaseTimer = setInterval(() => {
@@ -257,6 +261,8 @@ export class CollabServer<Who = unknown> {
 	): Promise<Room> {
 		const key = `${conferenceId}/${documentName}`;
 		let room = this.rooms.get(key);
+		// A room in its grace period is taken up again as it is: no load, and it heard everything meanwhile.
+		room?.keep();
 		if (!room) {
 			// The room listens to the bus from the moment it exists, before it loads: no update is missed.
 			room = new Room(
@@ -298,13 +304,45 @@ export class CollabServer<Who = unknown> {
 		return room ? room.connections.size + room.arriving : 0;
 	}
 
+	/**
+	 * A room whose last socket left stays loaded for the grace period (a phone reconnecting after a
+	 * Wi-Fi hiccup or a reload finds it as it was), then goes. Meanwhile it is a room like any other:
+	 * it hears the bus, takes phase news, and its conference's lease is read.
+	 */
 	private releaseIfEmpty(room: Room): void {
-		if (room.connections.size > 0 || room.arriving > 0) return;
-		const key = `${room.conferenceId}/${room.documentName}`;
-		if (this.rooms.get(key) !== room) return;
-		this.rooms.delete(key);
+		if (!this.isIdle(room)) return;
+		const grace = this.options.roomGraceMs ?? 0;
+		if (grace > 0) room.unloadAfter(grace, () => this.unloadIfIdle(room));
+		else this.unloadIfIdle(room);
+	}
+
+	private isIdle(room: Room): boolean {
+		return (
+			room.connections.size === 0 &&
+			room.arriving === 0 &&
+			this.rooms.get(`${room.conferenceId}/${room.documentName}`) === room
+		);
+	}
+
+	private unloadIfIdle(room: Room): void {
+		if (!this.isIdle(room)) return;
+		this.rooms.delete(`${room.conferenceId}/${room.documentName}`);
 		room.destroy();
 		if (this.roomsOf(room.conferenceId).length === 0) this.renewedAt.delete(room.conferenceId);
+	}
+
+	/**
+	 * A compaction changed the stored document itself (the bin emptied after acceptance): a room in
+	 * its grace period goes, so the next socket loads what is stored; an open one catches up.
+	 */
+	private takeRewritten(conferenceId: string, documentName: DocumentName): void {
+		const room = this.rooms.get(`${conferenceId}/${documentName}`);
+		if (!room) return;
+		this.unloadIfIdle(room);
+		if (this.rooms.get(`${conferenceId}/${documentName}`) !== room) return;
+		room
+			.catchUp()
+			.catch((error) => this.options.log(`[collab] could not catch up ${conferenceId}/${documentName}:`, error));
 	}
 
 	private openConferences(): Set<string> {
@@ -343,9 +381,12 @@ export class CollabServer<Who = unknown> {
 		const started = performance.now();
 		let closed = 0;
 		for (const room of this.roomsOf(conferenceId)) {
-			// The conference is gone (erased): nobody holds a place in it any more, as erasure itself says.
+			// The conference is gone (erased): nobody holds a place in it any more, as erasure itself says,
+			// and its rooms leave memory now rather than after their grace.
 			if (!rights) {
 				closed += room.closeWhere(() => true, CLOSE.removed.code, CLOSE.removed.reason);
+				room.gone = true;
+				this.unloadIfIdle(room);
 				continue;
 			}
 			const { signedIn, holding } = rights;
@@ -446,6 +487,11 @@ export class CollabServer<Who = unknown> {
 		this.options.onRevocation?.({ conferenceId, closed, elapsedMs });
 	}
 
+	/** Documents of a conference loaded here, those in their grace period included (for tests). */
+	loadedRoomCount(conferenceId: string): number {
+		return this.roomsOf(conferenceId).length;
+	}
+
 	/** Open sockets per conference, for the status line and tests. */
 	connectionCount(conferenceId: string): number {
 		return this.roomsOf(conferenceId).reduce((sum, room) => sum + room.connections.size, 0);
@@ -458,6 +504,7 @@ export class CollabServer<Who = unknown> {
 		clearInterval(this.leaseTimer);
 		clearInterval(this.pingTimer);
 		this.unsubscribeSaving();
+		this.unsubscribeRewritten();
 		const rooms = [...this.rooms.values()];
 		await Promise.all(
 			rooms.flatMap((room) =>

@@ -19,11 +19,12 @@ export type CollabBus = Pick<Bus, 'publish' | 'subscribe' | 'onResync'>;
  * waits, retrying, while the database is stuck: `onSaving` and `isSavingPaused` say so), or with
  * the phase that fenced it out: it is stored only while the stored phase lets that role write.
  * `isUnreadable` tells a load that failed because a stored part cannot be read (repair it) from
- * one that failed because the database did (try again).
+ * one that failed because the database did (try again). `onRewritten` tells of a compaction that
+ * changed the document itself (the bin emptied after acceptance).
  */
 export type DocumentStore = Pick<
 	DocStore,
-	'loadState' | 'appendUpdate' | 'onSaving' | 'isSavingPaused' | 'isUnreadable'
+	'loadState' | 'appendUpdate' | 'onSaving' | 'isSavingPaused' | 'isUnreadable' | 'onRewritten'
 >;
 
 /** What the live server knows of an upgrade request before it opens anything. */
@@ -105,6 +106,8 @@ export type CollabServerOptions<Who> = {
 	pingIntervalMs?: number;
 	/** How long a room may hold updates whose predecessors it lacks before it reads the store again. */
 	pendingGraceMs?: number;
+	/** How long a room stays loaded after its last socket left (KRING_ROOM_GRACE_MS); 0 or none: it goes at once. */
+	roomGraceMs?: number;
 	/** Sockets closed by a phase change or a removal on this instance (for the audit log). */
 	onRevocation?(event: RevocationEvent): void;
 	/** A stored change removed something for everyone, or put it back (for the audit log). */

@@ -55,6 +55,7 @@ function heldStore(initial: Uint8Array | null = null) {
 		// Saving never stalls here, and every stored document reads.
 		onSaving: () => () => {},
 		isSavingPaused: () => false,
+		onRewritten: () => () => {},
 		isUnreadable: () => false
 	};
 	return {

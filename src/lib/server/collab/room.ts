@@ -50,6 +50,10 @@ export class Room {
 	arriving = 0;
 	readonly loaded: Promise<void>;
 	private destroyed = false;
+	/** The conference is gone (erased): the room leaves memory with its last socket, without grace. */
+	gone = false;
+	/** While no socket is on the room: the timer that unloads it when its grace period ends. */
+	private unloadTimer: ReturnType<typeof setTimeout> | null = null;
 	private pendingTimer: ReturnType<typeof setTimeout> | null = null;
 	/** The held-back updates a catch-up already tried to complete: not tried again until more arrive. */
 	private caughtUpFor: unknown = null;
@@ -378,8 +382,26 @@ export class Room {
 	 */
 	private readonly claims = new Map<number, string>();
 
+	/** Unloads the room after `ms` (its grace period) unless a socket takes it up before. */
+	unloadAfter(ms: number, unload: () => void): void {
+		this.keep();
+		if (this.gone) return unload();
+		this.unloadTimer = setTimeout(() => {
+			this.unloadTimer = null;
+			unload();
+		}, ms);
+		this.unloadTimer.unref?.();
+	}
+
+	/** A socket arrives: the room stays. */
+	keep(): void {
+		if (this.unloadTimer) clearTimeout(this.unloadTimer);
+		this.unloadTimer = null;
+	}
+
 	destroy(): void {
 		this.destroyed = true;
+		this.keep();
 		if (this.pendingTimer) clearTimeout(this.pendingTimer);
 		this.awareness.destroy();
 		this.doc.destroy();
