@@ -5,6 +5,7 @@ import { access, type Access } from '$lib/conference/access';
 import type { DocumentName, Phase } from '$lib/conference/phases';
 import { DOCUMENT_SHAPES } from '$lib/plan/shape';
 import { authorRule, UpdateGuard, type Refusal as UpdateRefusal, type TouchedPlace } from '$lib/plan/update-guard';
+import type { ReadProblem } from '$lib/plan/update-reader';
 import type { CollabConnection } from './connection';
 import type { CollabBus, DocumentStore, PhaseAt, RemovalEvent } from './hooks';
 import { sanitizeAwarenessUpdate } from './presence';
@@ -273,6 +274,7 @@ export class Room {
 	private acceptUpdate(connection: CollabConnection, update: Uint8Array): () => void | Promise<void> {
 		if (isEmptyUpdate(update)) return () => {};
 		if (connection.access !== 'write') {
+			assertWellFormed(update);
 			// Not applied, not stored, not sent on; the client hears why once.
 			return () => {
 				if (connection.shouldExplainDenial()) connection.socket.send(encodePermissionDenied('read-only'));
@@ -282,6 +284,9 @@ export class Room {
 		const sender = { participantId: connection.participantId, role: connection.role, name: connection.user.name };
 		const verdict = this.guard.admit(update, [authorRule(DOCUMENT_SHAPES[this.documentName], sender)]);
 		if (!verdict.ok) {
+			// Bytes that are not Yjs at all close the socket as any broken message does (4400), even
+			// when the guard's reading stopped at one of its limits first.
+			if (READ_PROBLEMS.has(verdict.rule)) assertWellFormed(update);
 			this.refuseUpdate(connection, verdict);
 			return () => {};
 		}
@@ -424,11 +429,8 @@ function parseMessage(data: Uint8Array): ParsedMessage {
 				Y.decodeStateVector(stateVector);
 				return { kind: 'sync-step-1', stateVector };
 			}
-			if (step === 1 || step === 2) {
-				const update = decoding.readVarUint8Array(decoder);
-				assertValidUpdate(update);
-				return { kind: 'update', update };
-			}
+			// An update is read in full once, by the update guard (or by assertValidUpdate for a reader).
+			if (step === 1 || step === 2) return { kind: 'update', update: decoding.readVarUint8Array(decoder) };
 			throw new Error(`unknown sync step ${step}`);
 		}
 		if (type === MESSAGE_AWARENESS) return { kind: 'awareness', payload: decoding.readVarUint8Array(decoder) };
@@ -436,6 +438,24 @@ function parseMessage(data: Uint8Array): ParsedMessage {
 		throw new Error(`unknown message type ${type}`);
 	} catch (error) {
 		throw error instanceof MalformedMessageError ? error : new MalformedMessageError((error as Error).message);
+	}
+}
+
+/** The guard's refusals that come from reading the update, before anything is applied. */
+const READ_PROBLEMS: ReadonlySet<string> = new Set<ReadProblem>([
+	'malformed',
+	'too-many-structs',
+	'too-many-clients',
+	'too-many-deletions',
+	'too-long',
+	'too-deep'
+]);
+
+function assertWellFormed(update: Uint8Array): void {
+	try {
+		assertValidUpdate(update);
+	} catch (error) {
+		throw new MalformedMessageError((error as Error).message);
 	}
 }
 
