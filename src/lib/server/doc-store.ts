@@ -311,47 +311,43 @@ function mayWrite(item: Pending, phase: Phase): boolean {
 
 /**
  * Stores the updates of a batch whose conference's phase lets their writer write, in one
- * statement (so one round trip and one commit). The conferences' rows are locked FOR SHARE in
- * it first: a phase change waits until this commits, and one committed before is seen, because a
- * row locked in READ COMMITTED is read again in its newest committed version. The insert takes
- * the phase from those locked rows, so no update is stored after the phase that forbids it. Which
- * phases let each writer write comes from access(); the database only compares.
+ * transaction. The conferences' rows are read FOR SHARE first: a phase change waits until this
+ * commits, and one committed before is seen here, so no update is stored after the phase that
+ * forbids it. Which phases let each writer write comes from access(); the database only compares.
  *
- * The whole batch goes in as four array parameters, however many edits it holds: building a
- * statement with a parameter per value was the costliest part of a busy server's commits, and a
- * transaction of its own (begin, the statements, commit) cost three round trips per commit
- * (docs/design.md, "Speed").
+ * The whole batch goes in as four array parameters, however many edits it holds, and both
+ * statements are sent at once: building a statement with a parameter per value was the costliest
+ * part of a busy server's commits (docs/design.md, "Speed").
  */
 async function storeFenced(db: Database, batch: Pending[]): Promise<StoredPhases> {
 	const conferenceIds = [...new Set(batch.map((item) => item.conferenceId))];
-	// A data-modifying WITH runs exactly once, whether or not the outer select reads it.
-	const locked = await db.execute(sql`
-		with locked as (
-			select id, phase, phase_version as version from conferences
-			where id = any(${arrayLiteral(conferenceIds)}::text[])
-			for share
-		), stored as (
-			insert into doc_updates (conference_id, document_name, update)
-			select r.conference_id, r.document_name, decode(r.update, 'hex')
-			from unnest(
-				${arrayLiteral(batch.map((item) => item.conferenceId))}::text[],
-				${arrayLiteral(batch.map((item) => item.documentName))}::text[],
-				${arrayLiteral(batch.map((item) => Buffer.from(item.update.buffer, item.update.byteOffset, item.update.byteLength).toString('hex')))}::text[],
-				${arrayLiteral(batch.map((item) => writablePhases(item).join(' ')))}::text[]
-			) with ordinality as r(conference_id, document_name, update, phases, n)
-			join locked on locked.id = r.conference_id
-			where locked.phase = any(string_to_array(r.phases, ' '))
-			order by r.n
-			returning 1
-		)
-		select id, phase, version from locked`);
-	// postgres-js answers with the rows, PGlite with { rows }.
-	const rows = (Array.isArray(locked) ? locked : (locked as unknown as { rows: unknown[] }).rows) as {
-		id: string;
-		phase: Phase;
-		version: number;
-	}[];
-	return new Map(rows.map((row) => [row.id, { phase: row.phase, version: Number(row.version) }]));
+	return db.transaction(async (tx) => {
+		// postgres-js pipelines the two; they run in this order on the transaction's connection.
+		const [locked] = await Promise.all([
+			tx.execute(
+				sql`select id, phase, phase_version as version from conferences where id = any(${arrayLiteral(conferenceIds)}::text[]) for share`
+			),
+			tx.execute(sql`
+				insert into doc_updates (conference_id, document_name, update)
+				select r.conference_id, r.document_name, decode(r.update, 'hex')
+				from unnest(
+					${arrayLiteral(batch.map((item) => item.conferenceId))}::text[],
+					${arrayLiteral(batch.map((item) => item.documentName))}::text[],
+					${arrayLiteral(batch.map((item) => Buffer.from(item.update.buffer, item.update.byteOffset, item.update.byteLength).toString('hex')))}::text[],
+					${arrayLiteral(batch.map((item) => writablePhases(item).join(' ')))}::text[]
+				) with ordinality as r(conference_id, document_name, update, phases, n)
+				join conferences on conferences.id = r.conference_id
+				where conferences.phase = any(string_to_array(r.phases, ' '))
+				order by r.n`)
+		]);
+		// postgres-js answers with the rows, PGlite with { rows }.
+		const rows = (Array.isArray(locked) ? locked : (locked as unknown as { rows: unknown[] }).rows) as {
+			id: string;
+			phase: Phase;
+			version: number;
+		}[];
+		return new Map(rows.map((row) => [row.id, { phase: row.phase, version: Number(row.version) }]));
+	});
 }
 
 /** The phases in which this update's writer may write its document (access(), asked for each phase). */
