@@ -107,7 +107,7 @@ export class Room {
 		const last = this.outgoing.at(-1);
 		if ('update' in next && last && 'updates' in last) return void last.updates.push(next.update);
 		this.outgoing.push('update' in next ? { updates: [next.update] } : next);
-		if (this.outgoing.length === 1) queueMicrotask(this.flushOutgoing);
+		if (this.outgoing.length === 1) setImmediate(this.flushOutgoing);
 	}
 
 	private readonly flushOutgoing = (): void => {
