@@ -71,8 +71,9 @@ export class DocStore {
 	/** The documents told that saving is paused, to be told when it works again. */
 	private toldPaused = new Map<string, { conferenceId: string; documentName: DocumentName }>();
 	private savingListeners = new Set<SavingListener>();
-	/** The automatic compactions waiting their turn: one runs at a time (see countForCompaction). */
-	private compactions: Promise<void> = Promise.resolve();
+	/** Documents waiting for their automatic compaction, each once, in the order they asked. */
+	private compactionQueue = new Map<string, { conferenceId: string; documentName: DocumentName }>();
+	private compacting = false;
 
 	/** compactAfter: updates are folded into a snapshot once this many have piled up for one document. */
 	constructor(private readonly compactAfter = config().compactAfter) {}
@@ -222,11 +223,23 @@ export class DocStore {
 		// One at a time: a compaction holds a database connection while its fold runs in a worker
 		// thread, and rooms typed in at the same pace reach the threshold together. Twenty at once
 		// took every pooled connection for seconds, and the live edits' commits waited behind them.
-		this.compactions = this.compactions.then(() =>
-			this.compact(conferenceId, documentName).catch((error: Error) => {
-				console.error(`[doc-store] compaction of ${key} failed:`, describeError(error));
-			})
-		);
+		// A document already waiting keeps its place: its compaction will take the newer rows too.
+		this.compactionQueue.set(key, { conferenceId, documentName });
+		if (!this.compacting) void this.compactInTurn();
+	}
+
+	private async compactInTurn(): Promise<void> {
+		this.compacting = true;
+		try {
+			for (const [key, { conferenceId, documentName }] of this.compactionQueue) {
+				this.compactionQueue.delete(key);
+				await this.compact(conferenceId, documentName).catch((error: Error) => {
+					console.error(`[doc-store] compaction of ${key} failed:`, describeError(error));
+				});
+			}
+		} finally {
+			this.compacting = false;
+		}
 	}
 
 	/**
