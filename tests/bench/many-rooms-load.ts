@@ -76,7 +76,10 @@ class Phone {
 			if (step === 0) this.socket.send(syncStep2(Y.encodeStateAsUpdate(this.doc, payload)));
 			else if (step === 1) synced();
 			else {
-				for (const [writer, clock] of Y.parseUpdateMeta(payload).to) onArrival(this, writer, clock, at);
+				// A server may send several keystrokes of one writer as one merged update: each counts.
+				const { from, to } = Y.parseUpdateMeta(payload);
+				for (const [writer, end] of to)
+					for (let clock = (from.get(writer) ?? end - 1) + 1; clock <= end; clock++) onArrival(this, writer, clock, at);
 			}
 		});
 		this.doc.on('update', (update: Uint8Array) => {

@@ -75,6 +75,9 @@ export class DocStore {
 	private toldPaused = new Map<string, { conferenceId: string; documentName: DocumentName }>();
 	private savingListeners = new Set<SavingListener>();
 	private rewrittenListeners = new Set<RewrittenListener>();
+	/** Documents waiting for their automatic compaction, each once, in the order they asked. */
+	private compactionQueue = new Map<string, { conferenceId: string; documentName: DocumentName }>();
+	private compacting = false;
 
 	/** compactAfter: updates are folded into a snapshot once this many have piled up for one document. */
 	constructor(private readonly compactAfter = config().compactAfter) {}
@@ -226,9 +229,26 @@ export class DocStore {
 			return;
 		}
 		this.sinceCompaction.set(key, 0);
-		this.compact(conferenceId, documentName).catch((error: Error) => {
-			console.error(`[doc-store] compaction of ${key} failed:`, describeError(error));
-		});
+		// One at a time: a compaction holds a database connection while its fold runs in a worker
+		// thread, and rooms typed in at the same pace reach the threshold together. Twenty at once
+		// took every pooled connection for seconds, and the live edits' commits waited behind them.
+		// A document already waiting keeps its place: its compaction will take the newer rows too.
+		this.compactionQueue.set(key, { conferenceId, documentName });
+		if (!this.compacting) void this.compactInTurn();
+	}
+
+	private async compactInTurn(): Promise<void> {
+		this.compacting = true;
+		try {
+			for (const [key, { conferenceId, documentName }] of this.compactionQueue) {
+				this.compactionQueue.delete(key);
+				await this.compact(conferenceId, documentName).catch((error: Error) => {
+					console.error(`[doc-store] compaction of ${key} failed:`, describeError(error));
+				});
+			}
+		} finally {
+			this.compacting = false;
+		}
 	}
 
 	/**

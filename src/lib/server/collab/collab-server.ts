@@ -104,7 +104,7 @@ export class CollabServer<Who = unknown> {
 				if (this.socketsIn(grant.conferenceId, grant.documentName) >= this.limits.socketsPerRoom)
 					return refuse(socket, 503);
 				this.wss.handleUpgrade(request, socket, head, (ws) => {
-					this.attach(ws, grant).catch((error: Error) => {
+					this.attach(ws, grant, socket).catch((error: Error) => {
 						this.options.log('[collab] could not open document:', error);
 						const why = this.options.store.isUnreadable(error) ? CLOSE.unreadable : CLOSE.storageFailed;
 						ws.close(why.code, why.reason);
@@ -144,7 +144,11 @@ export class CollabServer<Who = unknown> {
 		}
 	}
 
-	private async attach(ws: WebSocket, grant: Grant<Who> & { conferenceId: string; documentName: DocumentName }) {
+	private async attach(
+		ws: WebSocket,
+		grant: Grant<Who> & { conferenceId: string; documentName: DocumentName },
+		transport: Duplex
+	) {
 		const { conferenceId, documentName } = grant;
 		ws.binaryType = 'nodebuffer';
 		// From the first frame on: ws reports a broken frame as an 'error' event, and one with no
@@ -195,7 +199,8 @@ export class CollabServer<Who = unknown> {
 				color: colorFor(grant.participantId),
 				participantId: grant.participantId
 			},
-			'none'
+			'none',
+			transport
 		);
 		ws.on('close', () => {
 			room.remove(connection);

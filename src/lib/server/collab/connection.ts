@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { Access } from '$lib/conference/access';
 import type { Role } from '$lib/conference/phases';
@@ -20,7 +21,9 @@ export class CollabConnection {
 		readonly participantId: string,
 		readonly role: Role,
 		readonly user: PresenceUser,
-		public access: Access
+		public access: Access,
+		/** The network socket the upgrade handed to ws: frames of one turn are corked in it (corked-sends.ts). */
+		private readonly transport?: Duplex
 	) {}
 
 	get open(): boolean {
@@ -30,7 +33,7 @@ export class CollabConnection {
 	/** Sends only while the connection may still read the document. */
 	send(message: Uint8Array): void {
 		if (this.access === 'none' || !this.open) return;
-		corkUntilTurnEnds(this.socket);
+		if (this.transport) corkUntilTurnEnds(this.transport);
 		this.socket.send(message, this.afterSend);
 	}
 

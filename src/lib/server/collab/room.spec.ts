@@ -229,6 +229,29 @@ describe('Room', () => {
 		await waitUntil(() => notes(b.doc) === 'Anna kookt.', 'the committed change did not reach Bob', { docs: [b.doc] });
 	});
 
+	it('keystrokes stored in one commit reach each other phone as one message, each announced on the bus', async () => {
+		const { store, waiting, hold } = heldStore();
+		const { bus, published } = fakeBus();
+		const room = await openRoom('information', { store, bus });
+		const a = join(room, anna);
+		const b = join(room, bob);
+		await Promise.all([a.handled(), b.handled()]);
+		hold();
+
+		const text = a.doc.getText('contingency');
+		for (const letter of 'Anna') text.insert(text.length, letter);
+		await waitUntil(() => waiting.length === 4, 'the keystrokes never reached the store');
+		const before = b.received.length;
+		// One commit stores all four, as a group commit does for a burst of typing.
+		for (const { commit } of waiting) commit.resolve();
+		await a.handled();
+		await waitUntil(() => notes(b.doc) === 'Anna', 'the keystrokes did not reach Bob', { docs: [b.doc] });
+
+		const updates = b.received.slice(before).filter((message) => message[0] === MESSAGE_SYNC);
+		expect(updates).toHaveLength(1);
+		expect(published.filter((message) => message.type === 'doc-update')).toHaveLength(4);
+	});
+
 	it("a reader's update is neither stored nor sent on, and the reader is told once why", async () => {
 		const { store, committed } = heldStore();
 		const room = await openRoom('presentation', { store });

@@ -5,6 +5,7 @@ import { access, type Access } from '$lib/conference/access';
 import type { DocumentName, Phase } from '$lib/conference/phases';
 import { DOCUMENT_SHAPES } from '$lib/plan/shape';
 import { authorRule, UpdateGuard, type Refusal as UpdateRefusal, type TouchedPlace } from '$lib/plan/update-guard';
+import type { ReadProblem } from '$lib/plan/update-reader';
 import type { CollabConnection } from './connection';
 import type { CollabBus, DocumentStore, PhaseAt, RemovalEvent } from './hooks';
 import { sanitizeAwarenessUpdate } from './presence';
@@ -75,8 +76,7 @@ export class Room {
 		this.guard = new UpdateGuard(this.doc, documentName);
 		this.doc.on('update', (update: Uint8Array, origin: unknown) => {
 			if (origin === FROM_STORE) return;
-			const message = encodeUpdate(update);
-			for (const connection of this.connections) connection.send(message);
+			this.sendToAll({ update });
 			if (origin !== FROM_BUS && origin !== FROM_CATCH_UP)
 				this.bus.publish({ type: 'doc-update', conferenceId, document: documentName, payload: update });
 		});
@@ -84,8 +84,7 @@ export class Room {
 			const changed = [...added, ...updated, ...removed];
 			if (changed.length === 0) return;
 			const payload = awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed);
-			const message = encodeAwarenessPayload(payload);
-			for (const connection of this.connections) connection.send(message);
+			this.sendToAll({ message: encodeAwarenessPayload(payload) });
 			if (origin !== FROM_BUS) this.bus.publish({ type: 'awareness', conferenceId, document: documentName, payload });
 		});
 		// The phase is read again once the room listens to the bus: a hand-over that happened
@@ -99,6 +98,34 @@ export class Room {
 		// Presence is not stored: ask the other instances who is on this document there already.
 		this.bus.publish({ type: 'awareness-query', conferenceId, document: documentName });
 	}
+
+	/**
+	 * What the room sends to every socket, in order, until the current burst of work ends (a
+	 * microtask later). Document updates in a row leave as one merged update: a commit that
+	 * stores many edits of a room at once, or a backlog of bus messages, costs each socket one
+	 * message instead of one per edit. Nothing is added here before it is stored.
+	 */
+	private outgoing: ({ updates: Uint8Array[] } | { message: Uint8Array })[] = [];
+
+	private sendToAll(next: { update: Uint8Array } | { message: Uint8Array }): void {
+		const last = this.outgoing.at(-1);
+		if ('update' in next && last && 'updates' in last) return void last.updates.push(next.update);
+		this.outgoing.push('update' in next ? { updates: [next.update] } : next);
+		if (this.outgoing.length === 1) setImmediate(this.flushOutgoing);
+	}
+
+	private readonly flushOutgoing = (): void => {
+		const outgoing = this.outgoing;
+		this.outgoing = [];
+		if (this.destroyed) return;
+		for (const entry of outgoing) {
+			const message =
+				'message' in entry
+					? entry.message
+					: encodeUpdate(entry.updates.length === 1 ? entry.updates[0] : Y.mergeUpdates(entry.updates));
+			for (const connection of this.connections) connection.send(message);
+		}
+	};
 
 	/** Sends the presence of this instance's sockets to the other instances (asked for by a new room). */
 	publishLocalAwareness(): void {
@@ -275,6 +302,7 @@ export class Room {
 	}
 
 	private acceptUpdate(connection: CollabConnection, update: Uint8Array): () => void | Promise<void> {
+		if (connection.access !== 'write' || isEmptyUpdate(update)) assertWellFormed(update);
 		if (isEmptyUpdate(update)) return () => {};
 		if (connection.access !== 'write') {
 			// Not applied, not stored, not sent on; the client hears why once.
@@ -286,6 +314,9 @@ export class Room {
 		const sender = { participantId: connection.participantId, role: connection.role, name: connection.user.name };
 		const verdict = this.guard.admit(update, [authorRule(DOCUMENT_SHAPES[this.documentName], sender)]);
 		if (!verdict.ok) {
+			// Bytes that are not Yjs at all close the socket as any broken message does (4400), even
+			// when the guard's reading stopped at one of its limits first.
+			if (READ_PROBLEMS.has(verdict.rule)) assertWellFormed(update);
 			this.refuseUpdate(connection, verdict);
 			return () => {};
 		}
@@ -446,11 +477,8 @@ function parseMessage(data: Uint8Array): ParsedMessage {
 				Y.decodeStateVector(stateVector);
 				return { kind: 'sync-step-1', stateVector };
 			}
-			if (step === 1 || step === 2) {
-				const update = decoding.readVarUint8Array(decoder);
-				assertValidUpdate(update);
-				return { kind: 'update', update };
-			}
+			// An update is read in full once, by the update guard (or by assertValidUpdate for a reader).
+			if (step === 1 || step === 2) return { kind: 'update', update: decoding.readVarUint8Array(decoder) };
 			throw new Error(`unknown sync step ${step}`);
 		}
 		if (type === MESSAGE_AWARENESS) return { kind: 'awareness', payload: decoding.readVarUint8Array(decoder) };
@@ -458,6 +486,24 @@ function parseMessage(data: Uint8Array): ParsedMessage {
 		throw new Error(`unknown message type ${type}`);
 	} catch (error) {
 		throw error instanceof MalformedMessageError ? error : new MalformedMessageError((error as Error).message);
+	}
+}
+
+/** The guard's refusals that come from reading the update, before anything is applied. */
+const READ_PROBLEMS: ReadonlySet<string> = new Set<ReadProblem>([
+	'malformed',
+	'too-many-structs',
+	'too-many-clients',
+	'too-many-deletions',
+	'too-long',
+	'too-deep'
+]);
+
+function assertWellFormed(update: Uint8Array): void {
+	try {
+		assertValidUpdate(update);
+	} catch (error) {
+		throw new MalformedMessageError((error as Error).message);
 	}
 }
 
