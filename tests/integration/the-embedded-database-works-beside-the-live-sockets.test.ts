@@ -52,8 +52,12 @@ it('while the database works through a heavy query, the server’s own event loo
 	} finally {
 		clearInterval(ticker);
 	}
+	// Up to the answer: a loop held the whole time never ticks at all.
+	longestGap = Math.max(longestGap, performance.now() - last);
 	const queryMs = performance.now() - started;
-	console.log(`heavy query ${queryMs.toFixed(0)} ms; longest stretch the event loop did not turn ${longestGap.toFixed(0)} ms`);
+	console.log(
+		`heavy query ${queryMs.toFixed(0)} ms; longest stretch the event loop did not turn ${longestGap.toFixed(0)} ms`
+	);
 	// Generous on a shared machine: on the event loop the stretch was the whole query.
 	expect(longestGap).toBeLessThan(queryMs / 2);
 }, 120_000);

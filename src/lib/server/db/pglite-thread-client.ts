@@ -88,11 +88,19 @@ export class PgliteThread {
 
 	private send(sql: string, params: unknown[], options: QueryOptions | undefined, tx: number | undefined) {
 		const rawTypes = options?.parsers ? Object.keys(options.parsers).map(Number) : undefined;
-		return this.request({ id: 0, op: 'query', sql, params, rowMode: options?.rowMode, rawTypes, tx }) as Promise<Results>;
+		return this.request({
+			id: 0,
+			op: 'query',
+			sql,
+			params,
+			rowMode: options?.rowMode,
+			rawTypes,
+			tx
+		}) as Promise<Results>;
 	}
 
 	private async request(request: ThreadRequest): Promise<unknown> {
-		if (this.closed) throw new PgliteThreadStopped("the embedded database is closed");
+		if (this.closed) throw new PgliteThreadStopped('the embedded database is closed');
 		const worker = await this.thread();
 		const id = this.nextId++;
 		return new Promise((resolve, reject) => {
@@ -113,7 +121,8 @@ export class PgliteThread {
 		this.lastStart = Date.now();
 		const worker = new Worker(this.file, { workerData: { dataDir: this.dataDir } satisfies ThreadData });
 		await new Promise<void>((ready, failed) => {
-			const early = (error: Error) => failed(new PgliteThreadStopped(`the embedded database's thread could not start: ${error.message}`));
+			const early = (error: Error) =>
+				failed(new PgliteThreadStopped(`the embedded database's thread could not start: ${error.message}`));
 			worker.once('error', early);
 			worker.once('exit', (code) => early(new Error(`it ended with code ${code}`)));
 			worker.on('message', (message: ThreadAnswer) => {

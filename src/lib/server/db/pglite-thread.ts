@@ -11,7 +11,15 @@ import { createDurablePglite } from './durable-pglite';
  */
 
 export type ThreadRequest =
-	| { id: number; op: 'query'; sql: string; params: unknown[]; rowMode?: 'array' | 'object'; rawTypes?: number[]; tx?: number }
+	| {
+			id: number;
+			op: 'query';
+			sql: string;
+			params: unknown[];
+			rowMode?: 'array' | 'object';
+			rawTypes?: number[];
+			tx?: number;
+	  }
 	| { id: number; op: 'begin' }
 	| { id: number; op: 'end'; tx: number; commit: boolean }
 	| { id: number; op: 'close' };
