@@ -100,7 +100,8 @@ export class PgliteThread {
 	}
 
 	private async request(request: ThreadRequest): Promise<unknown> {
-		if (this.closed) throw new PgliteThreadStopped('the embedded database is closed');
+		// Not PGLITE_THREAD_STOPPED: closed on purpose, nothing should wait for it to come back.
+		if (this.closed) throw new Error('the embedded database is closed');
 		const worker = await this.thread();
 		const id = this.nextId++;
 		return new Promise((resolve, reject) => {
