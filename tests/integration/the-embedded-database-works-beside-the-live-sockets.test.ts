@@ -100,4 +100,13 @@ it('when the database’s thread dies mid-query, the query fails at once and the
 
 	await thread.query('insert into notes (body) values ($1)', ['na de herstart']);
 	expect(await notes()).toEqual(['Oma haalt Noor op', 'Opa brengt haar naar voetbal', 'na de herstart']);
+
+	// A transaction the thread dies in is gone, as on a lost connection: it fails whole, it never half-commits.
+	const interrupted = thread.transaction(async (tx) => {
+		await tx.query('insert into notes (body) values ($1)', ['nooit bewaard']);
+		await thread.workerForTests?.terminate();
+		await tx.query('insert into notes (body) values ($1)', ['ook niet']);
+	});
+	await expect(interrupted).rejects.toMatchObject({ code: 'PGLITE_THREAD_STOPPED' });
+	expect(await notes()).toEqual(['Oma haalt Noor op', 'Opa brengt haar naar voetbal', 'na de herstart']);
 }, 120_000);

@@ -59,14 +59,22 @@ export class PgliteThread {
 
 	async transaction<T>(callback: (tx: { query: Query }) => Promise<T>): Promise<T> {
 		const tx = (await this.request({ id: 0, op: 'begin' })) as number;
+		const thread = this.worker;
+		// A transaction lives and dies with its thread: on a new one it is gone, as on a lost connection.
+		const query: Query = (sql, params = [], options) =>
+			this.worker === thread
+				? this.send(sql, params, options, tx)
+				: Promise.reject(new PgliteThreadStopped("the embedded database's thread stopped during the transaction"));
 		let result: T;
 		try {
-			result = await callback({ query: (sql, params = [], options) => this.send(sql, params, options, tx) });
+			result = await callback({ query });
 		} catch (error) {
 			// The thread rolls back; if it is gone, so is the transaction.
-			await this.request({ id: 0, op: 'end', tx, commit: false }).catch(() => {});
+			if (this.worker === thread) await this.request({ id: 0, op: 'end', tx, commit: false }).catch(() => {});
 			throw error;
 		}
+		if (this.worker !== thread)
+			throw new PgliteThreadStopped("the embedded database's thread stopped during the transaction");
 		await this.request({ id: 0, op: 'end', tx, commit: true });
 		return result;
 	}
