@@ -1,5 +1,6 @@
 // Bundles server/index.ts next to SvelteKit's build output as build/start.js, and the worker
-// threads' entry as build/worker.js (start.js names it to src/lib/server/workers/pool.ts).
+// threads' entry as build/worker.js (start.js names it to src/lib/server/workers/pool.ts), and the
+// embedded database's thread as build/pglite-thread.js (named to src/lib/server/db/index.ts).
 import { writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { sourceStamp, STAMP_FILE } from './source-stamp.js';
@@ -19,6 +20,17 @@ await build({
 await build({
 	entryPoints: ['src/lib/server/workers/tasks.ts'],
 	outfile: 'build/worker.js',
+	bundle: true,
+	platform: 'node',
+	format: 'esm',
+	target: 'node20',
+	packages: 'external',
+	logLevel: 'warning'
+});
+
+await build({
+	entryPoints: ['src/lib/server/db/pglite-thread.ts'],
+	outfile: 'build/pglite-thread.js',
 	bundle: true,
 	platform: 'node',
 	format: 'esm',

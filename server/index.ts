@@ -37,6 +37,8 @@ if (!settings.databaseUrl) {
 
 // The worker threads' module, bundled beside this file (scripts/build-server.js).
 registry().workerFile = fileURLToPath(new URL('./worker.js', import.meta.url));
+// The embedded database's thread, bundled beside it too: PGlite's work stays off the sockets' event loop.
+registry().pgliteThreadFile = fileURLToPath(new URL('./pglite-thread.js', import.meta.url));
 
 // Importing the handler runs SvelteKit's `init` hook: database, migrations, bus, collab server.
 // @ts-expect-error the SvelteKit build has no type declarations

@@ -476,6 +476,7 @@ const TRANSIENT_CODES = new Set([
 	'40001', // serialization_failure
 	'40P01', // deadlock_detected
 	'55P03', // lock_not_available
+	'PGLITE_THREAD_STOPPED', // the embedded database's thread died; it starts again (db/pglite-thread-client.ts)
 	'CONNECTION_CLOSED',
 	'CONNECTION_ENDED',
 	'CONNECTION_DESTROYED',

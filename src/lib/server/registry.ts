@@ -36,6 +36,8 @@ export type Registry = {
 	workers?: WorkerPool;
 	/** The bundled worker module, named by the production entry; without it the sources are bundled. */
 	workerFile?: string;
+	/** The bundled thread of the embedded database (db/pglite-thread.ts); without it PGlite runs on the main thread. */
+	pgliteThreadFile?: string;
 };
 
 const KEY = Symbol.for('kring.registry');

@@ -1,10 +1,11 @@
-import fs, { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { PGlite } from '@electric-sql/pglite';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import type { PGlite } from '@electric-sql/pglite';
 import { config } from '../config';
 import { registry } from '../registry';
 import { lockDataDir } from './data-lock';
+import { createDurablePglite } from './durable-pglite';
+import { asPglite, PgliteThread } from './pglite-thread-client';
 import * as schema from './schema';
 
 export type Database = PostgresJsDatabase<typeof schema>;
@@ -44,74 +45,41 @@ async function openPglite(dataDir: string): Promise<Connection> {
 	}
 	// Taken before anything touches the folder: a second process stops here, naming the first.
 	const unlock = lockDataDir(dirname(dataDir), 'Kring');
+	let client: PGlite | undefined;
 	try {
-		const client = await createDurablePglite(dataDir);
-		const db = drizzle(client, { schema });
+		// The built server runs PGlite in a thread of its own (pglite-thread.ts); `vite dev` and the
+		// tools (backup, repair), which run the sources, keep it in their one thread.
+		const threadFile = registry().pgliteThreadFile;
+		client = threadFile ? await openThread(threadFile, dataDir) : await createDurablePglite(dataDir);
+		const db = drizzle({ client, schema });
 		await migrate(db, { migrationsFolder: config().migrationsDir });
 		return {
 			db: db as unknown as Database,
 			kind: 'pglite',
 			close: async () => {
 				try {
-					await client.close();
+					await client?.close();
 				} finally {
 					unlock();
 				}
 			}
 		};
 	} catch (error) {
+		await client?.close().catch(() => {});
 		unlock();
 		throw error;
 	}
 }
 
-/**
- * PGlite on a folder, with every commit on the disk before it is reported done. PGlite starts
- * PostgreSQL with fsync off (`-F`), and its Node filesystem (Emscripten's NODEFS) has no fsync at
- * all: PostgreSQL's fsync calls do nothing. So: fsync on, WAL flushed with fsync() (fdatasync() is a
- * no-op there too), and NODEFS's missing fsync filled in with Node's, which is the real system call.
- * Call with the folder locked (lockDataDir).
- */
-export async function createDurablePglite(dataDir: string, options: { loadDataDir?: Blob } = {}): Promise<PGlite> {
-	const { PGlite } = await import('@electric-sql/pglite');
-	const { NodeFS } = await import('@electric-sql/pglite/nodefs');
-	mkdirSync(dataDir, { recursive: true });
-	class DurableNodeFS extends NodeFS {
-		override async init(pg: PGlite, emscriptenOptions: Parameters<InstanceType<typeof NodeFS>['init']>[1]) {
-			const result = await super.init(pg, emscriptenOptions);
-			const preRun = result.emscriptenOpts.preRun ?? [];
-			result.emscriptenOpts.preRun = [...(Array.isArray(preRun) ? preRun : [preRun]), fillInFsync];
-			return result;
-		}
+async function openThread(file: string, dataDir: string): Promise<PGlite> {
+	const thread = new PgliteThread(file, dataDir);
+	try {
+		await thread.open();
+	} catch (error) {
+		await thread.close().catch(() => {});
+		throw error;
 	}
-	const startParams = [
-		...PGlite.defaultStartParams.filter((param) => param !== '-F'),
-		...['-c', 'fsync=on', '-c', 'synchronous_commit=on', '-c', 'wal_sync_method=fsync', '-c', 'full_page_writes=on']
-	];
-	const client = new PGlite({
-		fs: new DurableNodeFS(dataDir),
-		relaxedDurability: false,
-		startParams,
-		loadDataDir: options.loadDataDir
-	});
-	await client.waitReady;
-	return client;
-}
-
-type NodeFsModule = {
-	NODEFS: {
-		stream_ops: { fsync?: (stream: { nfd?: number }) => number };
-		tryFSOperation: <T>(operation: () => T) => T;
-	};
-};
-
-function fillInFsync(module: unknown): void {
-	const { NODEFS } = module as NodeFsModule;
-	NODEFS.stream_ops.fsync = (stream) => {
-		// tryFSOperation turns a failed fsync into an error PostgreSQL sees (and stops on), as with real files.
-		if (typeof stream.nfd === 'number') NODEFS.tryFSOperation(() => fs.fsyncSync(stream.nfd as number));
-		return 0;
-	};
+	return asPglite(thread);
 }
 
 /**
@@ -141,4 +109,4 @@ export async function closeDatabase(): Promise<void> {
 	if (connection) await (await connection).close();
 }
 
-export { schema };
+export { createDurablePglite, schema };

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Piscina from 'piscina';
+import { bundleFromSource } from '../bundle-source';
 import { describeError } from '../errors';
 import { registry } from '../registry';
 import type { TaskMessage, TaskName, Tasks } from './tasks';
@@ -118,34 +118,5 @@ async function locateWorkerFile(): Promise<string> {
 		throw new Error(
 			`no worker file: this bundled Kring was not started through build/start.js, which names it (looked for ${source})`
 		);
-	return bundleFromSource(source);
-}
-
-// A name in a variable: the production build must neither bundle esbuild nor ask for it.
-const ESBUILD = 'esbuild';
-
-async function bundleFromSource(source: string): Promise<string> {
-	const esbuild = (await import(/* @vite-ignore */ ESBUILD)) as typeof import('esbuild');
-	const result = await esbuild.build({
-		entryPoints: [source],
-		bundle: true,
-		platform: 'node',
-		format: 'esm',
-		target: 'node20',
-		packages: 'external',
-		write: false,
-		logLevel: 'warning'
-	});
-	const code = result.outputFiles[0].contents;
-	// Named by content: processes that bundle at once write the same file, and a changed source a new one.
-	const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
-	const dir = join(process.cwd(), 'node_modules', '.cache', 'kring-worker');
-	const file = join(dir, `worker-${hash}.mjs`);
-	if (!existsSync(file)) {
-		mkdirSync(dir, { recursive: true });
-		const partial = `${file}.${process.pid}.partial`;
-		writeFileSync(partial, code);
-		renameSync(partial, file);
-	}
-	return file;
+	return bundleFromSource(source, 'kring-worker');
 }
