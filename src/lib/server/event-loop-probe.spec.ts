@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { LoopBlocks, mainThreadTimes, type ThreadTimes } from './event-loop-probe';
 
 const ms = (n: number) => n * 1e6;
-const times = (runningMs: number, waitingMs: number): ThreadTimes => ({ runningNs: ms(runningMs), waitingNs: ms(waitingMs) });
+const times = (runningMs: number, waitingMs: number): ThreadTimes => ({
+	runningNs: ms(runningMs),
+	waitingNs: ms(waitingMs)
+});
 
 describe('LoopBlocks', () => {
 	it('counts a block the server spent working as its own, and one spent waiting for a CPU as the neighbours’', () => {
