@@ -12,8 +12,9 @@
  * On a shared two-core machine its wall-clock blocks are mostly other processes' time (0.3–1.1 s
  * while other test files ran), so the bound is asked of what the kernel counts for the server's
  * main thread: the most it ran on a CPU between two ticks (< 100 ms), and the longest block less its
- * time waiting for a CPU (< 500 ms: no freeze of its own, such as a synchronous wait; this figure also
- * holds garbage collections waiting for their helper threads, which wait for a CPU too). The file
+ * time waiting for a CPU (< 1 s: no freeze of its own, such as a synchronous wait; this figure also
+ * holds garbage collections waiting for their helper threads, which wait for a CPU too: up to 400 ms
+ * at a load average of 20). The file
  * runs alone after the others (vite.config.ts, project `alone`); every figure is printed.
  *
  * Seeded: the seed is printed; KRING_FUZZ_SEED=<seed> replays a run.
@@ -55,13 +56,13 @@ import {
 const SEED = process.env.KRING_FUZZ_SEED ? Number(process.env.KRING_FUZZ_SEED) : 20261130;
 /**
  * Cases per kind of message, sized so the whole file takes well under a minute on two quiet cores
- * (at a load average of 13 it took 85 s, at 20 over two minutes: the time-out leaves room for that).
+ * (at a load average of 13 it took 85 s, at 20 up to 200 s: the time-out leaves room for that).
  */
 const RUNS = { randomBytes: 150, mutatedProtocol: 150, mutatedUpdates: 120, mutatedHostile: 40 };
 /** The longest the server's own work may hold its event loop. */
 const WORK_MS = 100;
 /** A freeze, as the hostile shapes once caused (seconds per message), counted without the wait for a CPU. */
-const FROZEN_MS = 500;
+const FROZEN_MS = 1_000;
 
 /** How a socket may end after a bad message: the protocol's own answers, never a crash (1006, 4500). */
 const EXPECTED_CLOSES: number[] = [CLOSE.malformed.code, CLOSE.refused.code, CLOSE.tooLarge.code];
@@ -366,4 +367,4 @@ it('fuzzed messages end only their own socket; the family keeps typing, converge
 	// Without the kernel's figures (not Linux), the wall-clock block is all there is.
 	expect(loop.cpuBlockMs ?? loop.longestBlockMs).toBeLessThan(WORK_MS);
 	expect(loop.ownBlockMs ?? loop.longestBlockMs).toBeLessThan(FROZEN_MS);
-}, 240_000);
+}, 300_000);
