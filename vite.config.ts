@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { sveltekit } from '@sveltejs/kit/vite';
 import type { Plugin } from 'vite';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import { registry } from './src/lib/server/registry.js';
 
 /** In `vite dev`, the collab WebSocket is served on the same port, as in production. */
@@ -23,6 +23,9 @@ function kringCollab(): Plugin {
 		}
 	};
 }
+
+/** Files that bound the server's event loop: they run alone, after every other test file. */
+const ALONE = ['tests/security/fuzzed-messages-hurt-nobody.test.ts'];
 
 // .ci/run asks for a JSON report to count passed, failed and skipped tests.
 const reportDir = process.env.KRING_TEST_REPORT_DIR;
@@ -56,10 +59,23 @@ export default defineConfig({
 				test: {
 					name: 'integration',
 					include: ['tests/integration/**/*.test.ts', 'tests/security/**/*.test.ts'],
+					exclude: [...configDefaults.exclude, ...ALONE],
 					environment: 'node',
 					testTimeout: 60_000,
 					hookTimeout: 120_000,
 					fileParallelism: false
+				}
+			},
+			{
+				extends: true,
+				test: {
+					name: 'alone',
+					include: [...ALONE],
+					environment: 'node',
+					testTimeout: 60_000,
+					hookTimeout: 120_000,
+					// After the other projects have finished: what it measures is the server, not its neighbours.
+					sequence: { groupOrder: 1 }
 				}
 			}
 		]

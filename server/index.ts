@@ -3,10 +3,10 @@
  * (/collab/<conference>/<brief|plan>) on the same port.
  */
 import { createServer } from 'node:http';
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { config, type Config } from '../src/lib/server/config';
 import { DataDirInUseError, lockDataDir } from '../src/lib/server/db/data-lock';
+import { EventLoopProbe } from '../src/lib/server/event-loop-probe';
 import { registry } from '../src/lib/server/registry';
 import { networkUrl } from '../src/lib/server/room-address';
 
@@ -66,21 +66,18 @@ server.on('upgrade', (request, socket, head) => {
 	if (!upgrade || !upgrade(request, socket, head)) socket.destroy();
 });
 
-// The probe samples every 10 ms from the moment Kring serves: each sample is the time between two
-// ticks, so what exceeds the 10 ms is how long the loop was blocked. Startup (migrations) is not counted.
-const PROBE_RESOLUTION_MS = 10;
-let eventLoop: IntervalHistogram | null = null;
+// The probe counts from the moment Kring serves (event-loop-probe.ts); startup (migrations) is not counted.
+let eventLoop: EventLoopProbe | null = null;
 
 server.listen(port, host, () => {
 	if (settings.eventLoopProbe) {
-		const histogram = monitorEventLoopDelay({ resolution: PROBE_RESOLUTION_MS });
-		histogram.enable();
-		eventLoop = histogram;
+		const probe = new EventLoopProbe();
+		eventLoop = probe;
 		// A test reads the longest block so far and starts counting afresh: past its own set-up (the
 		// first pages load their code), and around one piece of work it measures.
 		process.on('SIGUSR2', () => {
-			console.log(`[kring] event loop: ${eventLoopFigure(histogram)}`);
-			histogram.reset();
+			console.log(`[kring] event loop: ${probe.figure()}`);
+			probe.reset();
 			console.log('[kring] event loop: probe reset');
 		});
 	}
@@ -91,15 +88,10 @@ server.listen(port, host, () => {
 	);
 });
 
-function eventLoopFigure(histogram: IntervalHistogram): string {
-	const longest = Math.max(0, histogram.max / 1e6 - PROBE_RESOLUTION_MS);
-	return `longest block ${longest.toFixed(1)} ms over ${histogram.count} samples`;
-}
-
 function reportEventLoop(): void {
 	if (!eventLoop) return;
-	eventLoop.disable();
-	console.log(`[kring] event loop: ${eventLoopFigure(eventLoop)}`);
+	console.log(`[kring] event loop: ${eventLoop.figure()}`);
+	eventLoop.stop();
 }
 
 /**

@@ -5,13 +5,17 @@
  * `hostile-updates.ts`. Meanwhile two honest phones keep typing. Each message must either be
  * taken (the socket answers the next sync step 1) or end its socket with one of the protocol's
  * own close codes; afterwards the server answers HTTP, the phones agree with each other and with
- * the server, the stored plan loads in a fresh process, and the server's event loop never froze.
- * The longest block is measured inside the server (KRING_EVENT_LOOP_PROBE) and printed. The target
- * is 100 ms: CI on a quiet machine measured 67–89 ms with compaction put off; compaction now runs
- * in a worker thread and is left on. On a shared two-core machine the figure is mostly other
- * processes' time (273–1112 ms at a load average of 15–18, where the longest CPU-bound stretch in a
- * profile of the server was a 50–60 ms garbage collection), so the test asserts only that nothing
- * froze as the hostile shapes once did (seconds per message), and the figure is reported.
+ * the server, the stored plan loads in a fresh process, and the server's event loop was never
+ * held more than 100 ms by the server's own work.
+ *
+ * The loop is measured inside the server (KRING_EVENT_LOOP_PROBE, src/lib/server/event-loop-probe.ts).
+ * On a shared two-core machine its wall-clock blocks are mostly other processes' time (0.3–1.1 s
+ * while other test files ran), so the bound is asked of what the kernel counts for the server's
+ * main thread: the most it ran on a CPU between two ticks (< 100 ms), and the longest block less its
+ * time waiting for a CPU (< 1 s: no freeze of its own, such as a synchronous wait; this figure also
+ * holds garbage collections waiting for their helper threads, which wait for a CPU too: up to 400 ms
+ * at a load average of 20). The file
+ * runs alone after the others (vite.config.ts, project `alone`); every figure is printed.
  *
  * Seeded: the seed is printed; KRING_FUZZ_SEED=<seed> replays a run.
  */
@@ -50,10 +54,15 @@ import {
 } from '../support/y-messages';
 
 const SEED = process.env.KRING_FUZZ_SEED ? Number(process.env.KRING_FUZZ_SEED) : 20261130;
-/** Cases per kind of message, sized so the whole file takes well under a minute on two cores. */
+/**
+ * Cases per kind of message, sized so the whole file takes well under a minute on two quiet cores
+ * (at a load average of 13 it took 85 s, at 20 up to 200 s: the time-out leaves room for that).
+ */
 const RUNS = { randomBytes: 150, mutatedProtocol: 150, mutatedUpdates: 120, mutatedHostile: 40 };
-/** A freeze, as the hostile shapes once caused (seconds per message); the 100 ms target is printed. */
-const FROZEN_MS = 500;
+/** The longest the server's own work may hold its event loop. */
+const WORK_MS = 100;
+/** A freeze, as the hostile shapes once caused (seconds per message), counted without the wait for a CPU. */
+const FROZEN_MS = 1_000;
 
 /** How a socket may end after a bad message: the protocol's own answers, never a crash (1006, 4500). */
 const EXPECTED_CLOSES: number[] = [CLOSE.malformed.code, CLOSE.refused.code, CLOSE.tooLarge.code];
@@ -333,7 +342,7 @@ it('fuzzed messages end only their own socket; the family keeps typing, converge
 	const fresh = docs.open(carla.client, conferenceId, 'plan');
 	await fresh.synced;
 	await waitForConvergence([fresh.doc, annaPhone.doc], 'a fresh phone loads what the phones hold');
-	const { longestBlockMs, samples } = await readEventLoop(server);
+	const loop = await readEventLoop(server);
 	const before = new Y.Doc();
 	Y.applyUpdate(before, Y.encodeStateAsUpdate(annaPhone.doc));
 	annaPhone.destroy();
@@ -351,8 +360,11 @@ it('fuzzed messages end only their own socket; the family keeps typing, converge
 
 	console.log(
 		`fuzz: ${fuzzer.cases} cases (seed ${SEED}); closes by code ${JSON.stringify(Object.fromEntries(fuzzer.closes))}; ` +
-			`longest event-loop block ${longestBlockMs} ms over ${samples} samples; honest keys ${annaTyped.length + bobTyped.length}; ` +
+			`longest event-loop block ${loop.longestBlockMs} ms over ${loop.samples} samples; of the server's own: ` +
+			`on a CPU ${loop.cpuBlockMs} ms, not waiting for a CPU ${loop.ownBlockMs} ms (waited ${loop.waitedMs} ms in all); honest keys ${annaTyped.length + bobTyped.length}; ` +
 			`${Math.round((performance.now() - started) / 1000)} s`
 	);
-	expect(longestBlockMs).toBeLessThan(FROZEN_MS);
-}, 120_000);
+	// Without the kernel's figures (not Linux), the wall-clock block is all there is.
+	expect(loop.cpuBlockMs ?? loop.longestBlockMs).toBeLessThan(WORK_MS);
+	expect(loop.ownBlockMs ?? loop.longestBlockMs).toBeLessThan(FROZEN_MS);
+}, 300_000);

@@ -9,7 +9,7 @@ import {
 	nestedArrayUpdate,
 	pendingDeletesUpdate
 } from '../../../tests/support/hostile-updates';
-import { jsonDepth, readUpdate } from './update-reader';
+import { assertDecodable, jsonDepth, readUpdate } from './update-reader';
 
 function planUpdate(): Uint8Array {
 	const doc = new Y.Doc();
@@ -54,6 +54,42 @@ describe('readUpdate', () => {
 			problem: 'too-many-deletions'
 		});
 		expect(readUpdate(longDeletedUpdate(2 ** 40), { maxClockSpan: 1_000_000 })).toMatchObject({ problem: 'too-long' });
+	});
+
+	it('refuses a count over its limit before it reads what is counted: a hostile update costs nothing more', () => {
+		// Broken bytes right after the count: read struct by struct, they would be found first.
+		const structs = gcStructsUpdate(1001);
+		structs[11] = 31;
+		expect(readUpdate(structs, { maxStructs: 2000 })).toMatchObject({ problem: 'malformed' });
+		expect(readUpdate(structs, { maxStructs: 1000 })).toMatchObject({ problem: 'too-many-structs' });
+		const clients = manyClientsUpdate(300);
+		clients[4] = 31;
+		expect(readUpdate(clients)).toMatchObject({ problem: 'malformed' });
+		expect(readUpdate(clients, { maxClients: 256 })).toMatchObject({ problem: 'too-many-clients' });
+	});
+
+	it('checks an update without keeping it (assertDecodable) exactly as it reads one', () => {
+		const update = planUpdate();
+		const agree = (bytes: Uint8Array) => {
+			const read = readUpdate(bytes, { maxJsonDepth: 2 });
+			let checked = true;
+			try {
+				assertDecodable(bytes, 2);
+			} catch {
+				checked = false;
+			}
+			expect(checked).toBe(read.ok);
+		};
+		agree(update);
+		fc.assert(
+			fc.property(fc.nat(update.length - 1), fc.integer({ min: 0, max: 255 }), (at, value) => {
+				const changed = update.slice();
+				changed[at] = value;
+				agree(changed);
+			}),
+			{ numRuns: 2000 }
+		);
+		fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), agree), { numRuns: 2000 });
 	});
 
 	it('calls every cut-off update malformed, and never throws on any bytes at all', () => {

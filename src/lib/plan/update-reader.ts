@@ -81,6 +81,7 @@ class Stop extends Error {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const SHORT_STRING = 32;
 
 /** Byte-level reading with every length checked: lib0 would read past a view into its buffer. */
 class Bytes {
@@ -137,6 +138,9 @@ class Bytes {
 		if (n > this.left) throw new Stop('malformed', 'a string beyond the end');
 		const start = this.pos;
 		this.pos += n;
+		// A short ASCII string (a part's name, a key) is read here: the decoder's call costs more than it.
+		const ascii = n <= SHORT_STRING ? asciiText(this.bytes, start, n) : null;
+		if (ascii !== null) return ascii;
 		try {
 			return utf8.decode(this.bytes.subarray(start, start + n));
 		} catch {
@@ -150,6 +154,16 @@ class Bytes {
 		if (n > this.left) throw new Stop('malformed', 'a count beyond the end');
 		return n;
 	}
+}
+
+/** The bytes as text when they are all ASCII; null when one is not. */
+function asciiText(bytes: Uint8Array, start: number, length: number): string | null {
+	let text = '';
+	for (let i = start; i < start + length; i++) {
+		if (bytes[i] >= 0x80) return null;
+		text += String.fromCharCode(bytes[i]);
+	}
+	return text;
 }
 
 /**
@@ -239,7 +253,7 @@ function checkJson(text: string, maxDepth: number): number {
 export function readUpdate(update: Uint8Array, limits: Partial<ReadLimits> = {}): ReadResult {
 	const limit = { ...UNLIMITED, ...limits };
 	try {
-		return { ok: true, update: read(new Bytes(update), limit) };
+		return { ok: true, update: read(new Bytes(update), limit, true) };
 	} catch (error) {
 		if (error instanceof Stop) return { ok: false, problem: error.problem, detail: error.detail };
 		throw error;
@@ -251,8 +265,14 @@ export function readUpdate(update: Uint8Array, limits: Partial<ReadLimits> = {})
  * value nested deeper than `maxJsonDepth`. For stored updates, before they are applied.
  */
 export function assertDecodable(update: Uint8Array, maxJsonDepth: number): void {
-	const result = readUpdate(update, { maxJsonDepth });
-	if (!result.ok) throw new UnreadableUpdateError(result.detail);
+	try {
+		// Walked without keeping what it reads: a hostile update of 200,000 structs must not cost
+		// 200,000 objects (and the garbage collection after them) only to be checked.
+		read(new Bytes(update), { ...UNLIMITED, maxJsonDepth }, false);
+	} catch (error) {
+		if (error instanceof Stop) throw new UnreadableUpdateError(error.detail);
+		throw error;
+	}
 }
 
 /**
@@ -278,7 +298,8 @@ export class UnreadableUpdateError extends Error {
 	}
 }
 
-function read(bytes: Bytes, limit: ReadLimits): ReadUpdate {
+/** Reads an update; `keep` false only checks it, holding no struct, range or id it reads. */
+function read(bytes: Bytes, limit: ReadLimits, keep: boolean): ReadUpdate {
 	const result: ReadUpdate = {
 		clients: [],
 		deletes: [],
@@ -289,22 +310,25 @@ function read(bytes: Bytes, limit: ReadLimits): ReadUpdate {
 	};
 	let span = 0;
 	const seen = new Set<number>();
+	// The counts an update declares are refused before anything they count is read.
 	const clientCount = bytes.count();
+	if (clientCount > limit.maxClients) throw new Stop('too-many-clients', `more than ${limit.maxClients} clients`);
+	const scratch = keep ? null : emptyStruct(0, 0);
 	for (let c = 0; c < clientCount; c++) {
-		if (c >= limit.maxClients) throw new Stop('too-many-clients', `more than ${limit.maxClients} clients`);
 		const structCount = bytes.count();
+		if (result.structCount + structCount > limit.maxStructs)
+			throw new Stop('too-many-structs', `more than ${limit.maxStructs} structs`);
 		const client = bytes.uint();
 		let clock = bytes.uint();
 		// Yjs keeps only the last section of a client that appears twice.
 		if (seen.has(client)) throw new Stop('malformed', 'one client written twice');
 		seen.add(client);
-		const section: ClientStructs = { client, clock, structs: [] };
-		result.clients.push(section);
+		const section: ClientStructs | null = keep ? { client, clock, structs: [] } : null;
+		if (section) result.clients.push(section);
 		for (let s = 0; s < structCount; s++) {
-			if (++result.structCount > limit.maxStructs)
-				throw new Stop('too-many-structs', `more than ${limit.maxStructs} structs`);
-			const struct = readStruct(bytes, client, clock, limit, result);
-			section.structs.push(struct);
+			result.structCount++;
+			const struct = readStruct(bytes, client, clock, limit, result, scratch);
+			section?.structs.push(struct);
 			clock += struct.length;
 			span += struct.length;
 			if (span > limit.maxClockSpan) throw new Stop('too-long', `structs longer than ${limit.maxClockSpan} in all`);
@@ -324,11 +348,22 @@ function read(bytes: Bytes, limit: ReadLimits): ReadUpdate {
 			const clock = bytes.uint();
 			const length = bytes.uint();
 			if (clock + length > MAX_SAFE) throw new Stop('malformed', 'a delete range out of range');
-			ranges.push(clock, length);
+			if (keep) ranges.push(clock, length);
 		}
-		result.deletes.push({ client, ranges });
+		if (keep) result.deletes.push({ client, ranges });
 	}
 	return result;
+}
+
+function emptied(struct: ReadStruct, client: number, clock: number): ReadStruct {
+	struct.client = client;
+	struct.clock = clock;
+	struct.length = 0;
+	struct.kind = 'item';
+	struct.origin = struct.rightOrigin = struct.parent = null;
+	struct.parentSub = null;
+	struct.typeRef = null;
+	return struct;
 }
 
 const BIT6 = 0x20;
@@ -339,10 +374,8 @@ function readId(bytes: Bytes): StructId {
 	return { client: bytes.uint(), clock: bytes.uint() };
 }
 
-function readStruct(bytes: Bytes, client: number, clock: number, limit: ReadLimits, into: ReadUpdate): ReadStruct {
-	const info = bytes.byte();
-	const content = info & 0x1f;
-	const struct: ReadStruct = {
+function emptyStruct(client: number, clock: number): ReadStruct {
+	return {
 		client,
 		clock,
 		length: 0,
@@ -351,9 +384,24 @@ function readStruct(bytes: Bytes, client: number, clock: number, limit: ReadLimi
 		rightOrigin: null,
 		parent: null,
 		parentSub: null,
-		content,
+		content: 0,
 		typeRef: null
 	};
+}
+
+/** Reads one struct into a new object, or into `scratch` (emptied first) when the caller keeps none. */
+function readStruct(
+	bytes: Bytes,
+	client: number,
+	clock: number,
+	limit: ReadLimits,
+	into: ReadUpdate,
+	scratch: ReadStruct | null
+): ReadStruct {
+	const info = bytes.byte();
+	const content = info & 0x1f;
+	const struct = scratch ? emptied(scratch, client, clock) : emptyStruct(client, clock);
+	struct.content = content;
 	if (content === 0 || content === 10) {
 		struct.kind = content === 0 ? 'gc' : 'skip';
 		struct.content = 0;
