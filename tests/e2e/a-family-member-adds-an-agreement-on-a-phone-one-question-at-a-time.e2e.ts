@@ -1,5 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { addToCircle, familyInPrivateTime } from './support/family';
+import { useLargeText } from './support/text-size';
 
 /**
  * Samira adds an agreement on her 360 px phone with her thumb: one question a screen (what, who,
@@ -101,6 +102,14 @@ test('a family member adds an agreement on a phone, one question at a time, and 
 	const secondOnSamira = samira.getByTestId('agreement').nth(1);
 	await expect(secondOnSamira).toContainText('We eten op zondag samen');
 	await expect(secondOnSamira.getByTestId('not-concrete')).toBeVisible();
+
+	// With the phone's text at 150% the flow still fits the screen, its buttons in reach.
+	await useLargeText(els);
+	await els.reload();
+	await els.getByTestId('add-agreement').click();
+	await els.getByTestId('add-flow').getByLabel('Wat spreken we af?').fill('Oma kookt op vrijdag');
+	await expectBigTargets(els);
+	await els.screenshot({ path: 'docs/screenshots/add-agreement-large-text-phone.png' });
 
 	for (const watched of [coordinator, first, second]) {
 		expect(watched.errors).toEqual([]);
