@@ -86,9 +86,7 @@ test('a silent connection is reported within ten seconds, and what was typed mea
 	await expect(notice).toBeInViewport();
 
 	// Oma goes on writing meanwhile.
-	await addCard(page, 'Contact');
-	await page.getByRole('textbox', { name: 'Wat spreken we af?' }).first().click();
-	await page.keyboard.type('Jamal haalt de kinderen op');
+	await addCard(page, 'Jamal haalt de kinderen op', { theme: 'Contact' });
 	await page.screenshot({ path: 'docs/screenshots/connection-lost-phone.png' });
 
 	// On the borrowed tablet nothing is kept: it says so, and leaving the page asks first.

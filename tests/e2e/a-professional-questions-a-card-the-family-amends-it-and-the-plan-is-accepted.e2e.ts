@@ -57,9 +57,7 @@ test('a professional questions a card, the family sees it and amends, and the pr
 
 	// The family writes one agreement, completes the plan and presents it.
 	await f.getByRole('tab', { name: 'Ons plan' }).click();
-	await addCard(f, 'School');
-	await f.getByRole('textbox', { name: 'Wat spreken we af?' }).first().click();
-	await f.keyboard.type('Oma haalt Noor op van school');
+	await addCard(f, 'Oma haalt Noor op van school', { theme: 'School' });
 	await completePlan(f);
 	await weAreReady(f);
 	await expect(f.getByTestId('phase')).toContainText('Presentatie');

@@ -104,9 +104,7 @@ test('a conference goes from invitation to an accepted plan, and the coordinator
 	const w = wim.page;
 	await e.getByRole('tab', { name: 'Ons plan' }).click();
 	await w.getByRole('tab', { name: 'Ons plan' }).click();
-	await addCard(e, 'Wonen');
-	await e.getByRole('textbox', { name: 'Wat spreken we af?' }).first().click();
-	await e.keyboard.type(PLAN_TEXT);
+	await addCard(e, PLAN_TEXT, { theme: 'Wonen' });
 	await expect(w.getByTestId('agreement').first()).toContainText(PLAN_TEXT);
 	// On Wim's phone the card is a summary until he taps it.
 	await w.getByTestId('open-agreement').first().click();

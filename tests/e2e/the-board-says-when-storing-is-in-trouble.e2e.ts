@@ -50,7 +50,7 @@ test('the board says in plain words when a part cannot be opened, and when savin
 
 	const stuck = await holdTables(server, ['doc_updates']);
 	try {
-		await addCard(page);
+		await addCard(page, 'Oma haalt de kinderen op');
 		await expect(page.getByTestId('saving-paused')).toHaveText(
 			'Opslaan lukt even niet. Je wijzigingen blijven op dit apparaat en worden opgeslagen zodra het weer kan. Je kunt gewoon doorgaan.'
 		);

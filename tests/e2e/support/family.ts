@@ -32,7 +32,9 @@ export async function familyInPrivateTime(
 	browser: Browser,
 	title: string,
 	family: [string, string],
-	init?: () => void
+	init?: () => void,
+	/** What happens in the information phase (the brief's concerns, say), before the family's own time. */
+	inInformation?: (coordinator: Page, first: Page) => Promise<void>
 ): Promise<{ coordinator: Watched; first: Watched; second: Watched }> {
 	const coordinator = await openWatched(browser, LAPTOP);
 	const first = await openWatched(browser, PHONE, init);
@@ -43,6 +45,7 @@ export async function familyInPrivateTime(
 	await joinWithRoomCode(second.page, roomCode, family[1]);
 	await expect(second.page.getByTestId('phase')).toContainText('Voorbereiding');
 	await coordinator.page.getByTestId('to-information').click();
+	if (inInformation) await inInformation(coordinator.page, first.page);
 	await coordinator.page.getByTestId('to-private').click();
 	await confirmStep(coordinator.page, 'Vanaf nu zie jij niets meer');
 	await expect(coordinator.page.getByTestId('status-only')).toBeVisible();
@@ -66,9 +69,7 @@ export async function addToCircle(page: Page, name: string, how: 'Via videobezoe
 	await circle.getByTestId('circle-add').click();
 }
 
-/** Adds an agreement (the theme first, then the new card opens) and types its text. */
+/** Adds an agreement with its text and theme through the board's short flow; the new card opens. */
 export async function addAgreement(page: Page, text: string, theme = 'Wonen') {
-	await addCard(page, theme);
-	await page.getByRole('textbox', { name: 'Wat spreken we af?' }).last().click();
-	await page.keyboard.type(text);
+	await addCard(page, text, { theme });
 }

@@ -7,10 +7,39 @@ export function daysFromToday(days: number): string {
 	return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
 }
 
-/** Adds a card the way the board asks for it: the theme first; the new card opens. */
-export async function addCard(page: Page, theme = 'Wonen'): Promise<void> {
+/** What a new agreement gets in the board's short flow besides its text; what is left out is skipped. */
+export type NewAgreement = { theme?: string; who?: string[]; when?: string; answers?: string[] };
+
+/**
+ * Adds an agreement the way a phone does, one question at a time: what (and its theme), who,
+ * when, and which concern or condition it answers (asked only when the brief has any). The flow
+ * ends on the new card, open.
+ */
+export async function addCard(page: Page, what: string, agreement: NewAgreement = {}): Promise<void> {
 	await page.getByTestId('add-agreement').click();
-	await page.getByTestId('choose-theme').getByRole('button', { name: theme, exact: true }).click();
+	const flow = page.getByTestId('add-flow');
+	const atStep = (step: string) => page.locator(`[data-testid="add-flow"][data-step="${step}"]`);
+	await flow.getByLabel('Wat spreken we af?').fill(what);
+	if (agreement.theme) {
+		await flow.getByTestId('choose-theme').getByRole('button', { name: agreement.theme, exact: true }).click();
+	}
+	await flow.getByTestId('flow-next').click();
+	await expect(atStep('who')).toBeVisible();
+	for (const name of agreement.who ?? []) {
+		await flow.getByTestId('flow-who').getByRole('button', { name, exact: true }).click();
+	}
+	await flow.getByTestId('flow-next').click();
+	await expect(atStep('when')).toBeVisible();
+	if (agreement.when) await flow.getByLabel('Wanneer?').fill(agreement.when);
+	await flow.getByTestId('flow-next').click();
+	await expect(atStep('when')).toHaveCount(0);
+	if ((await atStep('answers').count()) > 0) {
+		for (const label of agreement.answers ?? []) {
+			await flow.getByTestId('flow-answers').getByRole('button', { name: label }).click();
+		}
+		await flow.getByTestId('flow-next').click();
+	}
+	await expect(flow).toBeHidden();
 }
 
 /** Answers the board's confirmation with yes, after checking it names the consequence. */

@@ -492,5 +492,17 @@ export const ar = {
 	'relay.read_aloud': 'اقرأ بصوت عالٍ',
 	'relay.back': 'العودة إلى اللوحة',
 	'board.skip_to_plan': 'انتقل إلى الخطة',
-	'circle.view_title': 'الدائرة'
+	'circle.view_title': 'الدائرة',
+	'flow.step': 'الخطوة {n} من {count}',
+	'flow.what_missing': 'اكتبوا أولاً على ماذا تتفقون.',
+	'flow.later': 'يمكنكم تغيير كل شيء لاحقاً في البطاقة.',
+	'flow.who': 'مَن يقوم بذلك؟',
+	'flow.when': 'متى؟',
+	'flow.when_hint': 'مثلاً: كل أربعاء، ابتداءً من 1 مارس.',
+	'flow.answers': 'على أيّ قلق أو شرط يجيب هذا الاتفاق؟',
+	'flow.next': 'التالي',
+	'flow.skip': 'تخطي',
+	'flow.back': 'رجوع',
+	'flow.cancel': 'إلغاء',
+	'flow.create': 'إضافة الاتفاق'
 } as const satisfies Translation<'ar'>;

@@ -469,5 +469,17 @@ export const en = {
 	'relay.read_aloud': 'Read aloud',
 	'relay.back': 'Back to the board',
 	'board.skip_to_plan': 'Skip to the plan',
-	'circle.view_title': 'The circle'
+	'circle.view_title': 'The circle',
+	'flow.step': 'Step {n} of {count}',
+	'flow.what_missing': 'First write down what you agree.',
+	'flow.later': 'You can change everything later on the card.',
+	'flow.who': 'Who does it?',
+	'flow.when': 'When?',
+	'flow.when_hint': 'For example: every Wednesday, from 1 March.',
+	'flow.answers': 'Which worry or condition does this agreement answer?',
+	'flow.next': 'Next',
+	'flow.skip': 'Skip',
+	'flow.back': 'Back',
+	'flow.cancel': 'Cancel',
+	'flow.create': 'Add the agreement'
 } as const satisfies Translation<'en'>;

@@ -481,5 +481,17 @@ export const nl = {
 	'relay.read_aloud': 'Lees voor',
 	'relay.back': 'Terug naar het bord',
 	'board.skip_to_plan': 'Naar het plan',
-	'circle.view_title': 'De kring'
+	'circle.view_title': 'De kring',
+	'flow.step': 'Stap {n} van {count}',
+	'flow.what_missing': 'Schrijf eerst op wat jullie afspreken.',
+	'flow.later': 'Je kunt alles later op de kaart aanpassen.',
+	'flow.who': 'Wie doet het?',
+	'flow.when': 'Wanneer?',
+	'flow.when_hint': 'Bijvoorbeeld: elke woensdag, vanaf 1 maart.',
+	'flow.answers': 'Op welke zorg of voorwaarde geeft deze afspraak antwoord?',
+	'flow.next': 'Verder',
+	'flow.skip': 'Overslaan',
+	'flow.back': 'Terug',
+	'flow.cancel': 'Annuleren',
+	'flow.create': 'Afspraak maken'
 } as const satisfies { readonly [key: string]: string | PluralForms<'nl'> };

@@ -478,5 +478,17 @@ export const pl = {
 	'relay.read_aloud': 'Czytaj na głos',
 	'relay.back': 'Wróć do tablicy',
 	'board.skip_to_plan': 'Przejdź do planu',
-	'circle.view_title': 'Krąg'
+	'circle.view_title': 'Krąg',
+	'flow.step': 'Krok {n} z {count}',
+	'flow.what_missing': 'Najpierw napiszcie, co ustalacie.',
+	'flow.later': 'Wszystko możecie później zmienić na karcie.',
+	'flow.who': 'Kto to robi?',
+	'flow.when': 'Kiedy?',
+	'flow.when_hint': 'Na przykład: w każdą środę, od 1 marca.',
+	'flow.answers': 'Na jaką obawę lub warunek odpowiada to ustalenie?',
+	'flow.next': 'Dalej',
+	'flow.skip': 'Pomiń',
+	'flow.back': 'Wstecz',
+	'flow.cancel': 'Anuluj',
+	'flow.create': 'Dodaj ustalenie'
 } as const satisfies Translation<'pl'>;

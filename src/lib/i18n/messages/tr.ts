@@ -469,5 +469,17 @@ export const tr = {
 	'relay.read_aloud': 'Sesli oku',
 	'relay.back': 'Panoya dön',
 	'board.skip_to_plan': 'Plana geç',
-	'circle.view_title': 'Çevre'
+	'circle.view_title': 'Çevre',
+	'flow.step': 'Adım {n} / {count}',
+	'flow.what_missing': 'Önce ne konusunda anlaştığınızı yazın.',
+	'flow.later': 'Her şeyi sonra kartta değiştirebilirsiniz.',
+	'flow.who': 'Bunu kim yapıyor?',
+	'flow.when': 'Ne zaman?',
+	'flow.when_hint': 'Örneğin: her çarşamba, 1 Mart’tan itibaren.',
+	'flow.answers': 'Bu anlaşma hangi endişeye veya şarta cevap veriyor?',
+	'flow.next': 'İleri',
+	'flow.skip': 'Atla',
+	'flow.back': 'Geri',
+	'flow.cancel': 'Vazgeç',
+	'flow.create': 'Anlaşmayı ekle'
 } as const satisfies Translation<'tr'>;
