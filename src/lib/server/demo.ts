@@ -22,6 +22,8 @@ const DEMO_PHASES: readonly Phase[] = ['preparation', 'information', 'private', 
 const CONTINGENCY =
 	'Als het niet lukt, belt oom Herman de gezinsvoogd en komen we binnen twee weken opnieuw bij elkaar.';
 
+const inThreeMonths = () => new Date(Date.now() + 91 * 24 * 3600_000).toISOString().slice(0, 10);
+
 export async function createDemo(coordinator: { userId: string; name: string }): Promise<void> {
 	const db = await getDb();
 	const guardian = johan.participants.find((person) => person.role === 'professional')!;
@@ -89,7 +91,8 @@ async function demoConference(
 			})),
 			groundRules: johan.plan.groundRules,
 			monitor: johan.plan.monitor,
-			evaluation: johan.plan.evaluation,
+			// A real date, as the readiness check asks of every plan that leaves private time.
+			evaluation: inThreeMonths(),
 			contingency: CONTINGENCY
 		});
 		documents.push(['plan', plan]);
@@ -125,10 +128,9 @@ async function demoConference(
 		'Over drie maanden evalueren met de gezinsvoogd.',
 		await storedPlanFingerprint(conference.id)
 	);
-	const inThreeMonths = new Date(Date.now() + 91 * 24 * 3600_000).toISOString().slice(0, 10);
 	await db
 		.update(schema.conferences)
-		.set({ evaluationOn: inThreeMonths })
+		.set({ evaluationOn: inThreeMonths() })
 		.where(eq(schema.conferences.id, conference.id));
 }
 
