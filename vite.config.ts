@@ -74,7 +74,7 @@ export default defineConfig({
 					environment: 'node',
 					testTimeout: 60_000,
 					hookTimeout: 120_000,
-					// After the other projects have finished: what it measures is the server, not its neighbours.
+					// In a group of its own, while no other file runs: what it measures is the server, not its neighbours.
 					sequence: { groupOrder: 1 }
 				}
 			}

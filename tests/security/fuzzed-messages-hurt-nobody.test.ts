@@ -15,7 +15,7 @@
  * time waiting for a CPU (< 1 s: no freeze of its own, such as a synchronous wait; this figure also
  * holds garbage collections waiting for their helper threads, which wait for a CPU too: up to 400 ms
  * at a load average of 20). The file
- * runs alone after the others (vite.config.ts, project `alone`); every figure is printed.
+ * runs while no other test file does (vite.config.ts, project `alone`); every figure is printed.
  *
  * Seeded: the seed is printed; KRING_FUZZ_SEED=<seed> replays a run.
  */
