@@ -155,7 +155,7 @@ async function main(): Promise<void> {
 				'Yjs in-process: the same updates applied to a fresh Y.Doc in the bench process, without network or database: the floor.',
 				`While the server loaded the ${STORED_UPDATES}-row log its event loop was held at most ${ms(loadBlockMs)};`,
 				`while it folded that log into a snapshot, at most ${ms(compactionBlockMs)}`,
-				'(KRING_EVENT_LOOP_PROBE; Yjs work in a worker thread, the PGlite queries in PGlite's own thread).'
+				'(KRING_EVENT_LOOP_PROBE; Yjs work in a worker thread, the PGlite queries in a thread of their own).'
 			]
 		)
 	);
