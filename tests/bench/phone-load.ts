@@ -42,14 +42,7 @@ try {
 	const cold: Visit[] = [];
 	const warm: Visit[] = [];
 	for (let run = 0; run < RUNS; run++) {
-		const context = await browser.newContext({
-			viewport: { width: 360, height: 740 },
-			isMobile: true,
-			hasTouch: true,
-			locale: 'nl-NL'
-		});
-		await context.addCookies([{ name: 'kring_session', value: family[0].client.session!, url: server.url }]);
-		const page = await context.newPage();
+		const { context, page } = await familyPhone(browser, server, family[0].client.session!);
 		const cdp = await context.newCDPSession(page);
 		await cdp.send('Network.enable');
 		await cdp.send('Network.emulateNetworkConditions', {
@@ -114,6 +107,18 @@ try {
 	await server.stop();
 }
 
+/** A 360 px phone in Dutch, signed in as a family member. */
+async function familyPhone(browser: Chromium, server: KringServer, session: string) {
+	const context = await browser.newContext({
+		viewport: { width: 360, height: 740 },
+		isMobile: true,
+		hasTouch: true,
+		locale: 'nl-NL'
+	});
+	await context.addCookies([{ name: 'kring_session', value: session, url: server.url }]);
+	return { context, page: await context.newPage() };
+}
+
 /**
  * A board with `cards` agreements on a 360 px phone, the CPU four times slower; the family member
  * opens the middle card and types in it, a key at a time.
@@ -141,14 +146,7 @@ async function typingOnBoard(browser: Chromium, server: KringServer, coordinator
 	}, 'the server to hold the plan');
 	writer.destroy();
 
-	const context = await browser.newContext({
-		viewport: { width: 360, height: 740 },
-		isMobile: true,
-		hasTouch: true,
-		locale: 'nl-NL'
-	});
-	await context.addCookies([{ name: 'kring_session', value: family[0].client.session!, url: server.url }]);
-	const page = await context.newPage();
+	const { context, page } = await familyPhone(browser, server, family[0].client.session!);
 	await page.goto(`${server.url}/c/${conferenceId}`);
 	await page.getByTestId('link-state').filter({ hasText: 'Verbonden' }).waitFor({ timeout: 60_000 });
 	const agreements = page.getByTestId('agreement');
