@@ -52,13 +52,20 @@ export type ReadLimits = {
 	maxJsonDepth: number;
 };
 
-export type ReadProblem =
-	| 'malformed'
-	| 'too-many-structs'
-	| 'too-many-clients'
-	| 'too-many-deletions'
-	| 'too-long'
-	| 'too-deep';
+const READ_PROBLEM_NAMES = [
+	'malformed',
+	'too-many-structs',
+	'too-many-clients',
+	'too-many-deletions',
+	'too-long',
+	'too-deep'
+] as const;
+
+/** Why reading stopped: the bytes are not an update, or one of the limits was passed. */
+export type ReadProblem = (typeof READ_PROBLEM_NAMES)[number];
+
+/** Every `ReadProblem`: a guard's refusal named so came from reading the update, before anything was applied. */
+export const READ_PROBLEMS: ReadonlySet<string> = new Set<ReadProblem>(READ_PROBLEM_NAMES);
 
 export type ReadResult = { ok: true; update: ReadUpdate } | { ok: false; problem: ReadProblem; detail: string };
 

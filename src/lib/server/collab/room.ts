@@ -5,7 +5,7 @@ import { access, type Access } from '$lib/conference/access';
 import type { DocumentName, Phase } from '$lib/conference/phases';
 import { DOCUMENT_SHAPES } from '$lib/plan/shape';
 import { authorRule, UpdateGuard, type Refusal as UpdateRefusal, type TouchedPlace } from '$lib/plan/update-guard';
-import type { ReadProblem } from '$lib/plan/update-reader';
+import { READ_PROBLEMS } from '$lib/plan/update-reader';
 import type { CollabConnection } from './connection';
 import type { CollabBus, DocumentStore, PhaseAt, RemovalEvent } from './hooks';
 import { sanitizeAwarenessUpdate } from './presence';
@@ -488,16 +488,6 @@ function parseMessage(data: Uint8Array): ParsedMessage {
 		throw error instanceof MalformedMessageError ? error : new MalformedMessageError((error as Error).message);
 	}
 }
-
-/** The guard's refusals that come from reading the update, before anything is applied. */
-const READ_PROBLEMS: ReadonlySet<string> = new Set<ReadProblem>([
-	'malformed',
-	'too-many-structs',
-	'too-many-clients',
-	'too-many-deletions',
-	'too-long',
-	'too-deep'
-]);
 
 function assertWellFormed(update: Uint8Array): void {
 	try {
