@@ -5,39 +5,28 @@ import { writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { sourceStamp, STAMP_FILE } from './source-stamp.js';
 
+// As src/lib/server/bundle-source.ts bundles the threads for `vite dev` and the tests.
+const NODE_BUNDLE = {
+	bundle: true,
+	platform: 'node',
+	format: 'esm',
+	target: 'node20',
+	packages: 'external',
+	logLevel: 'warning'
+};
+
 await build({
+	...NODE_BUNDLE,
 	entryPoints: ['server/index.ts'],
 	outfile: 'build/start.js',
-	bundle: true,
-	platform: 'node',
-	format: 'esm',
-	target: 'node20',
-	packages: 'external',
-	external: ['./handler.js'],
-	logLevel: 'warning'
+	external: ['./handler.js']
 });
 
-await build({
-	entryPoints: ['src/lib/server/workers/tasks.ts'],
-	outfile: 'build/worker.js',
-	bundle: true,
-	platform: 'node',
-	format: 'esm',
-	target: 'node20',
-	packages: 'external',
-	logLevel: 'warning'
-});
-
-await build({
-	entryPoints: ['src/lib/server/db/pglite-thread.ts'],
-	outfile: 'build/pglite-thread.js',
-	bundle: true,
-	platform: 'node',
-	format: 'esm',
-	target: 'node20',
-	packages: 'external',
-	logLevel: 'warning'
-});
+const THREADS = [
+	{ entry: 'src/lib/server/workers/tasks.ts', outfile: 'build/worker.js' },
+	{ entry: 'src/lib/server/db/pglite-thread.ts', outfile: 'build/pglite-thread.js' }
+];
+for (const { entry, outfile } of THREADS) await build({ ...NODE_BUNDLE, entryPoints: [entry], outfile });
 
 // The last step of `npm run build`: what was built, so that `npm start` does not build it again.
 writeFileSync(STAMP_FILE, `${sourceStamp('.')}\n`);
