@@ -195,6 +195,21 @@ function decodeAuthReason(message: Uint8Array): string {
 }
 const deniedMessages = (phone: Phone) => phone.received.filter((message) => message[0] === MESSAGE_AUTH).length;
 
+/**
+ * Anna and Bob in a room whose store now holds every update until the test commits it; what the
+ * room publishes on the bus is in `published`.
+ */
+async function twoPhonesOnAHeldStore() {
+	const held = heldStore();
+	const { bus, published } = fakeBus();
+	const room = await openRoom('information', { store: held.store, bus });
+	const a = join(room, anna);
+	const b = join(room, bob);
+	await Promise.all([a.handled(), b.handled()]);
+	held.hold();
+	return { ...held, published, room, a, b };
+}
+
 describe('Room', () => {
 	it('two phones converge through the room', async () => {
 		const room = await openRoom('information');
@@ -209,13 +224,7 @@ describe('Room', () => {
 	});
 
 	it('a change reaches nobody, here or on another instance, before the store has committed it', async () => {
-		const { store, waiting, committed, hold } = heldStore();
-		const { bus, published } = fakeBus();
-		const room = await openRoom('information', { store, bus });
-		const a = join(room, anna);
-		const b = join(room, bob);
-		await Promise.all([a.handled(), b.handled()]);
-		hold();
+		const { room, a, b, waiting, committed, published } = await twoPhonesOnAHeldStore();
 
 		a.doc.getText('contingency').insert(0, 'Anna kookt.');
 		await waitUntil(() => waiting.length === 1, 'the update never reached the store');
@@ -230,13 +239,7 @@ describe('Room', () => {
 	});
 
 	it('keystrokes stored in one commit reach each other phone as one message, each announced on the bus', async () => {
-		const { store, waiting, hold } = heldStore();
-		const { bus, published } = fakeBus();
-		const room = await openRoom('information', { store, bus });
-		const a = join(room, anna);
-		const b = join(room, bob);
-		await Promise.all([a.handled(), b.handled()]);
-		hold();
+		const { a, b, waiting, published } = await twoPhonesOnAHeldStore();
 
 		const text = a.doc.getText('contingency');
 		for (const letter of 'Anna') text.insert(text.length, letter);
