@@ -24,7 +24,11 @@ function kringCollab(): Plugin {
 	};
 }
 
-/** Files that bound the server's event loop: they run alone, after every other test file. */
+/**
+ * Files that bound the server's event loop: they run while no other test file runs. Vitest runs the
+ * groups in turn: group 0 (unit), then this group 1, and last, one file at a time, a project without
+ * file parallelism in group 0 (integration); an explicit group order of 0 changes none of it.
+ */
 const ALONE = ['tests/security/fuzzed-messages-hurt-nobody.test.ts'];
 
 // .ci/run asks for a JSON report to count passed, failed and skipped tests.
