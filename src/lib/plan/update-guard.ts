@@ -144,6 +144,7 @@ export class UpdateGuard {
 	private size = 0;
 	private readonly shape: Readonly<Record<string, TopLevelShape>>;
 	private readonly authoredRoots: string[];
+	private readonly shapeRule: GuardRule;
 
 	/** True while the room applies an update admitted here: the copy has it already. */
 	private applyingOwn = false;
@@ -160,6 +161,7 @@ export class UpdateGuard {
 		private readonly releaseAfterMs = RELEASE_AFTER_MS
 	) {
 		this.shape = DOCUMENT_SHAPES[document];
+		this.shapeRule = shapeRule(this.shape, limits);
 		this.authoredRoots = Object.keys(this.shape).filter((root) => {
 			const top = this.shape[root];
 			return top.kind === 'list' && top.authored === true;
@@ -211,19 +213,27 @@ export class UpdateGuard {
 		this.admitted.length = kept;
 	}
 
-	/** The copy of an idle room is dropped once none of its updates is still on its way to the room. */
+	/**
+	 * The copy of an idle room is dropped once none of its updates is still on its way to the room:
+	 * one to two `releaseAfterMs` after the last update (a timer per room that looks back, rather
+	 * than a timer moved on by every keystroke).
+	 */
 	private releaseLater(): void {
-		if (this.releaseTimer) {
-			this.releaseTimer.refresh();
-			return;
-		}
-		this.releaseTimer = setTimeout(() => {
-			this.releaseTimer = null;
-			if (this.admitted.some((entry) => !entry.applied)) return this.releaseLater();
-			this.dropCopy();
-		}, this.releaseAfterMs);
+		this.usedLately = true;
+		if (this.releaseTimer) return;
+		this.releaseTimer = setTimeout(this.releaseIfIdle, this.releaseAfterMs);
 		this.releaseTimer.unref?.();
 	}
+
+	private usedLately = false;
+
+	private readonly releaseIfIdle = (): void => {
+		this.releaseTimer = null;
+		const idle = !this.usedLately && !this.admitted.some((entry) => !entry.applied);
+		if (idle) return this.dropCopy();
+		this.releaseLater();
+		this.usedLately = false;
+	};
 
 	/** Whether the copy exists now (it is made by the first update after a quiet moment). */
 	get holdsCopies(): boolean {
@@ -297,7 +307,7 @@ export class UpdateGuard {
 		const inserted = insertedItems(tr);
 		this.touched = touchedPlaces(inserted, this.deletedPlaces, trial, this.shape);
 		const change: GuardChange = { before, after: trial, transaction: tr, inserted, touched: this.touched };
-		const shapeRefusal = shapeRule(this.shape, this.limits)(change);
+		const shapeRefusal = this.shapeRule(change);
 		if (shapeRefusal) return shapeRefusal;
 		for (const rule of rules) {
 			const refusal = rule(change);
@@ -402,13 +412,19 @@ function beforeApplying(facts: ReadUpdate, store: Store, limits: GuardLimits): R
 		return refuse('too-many-new-clients', `more than ${limits.maxNewClients} clients the room has not seen`);
 	const reached = (client: number) => reach.get(client) ?? Y.getState(store, client);
 	const known = (id: StructId) => id.clock < reached(id.client);
+	const unknownReference = (struct: ReadStruct, id: StructId | null): Refusal | null => {
+		if (id === null) return null;
+		if (id.client === struct.client && id.clock >= struct.clock)
+			return refuse('malformed', 'a struct that refers to a later one of its own client');
+		return known(id) ? null : missing('a struct next to or inside one the room does not have');
+	};
 	for (const section of facts.clients) {
 		for (const struct of section.structs) {
-			for (const id of referencesOf(struct)) {
-				if (id.client === struct.client && id.clock >= struct.clock)
-					return refuse('malformed', 'a struct that refers to a later one of its own client');
-				if (!known(id)) return missing('a struct next to or inside one the room does not have');
-			}
+			const refusal =
+				unknownReference(struct, struct.origin) ??
+				unknownReference(struct, struct.rightOrigin) ??
+				unknownReference(struct, struct.parent && 'id' in struct.parent ? struct.parent.id : null);
+			if (refusal) return refusal;
 		}
 	}
 	let newDeletions = 0;
@@ -435,14 +451,6 @@ function missing(detail: string): Refusal {
 	return refuse('missing-history', detail);
 }
 
-function referencesOf(struct: ReadStruct): StructId[] {
-	const ids: StructId[] = [];
-	if (struct.origin) ids.push(struct.origin);
-	if (struct.rightOrigin) ids.push(struct.rightOrigin);
-	if (struct.parent && 'id' in struct.parent) ids.push(struct.parent.id);
-	return ids;
-}
-
 function deletesSomethingLive(structs: (Y.Item | Y.GC)[], clock: number, end: number): boolean {
 	if (structs.length === 0 || clock >= end) return false;
 	for (let i = Y.findIndexSS(structs, clock); i < structs.length; i++) {
@@ -458,6 +466,8 @@ function deletesSomethingLive(structs: (Y.Item | Y.GC)[], clock: number, end: nu
  * Yjs deletes and collects nested types by recursion: a chain thousands deep must never get in.
  */
 function typeNesting(facts: ReadUpdate, maxDepth: number): Refusal | null {
+	// Only a shared type can hold anything: an update without one (a keystroke) nests nothing.
+	if (!facts.clients.some((section) => section.structs.some((struct) => struct.typeRef !== null))) return null;
 	const byClient = new Map<number, ReadStruct[]>();
 	for (const section of facts.clients) byClient.set(section.client, section.structs);
 	const find = (id: StructId): ReadStruct | null => {
@@ -562,8 +572,6 @@ function placeFinder(
 	shape: Readonly<Record<string, TopLevelShape>>,
 	idOf: (type: SharedType) => string | null
 ) {
-	const roots = new Map<SharedType, string>();
-	for (const [name, type] of doc.share) roots.set(type, name);
 	const places = new Map<SharedType, Place | null>();
 	return (type: SharedType): Place | null => {
 		const path: SharedType[] = [];
@@ -576,7 +584,7 @@ function placeFinder(
 				break;
 			}
 			if (!at._item) {
-				const name = roots.get(at);
+				const name = rootName(doc, at);
 				place =
 					name !== undefined && Object.hasOwn(shape, name)
 						? { root: name, itemId: null, field: null, level: 'root' }
@@ -596,6 +604,12 @@ function placeFinder(
 		}
 		return place;
 	};
+}
+
+/** The name of a top-level type of `doc`; undefined for any other type. */
+function rootName(doc: Y.Doc, type: SharedType): string | undefined {
+	for (const [name, root] of doc.share) if (root === type) return name;
+	return undefined;
 }
 
 /** A list item's id, as the document holds it now. */
@@ -657,10 +671,16 @@ function touchedPlaces(
 	after: Y.Doc,
 	shape: Readonly<Record<string, TopLevelShape>>
 ): TouchedPlace[] {
-	const touched = new Map<string, TouchedPlace>();
 	const placeAfter = placeFinder(after, shape, idNow);
+	if (inserted.length === 1 && (!deleted || deleted.size === 0)) {
+		// A keystroke: one place, nothing to merge.
+		const place = itemPlace(inserted[0], placeAfter);
+		return place ? [{ change: 'insert', root: place.root, itemId: place.itemId, field: place.field }] : [];
+	}
+	const touched = new Map<string, TouchedPlace>();
 	for (const item of inserted) addPlace(touched, 'insert', itemPlace(item, placeAfter));
-	if (deleted) for (const [key, place] of deleted) if (!touched.has(key)) touched.set(key, place);
+	if (!deleted || deleted.size === 0) return [...touched.values()];
+	for (const [key, place] of deleted) if (!touched.has(key)) touched.set(key, place);
 	// A list item deleted as a whole takes its fields with it: that is one change, not one per field.
 	const removedItems = new Set<string>();
 	for (const place of touched.values())
@@ -782,8 +802,6 @@ const MAX_KEY_LENGTH = 128;
 /** Every new item must fit the shape, and no list item may lose a field. */
 export function shapeRule(shape: Readonly<Record<string, TopLevelShape>>, limits: GuardLimits): GuardRule {
 	return ({ after, transaction, inserted }) => {
-		const roots = new Map<SharedType, string>();
-		for (const [name, type] of after.share) roots.set(type, name);
 		const positions = new Map<SharedType, Position | Refusal>();
 
 		const positionOf = (type: SharedType): Position | Refusal => {
@@ -797,7 +815,7 @@ export function shapeRule(shape: Readonly<Record<string, TopLevelShape>>, limits
 					break;
 				}
 				if (!at._item) {
-					const name = roots.get(at);
+					const name = rootName(after, at);
 					position =
 						name !== undefined && Object.hasOwn(shape, name)
 							? topLevel(shape[name])
