@@ -19,6 +19,12 @@ import {
 	type StructId
 } from '../../src/lib/plan/update-reader';
 
+/*
+ * The reference for src/lib/plan/update-guard.ts: the update guard as it was when it kept two
+ * copies of a room's document (an admitted-state copy and a trial copy, every update applied to
+ * both), with "before" read from the admitted copy. update-guard-agrees.spec.ts compares verdicts.
+ */
+
 /**
  * The update guard: decides, before an update from a socket is stored, whether it may enter the
  * room's document (docs/design.md §3, item 7; §5.2).
