@@ -187,9 +187,12 @@ export class UpdateGuard {
 	 * were admitted); without it, the oldest admitted update is meant.
 	 */
 	applyAdmitted(apply: () => void, update?: Uint8Array): void {
-		const entry = this.admitted.find(
-			(admitted) => !admitted.applied && (update === undefined || admitted.update === update)
-		);
+		let entry: AdmittedUpdate | undefined;
+		for (const admitted of this.admitted)
+			if (!admitted.applied && (update === undefined || admitted.update === update)) {
+				entry = admitted;
+				break;
+			}
 		const store = this.room.store;
 		this.applyingOwn = entry !== undefined && !store.pendingStructs && !store.pendingDs;
 		try {
@@ -207,10 +210,11 @@ export class UpdateGuard {
 	 */
 	private letGoOfApplied(): void {
 		const store = this.room.store;
-		if (store.pendingStructs || store.pendingDs) return;
+		const admitted = this.admitted;
+		if (admitted.length === 0 || store.pendingStructs || store.pendingDs) return;
 		let kept = 0;
-		for (const entry of this.admitted) if (!entry.applied) this.admitted[kept++] = entry;
-		this.admitted.length = kept;
+		for (const entry of admitted) if (!entry.applied) admitted[kept++] = entry;
+		while (admitted.length > kept) admitted.pop();
 	}
 
 	/**
@@ -634,9 +638,12 @@ function valueBefore(type: SharedType, key: string, tr: Y.Transaction): unknown 
  * Where `tr` deleted content that was there before it, each place as it was before (a list item
  * named by the id it had then). Called before Yjs collects what `tr` deleted.
  */
-function deletedPlaces(tr: Y.Transaction, shape: Readonly<Record<string, TopLevelShape>>): Map<string, TouchedPlace> {
+function deletedPlaces(
+	tr: Y.Transaction,
+	shape: Readonly<Record<string, TopLevelShape>>
+): Map<string, TouchedPlace> | null {
+	if (tr.deleteSet.clients.size === 0) return null;
 	const touched = new Map<string, TouchedPlace>();
-	if (tr.deleteSet.clients.size === 0) return touched;
 	const placeBefore = placeFinder(tr.doc, shape, (type) => {
 		const id = type instanceof Y.Map ? valueBefore(type, 'id', tr) : undefined;
 		return typeof id === 'string' ? id : null;
