@@ -96,9 +96,17 @@ export type TouchedPlace = {
 
 export type Admitted = { ok: true; touched: TouchedPlace[] };
 
-/** What a rule sees: the document before and after the update (both scratch copies, read only). */
+/** What a rule may read of the document as it was before the update (the scratch copy holds it after). */
+export type DocumentBefore = {
+	/** The items of an authored list with this id (all of them), with who wrote them, before the update. */
+	authoredItems(root: string, id: string): readonly ItemAuthor[];
+};
+
+export type ItemAuthor = { authorId: unknown; authorRole: unknown };
+
+/** What a rule sees: the document before the update (what rules need of it) and after it (the scratch copy, read only). */
 export type GuardChange = {
-	before: Y.Doc;
+	before: DocumentBefore;
 	after: Y.Doc;
 	transaction: Y.Transaction;
 	/** The live items the update added, in `after`. */
@@ -110,87 +118,136 @@ export type GuardRule = (change: GuardChange) => Refusal | null;
 
 const GUARD_ORIGIN = Symbol('update-guard');
 
-/** Two copies of the document per room, kept while people type: an idle room lets them go. */
+/** The copy of the document is kept while people type: an idle room lets it go. */
 const RELEASE_AFTER_MS = 10_000;
 
 /** Any shared type, whatever events it sends. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the event type differs per Y type
 type SharedType = Y.AbstractType<any>;
 
+/** An update this guard admitted, until the room holds it whole. */
+type AdmittedUpdate = { update: Uint8Array; applied: boolean };
+
 export class UpdateGuard {
-	/** The room's document plus every update admitted since (some may still be on their way to the store). */
-	private base: Y.Doc | null = null;
-	/** A copy of `base` on which the next update is tried; rebuilt from `base` after a refusal. */
+	/**
+	 * The room's document plus every update admitted since (some may still be on their way to the
+	 * store): the next update is tried on it. After a refusal it is made again from the room and
+	 * `admitted`; refusals are rare (an attacker, a broken app), so no second copy is kept for them.
+	 */
 	private trial: Y.Doc | null = null;
-	/** An upper bound of the encoded size of `base`, made exact when it nears the limit. */
+	/**
+	 * The admitted updates the room may not hold yet, in the order they were admitted: those still
+	 * being stored, and those the room applied while it held structs waiting for a predecessor.
+	 */
+	private admitted: AdmittedUpdate[] = [];
+	/** An upper bound of the encoded size of `trial`, made exact when it nears the limit. */
 	private size = 0;
 	private readonly shape: Readonly<Record<string, TopLevelShape>>;
+	private readonly authoredRoots: string[];
+	private readonly shapeRule: GuardRule;
 
-	/** Admitted updates the room has not applied yet: while there are any, only the copies hold them. */
-	private outstanding = 0;
-	/** True while the room applies an update admitted here: the copies have it already. */
+	/** True while the room applies an update admitted here: the copy has it already. */
 	private applyingOwn = false;
 	private releaseTimer: ReturnType<typeof setTimeout> | null = null;
+	/** The transaction that tries an update on the copy, and where it deleted, read before the copy lets the content go. */
+	private judged: Y.Transaction | null = null;
+	private deletedPlaces: Map<string, TouchedPlace> | null = null;
 
 	constructor(
 		private readonly room: Y.Doc,
 		document: DocumentName,
 		private readonly limits: Readonly<GuardLimits> = GUARD_LIMITS,
-		/** An idle room's copies are dropped after this long, and made again by the next update. */
+		/** An idle room's copy is dropped after this long, and made again by the next update. */
 		private readonly releaseAfterMs = RELEASE_AFTER_MS
 	) {
 		this.shape = DOCUMENT_SHAPES[document];
+		this.shapeRule = shapeRule(this.shape, limits);
+		this.authoredRoots = Object.keys(this.shape).filter((root) => {
+			const top = this.shape[root];
+			return top.kind === 'list' && top.authored === true;
+		});
 		room.on('update', this.follow);
 		room.on('destroy', () => this.destroy());
 	}
 
-	/** Everything the room applies (from the store, the bus, or admitted here) reaches the copies too. */
+	/** Everything the room applies (from the store, the bus, or admitted here) reaches the copy too. */
 	private readonly follow = (update: Uint8Array) => {
-		if (!this.base || this.applyingOwn) return;
-		Y.applyUpdate(this.base, update, GUARD_ORIGIN);
-		Y.applyUpdate(this.trial!, update, GUARD_ORIGIN);
+		if (!this.trial || this.applyingOwn) return;
+		Y.applyUpdate(this.trial, update, GUARD_ORIGIN);
 		this.size += update.length;
+		this.letGoOfApplied();
 	};
 
 	/**
-	 * The room applies an update this guard admitted (`apply` calls Y.applyUpdate on the room): the
-	 * copies have it already, so it is not applied to them a second time. When the room holds
-	 * structs that wait for a predecessor, the update may release them, and the copies follow as usual.
+	 * The room applies `update`, which this guard admitted (`apply` calls Y.applyUpdate on the room):
+	 * the copy has it already, so it is not applied to it a second time. When the room holds
+	 * structs that wait for a predecessor, the update may release them, and the copy follows as
+	 * usual; an update the guard forgot since is followed as any other. `update` is the array that
+	 * was admitted (updates from different sockets may reach the room in another order than they
+	 * were admitted); without it, the oldest admitted update is meant.
 	 */
-	applyAdmitted(apply: () => void): void {
+	applyAdmitted(apply: () => void, update?: Uint8Array): void {
+		let entry: AdmittedUpdate | undefined;
+		for (const admitted of this.admitted)
+			if (!admitted.applied && (update === undefined || admitted.update === update)) {
+				entry = admitted;
+				break;
+			}
 		const store = this.room.store;
-		this.applyingOwn = !store.pendingStructs && !store.pendingDs;
+		this.applyingOwn = entry !== undefined && !store.pendingStructs && !store.pendingDs;
 		try {
 			apply();
 		} finally {
 			this.applyingOwn = false;
-			if (this.outstanding > 0) this.outstanding--;
+			if (entry) entry.applied = true;
+			this.letGoOfApplied();
 		}
 	}
 
-	/** Copies of an idle room are dropped once none of their updates is still on its way to the room. */
+	/**
+	 * Admitted updates the room has applied are no longer needed to make the copy again, once the
+	 * room holds nothing pending: then it holds each of them whole.
+	 */
+	private letGoOfApplied(): void {
+		const store = this.room.store;
+		const admitted = this.admitted;
+		if (admitted.length === 0 || store.pendingStructs || store.pendingDs) return;
+		let kept = 0;
+		for (const entry of admitted) if (!entry.applied) admitted[kept++] = entry;
+		while (admitted.length > kept) admitted.pop();
+	}
+
+	/**
+	 * The copy of an idle room is dropped once none of its updates is still on its way to the room:
+	 * one to two `releaseAfterMs` after the last update (a timer per room that looks back, rather
+	 * than a timer moved on by every keystroke).
+	 */
 	private releaseLater(): void {
-		if (this.releaseTimer) {
-			this.releaseTimer.refresh();
-			return;
-		}
-		this.releaseTimer = setTimeout(() => {
-			this.releaseTimer = null;
-			if (this.outstanding > 0) return this.releaseLater();
-			this.dropCopies();
-		}, this.releaseAfterMs);
+		this.usedLately = true;
+		if (this.releaseTimer) return;
+		this.releaseTimer = setTimeout(this.releaseIfIdle, this.releaseAfterMs);
 		this.releaseTimer.unref?.();
 	}
 
-	/** Whether the copies exist now (they are made by the first update after a quiet moment). */
+	private usedLately = false;
+
+	private readonly releaseIfIdle = (): void => {
+		this.releaseTimer = null;
+		const idle = !this.usedLately && !this.admitted.some((entry) => !entry.applied);
+		if (idle) return this.dropCopy();
+		this.releaseLater();
+		this.usedLately = false;
+	};
+
+	/** Whether the copy exists now (it is made by the first update after a quiet moment). */
 	get holdsCopies(): boolean {
-		return this.base !== null;
+		return this.trial !== null;
 	}
 
-	private dropCopies(): void {
-		this.base?.destroy();
+	private dropCopy(): void {
 		this.trial?.destroy();
-		this.base = this.trial = null;
+		this.trial = null;
+		this.admitted = [];
 	}
 
 	/**
@@ -205,44 +262,58 @@ export class UpdateGuard {
 		for (const root of facts.roots)
 			if (!Object.hasOwn(this.shape, root))
 				return refuse('shape', 'it writes into a top-level part this document does not have');
-		const { base, trial } = this.scratch();
-		const before = beforeApplying(facts, trial.store, this.limits);
-		if (before) return before;
+		const trial = this.copy();
+		const refusedBefore = beforeApplying(facts, trial.store, this.limits);
+		if (refusedBefore) return refusedBefore;
+		// What the rules read of the document before the update, read while the copy still is that document.
+		const before = rules.length > 0 ? documentBefore(trial, this.authoredRoots) : NOTHING_BEFORE;
 
 		let transaction: Y.Transaction | null = null;
+		this.deletedPlaces = null;
 		try {
 			trial.transact((tr) => {
-				transaction = tr;
+				transaction = this.judged = tr;
 				Y.applyUpdate(trial, update, GUARD_ORIGIN);
 			}, GUARD_ORIGIN);
 		} catch (error) {
 			this.rebuild();
 			return refuse('malformed', `Yjs could not apply it (${(error as Error).name})`);
+		} finally {
+			this.judged = null;
 		}
 		const verdict =
-			this.judge(facts, transaction as unknown as Y.Transaction, rules) ??
+			this.judge(facts, transaction as unknown as Y.Transaction, before, rules) ??
 			this.measure(update, transaction as unknown as Y.Transaction);
 		if (verdict) {
 			this.rebuild();
 			return verdict;
 		}
-		Y.applyUpdate(base, update, GUARD_ORIGIN);
-		this.outstanding++;
+		this.admitted.push({ update, applied: false });
 		this.releaseLater();
 		return { ok: true, touched: this.touched };
 	}
 
+	/**
+	 * Called by the copy once the update is applied, before Yjs lets deleted content go: where the
+	 * update deleted is read now, where that content still is.
+	 */
+	private readonly beforeObserverCalls = (tr: Y.Transaction) => {
+		if (tr === this.judged) this.deletedPlaces = deletedPlaces(tr, this.shape);
+	};
+
 	/** The touched places of the update `judge` last admitted. */
 	private touched: TouchedPlace[] = [];
 
-	private judge(facts: ReadUpdate, tr: Y.Transaction, rules: GuardRule[]): Refusal | null {
+	private judge(facts: ReadUpdate, tr: Y.Transaction, before: DocumentBefore, rules: GuardRule[]): Refusal | null {
 		const trial = this.trial!;
 		const pending = leftPending(facts, trial);
 		if (pending) return pending;
 		const inserted = insertedItems(tr);
-		this.touched = touchedPlaces(tr, inserted, this.base!, trial, this.shape);
-		const change: GuardChange = { before: this.base!, after: trial, transaction: tr, inserted, touched: this.touched };
-		for (const rule of [shapeRule(this.shape, this.limits), ...rules]) {
+		this.touched = touchedPlaces(inserted, this.deletedPlaces, trial, this.shape);
+		const change: GuardChange = { before, after: trial, transaction: tr, inserted, touched: this.touched };
+		const shapeRefusal = this.shapeRule(change);
+		if (shapeRefusal) return shapeRefusal;
+		for (const rule of rules) {
 			const refusal = rule(change);
 			if (refusal) return refusal;
 		}
@@ -262,21 +333,27 @@ export class UpdateGuard {
 		return null;
 	}
 
-	private scratch(): { base: Y.Doc; trial: Y.Doc } {
-		if (!this.base) {
-			const state = Y.encodeStateAsUpdate(this.room);
-			this.base = copyOf(state);
-			this.trial = copyOf(state);
-			this.size = state.length;
-		}
-		return { base: this.base, trial: this.trial! };
+	private copy(): Y.Doc {
+		if (!this.trial) this.rebuild();
+		return this.trial!;
 	}
 
+	/** Makes the copy (again): the room's document plus the admitted updates it may not hold yet. */
 	private rebuild(): void {
-		const state = Y.encodeStateAsUpdate(this.base!);
-		this.trial!.destroy();
-		this.trial = copyOf(state);
-		this.size = state.length;
+		this.trial?.destroy();
+		const state = Y.encodeStateAsUpdate(this.room);
+		const trial = copyOf(state);
+		let size = state.length;
+		for (const { update } of this.admitted) {
+			Y.applyUpdate(trial, update, GUARD_ORIGIN);
+			size += update.length;
+		}
+		// Each was admitted on top of the ones before it, so nothing waits here; the copy never keeps anything pending.
+		trial.store.pendingStructs = null;
+		trial.store.pendingDs = null;
+		trial.on('beforeObserverCalls', this.beforeObserverCalls);
+		this.trial = trial;
+		this.size = size;
 	}
 
 	/**
@@ -284,14 +361,13 @@ export class UpdateGuard {
 	 * never reach the room (the store fenced it out). The next update is judged on a fresh copy.
 	 */
 	forget(): void {
-		this.outstanding = 0;
-		this.dropCopies();
+		this.dropCopy();
 	}
 
 	destroy(): void {
 		this.room.off('update', this.follow);
 		if (this.releaseTimer) clearTimeout(this.releaseTimer);
-		this.dropCopies();
+		this.dropCopy();
 	}
 }
 
@@ -340,13 +416,19 @@ function beforeApplying(facts: ReadUpdate, store: Store, limits: GuardLimits): R
 		return refuse('too-many-new-clients', `more than ${limits.maxNewClients} clients the room has not seen`);
 	const reached = (client: number) => reach.get(client) ?? Y.getState(store, client);
 	const known = (id: StructId) => id.clock < reached(id.client);
+	const unknownReference = (struct: ReadStruct, id: StructId | null): Refusal | null => {
+		if (id === null) return null;
+		if (id.client === struct.client && id.clock >= struct.clock)
+			return refuse('malformed', 'a struct that refers to a later one of its own client');
+		return known(id) ? null : missing('a struct next to or inside one the room does not have');
+	};
 	for (const section of facts.clients) {
 		for (const struct of section.structs) {
-			for (const id of referencesOf(struct)) {
-				if (id.client === struct.client && id.clock >= struct.clock)
-					return refuse('malformed', 'a struct that refers to a later one of its own client');
-				if (!known(id)) return missing('a struct next to or inside one the room does not have');
-			}
+			const refusal =
+				unknownReference(struct, struct.origin) ??
+				unknownReference(struct, struct.rightOrigin) ??
+				unknownReference(struct, struct.parent && 'id' in struct.parent ? struct.parent.id : null);
+			if (refusal) return refusal;
 		}
 	}
 	let newDeletions = 0;
@@ -373,14 +455,6 @@ function missing(detail: string): Refusal {
 	return refuse('missing-history', detail);
 }
 
-function referencesOf(struct: ReadStruct): StructId[] {
-	const ids: StructId[] = [];
-	if (struct.origin) ids.push(struct.origin);
-	if (struct.rightOrigin) ids.push(struct.rightOrigin);
-	if (struct.parent && 'id' in struct.parent) ids.push(struct.parent.id);
-	return ids;
-}
-
 function deletesSomethingLive(structs: (Y.Item | Y.GC)[], clock: number, end: number): boolean {
 	if (structs.length === 0 || clock >= end) return false;
 	for (let i = Y.findIndexSS(structs, clock); i < structs.length; i++) {
@@ -396,6 +470,8 @@ function deletesSomethingLive(structs: (Y.Item | Y.GC)[], clock: number, end: nu
  * Yjs deletes and collects nested types by recursion: a chain thousands deep must never get in.
  */
 function typeNesting(facts: ReadUpdate, maxDepth: number): Refusal | null {
+	// Only a shared type can hold anything: an update without one (a keystroke) nests nothing.
+	if (!facts.clients.some((section) => section.structs.some((struct) => struct.typeRef !== null))) return null;
 	const byClient = new Map<number, ReadStruct[]>();
 	for (const section of facts.clients) byClient.set(section.client, section.structs);
 	const find = (id: StructId): ReadStruct | null => {
@@ -492,12 +568,14 @@ function insertedItems(tr: Y.Transaction): Y.Item[] {
 type Place = { root: string; itemId: string | null; field: string | null; level: 'root' | 'item' | 'field' };
 
 /**
- * Where each type of a document sits: its top-level part, the list item it is in and that
- * item's field. Memoised per type, walked without recursion.
+ * Where each type of a document sits: its top-level part, the list item it is in (named by
+ * `idOf`) and that item's field. Memoised per type, walked without recursion.
  */
-function placeFinder(doc: Y.Doc, shape: Readonly<Record<string, TopLevelShape>>) {
-	const roots = new Map<SharedType, string>();
-	for (const [name, type] of doc.share) roots.set(type, name);
+function placeFinder(
+	doc: Y.Doc,
+	shape: Readonly<Record<string, TopLevelShape>>,
+	idOf: (type: SharedType) => string | null
+) {
 	const places = new Map<SharedType, Place | null>();
 	return (type: SharedType): Place | null => {
 		const path: SharedType[] = [];
@@ -510,7 +588,7 @@ function placeFinder(doc: Y.Doc, shape: Readonly<Record<string, TopLevelShape>>)
 				break;
 			}
 			if (!at._item) {
-				const name = roots.get(at);
+				const name = rootName(doc, at);
 				place =
 					name !== undefined && Object.hasOwn(shape, name)
 						? { root: name, itemId: null, field: null, level: 'root' }
@@ -532,40 +610,84 @@ function placeFinder(doc: Y.Doc, shape: Readonly<Record<string, TopLevelShape>>)
 	};
 }
 
-function idOf(type: SharedType): string | null {
+/** The name of a top-level type of `doc`; undefined for any other type. */
+function rootName(doc: Y.Doc, type: SharedType): string | undefined {
+	for (const [name, root] of doc.share) if (root === type) return name;
+	return undefined;
+}
+
+/** A list item's id, as the document holds it now. */
+function idNow(type: SharedType): string | null {
 	const id = type instanceof Y.Map ? type.get('id') : undefined;
 	return typeof id === 'string' ? id : null;
 }
 
-/** Where the update inserted (read after it) and deleted (read before it, where the content still is). */
-function touchedPlaces(
+/**
+ * What a map held at `key` before `tr`, read while `tr` is being cleaned up (its delete set
+ * sorted, nothing it deleted collected yet). The value then was the last item of the key's chain
+ * that existed before `tr`, if it was not deleted before `tr`.
+ */
+function valueBefore(type: SharedType, key: string, tr: Y.Transaction): unknown {
+	let entry: Y.Item | null = type._map.get(key) ?? null;
+	while (entry && entry.id.clock >= (tr.beforeState.get(entry.id.client) ?? 0)) entry = entry.left;
+	if (!entry || (entry.deleted && !Y.isDeleted(tr.deleteSet, entry.id))) return undefined;
+	return entry.content.getContent()[entry.length - 1];
+}
+
+/**
+ * Where `tr` deleted content that was there before it, each place as it was before (a list item
+ * named by the id it had then). Called before Yjs collects what `tr` deleted.
+ */
+function deletedPlaces(
 	tr: Y.Transaction,
-	inserted: Y.Item[],
-	before: Y.Doc,
-	after: Y.Doc,
 	shape: Readonly<Record<string, TopLevelShape>>
-): TouchedPlace[] {
+): Map<string, TouchedPlace> | null {
+	if (tr.deleteSet.clients.size === 0) return null;
 	const touched = new Map<string, TouchedPlace>();
-	const add = (change: TouchedPlace['change'], place: Place | null) => {
-		if (!place) return;
-		const key = `${change}\u0000${place.root}\u0000${place.itemId}\u0000${place.field}`;
-		if (!touched.has(key)) touched.set(key, { change, root: place.root, itemId: place.itemId, field: place.field });
-	};
-	const placeAfter = placeFinder(after, shape);
-	for (const item of inserted) add('insert', itemPlace(item, placeAfter));
-	const placeBefore = placeFinder(before, shape);
+	const placeBefore = placeFinder(tr.doc, shape, (type) => {
+		const id = type instanceof Y.Map ? valueBefore(type, 'id', tr) : undefined;
+		return typeof id === 'string' ? id : null;
+	});
 	for (const [client, deletes] of tr.deleteSet.clients) {
-		const structs = before.store.clients.get(client);
+		const structs = tr.doc.store.clients.get(client);
+		const state = tr.beforeState.get(client) ?? 0;
 		if (!structs) continue;
-		const state = Y.getState(before.store, client);
 		for (const { clock, len } of deletes) {
 			if (clock >= state) continue;
 			for (let i = Y.findIndexSS(structs, clock); i < structs.length && structs[i].id.clock < clock + len; i++) {
 				const struct = structs[i];
-				if (struct instanceof Y.Item) add('delete', itemPlace(struct, placeBefore));
+				// Added by this update (and deleted at once): not part of the document before.
+				if (struct.id.clock >= state) break;
+				if (struct instanceof Y.Item) addPlace(touched, 'delete', itemPlace(struct, placeBefore));
 			}
 		}
 	}
+	return touched;
+}
+
+function addPlace(touched: Map<string, TouchedPlace>, change: TouchedPlace['change'], place: Place | null): void {
+	if (!place) return;
+	const key = `${change}\u0000${place.root}\u0000${place.itemId}\u0000${place.field}`;
+	if (!touched.has(key)) touched.set(key, { change, root: place.root, itemId: place.itemId, field: place.field });
+}
+
+/** Where the update inserted (read after it) and deleted (read before it, where the content still was). */
+function touchedPlaces(
+	inserted: Y.Item[],
+	deleted: Map<string, TouchedPlace> | null,
+	after: Y.Doc,
+	shape: Readonly<Record<string, TopLevelShape>>
+): TouchedPlace[] {
+	const placeAfter = placeFinder(after, shape, idNow);
+	if (inserted.length === 1 && (!deleted || deleted.size === 0)) {
+		// A keystroke: one place, nothing to merge.
+		const place = itemPlace(inserted[0], placeAfter);
+		return place ? [{ change: 'insert', root: place.root, itemId: place.itemId, field: place.field }] : [];
+	}
+	const touched = new Map<string, TouchedPlace>();
+	for (const item of inserted) addPlace(touched, 'insert', itemPlace(item, placeAfter));
+	if (!deleted || deleted.size === 0) return [...touched.values()];
+	for (const [key, place] of deleted) if (!touched.has(key)) touched.set(key, place);
 	// A list item deleted as a whole takes its fields with it: that is one change, not one per field.
 	const removedItems = new Set<string>();
 	for (const place of touched.values())
@@ -593,6 +715,35 @@ function itemPlace(item: Y.Item, placeOf: (type: SharedType) => Place | null): P
 /* ---------------------------------------------------------------------------------------------- */
 /* The author rule                                                                                */
 
+const NOTHING_BEFORE: DocumentBefore = { authoredItems: () => [] };
+
+/**
+ * The authored lists' items as they are before the update, by id: read from the copy before the
+ * update is applied to it (the update may change or delete what said who wrote them).
+ */
+function documentBefore(doc: Y.Doc, authoredRoots: readonly string[]): DocumentBefore {
+	if (authoredRoots.length === 0) return NOTHING_BEFORE;
+	const indexes = new Map<string, Map<string, ItemAuthor[]>>();
+	for (const root of authoredRoots) {
+		const index = new Map<string, ItemAuthor[]>();
+		indexes.set(root, index);
+		// Read without `getArray`, which would give the top-level part a type of its own in the copy.
+		const list = doc.share.get(root);
+		for (let item = list?._start ?? null; item; item = item.right) {
+			if (item.deleted || !item.countable || !(item.content instanceof Y.ContentType)) continue;
+			const entry = item.content.type;
+			if (!(entry instanceof Y.Map)) continue;
+			const itemId = entry.get('id');
+			if (typeof itemId !== 'string') continue;
+			const author = { authorId: entry.get('authorId'), authorRole: entry.get('authorRole') };
+			const same = index.get(itemId);
+			if (same) same.push(author);
+			else index.set(itemId, [author]);
+		}
+	}
+	return { authoredItems: (root, id) => indexes.get(root)?.get(id) ?? [] };
+}
+
 /**
  * An item of an authored list (the brief's concerns and conditions) belongs to who wrote it
  * (docs/design.md §3, item 7). A new item must name its sender as author (id, role and name from
@@ -603,35 +754,34 @@ function itemPlace(item: Y.Item, placeOf: (type: SharedType) => Place | null): P
 export function authorRule(shape: Readonly<Record<string, TopLevelShape>>, sender: Author): GuardRule {
 	return ({ before, after, touched }) => {
 		const indexes = new Map<string, Map<string, Y.Map<unknown>[]>>();
-		const itemsWith = (doc: Y.Doc, root: string, id: string): Y.Map<unknown>[] => {
-			const key = `${doc === before ? 'b' : 'a'}\u0000${root}`;
-			let index = indexes.get(key);
+		const itemsAfter = (root: string, id: string): Y.Map<unknown>[] => {
+			let index = indexes.get(root);
 			if (!index) {
 				index = new Map();
-				for (const item of doc.getArray<unknown>(root).toArray()) {
+				for (const item of after.getArray<unknown>(root).toArray()) {
 					if (!(item instanceof Y.Map)) continue;
 					const itemId = item.get('id');
 					if (typeof itemId !== 'string') continue;
 					index.set(itemId, [...(index.get(itemId) ?? []), item]);
 				}
-				indexes.set(key, index);
+				indexes.set(root, index);
 			}
 			return index.get(id) ?? [];
 		};
-		const authorOf = (item: Y.Map<unknown>) => ({ authorId: item.get('authorId'), authorRole: item.get('authorRole') });
 		for (const place of touched) {
 			const top = shape[place.root];
 			if (top?.kind !== 'list' || !top.authored || place.itemId === null) continue;
-			const existing = itemsWith(before, place.root, place.itemId);
-			for (const item of existing)
-				if (!mayChangeItem(authorOf(item), sender))
+			const existing = before.authoredItems(place.root, place.itemId);
+			for (const author of existing)
+				if (!mayChangeItem(author, sender))
 					return refuse('not-yours', `it changes a ${place.root} item written by someone else`);
 			if (existing.length > 0 && place.field !== null && (AUTHOR_FIELDS as readonly string[]).includes(place.field))
 				return refuse('not-yours', `it changes who wrote a ${place.root} item`);
 			if (existing.length > 0) continue;
 			// A new item: its author is its sender, as the server knows the socket.
-			for (const item of itemsWith(after, place.root, place.itemId)) {
-				const { authorId, authorRole } = authorOf(item);
+			for (const item of itemsAfter(place.root, place.itemId)) {
+				const authorId = item.get('authorId');
+				const authorRole = item.get('authorRole');
 				if (authorId !== sender.participantId || authorRole !== sender.role || item.get('by') !== sender.name)
 					return refuse('not-yours', `a new ${place.root} item that names another author`);
 			}
@@ -659,8 +809,6 @@ const MAX_KEY_LENGTH = 128;
 /** Every new item must fit the shape, and no list item may lose a field. */
 export function shapeRule(shape: Readonly<Record<string, TopLevelShape>>, limits: GuardLimits): GuardRule {
 	return ({ after, transaction, inserted }) => {
-		const roots = new Map<SharedType, string>();
-		for (const [name, type] of after.share) roots.set(type, name);
 		const positions = new Map<SharedType, Position | Refusal>();
 
 		const positionOf = (type: SharedType): Position | Refusal => {
@@ -674,7 +822,7 @@ export function shapeRule(shape: Readonly<Record<string, TopLevelShape>>, limits
 					break;
 				}
 				if (!at._item) {
-					const name = roots.get(at);
+					const name = rootName(after, at);
 					position =
 						name !== undefined && Object.hasOwn(shape, name)
 							? topLevel(shape[name])

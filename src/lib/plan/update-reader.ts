@@ -257,14 +257,26 @@ function checkJson(text: string, maxDepth: number): number {
 }
 
 /** Reads the whole update, or says what is wrong with it (the first limit it passes). */
-export function readUpdate(update: Uint8Array, limits: Partial<ReadLimits> = {}): ReadResult {
-	const limit = { ...UNLIMITED, ...limits };
+export function readUpdate(update: Uint8Array, limits: Partial<ReadLimits> = UNLIMITED): ReadResult {
+	const limit = completeLimits(limits);
 	try {
 		return { ok: true, update: read(new Bytes(update), limit, true) };
 	} catch (error) {
 		if (error instanceof Stop) return { ok: false, problem: error.problem, detail: error.detail };
 		throw error;
 	}
+}
+
+/** Limits completed with "unlimited", once per limits object: the guard reads every update with the same one. */
+const completed = new WeakMap<Partial<ReadLimits>, ReadLimits>();
+
+function completeLimits(limits: Partial<ReadLimits>): ReadLimits {
+	let limit = completed.get(limits);
+	if (!limit) {
+		limit = { ...UNLIMITED, ...limits };
+		completed.set(limits, limit);
+	}
+	return limit;
 }
 
 /**

@@ -330,7 +330,7 @@ export class Room {
 			});
 			if (!outcome.stored) return this.fencedOut(connection, outcome);
 			// Stored first, then applied and sent on: nobody sees a change that a crash could lose.
-			this.guard.applyAdmitted(() => Y.applyUpdate(this.doc, update, connection));
+			this.guard.applyAdmitted(() => Y.applyUpdate(this.doc, update, connection), update);
 			this.watchPending();
 			this.reportRemovals(connection, verdict.touched);
 		};
