@@ -86,6 +86,37 @@ it('a transaction’s statements do not mix with a query sent while it is open, 
 	expect(await notes()).toEqual(['Oma haalt Noor op', 'Opa brengt haar naar voetbal']);
 }, 60_000);
 
+it('a transaction sends its statements without waiting for the database to start it, and they still run inside it', async () => {
+	await thread.query('create table messages (id serial primary key, body text not null)');
+	// The first transaction holds the database, so the second one cannot start yet.
+	let finishFirst = () => {};
+	let firstStarted = () => {};
+	const started = new Promise<void>((resolve) => (firstStarted = resolve));
+	const first = thread.transaction(async (tx) => {
+		await tx.query('insert into messages (body) values ($1)', ['eerst']);
+		firstStarted();
+		await new Promise<void>((resolve) => (finishFirst = resolve));
+	});
+	await started;
+	let sent = () => {};
+	const statementSent = new Promise<'sent'>((resolve) => (sent = () => resolve('sent')));
+	const second = thread.transaction(async (tx) => {
+		const inserted = tx.query('insert into messages (body) values ($1)', ['daarna']);
+		sent();
+		return inserted;
+	});
+	// Waiting for the answer to "begin" would cost every commit one more round trip between the threads.
+	// (Were the statement held back until then, the first transaction is ended after a while, so the race ends.)
+	const unblock = setTimeout(() => finishFirst(), 2000);
+	expect(await Promise.race([statementSent, first.then(() => 'the first transaction ended')])).toBe('sent');
+	clearTimeout(unblock);
+	finishFirst();
+	await first;
+	await second;
+	const { rows } = await thread.query('select body from messages order by id', [], { rowMode: 'array' });
+	expect(rows).toEqual([['eerst'], ['daarna']]);
+}, 60_000);
+
 it('when the database’s thread dies mid-query, the query fails at once and the next one finds everything committed', async () => {
 	const heavy = thread.query('select count(*) from generate_series(1, 3000) a, generate_series(1, 3000) b', [], {
 		rowMode: 'array'

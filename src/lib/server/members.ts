@@ -36,18 +36,25 @@ export async function resolveMember(identity: Identity | null, conferenceId: str
 	if (!identity) return null;
 	if (identity.kind === 'family' && identity.conferenceId !== conferenceId) return null;
 	const db = await getDb();
-	const [conference] = await db
-		.select()
-		.from(schema.conferences)
-		.where(eq(schema.conferences.id, conferenceId))
+	const { conferences, participants } = schema;
+	// One query, conference and place together: it is read twice for every live connection that opens.
+	const place =
+		identity.kind === 'family'
+			? eq(participants.id, identity.participantId)
+			: and(
+					eq(participants.conferenceId, conferenceId),
+					eq(participants.userId, identity.userId),
+					eq(participants.status, 'active')
+				);
+	const [row] = await db
+		.select({ conference: conferences, participant: participants })
+		.from(conferences)
+		.leftJoin(participants, place)
+		.where(eq(conferences.id, conferenceId))
 		.limit(1);
-	if (!conference) return null;
+	if (!row) return null;
+	const { conference, participant } = row;
 	if (identity.kind === 'family') {
-		const [participant] = await db
-			.select()
-			.from(schema.participants)
-			.where(eq(schema.participants.id, identity.participantId))
-			.limit(1);
 		if (!participant || participant.status === 'removed' || participant.status === 'declined') return null;
 		return {
 			conference,
@@ -57,17 +64,6 @@ export async function resolveMember(identity: Identity | null, conferenceId: str
 			status: participant.status
 		};
 	}
-	const [participant] = await db
-		.select()
-		.from(schema.participants)
-		.where(
-			and(
-				eq(schema.participants.conferenceId, conferenceId),
-				eq(schema.participants.userId, identity.userId),
-				eq(schema.participants.status, 'active')
-			)
-		)
-		.limit(1);
 	if (!participant || participant.role === 'family') return null;
 	return {
 		conference,

@@ -35,6 +35,7 @@ export class PgliteThread {
 	private lastStart = 0;
 	private pending = new Map<number, Pending>();
 	private nextId = 1;
+	private nextTransaction = 1;
 	private closed = false;
 
 	constructor(
@@ -58,8 +59,12 @@ export class PgliteThread {
 	query: Query = (sql, params = [], options) => this.send(sql, params, options, undefined);
 
 	async transaction<T>(callback: (tx: { query: Query }) => Promise<T>): Promise<T> {
-		const tx = (await this.request({ id: 0, op: 'begin' })) as number;
-		const thread = this.worker;
+		// The statements follow `begin` without waiting for its answer (the thread holds them until the
+		// transaction has started): a commit costs one round trip between the threads fewer.
+		const thread = await this.thread();
+		const tx = this.nextTransaction++;
+		const begun = this.request({ id: 0, op: 'begin', tx });
+		begun.catch(() => {}); // reported below, or by the statements that waited for it
 		// A transaction lives and dies with its thread: on a new one it is gone, as on a lost connection.
 		const query: Query = (sql, params = [], options) =>
 			this.worker === thread
@@ -68,6 +73,7 @@ export class PgliteThread {
 		let result: T;
 		try {
 			result = await callback({ query });
+			await begun;
 		} catch (error) {
 			// The thread rolls back; if it is gone, so is the transaction.
 			if (this.worker === thread) await this.request({ id: 0, op: 'end', tx, commit: false }).catch(() => {});

@@ -20,7 +20,8 @@ export type ThreadRequest =
 			rawTypes?: number[];
 			tx?: number;
 	  }
-	| { id: number; op: 'begin' }
+	/** `tx`: the transaction's id, chosen by the caller, who sends its statements without waiting for the answer. */
+	| { id: number; op: 'begin'; tx: number }
 	| { id: number; op: 'end'; tx: number; commit: boolean }
 	| { id: number; op: 'close' };
 
@@ -39,8 +40,8 @@ type OpenTransaction = { tx: Transaction; finish: (commit: boolean) => void; don
 const port = parentPort;
 if (!port) throw new Error('pglite-thread.ts runs as a worker thread');
 const { dataDir } = workerData as ThreadData;
-const open = new Map<number, OpenTransaction>();
-let nextTransaction = 1;
+/** Each begun transaction, from the moment its `begin` arrives: its statements wait here until PGlite starts it. */
+const open = new Map<number, Promise<OpenTransaction>>();
 
 function serialise(error: unknown): SerialisedError {
 	if (!(error instanceof Error)) return { name: 'Error', message: String(error), fields: {} };
@@ -64,26 +65,34 @@ function asText(types: number[] | undefined): Record<number, (value: string) => 
 	return Object.fromEntries(types.map((type) => [type, (value: string) => value]));
 }
 
-function begin(pg: PGlite): Promise<number> {
-	return new Promise((started, failed) => {
-		const id = nextTransaction++;
+function begin(pg: PGlite, id: number): Promise<void> {
+	const started = new Promise<OpenTransaction>((resolve, failed) => {
 		let finish!: (commit: boolean) => void;
 		const decided = new Promise<boolean>((resolve) => (finish = resolve));
 		const done = pg.transaction(async (tx) => {
-			open.set(id, { tx, finish, done });
-			started(id);
+			resolve({ tx, finish, done });
 			if (!(await decided)) await tx.rollback();
 		});
-		done.catch(failed);
+		done.catch((error: unknown) => {
+			open.delete(id);
+			failed(error);
+		});
 	});
+	open.set(id, started);
+	return started.then(() => {});
+}
+
+async function transaction(id: number): Promise<OpenTransaction> {
+	const transaction = open.get(id);
+	if (!transaction) throw new Error(`no open transaction ${id} in the embedded database's thread`);
+	return transaction;
 }
 
 async function end(id: number, commit: boolean): Promise<void> {
-	const transaction = open.get(id);
-	if (!transaction) throw new Error(`no open transaction ${id} in the embedded database's thread`);
+	const { finish, done } = await transaction(id);
 	open.delete(id);
-	transaction.finish(commit);
-	await transaction.done;
+	finish(commit);
+	await done;
 }
 
 function serve(pg: PGlite): void {
@@ -92,15 +101,14 @@ function serve(pg: PGlite): void {
 			case 'query': {
 				const { sql, params, rowMode, rawTypes, tx } = request;
 				answer(request.id, async () => {
-					const target = tx === undefined ? pg : open.get(tx)?.tx;
-					if (!target) throw new Error(`no open transaction ${tx} in the embedded database's thread`);
+					const target = tx === undefined ? pg : (await transaction(tx)).tx;
 					const result = await target.query(sql, params, { rowMode, parsers: asText(rawTypes) });
 					return { rows: result.rows, fields: result.fields, affectedRows: result.affectedRows };
 				});
 				break;
 			}
 			case 'begin':
-				answer(request.id, () => begin(pg));
+				answer(request.id, () => begin(pg, request.tx));
 				break;
 			case 'end':
 				answer(request.id, () => end(request.tx, request.commit));
