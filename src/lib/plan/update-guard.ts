@@ -256,14 +256,10 @@ export class UpdateGuard {
 	 * refused, it leaves no trace.
 	 */
 	admit(update: Uint8Array, rules: GuardRule[] = []): Admitted | Refusal {
-		const read = readUpdate(update, this.limits);
-		if (!read.ok) return refuse(read.problem, read.detail);
-		const facts = read.update;
-		for (const root of facts.roots)
-			if (!Object.hasOwn(this.shape, root))
-				return refuse('shape', 'it writes into a top-level part this document does not have');
+		const facts = readUpdateFor(update, this.shape, this.limits);
+		if ('ok' in facts) return facts;
 		const trial = this.copy();
-		const refusedBefore = beforeApplying(facts, trial.store, this.limits);
+		const refusedBefore = checkBeforeApplying(facts, trial.store, this.limits);
 		if (refusedBefore) return refusedBefore;
 		// What the rules read of the document before the update, read while the copy still is that document.
 		const before = rules.length > 0 ? documentBefore(trial, this.authoredRoots) : NOTHING_BEFORE;
@@ -322,14 +318,9 @@ export class UpdateGuard {
 
 	/** Keeps the size bound; measures exactly only when the bound nears the limit. */
 	private measure(update: Uint8Array, tr: Y.Transaction): Refusal | null {
-		if (this.size + update.length <= this.limits.maxDocumentBytes || update.length <= this.limits.maxGrowthWhenFull) {
-			this.size += update.length;
-			return null;
-		}
-		const exact = Y.encodeStateAsUpdate(this.trial!).length;
-		if (exact > this.limits.maxDocumentBytes && grew(tr))
-			return refuse('document-too-large', `the document would be ${exact} bytes`);
-		this.size = exact;
+		const size = sizeAfter(this.size, update, tr, this.limits);
+		if (typeof size !== 'number') return size;
+		this.size = size;
 		return null;
 	}
 
@@ -342,7 +333,7 @@ export class UpdateGuard {
 	private rebuild(): void {
 		this.trial?.destroy();
 		const state = Y.encodeStateAsUpdate(this.room);
-		const trial = copyOf(state);
+		const trial = integratedCopy(state);
 		let size = state.length;
 		for (const { update } of this.admitted) {
 			Y.applyUpdate(trial, update, GUARD_ORIGIN);
@@ -381,12 +372,30 @@ function refuse(rule: RefusalRule, detail: string): Refusal {
 }
 
 /** A copy holding only what is integrated: structs Yjs keeps pending are not part of the room. */
-function copyOf(state: Uint8Array): Y.Doc {
+export function integratedCopy(state: Uint8Array): Y.Doc {
 	const doc = new Y.Doc({ gc: true });
 	Y.applyUpdate(doc, state, GUARD_ORIGIN);
 	doc.store.pendingStructs = null;
 	doc.store.pendingDs = null;
 	return doc;
+}
+
+/**
+ * The bound of the document's encoded size once `tr` applied `update` (exact, measured on
+ * `tr.doc`, only when `size` nears the limit), or the refusal of an update that grows it past the limit.
+ */
+export function sizeAfter(
+	size: number,
+	update: Uint8Array,
+	tr: Y.Transaction,
+	limits: Readonly<GuardLimits>
+): number | Refusal {
+	if (size + update.length <= limits.maxDocumentBytes || update.length <= limits.maxGrowthWhenFull)
+		return size + update.length;
+	const exact = Y.encodeStateAsUpdate(tr.doc).length;
+	if (exact > limits.maxDocumentBytes && grew(tr))
+		return refuse('document-too-large', `the document would be ${exact} bytes`);
+	return exact;
 }
 
 function grew(tr: Y.Transaction): boolean {
@@ -399,7 +408,22 @@ function grew(tr: Y.Transaction): boolean {
 
 type Store = Y.Doc['store'];
 
-function beforeApplying(facts: ReadUpdate, store: Store, limits: GuardLimits): Refusal | null {
+/** Reads an update without applying it: refused when malformed, too big, or writing into a top-level part `shape` lacks. */
+export function readUpdateFor(
+	update: Uint8Array,
+	shape: Readonly<Record<string, TopLevelShape>>,
+	limits: Readonly<GuardLimits>
+): ReadUpdate | Refusal {
+	const read = readUpdate(update, limits);
+	if (!read.ok) return refuse(read.problem, read.detail);
+	for (const root of read.update.roots)
+		if (!Object.hasOwn(shape, root))
+			return refuse('shape', 'it writes into a top-level part this document does not have');
+	return read.update;
+}
+
+/** Whether the update read in `facts` can be applied whole to the document in `store` now, and stays within the limits. */
+export function checkBeforeApplying(facts: ReadUpdate, store: Store, limits: Readonly<GuardLimits>): Refusal | null {
 	// What each client's clocks reach once the update's own structs are in, if they follow on.
 	const reach = new Map<number, number>();
 	let newClients = 0;
@@ -537,7 +561,7 @@ function typeNesting(facts: ReadUpdate, maxDepth: number): Refusal | null {
 /* After applying                                                                                 */
 
 /** Every struct and deletion must have been applied: the room must never hold pending ones. */
-function leftPending(facts: ReadUpdate, trial: Y.Doc): Refusal | null {
+export function leftPending(facts: ReadUpdate, trial: Y.Doc): Refusal | null {
 	const store = trial.store;
 	if (store.pendingStructs || store.pendingDs) return missing('parts of it cannot be applied yet');
 	for (const section of facts.clients) {
@@ -550,7 +574,7 @@ function leftPending(facts: ReadUpdate, trial: Y.Doc): Refusal | null {
 }
 
 /** The live items an update added (merged into older ones or not). */
-function insertedItems(tr: Y.Transaction): Y.Item[] {
+export function insertedItems(tr: Y.Transaction): Y.Item[] {
 	const items: Y.Item[] = [];
 	for (const [client, after] of tr.afterState) {
 		const before = tr.beforeState.get(client) ?? 0;
@@ -565,7 +589,7 @@ function insertedItems(tr: Y.Transaction): Y.Item[] {
 }
 
 /** A place, and whether it is a top-level part, a list item, or inside one of its fields. */
-type Place = { root: string; itemId: string | null; field: string | null; level: 'root' | 'item' | 'field' };
+export type Place = { root: string; itemId: string | null; field: string | null; level: 'root' | 'item' | 'field' };
 
 /**
  * Where each type of a document sits: its top-level part, the list item it is in (named by
@@ -644,7 +668,7 @@ function deletedPlaces(
 ): Map<string, TouchedPlace> | null {
 	if (tr.deleteSet.clients.size === 0) return null;
 	const touched = new Map<string, TouchedPlace>();
-	const placeBefore = placeFinder(tr.doc, shape, (type) => {
+	const placeBefore = itemPlaces(tr.doc, shape, (type) => {
 		const id = type instanceof Y.Map ? valueBefore(type, 'id', tr) : undefined;
 		return typeof id === 'string' ? id : null;
 	});
@@ -658,34 +682,39 @@ function deletedPlaces(
 				const struct = structs[i];
 				// Added by this update (and deleted at once): not part of the document before.
 				if (struct.id.clock >= state) break;
-				if (struct instanceof Y.Item) addPlace(touched, 'delete', itemPlace(struct, placeBefore));
+				if (struct instanceof Y.Item) addPlace(touched, 'delete', placeBefore(struct));
 			}
 		}
 	}
 	return touched;
 }
 
-function addPlace(touched: Map<string, TouchedPlace>, change: TouchedPlace['change'], place: Place | null): void {
+/** Adds a place to `touched` once: keyed by the change and the place. */
+export function addPlace(
+	touched: Map<string, TouchedPlace>,
+	change: TouchedPlace['change'],
+	place: Place | null
+): void {
 	if (!place) return;
 	const key = `${change}\u0000${place.root}\u0000${place.itemId}\u0000${place.field}`;
 	if (!touched.has(key)) touched.set(key, { change, root: place.root, itemId: place.itemId, field: place.field });
 }
 
-/** Where the update inserted (read after it) and deleted (read before it, where the content still was). */
-function touchedPlaces(
+/** Where the update inserted (read after it) and deleted (`deleted`, read before it, where the content still was). */
+export function touchedPlaces(
 	inserted: Y.Item[],
 	deleted: Map<string, TouchedPlace> | null,
 	after: Y.Doc,
 	shape: Readonly<Record<string, TopLevelShape>>
 ): TouchedPlace[] {
-	const placeAfter = placeFinder(after, shape, idNow);
+	const placeAfter = itemPlaces(after, shape);
 	if (inserted.length === 1 && (!deleted || deleted.size === 0)) {
 		// A keystroke: one place, nothing to merge.
-		const place = itemPlace(inserted[0], placeAfter);
+		const place = placeAfter(inserted[0]);
 		return place ? [{ change: 'insert', root: place.root, itemId: place.itemId, field: place.field }] : [];
 	}
 	const touched = new Map<string, TouchedPlace>();
-	for (const item of inserted) addPlace(touched, 'insert', itemPlace(item, placeAfter));
+	for (const item of inserted) addPlace(touched, 'insert', placeAfter(item));
 	if (!deleted || deleted.size === 0) return [...touched.values()];
 	for (const [key, place] of deleted) if (!touched.has(key)) touched.set(key, place);
 	// A list item deleted as a whole takes its fields with it: that is one change, not one per field.
@@ -697,6 +726,19 @@ function touchedPlaces(
 		(place) =>
 			place.change !== 'delete' || place.field === null || !removedItems.has(`${place.root}\u0000${place.itemId}`)
 	);
+}
+
+/**
+ * Where each item of `doc` sits: its top-level part, the list item it is in (named by `idOf`) and
+ * that item's field; a list item itself is placed at its own id.
+ */
+export function itemPlaces(
+	doc: Y.Doc,
+	shape: Readonly<Record<string, TopLevelShape>>,
+	idOf: (type: SharedType) => string | null = idNow
+): (item: Y.Item) => Place | null {
+	const placeOf = placeFinder(doc, shape, idOf);
+	return (item) => itemPlace(item, placeOf);
 }
 
 /** The place of an item: a list item itself is placed at its own id. */
@@ -806,8 +848,11 @@ type Position = (
 const NODE_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 const MAX_KEY_LENGTH = 128;
 
-/** Every new item must fit the shape, and no list item may lose a field. */
-export function shapeRule(shape: Readonly<Record<string, TopLevelShape>>, limits: GuardLimits): GuardRule {
+/** Every new item must fit the shape, and no list item may lose a field (it reads only the document after the update). */
+export function shapeRule(
+	shape: Readonly<Record<string, TopLevelShape>>,
+	limits: Readonly<GuardLimits>
+): (change: Pick<GuardChange, 'after' | 'transaction' | 'inserted'>) => Refusal | null {
 	return ({ after, transaction, inserted }) => {
 		const positions = new Map<SharedType, Position | Refusal>();
 
