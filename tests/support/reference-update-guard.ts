@@ -8,6 +8,7 @@ import {
 	insertedItems,
 	integratedCopy,
 	itemPlaces,
+	itemsById,
 	leftPending,
 	readUpdateFor,
 	shapeRule,
@@ -18,7 +19,6 @@ import {
 	type GuardChange,
 	type GuardLimits,
 	type GuardRule,
-	type ItemAuthor,
 	type Refusal,
 	type TouchedPlace
 } from '$lib/plan/update-guard';
@@ -58,12 +58,11 @@ export class UpdateGuard {
 	/** The touched places of the update `judge` last admitted. */
 	private touched: TouchedPlace[] = [];
 
+	private readonly limits: Readonly<GuardLimits> = GUARD_LIMITS;
+
 	constructor(
 		private readonly room: Y.Doc,
-		document: DocumentName,
-		private readonly limits: Readonly<GuardLimits> = GUARD_LIMITS,
-		/** An idle room's copies are dropped after this long, and made again by the next update. */
-		private readonly releaseAfterMs = RELEASE_AFTER_MS
+		document: DocumentName
 	) {
 		this.shape = DOCUMENT_SHAPES[document];
 		room.on('update', this.follow);
@@ -104,7 +103,7 @@ export class UpdateGuard {
 			this.releaseTimer = null;
 			if (this.outstanding > 0) return this.releaseLater();
 			this.dropCopies();
-		}, this.releaseAfterMs);
+		}, RELEASE_AFTER_MS);
 		this.releaseTimer.unref?.();
 	}
 
@@ -138,11 +137,13 @@ export class UpdateGuard {
 			return { ok: false, rule: 'malformed', detail: `Yjs could not apply it (${(error as Error).name})` };
 		}
 		const tr = transaction as unknown as Y.Transaction;
-		const verdict = this.judge(facts, tr, rules) ?? this.measure(update, tr);
+		const size = sizeAfter(this.size, update, tr, this.limits);
+		const verdict = this.judge(facts, tr, rules) ?? (typeof size === 'number' ? null : size);
 		if (verdict) {
 			this.rebuild();
 			return verdict;
 		}
+		this.size = size as number;
 		Y.applyUpdate(base, update, REFERENCE_ORIGIN);
 		this.outstanding++;
 		this.releaseLater();
@@ -162,18 +163,9 @@ export class UpdateGuard {
 			inserted,
 			touched: this.touched
 		};
-		for (const rule of [shapeRule(this.shape, this.limits), ...rules]) {
-			const refusal = rule(change);
-			if (refusal) return refusal;
-		}
-		return null;
-	}
-
-	private measure(update: Uint8Array, tr: Y.Transaction): Refusal | null {
-		const size = sizeAfter(this.size, update, tr, this.limits);
-		if (typeof size !== 'number') return size;
-		this.size = size;
-		return null;
+		let refusal: Refusal | null = null;
+		for (const rule of [shapeRule(this.shape, this.limits), ...rules]) refusal ??= rule(change);
+		return refusal;
 	}
 
 	private scratch(): { base: Y.Doc; trial: Y.Doc } {
@@ -231,22 +223,15 @@ function deletedPlacesIn(
 
 /** Who wrote the items of the authored lists, read (when a rule asks) from `before`, the copy the update was not applied to. */
 function authorsIn(before: Y.Doc): DocumentBefore {
-	const indexes = new Map<string, Map<string, ItemAuthor[]>>();
+	const indexes = new Map<string, Map<string, Y.Map<unknown>[]>>();
 	return {
 		authoredItems: (root, id) => {
 			let index = indexes.get(root);
-			if (!index) {
-				index = new Map();
-				for (const item of before.getArray<unknown>(root).toArray()) {
-					if (!(item instanceof Y.Map)) continue;
-					const itemId = item.get('id');
-					if (typeof itemId !== 'string') continue;
-					const author = { authorId: item.get('authorId'), authorRole: item.get('authorRole') };
-					index.set(itemId, [...(index.get(itemId) ?? []), author]);
-				}
-				indexes.set(root, index);
-			}
-			return index.get(id) ?? [];
+			if (!index) indexes.set(root, (index = itemsById(before, root)));
+			return (index.get(id) ?? []).map((item) => ({
+				authorId: item.get('authorId'),
+				authorRole: item.get('authorRole')
+			}));
 		}
 	};
 }

@@ -798,16 +798,7 @@ export function authorRule(shape: Readonly<Record<string, TopLevelShape>>, sende
 		const indexes = new Map<string, Map<string, Y.Map<unknown>[]>>();
 		const itemsAfter = (root: string, id: string): Y.Map<unknown>[] => {
 			let index = indexes.get(root);
-			if (!index) {
-				index = new Map();
-				for (const item of after.getArray<unknown>(root).toArray()) {
-					if (!(item instanceof Y.Map)) continue;
-					const itemId = item.get('id');
-					if (typeof itemId !== 'string') continue;
-					index.set(itemId, [...(index.get(itemId) ?? []), item]);
-				}
-				indexes.set(root, index);
-			}
+			if (!index) indexes.set(root, (index = itemsById(after, root)));
 			return index.get(id) ?? [];
 		};
 		for (const place of touched) {
@@ -830,6 +821,18 @@ export function authorRule(shape: Readonly<Record<string, TopLevelShape>>, sende
 		}
 		return null;
 	};
+}
+
+/** The items of a top-level list of `doc` by id, all of them: ids are not unique in a hostile update. */
+export function itemsById(doc: Y.Doc, root: string): Map<string, Y.Map<unknown>[]> {
+	const index = new Map<string, Y.Map<unknown>[]>();
+	for (const item of doc.getArray<unknown>(root).toArray()) {
+		if (!(item instanceof Y.Map)) continue;
+		const itemId = item.get('id');
+		if (typeof itemId !== 'string') continue;
+		index.set(itemId, [...(index.get(itemId) ?? []), item]);
+	}
+	return index;
 }
 
 /* ---------------------------------------------------------------------------------------------- */
