@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import type { PGlite } from '@electric-sql/pglite';
+import type { Sql } from 'postgres';
 import { config } from '../config';
 import { registry } from '../registry';
 import { lockDataDir } from './data-lock';
@@ -12,7 +13,21 @@ export type Database = PostgresJsDatabase<typeof schema>;
 /** A transaction of that database: what runs inside `db.transaction(...)`. */
 export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 
-export type Connection = { db: Database; close: () => Promise<void>; kind: 'postgres' | 'pglite' };
+/** One statement and its parameters, in PostgreSQL's own `$1` form. */
+export type Statement = { text: string; params: string[] };
+type Row = Record<string, unknown>;
+
+export type Connection = {
+	db: Database;
+	close: () => Promise<void>;
+	kind: 'postgres' | 'pglite';
+	/**
+	 * PostgreSQL only: runs the statements in one transaction, its begin and commit included, sent
+	 * at once and answered in one round trip; resolves with each statement's rows. Each statement
+	 * still runs after the one before it has finished, so locks are taken in the order written.
+	 */
+	transactionInOneTrip?: (statements: Statement[]) => Promise<Row[][]>;
+};
 
 async function openPostgres(url: string): Promise<Connection> {
 	const { default: postgres } = await import('postgres');
@@ -30,7 +45,33 @@ async function openPostgres(url: string): Promise<Connection> {
 	});
 	const db = drizzle(client, { schema });
 	await migrate(db, { migrationsFolder: config().migrationsDir });
-	return { db, kind: 'postgres', close: () => client.end({ timeout: 5 }) };
+	return {
+		db,
+		kind: 'postgres',
+		close: () => client.end({ timeout: 5 }),
+		transactionInOneTrip: (statements) => transactionInOneTrip(client, statements)
+	};
+}
+
+/**
+ * The statements are prepared (once per connection), so each is sent as a bind and an execute
+ * only: an unprepared statement with parameters costs a round trip of its own to learn their types.
+ * A failing statement aborts the transaction; those after it fail too, and the commit rolls back.
+ */
+async function transactionInOneTrip(client: Sql, statements: Statement[]): Promise<Row[][]> {
+	const reserved = await client.reserve();
+	try {
+		const settled = await Promise.allSettled([
+			reserved.unsafe('begin'),
+			...statements.map(({ text, params }) => reserved.unsafe(text, params, { prepare: true })),
+			reserved.unsafe('commit')
+		]);
+		const failed = settled.find((outcome) => outcome.status === 'rejected');
+		if (failed) throw failed.reason;
+		return settled.slice(1, -1).map((outcome) => (outcome.status === 'fulfilled' ? [...outcome.value] : []));
+	} finally {
+		reserved.release();
+	}
 }
 
 async function openPglite(dataDir: string): Promise<Connection> {
