@@ -174,10 +174,7 @@ export class DocStore {
 		try {
 			for (;;) {
 				try {
-					return await withTimeout(
-						storeFenced(batch),
-						commitTimeoutMs
-					);
+					return await withTimeout(storeFenced(batch), commitTimeoutMs);
 				} catch (error) {
 					if (!isTransient(error)) return error as Error;
 					console.error(
@@ -357,7 +354,7 @@ function mayWrite(item: Pending, phase: Phase): boolean {
  * The whole batch goes in as four array parameters, however many edits it holds, so the statement
  * text never changes: building a statement with a parameter per value was the costliest part of a
  * busy server's commits (docs/design.md, "Speed"). On PostgreSQL the begin, both statements and the
- * commit leave in one write and come back in one round trip.
+ * commit leave in one write and come back in one round trip (`Connection.transaction`).
  */
 async function storeFenced(batch: Pending[]): Promise<StoredPhases> {
 	const conferenceIds = arrayLiteral([...new Set(batch.map((item) => item.conferenceId))]);
@@ -365,39 +362,23 @@ async function storeFenced(batch: Pending[]): Promise<StoredPhases> {
 		arrayLiteral(batch.map((item) => item.conferenceId)),
 		arrayLiteral(batch.map((item) => item.documentName)),
 		arrayLiteral(
-			batch.map((item) => Buffer.from(item.update.buffer, item.update.byteOffset, item.update.byteLength).toString('hex'))
+			batch.map((item) =>
+				Buffer.from(item.update.buffer, item.update.byteOffset, item.update.byteLength).toString('hex')
+			)
 		),
 		arrayLiteral(batch.map((item) => writablePhases(item).join(' ')))
 	];
 	const connection = await connectDatabase();
-	let rows: unknown[];
-	if (connection.transactionInOneTrip) {
-		[rows] = await connection.transactionInOneTrip([
-			{ text: LOCK_CONFERENCES, params: [conferenceIds] },
-			{ text: INSERT_UPDATES, params: inserted }
-		]);
-	} else {
-		rows = await connection.db.transaction(async (tx) => {
-			const [locked] = await Promise.all([
-				tx.execute(sql`select id, phase, phase_version as version from conferences where id = any(${conferenceIds}::text[]) for share`),
-				tx.execute(sql`
-					insert into doc_updates (conference_id, document_name, update)
-					select r.conference_id, r.document_name, decode(r.update, 'hex')
-					from unnest(${inserted[0]}::text[], ${inserted[1]}::text[], ${inserted[2]}::text[], ${inserted[3]}::text[])
-						with ordinality as r(conference_id, document_name, update, phases, n)
-					join conferences on conferences.id = r.conference_id
-					where conferences.phase = any(string_to_array(r.phases, ' '))
-					order by r.n`)
-			]);
-			// PGlite answers with { rows }.
-			return Array.isArray(locked) ? locked : (locked as unknown as { rows: unknown[] }).rows;
-		});
-	}
+	const [rows] = await connection.transaction([
+		{ text: LOCK_CONFERENCES, params: [conferenceIds] },
+		{ text: INSERT_UPDATES, params: inserted }
+	]);
 	const phases = rows as { id: string; phase: Phase; version: number }[];
 	return new Map(phases.map((row) => [row.id, { phase: row.phase, version: Number(row.version) }]));
 }
 
-const LOCK_CONFERENCES = 'select id, phase, phase_version as version from conferences where id = any($1::text[]) for share';
+const LOCK_CONFERENCES =
+	'select id, phase, phase_version as version from conferences where id = any($1::text[]) for share';
 const INSERT_UPDATES = `
 	insert into doc_updates (conference_id, document_name, update)
 	select r.conference_id, r.document_name, decode(r.update, 'hex')

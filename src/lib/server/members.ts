@@ -1,5 +1,5 @@
 import { error, redirect } from '@sveltejs/kit';
-import { and, asc, count, eq, gt, inArray, ne, or, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
 import { access, type Access } from '$lib/conference/access';
 import { memberCan } from '$lib/conference/permissions';
 import type { DocumentName, Phase, Role } from '$lib/conference/phases';

@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import type { PGlite } from '@electric-sql/pglite';
 import type { Sql } from 'postgres';
+import { sql } from 'drizzle-orm';
 import { config } from '../config';
 import { registry } from '../registry';
 import { lockDataDir } from './data-lock';
@@ -22,11 +23,11 @@ export type Connection = {
 	close: () => Promise<void>;
 	kind: 'postgres' | 'pglite';
 	/**
-	 * PostgreSQL only: runs the statements in one transaction, its begin and commit included, sent
-	 * at once and answered in one round trip; resolves with each statement's rows. Each statement
-	 * still runs after the one before it has finished, so locks are taken in the order written.
+	 * Runs the statements in one transaction, one after another, so locks are taken in the order
+	 * written; resolves with each statement's rows. On PostgreSQL the begin, the statements and the
+	 * commit are sent at once and answered in one round trip.
 	 */
-	transactionInOneTrip?: (statements: Statement[]) => Promise<Row[][]>;
+	transaction: (statements: Statement[]) => Promise<Row[][]>;
 };
 
 async function openPostgres(url: string): Promise<Connection> {
@@ -49,7 +50,7 @@ async function openPostgres(url: string): Promise<Connection> {
 		db,
 		kind: 'postgres',
 		close: () => client.end({ timeout: 5 }),
-		transactionInOneTrip: (statements) => transactionInOneTrip(client, statements)
+		transaction: (statements) => transactionInOneTrip(client, statements)
 	};
 }
 
@@ -82,7 +83,12 @@ async function openPglite(dataDir: string): Promise<Connection> {
 		const client = new PGlite(dataDir);
 		const db = drizzle(client, { schema });
 		await migrate(db, { migrationsFolder: config().migrationsDir });
-		return { db: db as unknown as Database, kind: 'pglite', close: () => client.close() };
+		return {
+			db: db as unknown as Database,
+			kind: 'pglite',
+			close: () => client.close(),
+			transaction: (statements) => transactionInProcess(db as unknown as Database, statements)
+		};
 	}
 	// Taken before anything touches the folder: a second process stops here, naming the first.
 	const unlock = lockDataDir(dirname(dataDir), 'Kring');
@@ -97,6 +103,7 @@ async function openPglite(dataDir: string): Promise<Connection> {
 		return {
 			db: db as unknown as Database,
 			kind: 'pglite',
+			transaction: (statements) => transactionInProcess(db as unknown as Database, statements),
 			close: async () => {
 				try {
 					await client?.close();
@@ -110,6 +117,22 @@ async function openPglite(dataDir: string): Promise<Connection> {
 		unlock();
 		throw error;
 	}
+}
+
+/** PGlite is in this process (or its thread): no round trips to save, drizzle's transaction does. */
+function transactionInProcess(db: Database, statements: Statement[]): Promise<Row[][]> {
+	return db.transaction(async (tx) => {
+		const answers: Row[][] = [];
+		for (const { text, params } of statements) {
+			// `$n` becomes the n-th parameter, bound as drizzle binds any other.
+			const parts = text.split(/\$(\d+)/);
+			const query = sql.join(parts.map((part, i) => (i % 2 === 0 ? sql.raw(part) : sql`${params[Number(part) - 1]}`)));
+			const result = await tx.execute(query);
+			// postgres-js answers with the rows, PGlite with { rows }.
+			answers.push((Array.isArray(result) ? result : (result as unknown as { rows: Row[] }).rows) as Row[]);
+		}
+		return answers;
+	});
 }
 
 async function openThread(file: string, dataDir: string): Promise<PGlite> {
