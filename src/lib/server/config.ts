@@ -38,6 +38,8 @@ export type Config = {
 	statementTimeoutMs: number;
 	/** A commit of live edits that takes longer is given up and tried again; 0: never. */
 	commitTimeoutMs: number;
+	/** A commit of live edits starts at least this long after the one before started; 0: at once. */
+	commitSpacingMs: number;
 	/** How long storing may stall before the boards say "saving is paused". */
 	savingPausedAfterMs: number;
 	/** How long a stopping server waits for the edits it received to be stored. */
@@ -156,6 +158,12 @@ export const VARIABLES = [
 		fallback: '3600000 (1 hour)',
 		meaning:
 			'How often expired sessions are deleted, long-accepted conferences closed and conferences past their retention erased.'
+	},
+	{
+		name: 'KRING_COMMIT_SPACING_MS',
+		fallback: '5',
+		meaning:
+			'A commit of live edits starts at least this long after the one before it started; the edits that arrive meanwhile share it (0: at once).'
 	},
 	{
 		name: 'KRING_COMPACT_AFTER',
@@ -309,6 +317,7 @@ export function loadConfig(env: Env = process.env): Config {
 		compactAfter: read.wholeNumber('KRING_COMPACT_AFTER', 500, 1, 1_000_000_000, 'a whole number of updates'),
 		statementTimeoutMs: read.wholeNumber('KRING_STATEMENT_TIMEOUT_MS', 30_000, 0, LONGEST_TIMER_MS, MS),
 		commitTimeoutMs: read.wholeNumber('KRING_COMMIT_TIMEOUT_MS', 35_000, 0, LONGEST_TIMER_MS, MS),
+		commitSpacingMs: read.wholeNumber('KRING_COMMIT_SPACING_MS', 5, 0, 1_000, MS),
 		savingPausedAfterMs: read.wholeNumber('KRING_SAVING_PAUSED_AFTER_MS', 3_000, 0, LONGEST_TIMER_MS, MS),
 		shutdownDrainMs: read.wholeNumber('KRING_SHUTDOWN_DRAIN_MS', 30_000, 0, LONGEST_TIMER_MS, MS),
 		leaseMs: read.wholeNumber('KRING_LEASE_MS', 3000, 100, 600_000, MS),

@@ -3,7 +3,7 @@ import * as Y from 'yjs';
 import { access } from '$lib/conference/access';
 import { PHASES, type DocumentName, type Phase, type Role } from '$lib/conference/phases';
 import { config } from './config';
-import { getDb, schema, type Database } from './db';
+import { connectDatabase, getDb, schema, type Database } from './db';
 import { describeError } from './errors';
 import {
 	buildStoredDoc,
@@ -80,6 +80,8 @@ export class DocStore {
 	/** Documents waiting for their automatic compaction, each once, in the order they asked. */
 	private compactionQueue = new Map<string, { conferenceId: string; documentName: DocumentName }>();
 	private compacting = false;
+	/** When the last commit of live edits started (performance.now()). */
+	private lastCommitAt = -Infinity;
 
 	/** compactAfter: updates are folded into a snapshot once this many have piled up for one document. */
 	constructor(private readonly compactAfter = config().compactAfter) {}
@@ -133,6 +135,11 @@ export class DocStore {
 		this.flushing = true;
 		try {
 			while (this.queue.length > 0) {
+				// A commit costs the database about as much for one edit as for fifty: under load, the
+				// edits of a few milliseconds share one. An edit after a quiet spell is committed at once.
+				const wait = this.lastCommitAt + config().commitSpacingMs - performance.now();
+				if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+				this.lastCommitAt = performance.now();
 				const batch = this.queue.splice(0, MAX_BATCH);
 				this.inFlight = batch;
 				const outcome = await this.commitUntilDone(batch);
@@ -169,10 +176,7 @@ export class DocStore {
 		try {
 			for (;;) {
 				try {
-					return await withTimeout(
-						getDb().then((db) => storeFenced(db, batch)),
-						commitTimeoutMs
-					);
+					return await withTimeout(storeFenced(batch), commitTimeoutMs);
 				} catch (error) {
 					if (!isTransient(error)) return error as Error;
 					console.error(
@@ -340,40 +344,41 @@ function mayWrite(item: Pending, phase: Phase): boolean {
  * commits, and one committed before is seen here, so no update is stored after the phase that
  * forbids it. Which phases let each writer write comes from access(); the database only compares.
  *
- * The whole batch goes in as four array parameters, however many edits it holds, and both
- * statements are sent at once: building a statement with a parameter per value was the costliest
- * part of a busy server's commits (docs/design.md, "Speed").
+ * The whole batch goes in as four array parameters, however many edits it holds, so the statement
+ * text never changes: building a statement with a parameter per value was the costliest part of a
+ * busy server's commits (docs/design.md, "Speed"). On PostgreSQL the begin, both statements and the
+ * commit leave in one write and come back in one round trip (`Connection.transaction`).
  */
-async function storeFenced(db: Database, batch: Pending[]): Promise<StoredPhases> {
-	const conferenceIds = [...new Set(batch.map((item) => item.conferenceId))];
-	return db.transaction(async (tx) => {
-		// postgres-js pipelines the two; they run in this order on the transaction's connection.
-		const [locked] = await Promise.all([
-			tx.execute(
-				sql`select id, phase, phase_version as version from conferences where id = any(${arrayLiteral(conferenceIds)}::text[]) for share`
-			),
-			tx.execute(sql`
-				insert into doc_updates (conference_id, document_name, update)
-				select r.conference_id, r.document_name, decode(r.update, 'hex')
-				from unnest(
-					${arrayLiteral(batch.map((item) => item.conferenceId))}::text[],
-					${arrayLiteral(batch.map((item) => item.documentName))}::text[],
-					${arrayLiteral(batch.map((item) => Buffer.from(item.update.buffer, item.update.byteOffset, item.update.byteLength).toString('hex')))}::text[],
-					${arrayLiteral(batch.map((item) => writablePhases(item).join(' ')))}::text[]
-				) with ordinality as r(conference_id, document_name, update, phases, n)
-				join conferences on conferences.id = r.conference_id
-				where conferences.phase = any(string_to_array(r.phases, ' '))
-				order by r.n`)
-		]);
-		// postgres-js answers with the rows, PGlite with { rows }.
-		const rows = (Array.isArray(locked) ? locked : (locked as unknown as { rows: unknown[] }).rows) as {
-			id: string;
-			phase: Phase;
-			version: number;
-		}[];
-		return new Map(rows.map((row) => [row.id, { phase: row.phase, version: Number(row.version) }]));
-	});
+async function storeFenced(batch: Pending[]): Promise<StoredPhases> {
+	const conferenceIds = arrayLiteral([...new Set(batch.map((item) => item.conferenceId))]);
+	const inserted = [
+		arrayLiteral(batch.map((item) => item.conferenceId)),
+		arrayLiteral(batch.map((item) => item.documentName)),
+		arrayLiteral(
+			batch.map((item) =>
+				Buffer.from(item.update.buffer, item.update.byteOffset, item.update.byteLength).toString('hex')
+			)
+		),
+		arrayLiteral(batch.map((item) => writablePhases(item).join(' ')))
+	];
+	const connection = await connectDatabase();
+	const [rows] = await connection.transaction([
+		{ text: LOCK_CONFERENCES, params: [conferenceIds] },
+		{ text: INSERT_UPDATES, params: inserted }
+	]);
+	const phases = rows as { id: string; phase: Phase; version: number }[];
+	return new Map(phases.map((row) => [row.id, { phase: row.phase, version: Number(row.version) }]));
 }
+
+const LOCK_CONFERENCES =
+	'select id, phase, phase_version as version from conferences where id = any($1::text[]) for share';
+const INSERT_UPDATES = `
+	insert into doc_updates (conference_id, document_name, update)
+	select r.conference_id, r.document_name, decode(r.update, 'hex')
+	from unnest($1::text[], $2::text[], $3::text[], $4::text[]) with ordinality as r(conference_id, document_name, update, phases, n)
+	join conferences on conferences.id = r.conference_id
+	where conferences.phase = any(string_to_array(r.phases, ' '))
+	order by r.n`;
 
 /** The phases in which this update's writer may write its document (access(), asked for each phase). */
 function writablePhases(item: Pending): Phase[] {

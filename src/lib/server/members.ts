@@ -1,5 +1,5 @@
 import { error, redirect } from '@sveltejs/kit';
-import { and, asc, count, eq, gt, inArray, ne, or, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
 import { access, type Access } from '$lib/conference/access';
 import { memberCan } from '$lib/conference/permissions';
 import type { DocumentName, Phase, Role } from '$lib/conference/phases';
@@ -74,47 +74,60 @@ export async function resolveMember(identity: Identity | null, conferenceId: str
 	};
 }
 
+/** What the lease reads of one conference: its phase with its version, and the standing of some sessions. */
+export type PlacesHeld = { phase: Phase; version: number; signedIn: Set<string>; holding: Set<string> };
+
 /**
- * What the live connections' lease reads, in one query (docs/design.md §5.3): the conference's
- * phase with its version, which of these sessions still exist (`signedIn`), and which of those
- * still hold an active place in this conference (`holding`). Null: no such conference.
+ * What the live connections' lease reads, for every asked conference in one query (docs/design.md
+ * §5.3): its phase with its version, which of the asked sessions still exist (`signedIn`), and
+ * which of those still hold an active place in it (`holding`). A conference missing from the
+ * answer is gone. `asked`: conference id → the sessions of its open sockets.
  */
-export async function placesHeld(
-	conferenceId: string,
-	sessionIds: string[]
-): Promise<{ phase: Phase; version: number; signedIn: Set<string>; holding: Set<string> } | null> {
+export async function placesHeld(asked: Map<string, string[]>): Promise<Map<string, PlacesHeld>> {
+	const answer = new Map<string, PlacesHeld>();
+	if (asked.size === 0) return answer;
+	const pairs = [...asked].flatMap(([conferenceId, sessionIds]) => sessionIds.map((id) => [conferenceId, id]));
 	const db = await getDb();
 	const { conferences, sessions, participants } = schema;
-	const rows = await db
-		.select({
-			phase: conferences.phase,
-			version: conferences.phaseVersion,
-			sessionId: sessions.id,
-			participantId: participants.id
-		})
-		.from(conferences)
-		.leftJoin(sessions, and(inArray(sessions.id, sessionIds), gt(sessions.expiresAt, sql`now()`)))
-		.leftJoin(
-			participants,
-			and(
-				eq(participants.conferenceId, conferences.id),
-				eq(participants.status, 'active'),
-				// A family device is its own participant; staff hold a place through their account.
-				or(
-					eq(participants.id, sessions.participantId),
-					and(eq(participants.userId, sessions.userId), ne(participants.role, 'family'))
-				)
-			)
-		)
-		.where(eq(conferences.id, conferenceId));
-	if (rows.length === 0) return null;
-	const signedIn = new Set<string>();
-	const holding = new Set<string>();
+	const result = await db.execute(sql`
+		select ${conferences.id} as conference_id, ${conferences.phase} as phase, ${conferences.phaseVersion} as version,
+			${sessions.id} as session_id, ${participants.id} as participant_id
+		from ${conferences}
+		left join unnest(${wordArray(pairs.map(([conferenceId]) => conferenceId))}::text[], ${wordArray(pairs.map(([, sessionId]) => sessionId))}::text[])
+			as asked(conference_id, session_id) on asked.conference_id = ${conferences.id}
+		left join ${sessions} on ${sessions.id} = asked.session_id and ${sessions.expiresAt} > now()
+		left join ${participants} on ${participants.conferenceId} = ${conferences.id} and ${participants.status} = 'active'
+			-- A family device is its own participant; staff hold a place through their account.
+			and (${participants.id} = ${sessions.participantId}
+				or (${participants.userId} = ${sessions.userId} and ${participants.role} <> 'family'))
+		where ${conferences.id} = any(${wordArray([...asked.keys()])}::text[])`);
+	// postgres-js answers with the rows, PGlite with { rows }.
+	const rows = (Array.isArray(result) ? result : (result as unknown as { rows: unknown[] }).rows) as {
+		conference_id: string;
+		phase: Phase;
+		version: number;
+		session_id: string | null;
+		participant_id: string | null;
+	}[];
 	for (const row of rows) {
-		if (row.sessionId) signedIn.add(row.sessionId);
-		if (row.sessionId && row.participantId) holding.add(row.sessionId);
+		let held = answer.get(row.conference_id);
+		if (!held) {
+			held = { phase: row.phase, version: Number(row.version), signedIn: new Set(), holding: new Set() };
+			answer.set(row.conference_id, held);
+		}
+		if (row.session_id) held.signedIn.add(row.session_id);
+		if (row.session_id && row.participant_id) held.holding.add(row.session_id);
 	}
-	return { phase: rows[0].phase, version: rows[0].version, signedIn, holding };
+	return answer;
+}
+
+/**
+ * A PostgreSQL array literal of ids, passed as one text parameter (the same on PostgreSQL and
+ * PGlite, whose drivers serialise arrays differently). Ids are plain words; anything else is refused.
+ */
+function wordArray(words: string[]): string {
+	for (const word of words) if (!/^[a-z0-9]*$/i.test(word)) throw new Error('an id that is not a plain word');
+	return `{${words.map((word) => `"${word}"`).join(',')}}`;
 }
 
 /**

@@ -10,7 +10,7 @@ import { openRawSocket, upgradeStatus, type RawSocket } from '../../../../tests/
 import { liveDocs, waitForClose, waitForConvergence, waitUntil } from '../../../../tests/support/yjs-client';
 import { Bus, type BusHandler, type BusMessage, type ResyncHandler } from '../bus';
 import { CollabServer } from './collab-server';
-import type { CollabServerOptions, DocumentStore, PhaseAt, RevocationEvent, UpgradeRequest } from './hooks';
+import type { CollabServerOptions, DocumentStore, PhaseAt, RevocationEvent, Rights, UpgradeRequest } from './hooks';
 import { CLOSE, encodeSyncStep1, encodeUpdate, MESSAGE_AUTH } from './protocol';
 
 /**
@@ -90,8 +90,8 @@ type Live = {
 	rewritten(documentName: DocumentName): void;
 	/** A gap on the bus (its subscriber reconnected): what the bus then runs. */
 	gap(): Promise<void>;
-	/** How often the lease was read, per conference. */
-	leaseReads: string[][];
+	/** Every lease read: the sessions asked about, per conference. */
+	leaseReads: Map<string, string[]>[];
 	close(): Promise<void>;
 };
 
@@ -112,7 +112,7 @@ async function startLive(
 	const bus = new Bus();
 	const handlers: BusHandler[] = [];
 	const resyncs: ResyncHandler[] = [];
-	const leaseReads: string[][] = [];
+	const leaseReads: Map<string, string[]>[] = [];
 	const accessOf = (person: Person | undefined, documentName: DocumentName) =>
 		!person || person.removed || !person.active ? 'none' : access(person.role, conference.phase, documentName);
 	const collab = new CollabServer<string>({
@@ -141,17 +141,21 @@ async function startLive(
 		async currentPhase() {
 			return { ...conference };
 		},
-		async currentRights(_conferenceId, sessionIds) {
-			leaseReads.push(sessionIds);
-			if (erased) return null;
-			const signedIn = new Set(sessionIds.filter((id) => !known.get(id.replace(/^s-/, ''))?.signedOut));
-			const holding = new Set(
-				[...signedIn].filter((id) => {
-					const person = known.get(id.replace(/^s-/, ''));
-					return person && person.active && !person.removed;
-				})
-			);
-			return { ...conference, signedIn, holding };
+		async currentRights(asked) {
+			leaseReads.push(asked);
+			const answer = new Map<string, Rights>();
+			if (erased) return answer;
+			for (const [conferenceId, sessionIds] of asked) {
+				const signedIn = new Set(sessionIds.filter((id) => !known.get(id.replace(/^s-/, ''))?.signedOut));
+				const holding = new Set(
+					[...signedIn].filter((id) => {
+						const person = known.get(id.replace(/^s-/, ''));
+						return person && person.active && !person.removed;
+					})
+				);
+				answer.set(conferenceId, { ...conference, signedIn, holding });
+			}
+			return answer;
 		},
 		// Long enough that only a test that asks for the lease sees it.
 		leaseMs: 60_000,
@@ -488,13 +492,39 @@ describe('CollabServer when a bus message is lost', () => {
 		const close = await waitForClose(carla.closed, 'the coordinator kept the brief after a lost hand-over');
 		expect(close).toMatchObject({ code: CLOSE.revoked.code, reason: CLOSE.revoked.reason });
 		// One read for the conference, for the sockets of both documents, each session once.
-		expect(live.leaseReads.some((asked) => [...asked].sort().join() === 's-anna,s-carla')).toBe(true);
-		expect(live.leaseReads.every((asked) => new Set(asked).size === asked.length)).toBe(true);
+		const sessionsAsked = live.leaseReads.map((asked) => asked.get(CONFERENCE) ?? []);
+		expect(sessionsAsked.some((sessions) => [...sessions].sort().join() === 's-anna,s-carla')).toBe(true);
+		expect(sessionsAsked.every((sessions) => new Set(sessions).size === sessions.length)).toBe(true);
 
 		anna.send(updateWriting('Anna schrijft in de brief'));
 		await waitUntil(() => permissionDenied(anna) !== null, 'the brief did not become read-only for the family');
 		expect(live.stored('brief').getText('intruder').toString()).toBe('');
 		expect(live.revocations).toMatchObject([{ conferenceId: CONFERENCE, closed: 1 }]);
+	});
+
+	it('the leases of every open conference are read in one query, and a lost hand-over closes the staff of each', async () => {
+		live = await startLive('information', { ...FAMILY, ...STAFF }, { leaseMs: 50 });
+		const OTHER = 'conf2';
+		const carla = await openRaw('carla', 'brief');
+		const piet = await openRawSocket(live.as('piet'), OTHER, 'brief');
+		sockets.push(piet);
+		const anna = docs.open(live.as('anna'), OTHER, 'plan');
+		await anna.synced;
+		await waitUntil(
+			() => live!.leaseReads.some((asked) => asked.has(CONFERENCE) && (asked.get(OTHER)?.length ?? 0) === 2),
+			'no lease read asked for both conferences'
+		);
+		// Every read asks for every open conference: never one query per conference, each in its own tick.
+		const asked = live.leaseReads.at(-1)!;
+		expect([...asked.keys()].sort()).toEqual([CONFERENCE, OTHER]);
+		expect([...asked.get(OTHER)!].sort()).toEqual(['s-anna', 's-piet']);
+
+		live.changePhaseSilently('private');
+		for (const socket of [carla, piet])
+			expect(await waitForClose(socket.closed, 'a staff socket kept the brief after a lost hand-over')).toMatchObject({
+				code: CLOSE.revoked.code
+			});
+		expect(anna.closeEvents).toEqual([]);
 	});
 
 	it('a removal or sign-out whose news never arrives closes that socket at the next lease', async () => {

@@ -47,8 +47,8 @@ export class CollabServer<Who = unknown> {
 	private readonly unsubscribeRewritten: () => void;
 	private readonly stopResync: () => void;
 	private readonly leaseTimer: ReturnType<typeof setInterval>;
-	/** The lease read running per conference; reads of one conference never overlap. */
-	private readonly leaseReads = new Map<string, Promise<void>>();
+	/** The lease read running, if any: one for every open conference, and reads never overlap. */
+	private leaseRead: Promise<void> | null = null;
 	/** When a read of each open conference's rights last answered (performance.now()). */
 	private readonly renewedAt = new Map<string, number>();
 	/** Sockets that answered the last ping (or are new since it); the others are dead at the next one. */
@@ -67,9 +67,7 @@ export class CollabServer<Who = unknown> {
 			this.takeRewritten(conferenceId, documentName)
 		);
 		this.stopResync = options.bus.onResync(() => this.resync());
-		this.leaseTimer = setInterval(() => {
-			for (const conferenceId of this.openConferences()) void this.renewLease(conferenceId);
-		}, options.leaseMs);
+		this.leaseTimer = setInterval(() => void this.renewLeases(), options.leaseMs);
 		this.leaseTimer.unref();
 		this.pingTimer = setInterval(() => this.pingAll(), options.pingIntervalMs ?? 30_000);
 		this.pingTimer.unref();
@@ -355,33 +353,45 @@ export class CollabServer<Who = unknown> {
 	}
 
 	/**
-	 * The lease: reads the phase and the places of every open socket of this conference again, in
-	 * one query, and applies them as a phase change and removals would. A timer tick while a read
-	 * runs leaves it at that one; `fresh` (after a gap on the bus) waits for it and reads again.
+	 * The lease: reads the phase and the places of every open socket of every open conference again,
+	 * in one query, and applies them as a phase change and removals would. One query, not one per
+	 * conference: reads that all started in the same tick took the database's connections at once,
+	 * and the live edits' commits waited behind them. A timer tick while a read runs leaves it at
+	 * that one; `fresh` (after a gap on the bus) waits for it and reads again.
 	 */
-	private renewLease(conferenceId: string, fresh = false): Promise<void> {
-		const running = this.leaseReads.get(conferenceId);
+	private renewLeases(fresh = false): Promise<void> {
+		const running = this.leaseRead;
 		if (running && !fresh) return running;
-		const read = (running ?? Promise.resolve()).then(() => this.readRights(conferenceId));
-		this.leaseReads.set(conferenceId, read);
+		const read = (running ?? Promise.resolve()).then(() => this.readRights());
+		this.leaseRead = read;
 		void read.finally(() => {
-			if (this.leaseReads.get(conferenceId) === read) this.leaseReads.delete(conferenceId);
+			if (this.leaseRead === read) this.leaseRead = null;
 		});
 		return read;
 	}
 
-	private async readRights(conferenceId: string): Promise<void> {
-		const rooms = this.roomsOf(conferenceId);
-		if (rooms.length === 0) return;
+	private async readRights(): Promise<void> {
 		// Only sockets open now are judged: one registered after the read began had its own check.
-		const asked = new Set(rooms.flatMap((room) => [...room.connections].map((c) => c.sessionId)));
-		let rights: Rights | null;
-		try {
-			rights = await this.options.currentRights(conferenceId, [...asked]);
-		} catch (error) {
-			this.options.log(`[collab] could not renew the lease of ${conferenceId}:`, error);
-			return this.lapseIfOverdue(conferenceId);
+		const asked = new Map<string, Set<string>>();
+		for (const room of this.rooms.values()) {
+			const sessions = asked.get(room.conferenceId) ?? new Set<string>();
+			for (const connection of room.connections) sessions.add(connection.sessionId);
+			asked.set(room.conferenceId, sessions);
 		}
+		if (asked.size === 0) return;
+		let rights: Map<string, Rights>;
+		try {
+			rights = await this.options.currentRights(new Map([...asked].map(([id, sessions]) => [id, [...sessions]])));
+		} catch (error) {
+			this.options.log(`[collab] could not renew the lease of ${asked.size} conference(s):`, error);
+			for (const conferenceId of asked.keys()) this.lapseIfOverdue(conferenceId);
+			return;
+		}
+		for (const [conferenceId, sessions] of asked) this.applyRights(conferenceId, sessions, rights.get(conferenceId));
+	}
+
+	/** Applies what the lease read of one conference; `rights` undefined: the conference is gone. */
+	private applyRights(conferenceId: string, asked: Set<string>, rights: Rights | undefined): void {
 		if (this.roomsOf(conferenceId).length > 0) this.renewedAt.set(conferenceId, performance.now());
 		const started = performance.now();
 		let closed = 0;
@@ -426,9 +436,9 @@ export class CollabServer<Who = unknown> {
 	 * store and asks the other instances for their presence again.
 	 */
 	private async resync(): Promise<void> {
+		await this.renewLeases(true);
 		await Promise.all(
 			[...this.openConferences()].map(async (conferenceId) => {
-				await this.renewLease(conferenceId, true);
 				await Promise.all(
 					this.roomsOf(conferenceId).map(async (room) => {
 						try {

@@ -96,10 +96,11 @@ export type CollabServerOptions<Who> = {
 	/** The conference's phase as stored, read once a room listens to the bus. */
 	currentPhase(conferenceId: string): Promise<PhaseAt | null>;
 	/**
-	 * The lease: asked once per conference every `leaseMs`, and after every gap on the bus, for the
-	 * sessions of its open sockets. Null: the conference is gone.
+	 * The lease: asked every `leaseMs`, and after every gap on the bus, for every open conference at
+	 * once (conference id → the sessions of its open sockets). A conference missing from the answer
+	 * is gone.
 	 */
-	currentRights(conferenceId: string, sessionIds: string[]): Promise<Rights | null>;
+	currentRights(asked: Map<string, string[]>): Promise<Map<string, Rights>>;
 	/** How long an open socket's right holds before it is read again (KRING_LEASE_MS). */
 	leaseMs: number;
 	/** How often every socket is pinged; one that did not answer the last ping is cut off (KRING_PING_INTERVAL_MS). */
