@@ -3,7 +3,7 @@ import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
-import { schema, type Database } from './db';
+import { schema, transactionInProcess, type Database } from './db';
 import { DocStore } from './doc-store';
 import { registry } from './registry';
 import { TASKS, type FoldInput } from './workers/tasks';
@@ -45,7 +45,12 @@ beforeAll(async () => {
 			roomCode: id,
 			coordinatorId: 'coordinator'
 		});
-	registry().database = Promise.resolve({ db: db as unknown as Database, kind: 'pglite', close: () => client.close() });
+	registry().database = Promise.resolve({
+		db: db as unknown as Database,
+		kind: 'pglite',
+		close: () => client.close(),
+		transaction: (statements) => transactionInProcess(db as unknown as Database, statements)
+	});
 });
 
 afterAll(async () => {

@@ -120,7 +120,7 @@ async function openPglite(dataDir: string): Promise<Connection> {
 }
 
 /** PGlite is in this process (or its thread): no round trips to save, drizzle's transaction does. */
-function transactionInProcess(db: Database, statements: Statement[]): Promise<Row[][]> {
+export function transactionInProcess(db: Database, statements: Statement[]): Promise<Row[][]> {
 	return db.transaction(async (tx) => {
 		const answers: Row[][] = [];
 		for (const { text, params } of statements) {
