@@ -173,18 +173,14 @@ export class CollabServer<Who = unknown> {
 		ws.on('pong', this.markAnswered);
 		// What arrives before the socket is settled is held, up to a bound (GHSA-xwhh-v746-pj9m).
 		let pending: PendingMessages | null = new PendingMessages(this.pendingLimits);
-		let deliver = (data: Buffer) => {
-			if (!pending?.hold(data)) closeSocket(ws, CLOSE.flooded);
-		};
 		// Every message passes the socket's rate, from the first one on; over it, the socket is not
 		// read for a while (limits.ts). Throttled, not closed: a burst of typing loses nothing.
-		const throttle = new ReadThrottle(
-			ws,
-			this.readLimits,
-			// The board's heartbeat is answered at once, even while the document loads: it asks whether
-			// the connection lives, not whether the document is open.
-			(data) => (isHeartbeat(data) ? sendHeartbeat(ws) : deliver(data))
-		);
+		// The board's heartbeat is answered at once, even while the document loads: it asks whether
+		// the connection lives, not whether the document is open.
+		const throttle = new ReadThrottle(ws, this.readLimits, (data) => {
+			if (isHeartbeat(data)) return sendHeartbeat(ws);
+			if (!pending?.hold(data)) closeSocket(ws, CLOSE.flooded);
+		});
 		ws.on('message', (data: Buffer) => throttle.push(data));
 		const sessionId = grant.sessionId;
 		const held: HeldSocket = { ws, room: null, connection: null };
@@ -238,7 +234,7 @@ export class CollabServer<Who = unknown> {
 		room.add(connection);
 		for (const data of pending.drain()) this.take(room, connection, data);
 		pending = null;
-		deliver = (data) => this.take(room, connection, data);
+		throttle.deliver = (data) => (isHeartbeat(data) ? sendHeartbeat(ws) : this.take(room, connection, data));
 	}
 
 	/**

@@ -38,7 +38,8 @@ export class ReadThrottle {
 	constructor(
 		private readonly socket: Pausable,
 		private readonly limits: RateLimits,
-		private readonly deliver: (data: Buffer) => void,
+		/** Where a message goes once paid for; its owner may point it elsewhere (a socket that settles). */
+		public deliver: (data: Buffer) => void,
 		private readonly now: () => number = monotonicNow
 	) {
 		this.bytes = limits.burstBytes;
