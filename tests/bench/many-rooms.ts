@@ -77,7 +77,14 @@ export type ManyRoomsResult = {
 	rss: { before: number; peak: number; after: number; idleLoaded: number; afterClose: number };
 	/** JS heap + external memory after a full garbage collection, of all server processes together. */
 	heap: { before: number; idleLoaded: number; afterClose: number };
+	/** Of that heap, the compiled code (machine code and bytecode with their metadata, v8.getHeapCodeStatistics()). */
+	code: { before: number; idleLoaded: number; afterClose: number };
 	memoryPerIdleRoom: number;
+	/**
+	 * The same without the code compiled meanwhile: a process compiles its hot paths once, whatever
+	 * the number of rooms, and how much it compiles varies with the load of the machine.
+	 */
+	memoryPerIdleRoomWithoutCode: number;
 	generatorLag: { p99: number; max: number };
 };
 
@@ -284,7 +291,7 @@ async function postgresBackends(server: KringServer): Promise<number[]> {
 
 async function measure(target: Target, options: Options): Promise<ManyRoomsResult> {
 	const rssBefore = rssOf(target.pids());
-	const heapBefore = await heapOf(target.inspectors(), options.heapSnapshots ? `${target.name}-before` : undefined);
+	const before = await heapOf(target.inspectors(), options.heapSnapshots ? `${target.name}-before` : undefined);
 	const generators = Array.from({ length: Math.min(options.generators, target.rooms.length) }, () => startGenerator());
 	try {
 		progress(`  ${target.name}: opening ${options.rooms * options.members} phones`);
@@ -317,12 +324,12 @@ async function measure(target: Target, options: Options): Promise<ManyRoomsResul
 		// the moment an idle room lets go of what it keeps only while people type).
 		await sleep(IDLE_MS);
 		const rssIdle = rssOf(target.pids());
-		const heapIdle = await heapOf(target.inspectors(), options.heapSnapshots ? `${target.name}-idle` : undefined);
+		const idle = await heapOf(target.inspectors(), options.heapSnapshots ? `${target.name}-idle` : undefined);
 		progress(`  ${target.name}: closing every phone, then ${options.afterClose} s idle`);
 		await Promise.all(generators.map((generator) => generator.ask({ kind: 'close' })));
 		await sleep(options.afterClose * 1000);
 		const rssAfterClose = rssOf(target.pids());
-		const heapAfterClose = await heapOf(
+		const afterClose = await heapOf(
 			target.inspectors(),
 			options.heapSnapshots ? `${target.name}-after-close` : undefined
 		);
@@ -357,8 +364,10 @@ async function measure(target: Target, options: Options): Promise<ManyRoomsResul
 			databaseCpuSeconds: databaseCpu,
 			cpuMsPerEdit: sent ? ((serverCpu + databaseCpu) * 1000) / sent : 0,
 			rss: { before: rssBefore, peak, after: rssAfter, idleLoaded: rssIdle, afterClose: rssAfterClose },
-			heap: { before: heapBefore, idleLoaded: heapIdle, afterClose: heapAfterClose },
-			memoryPerIdleRoom: (heapIdle - heapBefore) / options.rooms,
+			heap: { before: before.heap, idleLoaded: idle.heap, afterClose: afterClose.heap },
+			code: { before: before.code, idleLoaded: idle.code, afterClose: afterClose.code },
+			memoryPerIdleRoom: (idle.heap - before.heap) / options.rooms,
+			memoryPerIdleRoomWithoutCode: (idle.heap - idle.code - (before.heap - before.code)) / options.rooms,
 			generatorLag: { p99: lagP99, max: lagMax }
 		};
 	} finally {
@@ -371,8 +380,9 @@ async function measure(target: Target, options: Options): Promise<ManyRoomsResul
  * collection, read through the inspector: RSS keeps what the heap once grew to, so it cannot show
  * what a room holds.
  */
-async function heapOf(inspectors: string[], snapshotName?: string): Promise<number> {
+async function heapOf(inspectors: string[], snapshotName?: string): Promise<{ heap: number; code: number }> {
 	let total = 0;
+	let code = 0;
 	for (const [i, url] of inspectors.entries()) {
 		const socket = new WebSocket(url);
 		await new Promise((resolve, reject) => {
@@ -399,6 +409,12 @@ async function heapOf(inspectors: string[], snapshotName?: string): Promise<numb
 			returnByValue: true
 		});
 		total += answer.result?.result?.value ?? 0;
+		const compiled = await call('Runtime.evaluate', {
+			expression:
+				"(() => { const c = process.getBuiltinModule('v8').getHeapCodeStatistics(); return c.code_and_metadata_size + c.bytecode_and_metadata_size; })()",
+			returnByValue: true
+		});
+		code += compiled.result?.result?.value ?? 0;
 		if (snapshotName) {
 			// --heap-snapshots: what the heap holds, for Chrome's DevTools (Memory, Load) to compare.
 			const chunks: string[] = [];
@@ -417,7 +433,7 @@ async function heapOf(inspectors: string[], snapshotName?: string): Promise<numb
 		}
 		socket.close();
 	}
-	return total;
+	return { heap: total, code };
 }
 
 type Generator = { ask: (command: LoadCommand) => Promise<LoadReport>; stop: () => void };
@@ -512,10 +528,22 @@ function render(results: ManyRoomsResult[], reference: ManyRoomsResult | undefin
 			'memory per idle loaded room',
 			(r) => bytes(r.memoryPerIdleRoom) + ratio(r.memoryPerIdleRoom, reference?.memoryPerIdleRoom)
 		],
+		[
+			'  without compiled code',
+			(r) =>
+				bytes(r.memoryPerIdleRoomWithoutCode) +
+				ratio(r.memoryPerIdleRoomWithoutCode, reference?.memoryPerIdleRoomWithoutCode)
+		],
 		['RSS idle, rooms loaded', (r) => mb(r.rss.idleLoaded)],
 		[`RSS ${options.afterClose} s after all closed`, (r) => mb(r.rss.afterClose)],
 		['heap before (after GC)', (r) => mb(r.heap.before)],
 		[`heap ${options.afterClose} s after all closed`, (r) => mb(r.heap.afterClose)],
+		[
+			'compiled code before / idle / after',
+			(r) =>
+				[r.code.before, r.code.idleLoaded, r.code.afterClose].map((v) => (v / 1024 / 1024).toFixed(1)).join(' / ') +
+				' MB'
+		],
 		['generator lag p99/max', (r) => `${ms(r.generatorLag.p99)}/${ms(r.generatorLag.max)}`]
 	];
 	const header = ['', ...results.map((r) => r.name)];
@@ -531,6 +559,7 @@ function render(results: ManyRoomsResult[], reference: ManyRoomsResult | undefin
 		'  latency: from a phone sending an edit until each other phone of its room has it (ratios: × the reference).',
 		'  Kring stores every edit before anyone sees it; the reference keeps documents in memory only, without sign-in or access rules.',
 		'  memory per idle loaded room: (heap with every phone connected and idle − heap before) / conferences, heap = JS heap + external after a full GC;',
+		'  without compiled code: the same less the growth of compiled code and bytecode (v8.getHeapCodeStatistics()), which is per process, not per room;',
 		'  RSS and heap are of the server processes together.',
 		'  database CPU: the PostgreSQL backends of this database (from /proc); with PGlite it is inside the server CPU.'
 	].join('\n');

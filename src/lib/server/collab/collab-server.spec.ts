@@ -1,5 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import * as decoding from 'lib0/decoding';
 import * as Y from 'yjs';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -725,3 +727,53 @@ describe('CollabServer: a room stays loaded for a grace period after its last so
 		expect(live.loads).toEqual([`${CONFERENCE}/plan`, `${CONFERENCE}/plan`]);
 	});
 });
+
+describe('CollabServer: what an open socket keeps', () => {
+	it('a settled socket keeps nothing of its upgrade: what its grant carried is freed while the phone stays on', async () => {
+		const collectGarbage = garbageCollector();
+		// Something only the grant holds, watched without being kept.
+		let carried: object | null = { note: 'only the grant holds this' };
+		const freed = new WeakRef(carried);
+		live = await startLive(
+			'information',
+			{ ...FAMILY },
+			{
+				async authorize() {
+					const grant = {
+						ok: true as const,
+						who: 'anna',
+						sessionId: 's-anna',
+						...FAMILY.anna,
+						phase: 'information' as const,
+						version: 1,
+						carried
+					};
+					carried = null;
+					return grant;
+				}
+			}
+		);
+		const phone = docs.open(live.as('anna'), CONFERENCE, 'plan');
+		await phone.synced;
+		phone.doc.getText('contingency').insert(0, 'Anna kookt.');
+		await waitUntil(() => textOf(live!.stored('plan')) === 'Anna kookt.', "Anna's edit was not stored");
+
+		await waitUntil(
+			async () => {
+				await collectGarbage();
+				return freed.deref() === undefined;
+			},
+			'what the grant carried to be freed',
+			{ timeoutMs: 3000 }
+		);
+		expect(live.collab.connectionCount(CONFERENCE)).toBe(1);
+	});
+});
+
+/** A full garbage collection, run from a test (V8's own, switched on for this process). */
+function garbageCollector(): () => Promise<void> {
+	setFlagsFromString('--expose-gc');
+	const gc = runInNewContext('gc') as () => void;
+	// A WeakRef's target lives at least until the current job ends: collect after it.
+	return () => new Promise((resolve) => setImmediate(() => (gc(), resolve())));
+}

@@ -6,7 +6,7 @@ import { isDocumentName, type DocumentName } from '$lib/conference/phases';
 import type { Envelope } from '../bus';
 import { CollabConnection } from './connection';
 import type { CollabLimits, CollabServerOptions, Grant, Rights } from './hooks';
-import { PendingMessages, ReadThrottle, SessionSockets } from './limits';
+import { PendingMessages, ReadThrottle, SessionSockets, type RateLimits } from './limits';
 import { colorFor } from './presence';
 import { CLOSE } from './protocol';
 import { MalformedMessageError, Room } from './room';
@@ -26,8 +26,11 @@ const DEFAULT_LIMITS: Omit<CollabLimits, 'pendingBytes'> = {
 };
 
 type Why = { code: number; reason: string };
-/** A socket counted against its session, closed the way its stage allows when the session opens too many. */
-type HeldSocket = { close(why: Why): void };
+/**
+ * A socket counted against its session, closed the way its stage allows when the session opens
+ * too many: through its connection once it is in a room, else as a bare socket.
+ */
+type HeldSocket = { ws: WebSocket; room: Room | null; connection: CollabConnection | null };
 
 /**
  * The collaboration endpoint: checks the origin of every upgrade and lets `authorize` decide who
@@ -53,11 +56,22 @@ export class CollabServer<Who = unknown> {
 	private readonly renewedAt = new Map<string, number>();
 	/** Sockets that answered the last ping (or are new since it); the others are dead at the next one. */
 	private readonly answered = new WeakSet<WebSocket>();
+	/** One pong listener for every socket (ws calls it with the socket as `this`), not a closure each. */
+	private readonly markAnswered = answeredIn(this.answered);
+	/** The read rate and the backlog bound of every socket: one object each, shared by all sockets. */
+	private readonly readLimits: RateLimits;
+	private readonly pendingLimits: { messages: number; bytes: number };
 	private readonly pingTimer: ReturnType<typeof setInterval>;
 
 	constructor(private readonly options: CollabServerOptions<Who>) {
 		this.limits = { ...DEFAULT_LIMITS, pendingBytes: options.maxMessageBytes, ...options.limits };
 		this.sessions = new SessionSockets(this.limits.socketsPerSession);
+		this.readLimits = {
+			messagesPerSecond: this.limits.messagesPerSecond,
+			bytesPerSecond: this.limits.bytesPerSecond,
+			burstBytes: Math.max(this.limits.bytesPerSecond, options.maxMessageBytes)
+		};
+		this.pendingLimits = { messages: this.limits.pendingMessages, bytes: this.limits.pendingBytes };
 		this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes });
 		this.unsubscribe = options.bus.subscribe((message, local) => this.onBus(message, local));
 		this.unsubscribeSaving = options.store.onSaving((conferenceId, documentName, paused) =>
@@ -147,48 +161,42 @@ export class CollabServer<Who = unknown> {
 		grant: Grant<Who> & { conferenceId: string; documentName: DocumentName },
 		transport: Duplex
 	) {
-		const { conferenceId, documentName } = grant;
+		// The closures made here outlive this call as long as the socket is open, and hold every
+		// variable any of them names: what a socket keeps is only what they name (no grant, no backlog).
 		ws.binaryType = 'nodebuffer';
 		// From the first frame on: ws reports a broken frame as an 'error' event, and one with no
 		// listener (while the room below is still loading) would bring the whole process down.
-		// ws has already sent the close frame (1002, or 1009 for a message over the limit): let it
-		// reach the client, then cut the socket off.
-		ws.on('error', () => setTimeout(() => ws.terminate(), 2000).unref());
+		ws.on('error', terminateSoon);
 		this.answered.add(ws);
-		ws.on('pong', () => this.answered.add(ws));
+		ws.on('pong', this.markAnswered);
 		// What arrives before the socket is settled is held, up to a bound (GHSA-xwhh-v746-pj9m).
-		const pending = new PendingMessages({ messages: this.limits.pendingMessages, bytes: this.limits.pendingBytes });
-		const hold = (data: Buffer) => {
-			if (!pending.hold(data)) closeSocket(ws, CLOSE.flooded);
-		};
+		let pending: PendingMessages | null = new PendingMessages(this.pendingLimits);
 		// Every message passes the socket's rate, from the first one on; over it, the socket is not
 		// read for a while (limits.ts). Throttled, not closed: a burst of typing loses nothing.
-		let deliver = hold;
-		const throttle = new ReadThrottle(
-			ws,
-			{
-				messagesPerSecond: this.limits.messagesPerSecond,
-				bytesPerSecond: this.limits.bytesPerSecond,
-				burstBytes: Math.max(this.limits.bytesPerSecond, this.options.maxMessageBytes)
-			},
-			// The board's heartbeat is answered at once, even while the document loads: it asks whether
-			// the connection lives, not whether the document is open.
-			(data) => (isHeartbeat(data) ? sendHeartbeat(ws) : deliver(data))
-		);
-		ws.on('message', (data: Buffer) => throttle.push(data));
-		const held: HeldSocket = { close: (why) => closeSocket(ws, why) };
-		for (const old of this.sessions.add(grant.sessionId, held)) old.close(CLOSE.superseded);
-		ws.once('close', () => {
-			throttle.stop();
-			this.sessions.remove(grant.sessionId, held);
+		// The board's heartbeat is answered at once, even while the document loads: it asks whether
+		// the connection lives, not whether the document is open.
+		const throttle = new ReadThrottle(ws, this.readLimits, (data) => {
+			if (isHeartbeat(data)) return sendHeartbeat(ws);
+			if (!pending?.hold(data)) closeSocket(ws, CLOSE.flooded);
 		});
-		const room = await this.openRoom(conferenceId, documentName, grant.phase, grant.version);
+		ws.on('message', (data: Buffer) => throttle.push(data));
+		const sessionId = grant.sessionId;
+		const held: HeldSocket = { ws, room: null, connection: null };
+		for (const old of this.sessions.add(sessionId, held)) closeHeld(old, CLOSE.superseded);
+		ws.on('close', () => {
+			throttle.stop();
+			this.sessions.remove(sessionId, held);
+			if (!held.room || !held.connection) return;
+			held.room.remove(held.connection);
+			this.releaseIfEmpty(held.room);
+		});
+		const room = await this.openRoom(grant.conferenceId, grant.documentName, grant.phase, grant.version);
 		room.arriving--;
 		// Gone while the room loaded: its 'close' came before anyone listened for it.
 		if (ws.readyState !== ws.OPEN) return this.releaseIfEmpty(room);
 		const connection = new CollabConnection(
 			ws,
-			grant.sessionId,
+			sessionId,
 			grant.participantId,
 			grant.role,
 			{
@@ -200,20 +208,14 @@ export class CollabServer<Who = unknown> {
 			'none',
 			transport
 		);
-		ws.on('close', () => {
-			room.remove(connection);
-			this.releaseIfEmpty(room);
-		});
+		held.room = room;
+		held.connection = connection;
 		// The grant was read before the room existed or loaded; a removal or phase change published
 		// meanwhile reached no socket. Registered first (receiving nothing), then checked again, the
 		// socket misses nothing: what was published before the check is in the database, what comes
 		// after reaches it through the bus.
 		room.register(connection);
-		held.close = (why) => {
-			connection.close(why.code, why.reason);
-			room.remove(connection);
-		};
-		const current = await this.options.currentAccess(grant.who, conferenceId, documentName);
+		const current = await this.options.currentAccess(grant.who, room.conferenceId, room.documentName);
 		if (ws.readyState !== ws.OPEN) {
 			room.remove(connection);
 			return this.releaseIfEmpty(room);
@@ -228,32 +230,39 @@ export class CollabServer<Who = unknown> {
 			return;
 		}
 		room.add(connection);
-		const refuse = (error: unknown) => {
-			const malformed = error instanceof MalformedMessageError;
-			this.options.log(
-				`[collab] ${malformed ? 'refused a' : 'could not store a'} message on ${room.conferenceId}/${documentName}:`,
-				error
-			);
-			const why = malformed ? CLOSE.malformed : CLOSE.storageFailed;
-			connection.close(why.code, why.reason);
-		};
-		const handle = (data: Buffer) => {
-			let step: () => void | Promise<void>;
+		for (const data of pending.drain()) this.take(room, connection, data);
+		pending = null;
+		throttle.deliver = (data) => (isHeartbeat(data) ? sendHeartbeat(ws) : this.take(room, connection, data));
+	}
+
+	/**
+	 * One message of a settled socket: parsed at once (a broken one closes the socket), then
+	 * applied in the socket's order.
+	 */
+	private take(room: Room, connection: CollabConnection, data: Buffer): void {
+		let step: () => void | Promise<void>;
+		try {
+			step = room.accept(connection, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+		} catch (error) {
+			return this.refuseMessage(room, connection, error);
+		}
+		connection.enqueue(async () => {
 			try {
-				step = room.accept(connection, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+				await step();
 			} catch (error) {
-				return refuse(error);
+				this.refuseMessage(room, connection, error);
 			}
-			connection.enqueue(async () => {
-				try {
-					await step();
-				} catch (error) {
-					refuse(error);
-				}
-			});
-		};
-		for (const data of pending.drain()) handle(data);
-		deliver = handle;
+		});
+	}
+
+	private refuseMessage(room: Room, connection: CollabConnection, error: unknown): void {
+		const malformed = error instanceof MalformedMessageError;
+		this.options.log(
+			`[collab] ${malformed ? 'refused a' : 'could not store a'} message on ${room.conferenceId}/${room.documentName}:`,
+			error
+		);
+		const why = malformed ? CLOSE.malformed : CLOSE.storageFailed;
+		connection.close(why.code, why.reason);
 	}
 
 	private async openRoom(
@@ -534,6 +543,17 @@ export class CollabServer<Who = unknown> {
 	}
 }
 
+/** ws has already sent the close frame of a broken frame (1002, or 1009 for one over the limit): let it reach the client, then cut the socket off. */
+function terminateSoon(this: WebSocket): void {
+	setTimeout(() => this.terminate(), 2000).unref();
+}
+
+function answeredIn(answered: WeakSet<WebSocket>): (this: WebSocket) => void {
+	return function (this: WebSocket) {
+		answered.add(this);
+	};
+}
+
 function sendHeartbeat(ws: WebSocket): void {
 	if (ws.readyState === ws.OPEN) ws.send(HEARTBEAT);
 }
@@ -548,6 +568,12 @@ function refuse(socket: Duplex, status: number): void {
 			503: 'Service Unavailable'
 		}[status] ?? 'Error';
 	socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nCache-Control: no-store\r\nContent-Length: 0\r\n\r\n`);
+}
+
+function closeHeld(held: HeldSocket, why: Why): void {
+	if (!held.room || !held.connection) return closeSocket(held.ws, why);
+	held.connection.close(why.code, why.reason);
+	held.room.remove(held.connection);
 }
 
 /** Closes a socket that has no connection (yet); one that does not answer the close frame is cut off. */

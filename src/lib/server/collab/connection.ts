@@ -7,8 +7,8 @@ import type { PresenceUser } from './presence';
 
 /** One socket on one document: who is behind it, and what it may do right now. */
 export class CollabConnection {
-	/** Yjs client ids whose presence this socket may publish. */
-	readonly clientIds = new Set<number>();
+	/** Yjs client ids whose presence this socket may publish (at most four: an array of their size, not a Set). */
+	clientIds: readonly number[] = [];
 	/** True until the server has checked again, with the socket registered, that its owner still has a place. */
 	pending = true;
 	private queue: Promise<void> = Promise.resolve();

@@ -15,6 +15,9 @@ export type RateLimits = {
 
 type Pausable = { pause(): void; resume(): void };
 
+/** One clock for every throttle, not a closure each. */
+const monotonicNow = () => performance.now();
+
 /**
  * Two token buckets (bytes and messages) in front of one socket's messages. A message is never
  * refused: when the buckets cannot pay for it, the socket is not read any more and the message
@@ -35,8 +38,9 @@ export class ReadThrottle {
 	constructor(
 		private readonly socket: Pausable,
 		private readonly limits: RateLimits,
-		private readonly deliver: (data: Buffer) => void,
-		private readonly now: () => number = () => performance.now()
+		/** Where a message goes once paid for; its owner may point it elsewhere (a socket that settles). */
+		public deliver: (data: Buffer) => void,
+		private readonly now: () => number = monotonicNow
 	) {
 		this.bytes = limits.burstBytes;
 		this.messages = limits.messagesPerSecond;
@@ -46,23 +50,32 @@ export class ReadThrottle {
 	/** A message was read: it is handed on now, or once the buckets can pay for it. */
 	push(data: Buffer): void {
 		if (this.stopped) return;
+		// Nothing waits and the buckets can pay: handed on at once, without a queue (an idle socket keeps none).
+		if (this.waiting.length === 0 && !this.timer) {
+			this.refill();
+			if (this.pay(data)) return this.deliver(data);
+		}
 		this.waiting.push(data);
 		if (!this.timer) this.drain();
+	}
+
+	/** Takes a message's cost from the buckets, if they hold it. */
+	private pay(data: Buffer): boolean {
+		const cost = Math.min(data.byteLength, this.limits.burstBytes);
+		if (this.messages < 1 || this.bytes < cost) return false;
+		this.messages -= 1;
+		this.bytes -= cost;
+		return true;
 	}
 
 	private drain(): void {
 		this.timer = null;
 		this.refill();
-		while (this.waiting.length > 0 && !this.stopped) {
-			const cost = Math.min(this.waiting[0].byteLength, this.limits.burstBytes);
-			if (this.messages < 1 || this.bytes < cost) break;
-			const next = this.waiting.shift()!;
-			this.messages -= 1;
-			this.bytes -= cost;
-			this.deliver(next);
-		}
+		while (this.waiting.length > 0 && !this.stopped && this.pay(this.waiting[0])) this.deliver(this.waiting.shift()!);
 		if (this.stopped) return;
 		if (this.waiting.length === 0) {
+			// Gives the queue's backing store back: a socket throttled once does not keep it while idle.
+			this.waiting.length = 0;
 			if (this.paused) this.socket.resume();
 			this.paused = false;
 			return;
@@ -101,32 +114,31 @@ export class ReadThrottle {
  * always gets in, and a script with one cookie never holds more than the limit.
  */
 export class SessionSockets<T> {
-	private readonly bySession = new Map<string, Set<T>>();
+	/** Oldest first; an array, not a Set: a session mostly holds one or two sockets, and one of each is kept per socket. */
+	private readonly bySession = new Map<string, T[]>();
 
 	constructor(private readonly limit: number) {}
 
 	/** Counts a socket in; returns the same session's sockets it pushes out, oldest first. */
 	add(sessionId: string, socket: T): T[] {
-		const own = this.bySession.get(sessionId) ?? new Set<T>();
-		this.bySession.set(sessionId, own);
-		own.add(socket);
-		const out: T[] = [];
-		for (const old of own) {
-			if (own.size - out.length <= this.limit) break;
-			out.push(old);
-		}
-		for (const old of out) own.delete(old);
+		let own = this.bySession.get(sessionId);
+		if (!own) this.bySession.set(sessionId, (own = [socket]));
+		else if (!own.includes(socket)) own.push(socket);
+		const out = own.splice(0, Math.max(0, own.length - this.limit));
+		if (own.length === 0) this.bySession.delete(sessionId);
 		return out;
 	}
 
 	remove(sessionId: string, socket: T): void {
 		const own = this.bySession.get(sessionId);
-		if (!own?.delete(socket)) return;
-		if (own.size === 0) this.bySession.delete(sessionId);
+		const at = own?.indexOf(socket) ?? -1;
+		if (!own || at < 0) return;
+		own.splice(at, 1);
+		if (own.length === 0) this.bySession.delete(sessionId);
 	}
 
 	count(sessionId: string): number {
-		return this.bySession.get(sessionId)?.size ?? 0;
+		return this.bySession.get(sessionId)?.length ?? 0;
 	}
 }
 

@@ -15,7 +15,7 @@ const MAX_CURSOR_JSON = 2048;
  */
 export function sanitizeAwarenessUpdate(
 	payload: Uint8Array,
-	owner: { clientIds: Set<number>; user: PresenceUser },
+	owner: { clientIds: readonly number[]; user: PresenceUser },
 	isClaimedByOther: (clientId: number) => boolean
 ): Uint8Array | null {
 	const decoder = decoding.createDecoder(payload);
@@ -26,9 +26,9 @@ export function sanitizeAwarenessUpdate(
 		const clock = decoding.readVarUint(decoder);
 		const raw = decoding.readVarString(decoder);
 		if (isClaimedByOther(clientId)) continue;
-		if (!owner.clientIds.has(clientId)) {
-			if (owner.clientIds.size >= MAX_CLIENT_IDS) continue;
-			owner.clientIds.add(clientId);
+		if (!owner.clientIds.includes(clientId)) {
+			if (owner.clientIds.length >= MAX_CLIENT_IDS) continue;
+			owner.clientIds = owner.clientIds.concat(clientId);
 		}
 		kept.push({ clientId, clock, state: sanitizeState(raw, owner.user) });
 	}

@@ -166,7 +166,7 @@ export class Room {
 		if (!this.connections.delete(connection)) return;
 		// An id the same person already uses again on a newer socket stays present.
 		const own = [...connection.clientIds].filter(
-			(id) => this.awareness.getStates().has(id) && ![...this.connections].some((other) => other.clientIds.has(id))
+			(id) => this.awareness.getStates().has(id) && ![...this.connections].some((other) => other.clientIds.includes(id))
 		);
 		if (own.length > 0) awarenessProtocol.removeAwarenessStates(this.awareness, own, connection);
 	}
