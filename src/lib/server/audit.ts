@@ -41,15 +41,31 @@ export type AuditAction =
 
 export type Actor = { name: string; role: string };
 
-/** Records what happened and who did it; `detail` never holds a family's content. */
-export async function recordAudit(
+/** Per conference, the entry being written last: the next one waits for it. */
+const writing = new Map<string | null, Promise<unknown>>();
+
+/**
+ * Records what happened and who did it; `detail` never holds a family's content. The entries of
+ * one conference are written one after another, in the order they were recorded: two edits stored
+ * in one commit (a bin, then a deletion) must not swap places in the log on two pool connections.
+ */
+export function recordAudit(
 	conferenceId: string | null,
 	actor: Actor,
 	action: AuditAction,
 	detail = ''
 ): Promise<void> {
-	const db = await getDb();
-	await db.insert(schema.auditLog).values({ conferenceId, actor: actor.name, actorRole: actor.role, action, detail });
+	const write = async () => {
+		const db = await getDb();
+		await db.insert(schema.auditLog).values({ conferenceId, actor: actor.name, actorRole: actor.role, action, detail });
+	};
+	const written = (writing.get(conferenceId) ?? Promise.resolve()).then(write, write);
+	writing.set(conferenceId, written);
+	const forget = () => {
+		if (writing.get(conferenceId) === written) writing.delete(conferenceId);
+	};
+	written.then(forget, forget);
+	return written;
 }
 
 export async function listAudit(conferenceId: string, limit = 200) {
