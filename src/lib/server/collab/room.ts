@@ -63,7 +63,7 @@ export class Room {
 	 * The sanitised presence update being applied: sent on as it is when it says exactly what
 	 * the awareness would encode for the change, instead of being encoded a second time.
 	 */
-	private applyingFromSocket: Uint8Array | null = null;
+	private applyingSanitised: Uint8Array | null = null;
 	/** Decides which updates from sockets may enter the document (docs/design.md §5.2). */
 	private readonly guard: UpdateGuard;
 
@@ -89,7 +89,7 @@ export class Room {
 		this.awareness.on('update', ({ added, updated, removed }: AwarenessChange, origin: unknown) => {
 			const changed = [...added, ...updated, ...removed];
 			if (changed.length === 0) return;
-			const forwarded = this.applyingFromSocket;
+			const forwarded = this.applyingSanitised;
 			const payload =
 				forwarded && encodesExactly(forwarded, changed, this.awareness)
 					? forwarded
@@ -273,10 +273,24 @@ export class Room {
 		for (let i = 0; i < count; i++) {
 			const clientId = decoding.readVarUint(decoder);
 			decoding.readVarUint(decoder);
+			if (this.claims.has(clientId)) {
+				skipVarString(decoder);
+				continue;
+			}
 			const owner = participantOf(decoding.readVarString(decoder));
-			if (owner && !this.claims.has(clientId)) this.claims.set(clientId, owner);
+			if (owner) this.claims.set(clientId, owner);
 		}
-		awarenessProtocol.applyAwarenessUpdate(this.awareness, payload, FROM_BUS);
+		this.applyAwareness(payload, FROM_BUS);
+	}
+
+	/** Applies a sanitised presence update (from a socket, or from another instance's). */
+	private applyAwareness(payload: Uint8Array, origin: unknown): void {
+		this.applyingSanitised = payload;
+		try {
+			awarenessProtocol.applyAwarenessUpdate(this.awareness, payload, origin);
+		} finally {
+			this.applyingSanitised = null;
+		}
 	}
 
 	/**
@@ -309,13 +323,7 @@ export class Room {
 					}
 					for (const id of connection.clientIds)
 						if (!this.claims.has(id)) this.claims.set(id, connection.participantId);
-					if (!clean) return;
-					this.applyingFromSocket = clean;
-					try {
-						awarenessProtocol.applyAwarenessUpdate(this.awareness, clean, connection);
-					} finally {
-						this.applyingFromSocket = null;
-					}
+					if (clean) this.applyAwareness(clean, connection);
 				};
 			case 'query-awareness':
 				return () => connection.send(encodeAwareness(this.awareness, [...this.awareness.getStates().keys()]));
@@ -498,9 +506,14 @@ function encodesExactly(payload: Uint8Array, changed: number[], awareness: aware
 	for (const clientId of changed) {
 		if (decoding.readVarUint(decoder) !== clientId) return false;
 		if (decoding.readVarUint(decoder) !== awareness.meta.get(clientId)?.clock) return false;
-		decoding.readVarString(decoder);
+		skipVarString(decoder);
 	}
 	return true;
+}
+
+/** Steps over a string without decoding it. */
+function skipVarString(decoder: decoding.Decoder): void {
+	decoder.pos += decoding.readVarUint(decoder);
 }
 
 /** The participant a sanitised presence state (from another instance) belongs to. */
