@@ -139,6 +139,17 @@ describe('sanitizeAwarenessUpdate', () => {
 			expect(stateOf([{ clientId: 7, state }]), JSON.stringify(state)).toEqual({ user: mallory, cursor: null });
 	});
 
+	it('writes each state as JSON.stringify writes it, so the room may send it on as the awareness would', () => {
+		const { owner } = socket();
+		const cursor = { head: { '2': 'b', tname: 'ü "quoted"' }, anchor: { '10': 1e21, x: -0.5 } };
+		const sent = update([
+			{ clientId: 7, raw: ` { "cursor" : ${JSON.stringify(cursor)}, "focus": "notes\\n" } `, state: null }
+		]);
+		const [entry] = entriesOf(sanitizeAwarenessUpdate(sent, owner, () => false))!;
+		expect(entry.state).toBe(JSON.stringify(JSON.parse(entry.state)));
+		expect(JSON.parse(entry.state)).toEqual({ user: mallory, cursor, focus: 'notes\n' });
+	});
+
 	it('refuses (throws on) a state that is not JSON and a truncated update, so the socket can be closed', () => {
 		const { owner } = socket();
 		expect(() =>

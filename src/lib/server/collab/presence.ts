@@ -47,21 +47,27 @@ function sanitizeState(raw: string, user: PresenceUser): string {
 	const parsed = JSON.parse(raw) as unknown;
 	if (parsed === null) return 'null';
 	const state = typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
-	const clean: Record<string, unknown> = { user };
+	// Written by hand, in the order JSON.stringify({ user, cursor, focus }) would write it: the
+	// user part is the same on every caret of a socket, and the cursor is measured as JSON anyway.
+	let clean = '{"user":' + userJson(user) + ',"cursor":';
 	const cursor = state.cursor;
-	if (
-		cursor &&
-		typeof cursor === 'object' &&
-		'anchor' in cursor &&
-		'head' in cursor &&
-		JSON.stringify(cursor).length <= MAX_CURSOR_JSON
-	) {
-		clean.cursor = cursor;
-	} else {
-		clean.cursor = null;
+	const cursorJson =
+		cursor && typeof cursor === 'object' && 'anchor' in cursor && 'head' in cursor ? JSON.stringify(cursor) : null;
+	clean += cursorJson !== null && cursorJson.length <= MAX_CURSOR_JSON ? cursorJson : 'null';
+	if (typeof state.focus === 'string' && state.focus.length <= 64) clean += ',"focus":' + JSON.stringify(state.focus);
+	return clean + '}';
+}
+
+/** The session's user part as JSON, once per session user rather than once per caret. */
+const userJsonCache = new WeakMap<PresenceUser, string>();
+
+function userJson(user: PresenceUser): string {
+	let json = userJsonCache.get(user);
+	if (json === undefined) {
+		json = JSON.stringify({ name: user.name, role: user.role, color: user.color, participantId: user.participantId });
+		userJsonCache.set(user, json);
 	}
-	if (typeof state.focus === 'string' && state.focus.length <= 64) clean.focus = state.focus;
-	return JSON.stringify(clean);
+	return json;
 }
 
 /**

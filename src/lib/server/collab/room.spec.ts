@@ -11,7 +11,7 @@ import { waitForConvergence, waitUntil } from '../../../../tests/support/yjs-cli
 import type { BusMessage } from '../bus';
 import { CollabConnection } from './connection';
 import type { CollabBus, DocumentStore, PhaseAt } from './hooks';
-import { CLOSE, encodeSyncStep1, encodeUpdate, MESSAGE_AUTH, MESSAGE_SYNC } from './protocol';
+import { CLOSE, encodeSyncStep1, encodeUpdate, MESSAGE_AUTH, MESSAGE_AWARENESS, MESSAGE_SYNC } from './protocol';
 import { MalformedMessageError, Room } from './room';
 
 /**
@@ -422,5 +422,107 @@ describe('Room', () => {
 			MalformedMessageError
 		);
 		expect(committed).toEqual([]);
+	});
+});
+
+/** A caret (awareness) message as a y-websocket client sends it. */
+function caretMessage(entries: { clientId: number; clock: number; state: unknown }[]): Uint8Array {
+	const payload = encoding.createEncoder();
+	encoding.writeVarUint(payload, entries.length);
+	for (const entry of entries) {
+		encoding.writeVarUint(payload, entry.clientId);
+		encoding.writeVarUint(payload, entry.clock);
+		encoding.writeVarString(payload, JSON.stringify(entry.state));
+	}
+	const message = encoding.createEncoder();
+	encoding.writeVarUint(message, MESSAGE_AWARENESS);
+	encoding.writeVarUint8Array(message, encoding.toUint8Array(payload));
+	return encoding.toUint8Array(message);
+}
+
+type PresenceEntry = { clientId: number; clock: number; state: { user: { name: string }; cursor: unknown } | null };
+
+/** The presence messages a phone received, each as its entries. */
+function presenceReceived(phone: Phone): PresenceEntry[][] {
+	return phone.received
+		.filter((message) => message[0] === MESSAGE_AWARENESS)
+		.map((message) => {
+			const decoder = decoding.createDecoder(message);
+			decoding.readVarUint(decoder);
+			const payload = decoding.createDecoder(decoding.readVarUint8Array(decoder));
+			return Array.from({ length: decoding.readVarUint(payload) }, () => ({
+				clientId: decoding.readVarUint(payload),
+				clock: decoding.readVarUint(payload),
+				state: JSON.parse(decoding.readVarString(payload)) as PresenceEntry['state']
+			}));
+		});
+}
+
+const caretAt = (position: number) => ({
+	cursor: { anchor: position, head: position },
+	user: { name: 'Someone else' }
+});
+
+describe('Room presence', () => {
+	it('sends a caret on with the name from the session, and never an entry older than what the room holds', async () => {
+		const room = await openRoom('information');
+		const a = join(room, anna);
+		const b = join(room, bob);
+		await Promise.all([a.handled(), b.handled()]);
+
+		a.send(caretMessage([{ clientId: 11, clock: 2, state: caretAt(5) }]));
+		await a.handled();
+		// Clock 1 of client 11 is older than the room's clock 2: only client 12 changes.
+		a.send(
+			caretMessage([
+				{ clientId: 11, clock: 1, state: caretAt(9) },
+				{ clientId: 12, clock: 1, state: caretAt(3) }
+			])
+		);
+		await waitUntil(
+			() => presenceReceived(b).some((entries) => entries.some((entry) => entry.clientId === 12)),
+			'the second caret never reached Bob'
+		);
+
+		const received = presenceReceived(b).flat();
+		expect(received.filter((entry) => entry.clientId === 11)).toEqual([
+			{
+				clientId: 11,
+				clock: 2,
+				state: { user: expect.objectContaining({ name: 'p-anna' }), cursor: { anchor: 5, head: 5 } }
+			}
+		]);
+		expect(received.filter((entry) => entry.clientId === 12)).toEqual([
+			{
+				clientId: 12,
+				clock: 1,
+				state: { user: expect.objectContaining({ name: 'p-anna' }), cursor: { anchor: 3, head: 3 } }
+			}
+		]);
+		expect(room.awareness.getStates().get(11)).toMatchObject({ cursor: { anchor: 5, head: 5 } });
+	});
+
+	it('carets sent in one turn reach each phone as one message with every client’s latest caret', async () => {
+		const room = await openRoom('information');
+		const a = join(room, anna);
+		const b = join(room, bob);
+		const c = join(room, { participantId: 'p-cas', role: 'family' });
+		await Promise.all([a.handled(), b.handled(), c.handled()]);
+		const before = presenceReceived(c).length;
+
+		a.send(caretMessage([{ clientId: 21, clock: 1, state: caretAt(1) }]));
+		a.send(caretMessage([{ clientId: 21, clock: 2, state: caretAt(2) }]));
+		b.send(caretMessage([{ clientId: 22, clock: 1, state: caretAt(7) }]));
+		a.send(caretMessage([{ clientId: 21, clock: 3, state: caretAt(4) }]));
+		await Promise.all([a.handled(), b.handled()]);
+		// One turn's sends to a phone are delivered together: once one has arrived, all have.
+		await waitUntil(() => presenceReceived(c).length > before, 'no presence reached Cas');
+
+		const received = presenceReceived(c).slice(before);
+		expect(received).toHaveLength(1);
+		expect(received[0].map(({ clientId, clock, state }) => ({ clientId, clock, cursor: state?.cursor }))).toEqual([
+			{ clientId: 21, clock: 3, cursor: { anchor: 4, head: 4 } },
+			{ clientId: 22, clock: 1, cursor: { anchor: 7, head: 7 } }
+		]);
 	});
 });

@@ -1,4 +1,5 @@
 import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { access, type Access } from '$lib/conference/access';
@@ -58,6 +59,11 @@ export class Room {
 	private pendingTimer: ReturnType<typeof setTimeout> | null = null;
 	/** The held-back updates a catch-up already tried to complete: not tried again until more arrive. */
 	private caughtUpFor: unknown = null;
+	/**
+	 * The sanitised presence update being applied: sent on as it is when it says exactly what
+	 * the awareness would encode for the change, instead of being encoded a second time.
+	 */
+	private applyingSanitised: Uint8Array | null = null;
 	/** Decides which updates from sockets may enter the document (docs/design.md §5.2). */
 	private readonly guard: UpdateGuard;
 
@@ -83,8 +89,12 @@ export class Room {
 		this.awareness.on('update', ({ added, updated, removed }: AwarenessChange, origin: unknown) => {
 			const changed = [...added, ...updated, ...removed];
 			if (changed.length === 0) return;
-			const payload = awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed);
-			this.sendToAll({ message: encodeAwarenessPayload(payload) });
+			const forwarded = this.applyingSanitised;
+			const payload =
+				forwarded && encodesExactly(forwarded, changed, this.awareness)
+					? forwarded
+					: awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed);
+			this.sendToAll({ presence: payload });
 			if (origin !== FROM_BUS) this.bus.publish({ type: 'awareness', conferenceId, document: documentName, payload });
 		});
 		// The phase is read again once the room listens to the bus: a hand-over that happened
@@ -100,29 +110,34 @@ export class Room {
 	}
 
 	/**
-	 * What the room sends to every socket, in order, until the current burst of work ends (a
-	 * microtask later). Document updates in a row leave as one merged update: a commit that
-	 * stores many edits of a room at once, or a backlog of bus messages, costs each socket one
-	 * message instead of one per edit. Nothing is added here before it is stored.
+	 * What the room sends to every socket until the current burst of work ends (a turn later).
+	 * Document updates leave as one merged update: a commit that stores many edits of a room at
+	 * once, or a backlog of bus messages, costs each socket one message instead of one per edit.
+	 * Presence leaves after them as one awareness update holding each changed client's latest
+	 * state (a caret is never sent ahead of an edit of the same turn it may point into). Nothing
+	 * is added here before it is stored.
 	 */
-	private outgoing: ({ updates: Uint8Array[] } | { message: Uint8Array })[] = [];
+	private outgoingUpdates: Uint8Array[] = [];
+	private outgoingPresence: Uint8Array[] = [];
 
-	private sendToAll(next: { update: Uint8Array } | { message: Uint8Array }): void {
-		const last = this.outgoing.at(-1);
-		if ('update' in next && last && 'updates' in last) return void last.updates.push(next.update);
-		this.outgoing.push('update' in next ? { updates: [next.update] } : next);
-		if (this.outgoing.length === 1) setImmediate(this.flushOutgoing);
+	private sendToAll(next: { update: Uint8Array } | { presence: Uint8Array }): void {
+		if (this.outgoingUpdates.length === 0 && this.outgoingPresence.length === 0) setImmediate(this.flushOutgoing);
+		if ('update' in next) this.outgoingUpdates.push(next.update);
+		else this.outgoingPresence.push(next.presence);
 	}
 
 	private readonly flushOutgoing = (): void => {
-		const outgoing = this.outgoing;
-		this.outgoing = [];
+		const updates = this.outgoingUpdates;
+		const presence = this.outgoingPresence;
+		this.outgoingUpdates = [];
+		this.outgoingPresence = [];
 		if (this.destroyed) return;
-		for (const entry of outgoing) {
-			const message =
-				'message' in entry
-					? entry.message
-					: encodeUpdate(entry.updates.length === 1 ? entry.updates[0] : Y.mergeUpdates(entry.updates));
+		if (updates.length > 0) {
+			const message = encodeUpdate(updates.length === 1 ? updates[0] : Y.mergeUpdates(updates));
+			for (const connection of this.connections) connection.send(message);
+		}
+		if (presence.length > 0) {
+			const message = encodeAwarenessPayload(presence.length === 1 ? presence[0] : mergeAwarenessUpdates(presence));
 			for (const connection of this.connections) connection.send(message);
 		}
 	};
@@ -258,10 +273,24 @@ export class Room {
 		for (let i = 0; i < count; i++) {
 			const clientId = decoding.readVarUint(decoder);
 			decoding.readVarUint(decoder);
+			if (this.claims.has(clientId)) {
+				skipVarString(decoder);
+				continue;
+			}
 			const owner = participantOf(decoding.readVarString(decoder));
-			if (owner && !this.claims.has(clientId)) this.claims.set(clientId, owner);
+			if (owner) this.claims.set(clientId, owner);
 		}
-		awarenessProtocol.applyAwarenessUpdate(this.awareness, payload, FROM_BUS);
+		this.applyAwareness(payload, FROM_BUS);
+	}
+
+	/** Applies a sanitised presence update (from a socket, or from another instance's). */
+	private applyAwareness(payload: Uint8Array, origin: unknown): void {
+		this.applyingSanitised = payload;
+		try {
+			awarenessProtocol.applyAwarenessUpdate(this.awareness, payload, origin);
+		} finally {
+			this.applyingSanitised = null;
+		}
 	}
 
 	/**
@@ -294,7 +323,7 @@ export class Room {
 					}
 					for (const id of connection.clientIds)
 						if (!this.claims.has(id)) this.claims.set(id, connection.participantId);
-					if (clean) awarenessProtocol.applyAwarenessUpdate(this.awareness, clean, connection);
+					if (clean) this.applyAwareness(clean, connection);
 				};
 			case 'query-awareness':
 				return () => connection.send(encodeAwareness(this.awareness, [...this.awareness.getStates().keys()]));
@@ -440,6 +469,52 @@ export class Room {
 }
 
 type AwarenessChange = { added: number[]; updated: number[]; removed: number[] };
+
+/**
+ * Awareness updates in the order they were applied, as one: each client's last entry (its
+ * newest clock and state), the clients in the order they first appear.
+ */
+function mergeAwarenessUpdates(payloads: Uint8Array[]): Uint8Array {
+	const latest = new Map<number, { clock: number; state: string }>();
+	for (const payload of payloads) {
+		const decoder = decoding.createDecoder(payload);
+		const count = decoding.readVarUint(decoder);
+		for (let i = 0; i < count; i++) {
+			const clientId = decoding.readVarUint(decoder);
+			const clock = decoding.readVarUint(decoder);
+			latest.set(clientId, { clock, state: decoding.readVarString(decoder) });
+		}
+	}
+	const encoder = encoding.createEncoder();
+	encoding.writeVarUint(encoder, latest.size);
+	for (const [clientId, { clock, state }] of latest) {
+		encoding.writeVarUint(encoder, clientId);
+		encoding.writeVarUint(encoder, clock);
+		encoding.writeVarString(encoder, state);
+	}
+	return encoding.toUint8Array(encoder);
+}
+
+/**
+ * Whether `payload` holds the very entries encodeAwarenessUpdate(awareness, changed) would write:
+ * the same client ids in the same order, each at the clock the awareness now holds. Its states
+ * are JSON.stringify output, which the awareness parsed and would stringify back to the same text.
+ */
+function encodesExactly(payload: Uint8Array, changed: number[], awareness: awarenessProtocol.Awareness): boolean {
+	const decoder = decoding.createDecoder(payload);
+	if (decoding.readVarUint(decoder) !== changed.length) return false;
+	for (const clientId of changed) {
+		if (decoding.readVarUint(decoder) !== clientId) return false;
+		if (decoding.readVarUint(decoder) !== awareness.meta.get(clientId)?.clock) return false;
+		skipVarString(decoder);
+	}
+	return true;
+}
+
+/** Steps over a string without decoding it. */
+function skipVarString(decoder: decoding.Decoder): void {
+	decoder.pos += decoding.readVarUint(decoder);
+}
 
 /** The participant a sanitised presence state (from another instance) belongs to. */
 function participantOf(raw: string): string | null {
