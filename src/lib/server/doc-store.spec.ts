@@ -1,9 +1,6 @@
-import { PGlite } from '@electric-sql/pglite';
-import { drizzle } from 'drizzle-orm/pglite';
-import { migrate } from 'drizzle-orm/pglite/migrator';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
-import { schema, transactionInProcess, type Database } from './db';
+import { openPgliteInMemory, schema, type Connection } from './db';
 import { DocStore } from './doc-store';
 import { registry } from './registry';
 import { TASKS, type FoldInput } from './workers/tasks';
@@ -29,12 +26,11 @@ vi.mock('./workers/pool', () => ({
 	})
 }));
 
-let client: PGlite;
+let connection: Connection;
 
 beforeAll(async () => {
-	client = new PGlite();
-	const db = drizzle(client, { schema });
-	await migrate(db, { migrationsFolder: 'drizzle' });
+	connection = await openPgliteInMemory();
+	const { db } = connection;
 	await db.insert(schema.users).values({ id: 'coordinator', email: 'c@example.org', name: 'C', role: 'coordinator' });
 	for (const id of ['devries', 'jansen', 'bakker'])
 		await db.insert(schema.conferences).values({
@@ -45,17 +41,12 @@ beforeAll(async () => {
 			roomCode: id,
 			coordinatorId: 'coordinator'
 		});
-	registry().database = Promise.resolve({
-		db: db as unknown as Database,
-		kind: 'pglite',
-		close: () => client.close(),
-		transaction: (statements) => transactionInProcess(db as unknown as Database, statements)
-	});
+	registry().database = Promise.resolve(connection);
 });
 
 afterAll(async () => {
 	registry().database = undefined;
-	await client.close();
+	await connection.close();
 });
 
 /** A family member's phone: every keystroke is one update, stored as the server would. */

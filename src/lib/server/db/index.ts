@@ -75,21 +75,26 @@ async function transactionInOneTrip(client: Sql, statements: Statement[]): Promi
 	}
 }
 
-async function openPglite(dataDir: string): Promise<Connection> {
+/** An embedded database in memory, migrated: nothing on disk, gone when closed (tests, `memory://`). */
+export async function openPgliteInMemory(): Promise<Connection> {
 	const { drizzle } = await import('drizzle-orm/pglite');
 	const { migrate } = await import('drizzle-orm/pglite/migrator');
-	if (dataDir === 'memory://') {
-		const { PGlite } = await import('@electric-sql/pglite');
-		const client = new PGlite(dataDir);
-		const db = drizzle(client, { schema });
-		await migrate(db, { migrationsFolder: config().migrationsDir });
-		return {
-			db: db as unknown as Database,
-			kind: 'pglite',
-			close: () => client.close(),
-			transaction: (statements) => transactionInProcess(db as unknown as Database, statements)
-		};
-	}
+	const { PGlite } = await import('@electric-sql/pglite');
+	const client = new PGlite('memory://');
+	const db = drizzle(client, { schema });
+	await migrate(db, { migrationsFolder: config().migrationsDir });
+	return {
+		db: db as unknown as Database,
+		kind: 'pglite',
+		close: () => client.close(),
+		transaction: (statements) => transactionInProcess(db as unknown as Database, statements)
+	};
+}
+
+async function openPglite(dataDir: string): Promise<Connection> {
+	if (dataDir === 'memory://') return openPgliteInMemory();
+	const { drizzle } = await import('drizzle-orm/pglite');
+	const { migrate } = await import('drizzle-orm/pglite/migrator');
 	// Taken before anything touches the folder: a second process stops here, naming the first.
 	const unlock = lockDataDir(dirname(dataDir), 'Kring');
 	let client: PGlite | undefined;
@@ -120,7 +125,7 @@ async function openPglite(dataDir: string): Promise<Connection> {
 }
 
 /** PGlite is in this process (or its thread): no round trips to save, drizzle's transaction does. */
-export function transactionInProcess(db: Database, statements: Statement[]): Promise<Row[][]> {
+function transactionInProcess(db: Database, statements: Statement[]): Promise<Row[][]> {
 	return db.transaction(async (tx) => {
 		const answers: Row[][] = [];
 		for (const { text, params } of statements) {
